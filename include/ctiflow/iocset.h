@@ -1,0 +1,82 @@
+/*
+ * The in-memory IOC set: dedup by (type, canonical value) with merged
+ * context, in insertion order.
+ *
+ * DESIGN
+ * An open-addressing hash table of cf_ioc pointers keyed by (type, value);
+ * IOCs live in an array in insertion order so writers emit deterministic
+ * output. Repeated strings (feed names, labels, families, actors, refs) are
+ * interned in one pool owned by the set. Merge rules when the same key is
+ * added again: sightings appended, first_seen earliest, last_seen latest,
+ * valid_until latest, confidence highest, TLP most restrictive, labels,
+ * families and actors united, original/display name/comment kept from the
+ * first source that had one.
+ */
+#ifndef CTIFLOW_IOCSET_H
+#define CTIFLOW_IOCSET_H
+
+#include <stddef.h>
+
+#include "ctiflow/ioc.h"
+#include "ctiflow/normalize.h"
+
+typedef struct cf_iocset cf_iocset;
+
+/* Counters of one set, for summaries. */
+typedef struct cf_iocset_stats {
+    uint64_t observations; /* obs handed to cf_iocset_add */
+    uint64_t rejected;     /* obs whose value failed normalisation */
+    uint64_t warnings;
+    uint64_t unique;       /* IOCs in the set */
+} cf_iocset_stats;
+
+cf_iocset *cf_iocset_new(void);
+void cf_iocset_free(cf_iocset *set);
+
+/* Intern s (n bytes); the pointer lives as long as the set. NULL on OOM. */
+const char *cf_iocset_intern(cf_iocset *set, const char *s, size_t n);
+
+/* Copy proto (strings and arrays deep-copied) into an event the set owns. */
+cf_event *cf_iocset_event(cf_iocset *set, const cf_event *proto);
+size_t cf_iocset_event_count(const cf_iocset *set);
+const cf_event *cf_iocset_event_at(const cf_iocset *set, size_t i);
+
+/*
+ * Merge one normalised observation. obs supplies the context and norm the
+ * canonical value. *out (may be NULL) gets the merged IOC.
+ */
+cf_status cf_iocset_merge(cf_iocset *set, const cf_obs *obs, const cf_norm *norm, cf_ioc **out);
+
+/* Look up by key; NULL when absent. */
+cf_ioc *cf_iocset_find(const cf_iocset *set, cf_ioc_type type, const char *value);
+
+size_t cf_iocset_count(const cf_iocset *set);
+/* IOC number i in insertion order (0-based). Borrowed. */
+cf_ioc *cf_iocset_at(const cf_iocset *set, size_t i);
+
+/* Compound indicators (cf_compound), deep-copied and kept in order. */
+cf_status cf_iocset_add_compound(cf_iocset *set, const cf_compound *c);
+size_t cf_iocset_compound_count(const cf_iocset *set);
+const cf_compound *cf_iocset_compound_at(const cf_iocset *set, size_t i);
+
+cf_iocset_stats *cf_iocset_stats_of(cf_iocset *set);
+
+/*
+ * A ready-made sink: normalises every observation, merges it into set,
+ * and forwards diagnostics (rejects with their reason, warnings) to the
+ * callback given. Used by convert and by the run driver.
+ */
+typedef struct cf_collector {
+    cf_iocset *set;
+    cf_norm norm;
+    void (*diag)(void *ctx, const cf_diag *d);
+    void *diag_ctx;
+} cf_collector;
+
+void cf_collector_init(cf_collector *c, cf_iocset *set, void (*diag)(void *, const cf_diag *),
+                       void *diag_ctx);
+void cf_collector_fini(cf_collector *c);
+/* A sink whose callbacks feed c; valid while c lives. */
+cf_sink cf_collector_sink(cf_collector *c);
+
+#endif

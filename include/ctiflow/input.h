@@ -68,7 +68,7 @@ cf_format cf_detect_format(const char *head, size_t n);
 typedef struct cf_lines cf_lines;
 cf_lines *cf_lines_new(cf_input *in);
 void cf_lines_free(cf_lines *l);
-/* 1: a line in *line/*len; 0: end; -1: error (err set, CF_ELIMIT for a long line, go on). */
+/* 1: a line in line and len; 0: end; -1: error (err set, CF_ELIMIT for a long line, go on). */
 int cf_lines_next(cf_lines *l, const char **line, size_t *len, uint64_t *lineno, cf_error *err);
 
 #endif

@@ -1,0 +1,420 @@
+/*
+ * ctiflow convert: read feed files in any supported format, normalise and
+ * de-duplicate their IOCs, write them in one output format.
+ *
+ * DESIGN
+ * Every input goes through one cf_collector into one cf_iocset, so values
+ * repeated within or across the inputs become one IOC with merged context.
+ * Diagnostics stream to stderr as they happen (`FILE:LINE: reason: 'value'`)
+ * and, with --rejects, as JSON lines. The output is written once all inputs
+ * are read, to stdout or atomically to -o FILE.
+ *
+ * Exit codes: 0 every input was read (rejected records included), 1 an input
+ * could not be read or parsed at all, 2 usage error.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "ctiflow/buf.h"
+#include "ctiflow/iocset.h"
+#include "ctiflow/limits.h"
+#include "ctiflow/profile.h"
+#include "ctiflow/reader.h"
+#include "ctiflow/writer.h"
+
+#define CONVERT_MAX_LABELS 32
+
+typedef struct convert_opts {
+    cf_format from;
+    cf_out_format to;
+    const char *output;
+    const char *rejects_path;
+    const char *profile;
+    const char *feed;
+    const char *actor;
+    const char *labels[CONVERT_MAX_LABELS];
+    size_t n_labels;
+    cf_ioc_type value_type;
+    cf_tlp tlp;
+    int confidence;
+    bool scos;
+    bool quiet;
+} convert_opts;
+
+typedef struct convert_diag_ctx {
+    FILE *rejects;  /* JSON lines, or NULL */
+    bool quiet;
+    uint64_t printed;
+    cf_buf line;
+} convert_diag_ctx;
+
+static void convert_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ctiflow convert [--from FMT] [--to FMT] [options] [FILE...]\n"
+            "\n"
+            "Reads FILEs (or standard input), writes one output to stdout or -o FILE.\n"
+            "A directory argument is read as a MISP feed directory.\n"
+            "\n"
+            "  --from FMT        csv, text, misp, stix1, stix2, jsonl (default: detect)\n"
+            "  --to FMT          jsonl (default), stix2, misp, csv, text\n"
+            "  -o, --output FILE write here instead of stdout (atomically)\n"
+            "  --profile NAME    built-in feed profile (see `ctiflow profiles`)\n"
+            "  --type TYPE       type of every value of a text list (default: detect)\n"
+            "  --feed NAME       source name in sightings (default: the file name)\n"
+            "  --tlp NAME        TLP for IOCs whose source gives none\n"
+            "  --confidence N    confidence 0-100 for IOCs whose source gives none\n"
+            "  --label TEXT      add a label to every IOC (repeatable)\n"
+            "  --actor NAME      attribute every IOC to this threat actor\n"
+            "  --scos            stix2: also write cyber observables (SCOs)\n"
+            "  --rejects FILE    also write rejected records as JSON lines\n"
+            "  -q, --quiet       do not print rejected records on stderr\n");
+}
+
+/* Print a value for a one-line message: at most 200 bytes, controls escaped. */
+static void convert_quote_value(cf_buf *b, const char *v, size_t n)
+{
+    size_t shown = n > 200 ? 200 : n;
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c < 0x20 || c == 0x7f) {
+            cf_buf_printf(b, "\\x%02x", c);
+        } else {
+            cf_buf_putc(b, (char)c);
+        }
+    }
+    if (shown < n) {
+        cf_buf_puts(b, "...");
+    }
+}
+
+static void convert_diag(void *ctx, const cf_diag *d)
+{
+    convert_diag_ctx *c = ctx;
+    const char *feed = d->feed ? d->feed : "-";
+    const char *level = d->level == CF_DIAG_WARNING  ? "warning"
+                        : d->level == CF_DIAG_REJECT ? "reject"
+                                                     : "error";
+
+    if (!c->quiet || d->level == CF_DIAG_ERROR) {
+        cf_buf *b = &c->line;
+        cf_buf_reset(b);
+        cf_buf_puts(b, feed);
+        if (d->line) {
+            cf_buf_printf(b, ":%llu", (unsigned long long)d->line);
+        }
+        if (d->ref) {
+            cf_buf_printf(b, ": %s", d->ref);
+        }
+        cf_buf_puts(b, d->level == CF_DIAG_WARNING ? ": warning: " : ": ");
+        cf_buf_puts(b, d->reason ? d->reason : "invalid record");
+        if (d->value) {
+            cf_buf_puts(b, ": '");
+            convert_quote_value(b, d->value, d->value_len);
+            cf_buf_putc(b, '\'');
+        }
+        fprintf(stderr, "%s\n", cf_buf_str(b));
+        c->printed++;
+    }
+
+    if (c->rejects) {
+        cf_buf *b = &c->line;
+        cf_buf_reset(b);
+        cf_buf_puts(b, "{\"feed\":");
+        cf_buf_json_quoted(b, feed);
+        cf_buf_printf(b, ",\"line\":%llu,\"level\":\"%s\"", (unsigned long long)d->line, level);
+        if (d->ref) {
+            cf_buf_puts(b, ",\"ref\":");
+            cf_buf_json_quoted(b, d->ref);
+        }
+        cf_buf_puts(b, ",\"reason\":");
+        cf_buf_json_quoted(b, d->reason ? d->reason : "invalid record");
+        if (d->value) {
+            cf_buf_puts(b, ",\"value\":\"");
+            cf_buf_json_str(b, d->value, d->value_len > 4096 ? 4096 : d->value_len);
+            cf_buf_putc(b, '"');
+        }
+        cf_buf_puts(b, "}\n");
+        fwrite(b->data, 1, b->len, c->rejects);
+    }
+}
+
+static int convert_parse_args(convert_opts *o, int argc, char **argv)
+{
+    enum { OPT_FROM = 256, OPT_TO, OPT_PROFILE, OPT_REJECTS, OPT_FEED, OPT_TLP, OPT_CONF,
+           OPT_LABEL, OPT_ACTOR, OPT_TYPE, OPT_SCOS };
+    static const struct option longopts[] = {
+        {"from", required_argument, NULL, OPT_FROM},
+        {"to", required_argument, NULL, OPT_TO},
+        {"output", required_argument, NULL, 'o'},
+        {"profile", required_argument, NULL, OPT_PROFILE},
+        {"rejects", required_argument, NULL, OPT_REJECTS},
+        {"feed", required_argument, NULL, OPT_FEED},
+        {"tlp", required_argument, NULL, OPT_TLP},
+        {"confidence", required_argument, NULL, OPT_CONF},
+        {"label", required_argument, NULL, OPT_LABEL},
+        {"actor", required_argument, NULL, OPT_ACTOR},
+        {"type", required_argument, NULL, OPT_TYPE},
+        {"scos", no_argument, NULL, OPT_SCOS},
+        {"quiet", no_argument, NULL, 'q'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+
+    memset(o, 0, sizeof *o);
+    o->confidence = -1;
+    optind = 1;
+    for (;;) {
+        int c = getopt_long(argc, argv, "o:qh", longopts, NULL);
+        if (c == -1) {
+            break;
+        }
+        char *end = NULL;
+        switch (c) {
+        case OPT_FROM:
+            o->from = cf_format_from_name(optarg);
+            if (o->from == CF_FMT_UNKNOWN) {
+                fprintf(stderr, "ctiflow: error: unknown input format '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_TO: {
+            int f = cf_out_format_from_name(optarg);
+            if (f < 0) {
+                fprintf(stderr, "ctiflow: error: unknown output format '%s'\n", optarg);
+                return 2;
+            }
+            o->to = (cf_out_format)f;
+            break;
+        }
+        case 'o':
+            o->output = optarg;
+            break;
+        case OPT_PROFILE:
+            o->profile = optarg;
+            break;
+        case OPT_REJECTS:
+            o->rejects_path = optarg;
+            break;
+        case OPT_FEED:
+            o->feed = optarg;
+            break;
+        case OPT_TLP:
+            o->tlp = cf_tlp_from_name(optarg);
+            if (o->tlp == CF_TLP_NONE) {
+                fprintf(stderr, "ctiflow: error: unknown TLP '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_CONF:
+            errno = 0;
+            o->confidence = (int)strtol(optarg, &end, 10);
+            if (errno || !end || *end || o->confidence < 0 || o->confidence > 100) {
+                fprintf(stderr, "ctiflow: error: confidence must be 0-100, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_LABEL:
+            if (o->n_labels == CONVERT_MAX_LABELS) {
+                fprintf(stderr, "ctiflow: error: at most %d --label options\n",
+                        CONVERT_MAX_LABELS);
+                return 2;
+            }
+            o->labels[o->n_labels++] = optarg;
+            break;
+        case OPT_ACTOR:
+            o->actor = optarg;
+            break;
+        case OPT_TYPE:
+            o->value_type = cf_ioc_type_from_name(optarg);
+            if (o->value_type == CF_IOC_NONE && strcmp(optarg, "auto") != 0) {
+                fprintf(stderr, "ctiflow: error: unknown IOC type '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_SCOS:
+            o->scos = true;
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case 'h':
+            convert_usage(stdout);
+            return -1;
+        default:
+            convert_usage(stderr);
+            return 2;
+        }
+    }
+    if (o->profile && !cf_profile_find(o->profile)) {
+        fprintf(stderr, "ctiflow: error: unknown profile '%s' (see `ctiflow profiles`)\n",
+                o->profile);
+        return 2;
+    }
+    return 0;
+}
+
+/* Read one input path into the collector's sink. Returns 0 or 1 (unreadable). */
+static int convert_one(const convert_opts *o, const char *path, const cf_sink *sink)
+{
+    cf_read_opts ro;
+    cf_read_opts_init(&ro);
+    ro.profile = o->profile ? cf_profile_find(o->profile) : NULL;
+    ro.value_type = o->value_type;
+    ro.tlp = o->tlp;
+    ro.confidence = o->confidence;
+    ro.labels = o->labels;
+    ro.n_labels = o->n_labels;
+    ro.actor = o->actor;
+
+    cf_error err;
+    cf_error_clear(&err);
+    cf_status st;
+    struct stat sb;
+    const char *name = o->feed ? o->feed : (strcmp(path, "-") == 0 ? "<stdin>" : path);
+    ro.feed = name;
+
+    if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        st = cf_read_misp_feed_dir(path, &ro, sink, &err);
+    } else {
+        cf_input *in = NULL;
+        st = cf_input_open_file(&in, path, &err);
+        if (st == CF_OK) {
+            st = cf_read_any(in, o->from, &ro, sink, &err);
+        }
+        cf_input_close(in);
+    }
+    if (st == CF_OK) {
+        return 0;
+    }
+
+    char msg[1200];
+    if (!err.source[0]) {
+        snprintf(err.source, sizeof err.source, "%s", name);
+    }
+    cf_error_format(msg, sizeof msg, &err);
+    fprintf(stderr, "ctiflow: error: %s\n", msg);
+    return st == CF_ENOMEM ? 3 : 1;
+}
+
+/* Write the set to -o FILE through a temporary file and rename, or stdout. */
+static int convert_write(const convert_opts *o, cf_iocset *set)
+{
+    cf_write_opts wo;
+    cf_write_opts_init(&wo);
+    wo.now = cf_time_now();
+    wo.with_scos = o->scos;
+    wo.feed_name = o->feed;
+    wo.only_type = o->to == CF_OUT_TEXT ? o->value_type : CF_IOC_NONE;
+
+    cf_error err;
+    cf_error_clear(&err);
+    char tmp[4096] = "";
+    FILE *out = stdout;
+    if (o->output && strcmp(o->output, "-") != 0) {
+        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", o->output, (long)getpid());
+        out = fopen(tmp, "wb");
+        if (!out) {
+            fprintf(stderr, "ctiflow: error: cannot write '%s': %s\n", o->output,
+                    strerror(errno));
+            return 1;
+        }
+    }
+
+    cf_status st = cf_write_any(out, o->to, set, &wo, &err);
+    if (st == CF_OK && fflush(out) != 0) {
+        st = cf_error_set(&err, CF_EIO, o->output, 0, "write failed: %s", strerror(errno));
+    }
+    if (out != stdout) {
+        if (st == CF_OK && fsync(fileno(out)) != 0) {
+            st = cf_error_set(&err, CF_EIO, o->output, 0, "fsync failed: %s", strerror(errno));
+        }
+        if (fclose(out) != 0 && st == CF_OK) {
+            st = cf_error_set(&err, CF_EIO, o->output, 0, "close failed: %s", strerror(errno));
+        }
+        if (st == CF_OK && rename(tmp, o->output) != 0) {
+            st = cf_error_set(&err, CF_EIO, o->output, 0, "rename failed: %s", strerror(errno));
+        }
+        if (st != CF_OK) {
+            unlink(tmp);
+        }
+    }
+    if (st != CF_OK) {
+        char msg[1200];
+        cf_error_format(msg, sizeof msg, &err);
+        fprintf(stderr, "ctiflow: error: %s\n", msg);
+        return 1;
+    }
+    return 0;
+}
+
+int cf_cmd_convert(int argc, char **argv)
+{
+    convert_opts o;
+    int rc = convert_parse_args(&o, argc, argv);
+    if (rc != 0) {
+        return rc < 0 ? 0 : rc;
+    }
+
+    convert_diag_ctx dctx = {.quiet = o.quiet, .line = CF_BUF_INIT};
+    if (o.rejects_path) {
+        dctx.rejects = fopen(o.rejects_path, "w");
+        if (!dctx.rejects) {
+            fprintf(stderr, "ctiflow: error: cannot write '%s': %s\n", o.rejects_path,
+                    strerror(errno));
+            return 1;
+        }
+    }
+
+    cf_iocset *set = cf_iocset_new();
+    cf_collector coll;
+    if (!set) {
+        fprintf(stderr, "ctiflow: error: out of memory\n");
+        return 1;
+    }
+    cf_collector_init(&coll, set, convert_diag, &dctx);
+    cf_sink sink = cf_collector_sink(&coll);
+
+    /* Read every input; one unreadable input does not stop the others. */
+    int failed = 0;
+    if (optind >= argc) {
+        failed |= convert_one(&o, "-", &sink);
+    }
+    for (int i = optind; i < argc; i++) {
+        failed |= convert_one(&o, argv[i], &sink);
+    }
+
+    if (cf_iocset_count(set) == 0 && !failed && !o.quiet) {
+        fprintf(stderr, "ctiflow: warning: no indicators found in the input\n");
+    }
+    int wrc = convert_write(&o, set);
+
+    cf_collector_fini(&coll);
+    cf_iocset_free(set);
+    cf_buf_free(&dctx.line);
+    if (dctx.rejects) {
+        fclose(dctx.rejects);
+    }
+    return failed ? 1 : wrc;
+}
+
+int cf_cmd_profiles(int argc, char **argv)
+{
+    bool verbose = argc > 1 && (strcmp(argv[1], "-v") == 0 || strcmp(argv[1], "--verbose") == 0);
+
+    for (size_t i = 0; i < cf_profile_count(); i++) {
+        const cf_profile *p = cf_profile_at(i);
+        printf("%-30s %-5s %s\n", p->name, cf_format_name(p->format), p->title ? p->title : "");
+        if (verbose) {
+            printf("    url: %s\n    terms: %s\n", p->url ? p->url : "-",
+                   p->terms ? p->terms : "-");
+        }
+    }
+    return 0;
+}

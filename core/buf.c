@@ -1,0 +1,159 @@
+/*
+ * Growable NUL-terminated byte buffers and JSON string escaping.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctiflow/buf.h"
+
+void cf_buf_free(cf_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = 0;
+    b->cap = 0;
+}
+
+cf_status cf_buf_reserve(cf_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap) {
+        return CF_OK;
+    }
+    if (extra > ((size_t)-1) / 2 - b->len) {
+        return CF_ENOMEM;
+    }
+
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1) {
+        cap *= 2;
+    }
+    char *p = realloc(b->data, cap);
+    if (!p) {
+        return CF_ENOMEM;
+    }
+    b->data = p;
+    b->cap = cap;
+    return CF_OK;
+}
+
+cf_status cf_buf_append(cf_buf *b, const char *s, size_t n)
+{
+    if (cf_buf_reserve(b, n) != CF_OK) {
+        return CF_ENOMEM;
+    }
+    if (n) {
+        memcpy(b->data + b->len, s, n);
+    }
+    b->len += n;
+    b->data[b->len] = '\0';
+    return CF_OK;
+}
+
+cf_status cf_buf_puts(cf_buf *b, const char *s)
+{
+    return cf_buf_append(b, s, strlen(s));
+}
+
+cf_status cf_buf_putc(cf_buf *b, char c)
+{
+    if (b->len + 2 > b->cap && cf_buf_reserve(b, 1) != CF_OK) {
+        return CF_ENOMEM;
+    }
+    b->data[b->len++] = c;
+    b->data[b->len] = '\0';
+    return CF_OK;
+}
+
+cf_status cf_buf_printf(cf_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || cf_buf_reserve(b, (size_t)n) != CF_OK) {
+        return CF_ENOMEM;
+    }
+
+    va_start(ap, fmt);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+    return CF_OK;
+}
+
+cf_status cf_buf_json_str(cf_buf *b, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+
+    if (cf_buf_reserve(b, n + 8) != CF_OK) {
+        return CF_ENOMEM;
+    }
+    size_t start = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        /* Flush the plain run, then the escape of this byte. */
+        if (cf_buf_append(b, s + start, i - start) != CF_OK) {
+            return CF_ENOMEM;
+        }
+        char esc[7] = {'\\', 0, 0, 0, 0, 0, 0};
+        size_t elen = 2;
+        switch (c) {
+        case '"':
+            esc[1] = '"';
+            break;
+        case '\\':
+            esc[1] = '\\';
+            break;
+        case '\n':
+            esc[1] = 'n';
+            break;
+        case '\r':
+            esc[1] = 'r';
+            break;
+        case '\t':
+            esc[1] = 't';
+            break;
+        default:
+            memcpy(esc + 1, "u00", 3);
+            esc[4] = hex[c >> 4];
+            esc[5] = hex[c & 15];
+            elen = 6;
+        }
+        if (cf_buf_append(b, esc, elen) != CF_OK) {
+            return CF_ENOMEM;
+        }
+        start = i + 1;
+    }
+    return cf_buf_append(b, s + start, n - start);
+}
+
+cf_status cf_buf_json_quoted(cf_buf *b, const char *s)
+{
+    if (!s) {
+        return cf_buf_append(b, "null", 4);
+    }
+    if (cf_buf_putc(b, '"') != CF_OK || cf_buf_json_str(b, s, strlen(s)) != CF_OK) {
+        return CF_ENOMEM;
+    }
+    return cf_buf_putc(b, '"');
+}
+
+char *cf_strndup(const char *s, size_t n)
+{
+    char *p = malloc(n + 1);
+    if (!p) {
+        return NULL;
+    }
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+char *cf_strdup(const char *s)
+{
+    return s ? cf_strndup(s, strlen(s)) : NULL;
+}

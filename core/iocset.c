@@ -1,0 +1,661 @@
+/*
+ * The in-memory IOC set: de-duplication by (type, canonical value) and the
+ * merge of context from every source that listed an IOC.
+ *
+ * DESIGN
+ * Everything the set holds lives in an arena of 1 MiB chunks that is freed
+ * at once: IOC structs, their values, sighting arrays, interned strings and
+ * label arrays. Nothing is ever removed, so the arena never fragments and an
+ * IOC costs its struct, its value and one table slot.
+ *
+ * The key table is open addressing with linear probing over (hash, index)
+ * pairs kept at most 70 % full; the hash is FNV-1a over the type byte and
+ * the value. IOCs are also kept in an array in insertion order, which is
+ * the order every writer emits. Interned strings (feed names, labels,
+ * families, actors, refs) use a second table of the same shape, so context
+ * strings are compared by pointer during merges.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctiflow/iocset.h"
+#include "ctiflow/limits.h"
+
+#define ARENA_CHUNK (1u << 20)
+
+typedef struct arena_chunk {
+    struct arena_chunk *next;
+    size_t used, size;
+    char data[];
+} arena_chunk;
+
+typedef struct slot {
+    uint32_t hash;
+    uint32_t index; /* position + 1; 0 marks an empty slot */
+} slot;
+
+typedef struct table {
+    slot *slots;
+    size_t mask;  /* capacity - 1, capacity a power of two */
+    size_t count;
+} table;
+
+struct cf_iocset {
+    arena_chunk *arena;
+    cf_ioc **iocs;
+    size_t n_iocs, cap_iocs;
+    table keys;
+
+    const char **strings; /* interned strings in order, indexed by slot.index */
+    size_t n_strings, cap_strings;
+    table interned;
+
+    cf_event **events;
+    size_t n_events, cap_events;
+
+    cf_compound *compounds;
+    size_t n_compounds, cap_compounds;
+
+    cf_iocset_stats stats;
+};
+
+/* ---- arena ---------------------------------------------------------- */
+
+static void *set_alloc(cf_iocset *set, size_t n)
+{
+    n = (n + 7) & ~(size_t)7;
+    arena_chunk *c = set->arena;
+    if (!c || c->size - c->used < n) {
+        size_t size = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK - sizeof(arena_chunk);
+        arena_chunk *fresh = malloc(sizeof(arena_chunk) + size);
+        if (!fresh) {
+            return NULL;
+        }
+        fresh->size = size;
+        fresh->used = 0;
+        if (c && size != ARENA_CHUNK - sizeof(arena_chunk)) {
+            /* A large block goes behind the current chunk so it stays in use. */
+            fresh->next = c->next;
+            c->next = fresh;
+            fresh->used = n;
+            return fresh->data;
+        }
+        fresh->next = c;
+        set->arena = fresh;
+        c = fresh;
+    }
+    void *p = c->data + c->used;
+    c->used += n;
+    return p;
+}
+
+static char *set_strndup(cf_iocset *set, const char *s, size_t n)
+{
+    char *p = set_alloc(set, n + 1);
+    if (p) {
+        memcpy(p, s, n);
+        p[n] = '\0';
+    }
+    return p;
+}
+
+/* ---- hash tables ---------------------------------------------------- */
+
+static uint32_t set_hash(unsigned char tag, const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull ^ tag;
+    h *= 1099511628211ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= (unsigned char)s[i];
+        h *= 1099511628211ull;
+    }
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+static cf_status table_grow(table *t)
+{
+    size_t cap = t->slots ? (t->mask + 1) * 2 : 1024;
+    slot *slots = calloc(cap, sizeof *slots);
+    if (!slots) {
+        return CF_ENOMEM;
+    }
+    for (size_t i = 0; t->slots && i <= t->mask; i++) {
+        if (t->slots[i].index == 0) {
+            continue;
+        }
+        size_t j = t->slots[i].hash & (cap - 1);
+        while (slots[j].index) {
+            j = (j + 1) & (cap - 1);
+        }
+        slots[j] = t->slots[i];
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->mask = cap - 1;
+    return CF_OK;
+}
+
+static cf_status table_reserve(table *t)
+{
+    if (t->slots && (t->count + 1) * 10 < (t->mask + 1) * 7) {
+        return CF_OK;
+    }
+    return table_grow(t);
+}
+
+/* ---- set lifetime --------------------------------------------------- */
+
+cf_iocset *cf_iocset_new(void)
+{
+    return calloc(1, sizeof(cf_iocset));
+}
+
+static void set_free_event(cf_event *e)
+{
+    free(e->uuid);
+    free(e->info);
+    free(e->orgc);
+    free(e->labels);
+    free(e->actors);
+    free(e->malware);
+    free(e);
+}
+
+void cf_iocset_free(cf_iocset *set)
+{
+    if (!set) {
+        return;
+    }
+    for (size_t i = 0; i < set->n_iocs; i++) {
+        cf_ioc *ioc = set->iocs[i];
+        if (ioc->cap_sightings > 1) {
+            free(ioc->sightings);
+        }
+    }
+    for (size_t i = 0; i < set->n_events; i++) {
+        set_free_event(set->events[i]);
+    }
+    arena_chunk *c = set->arena;
+    while (c) {
+        arena_chunk *next = c->next;
+        free(c);
+        c = next;
+    }
+    free(set->iocs);
+    free(set->keys.slots);
+    free(set->strings);
+    free(set->interned.slots);
+    free(set->events);
+    free(set->compounds);
+    free(set);
+}
+
+cf_iocset_stats *cf_iocset_stats_of(cf_iocset *set)
+{
+    set->stats.unique = set->n_iocs;
+    return &set->stats;
+}
+
+/* ---- interning ------------------------------------------------------ */
+
+const char *cf_iocset_intern(cf_iocset *set, const char *s, size_t n)
+{
+    if (!s) {
+        return NULL;
+    }
+    uint32_t h = set_hash(0, s, n);
+    if (set->interned.slots) {
+        size_t j = h & set->interned.mask;
+        while (set->interned.slots[j].index) {
+            const slot *sl = &set->interned.slots[j];
+            const char *cand = set->strings[sl->index - 1];
+            if (sl->hash == h && strncmp(cand, s, n) == 0 && cand[n] == '\0') {
+                return cand;
+            }
+            j = (j + 1) & set->interned.mask;
+        }
+    }
+
+    if (table_reserve(&set->interned) != CF_OK) {
+        return NULL;
+    }
+    if (set->n_strings == set->cap_strings) {
+        size_t cap = set->cap_strings ? set->cap_strings * 2 : 256;
+        const char **p = realloc(set->strings, cap * sizeof *p);
+        if (!p) {
+            return NULL;
+        }
+        set->strings = p;
+        set->cap_strings = cap;
+    }
+    char *copy = set_strndup(set, s, n);
+    if (!copy) {
+        return NULL;
+    }
+    set->strings[set->n_strings++] = copy;
+
+    size_t j = h & set->interned.mask;
+    while (set->interned.slots[j].index) {
+        j = (j + 1) & set->interned.mask;
+    }
+    set->interned.slots[j].hash = h;
+    set->interned.slots[j].index = (uint32_t)set->n_strings;
+    set->interned.count++;
+    return copy;
+}
+
+/* ---- events --------------------------------------------------------- */
+
+static const char **set_copy_names(const char *const *src, uint16_t n)
+{
+    if (!n) {
+        return NULL;
+    }
+    const char **p = malloc(n * sizeof *p);
+    if (p) {
+        memcpy(p, src, n * sizeof *p);
+    }
+    return p;
+}
+
+static void set_intern_names(cf_iocset *set, const char **names, uint16_t n)
+{
+    for (uint16_t i = 0; names && i < n; i++) {
+        names[i] = cf_iocset_intern(set, names[i], strlen(names[i]));
+    }
+}
+
+cf_event *cf_iocset_event(cf_iocset *set, const cf_event *proto)
+{
+    if (set->n_events == set->cap_events) {
+        size_t cap = set->cap_events ? set->cap_events * 2 : 16;
+        cf_event **p = realloc(set->events, cap * sizeof *p);
+        if (!p) {
+            return NULL;
+        }
+        set->events = p;
+        set->cap_events = cap;
+    }
+    cf_event *e = calloc(1, sizeof *e);
+    if (!e) {
+        return NULL;
+    }
+    *e = *proto;
+    e->uuid = cf_strdup(proto->uuid);
+    e->info = cf_strdup(proto->info);
+    e->orgc = cf_strdup(proto->orgc);
+    e->labels = set_copy_names(proto->labels, proto->n_labels);
+    e->actors = set_copy_names(proto->actors, proto->n_actors);
+    e->malware = set_copy_names(proto->malware, proto->n_malware);
+    set_intern_names(set, e->labels, e->n_labels);
+    set_intern_names(set, e->actors, e->n_actors);
+    set_intern_names(set, e->malware, e->n_malware);
+    set->events[set->n_events++] = e;
+    return e;
+}
+
+size_t cf_iocset_event_count(const cf_iocset *set)
+{
+    return set->n_events;
+}
+
+const cf_event *cf_iocset_event_at(const cf_iocset *set, size_t i)
+{
+    return i < set->n_events ? set->events[i] : NULL;
+}
+
+/* ---- lookup and merge ----------------------------------------------- */
+
+static cf_ioc *set_lookup(const cf_iocset *set, cf_ioc_type type, const char *value, size_t n,
+                          uint32_t h)
+{
+    if (!set->keys.slots) {
+        return NULL;
+    }
+    size_t j = h & set->keys.mask;
+    while (set->keys.slots[j].index) {
+        const slot *sl = &set->keys.slots[j];
+        cf_ioc *ioc = set->iocs[sl->index - 1];
+        if (sl->hash == h && ioc->type == type && strncmp(ioc->value, value, n) == 0 &&
+            ioc->value[n] == '\0') {
+            return ioc;
+        }
+        j = (j + 1) & set->keys.mask;
+    }
+    return NULL;
+}
+
+cf_ioc *cf_iocset_find(const cf_iocset *set, cf_ioc_type type, const char *value)
+{
+    size_t n = strlen(value);
+    return set_lookup(set, type, value, n, set_hash((unsigned char)type, value, n));
+}
+
+size_t cf_iocset_count(const cf_iocset *set)
+{
+    return set->n_iocs;
+}
+
+cf_ioc *cf_iocset_at(const cf_iocset *set, size_t i)
+{
+    return i < set->n_iocs ? set->iocs[i] : NULL;
+}
+
+/*
+ * Unite names into *arr (interned pointers). The array is rebuilt in the
+ * arena when it grows; at most CF_MAX_LABELS_PER_IOC are kept.
+ */
+static cf_status set_unite(cf_iocset *set, const char ***arr, uint16_t *n,
+                           const char *const *add, size_t n_add)
+{
+    for (size_t i = 0; i < n_add; i++) {
+        if (!add[i] || !add[i][0]) {
+            continue;
+        }
+        const char *s = cf_iocset_intern(set, add[i], strlen(add[i]));
+        if (!s) {
+            return CF_ENOMEM;
+        }
+        bool present = false;
+        for (uint16_t k = 0; k < *n && !present; k++) {
+            present = (*arr)[k] == s;
+        }
+        if (present || *n >= CF_MAX_LABELS_PER_IOC) {
+            continue;
+        }
+        const char **grown = set_alloc(set, (*n + 1u) * sizeof *grown);
+        if (!grown) {
+            return CF_ENOMEM;
+        }
+        if (*n) {
+            memcpy(grown, *arr, *n * sizeof *grown);
+        }
+        grown[(*n)++] = s;
+        *arr = grown;
+    }
+    return CF_OK;
+}
+
+static cf_status set_add_sighting(cf_iocset *set, cf_ioc *ioc, const cf_obs *obs)
+{
+    if (ioc->n_sightings == ioc->cap_sightings) {
+        uint32_t cap = ioc->cap_sightings ? ioc->cap_sightings * 2 : 1;
+        cf_sighting *p;
+        if (cap == 1) {
+            p = set_alloc(set, sizeof *p);
+        } else {
+            p = malloc(cap * sizeof *p);
+            if (p && ioc->n_sightings) {
+                memcpy(p, ioc->sightings, ioc->n_sightings * sizeof *p);
+            }
+            if (p && ioc->cap_sightings > 1) {
+                free(ioc->sightings);
+            }
+        }
+        if (!p) {
+            return CF_ENOMEM;
+        }
+        ioc->sightings = p;
+        ioc->cap_sightings = cap;
+    }
+
+    cf_sighting *s = &ioc->sightings[ioc->n_sightings++];
+    s->feed = obs->feed ? cf_iocset_intern(set, obs->feed, strlen(obs->feed)) : NULL;
+    s->line = obs->line;
+    s->ref = obs->ref ? cf_iocset_intern(set, obs->ref, strlen(obs->ref)) : NULL;
+    s->event = obs->event;
+    s->time = obs->time != CF_TIME_NONE ? obs->time : obs->first_seen;
+    return CF_OK;
+}
+
+static void set_merge_times(cf_ioc *ioc, const cf_obs *obs)
+{
+    cf_time first = obs->first_seen != CF_TIME_NONE ? obs->first_seen : obs->time;
+    cf_time last = obs->last_seen != CF_TIME_NONE ? obs->last_seen : first;
+
+    if (first != CF_TIME_NONE && (ioc->first_seen == CF_TIME_NONE || first < ioc->first_seen)) {
+        ioc->first_seen = first;
+    }
+    if (last != CF_TIME_NONE && (ioc->last_seen == CF_TIME_NONE || last > ioc->last_seen)) {
+        ioc->last_seen = last;
+    }
+    if (obs->valid_until != CF_TIME_NONE &&
+        (ioc->valid_until == CF_TIME_NONE || obs->valid_until > ioc->valid_until)) {
+        ioc->valid_until = obs->valid_until;
+    }
+}
+
+static cf_ioc *set_insert(cf_iocset *set, const cf_norm *norm, uint32_t h)
+{
+    if (table_reserve(&set->keys) != CF_OK) {
+        return NULL;
+    }
+    if (set->n_iocs == set->cap_iocs) {
+        size_t cap = set->cap_iocs ? set->cap_iocs * 2 : 1024;
+        cf_ioc **p = realloc(set->iocs, cap * sizeof *p);
+        if (!p) {
+            return NULL;
+        }
+        set->iocs = p;
+        set->cap_iocs = cap;
+    }
+    cf_ioc *ioc = set_alloc(set, sizeof *ioc);
+    if (!ioc) {
+        return NULL;
+    }
+    memset(ioc, 0, sizeof *ioc);
+    ioc->value = set_strndup(set, norm->value.data, norm->value.len);
+    if (!ioc->value) {
+        return NULL;
+    }
+    ioc->type = norm->type;
+    ioc->hash_type = norm->hash_type;
+    ioc->port = norm->type == CF_IOC_ENDPOINT ? norm->port : -1;
+    ioc->confidence = -1;
+    ioc->first_seen = CF_TIME_NONE;
+    ioc->last_seen = CF_TIME_NONE;
+    ioc->valid_until = CF_TIME_NONE;
+    ioc->index = (uint32_t)set->n_iocs;
+    set->iocs[set->n_iocs++] = ioc;
+
+    size_t j = h & set->keys.mask;
+    while (set->keys.slots[j].index) {
+        j = (j + 1) & set->keys.mask;
+    }
+    set->keys.slots[j].hash = h;
+    set->keys.slots[j].index = (uint32_t)set->n_iocs;
+    set->keys.count++;
+    return ioc;
+}
+
+cf_status cf_iocset_merge(cf_iocset *set, const cf_obs *obs, const cf_norm *norm, cf_ioc **out)
+{
+    if (!norm->value.data || norm->type == CF_IOC_NONE) {
+        return CF_EINVAL;
+    }
+    uint32_t h = set_hash((unsigned char)norm->type, norm->value.data, norm->value.len);
+    cf_ioc *ioc = set_lookup(set, norm->type, norm->value.data, norm->value.len, h);
+    if (!ioc) {
+        ioc = set_insert(set, norm, h);
+        if (!ioc) {
+            return CF_ENOMEM;
+        }
+    }
+
+    /* Context of this source, merged by the documented rules. */
+    set_merge_times(ioc, obs);
+    if (obs->confidence > ioc->confidence) {
+        ioc->confidence = (int8_t)(obs->confidence > 100 ? 100 : obs->confidence);
+    }
+    if (obs->tlp > ioc->tlp) {
+        ioc->tlp = (uint8_t)obs->tlp;
+    }
+    ioc->to_ids = ioc->to_ids || obs->to_ids;
+    ioc->host_bits_cleared = ioc->host_bits_cleared || norm->host_bits_cleared;
+    if (norm->changed && !ioc->original) {
+        ioc->original = set_strndup(set, obs->text, obs->len);
+    }
+    if (norm->display_name.len && !ioc->display_name) {
+        ioc->display_name = set_strndup(set, norm->display_name.data, norm->display_name.len);
+    }
+    if (obs->comment && obs->comment[0] && !ioc->comment) {
+        ioc->comment = set_strndup(set, obs->comment, strlen(obs->comment));
+    }
+
+    cf_status st = set_unite(set, &ioc->labels, &ioc->n_labels, obs->labels, obs->n_labels);
+    if (st == CF_OK) {
+        st = set_unite(set, &ioc->malware, &ioc->n_malware, obs->malware, obs->n_malware);
+    }
+    if (st == CF_OK) {
+        st = set_unite(set, &ioc->actors, &ioc->n_actors, obs->actors, obs->n_actors);
+    }
+    if (st == CF_OK && obs->event) {
+        const cf_event *e = obs->event;
+        st = set_unite(set, &ioc->actors, &ioc->n_actors, e->actors, e->n_actors);
+        if (st == CF_OK) {
+            st = set_unite(set, &ioc->malware, &ioc->n_malware, e->malware, e->n_malware);
+        }
+    }
+    if (st == CF_OK) {
+        st = set_add_sighting(set, ioc, obs);
+    }
+    if (out) {
+        *out = ioc;
+    }
+    return st;
+}
+
+/* ---- compound indicators -------------------------------------------- */
+
+static const char *const *set_copy_list(cf_iocset *set, const char *const *src, size_t n)
+{
+    if (!n) {
+        return NULL;
+    }
+    const char **p = set_alloc(set, n * sizeof *p);
+    for (size_t i = 0; p && i < n; i++) {
+        p[i] = cf_iocset_intern(set, src[i], strlen(src[i]));
+    }
+    return p;
+}
+
+static const char *set_opt_strdup(cf_iocset *set, const char *s)
+{
+    return s ? set_strndup(set, s, strlen(s)) : NULL;
+}
+
+cf_status cf_iocset_add_compound(cf_iocset *set, const cf_compound *c)
+{
+    if (set->n_compounds == set->cap_compounds) {
+        size_t cap = set->cap_compounds ? set->cap_compounds * 2 : 64;
+        cf_compound *p = realloc(set->compounds, cap * sizeof *p);
+        if (!p) {
+            return CF_ENOMEM;
+        }
+        set->compounds = p;
+        set->cap_compounds = cap;
+    }
+    cf_compound *dst = &set->compounds[set->n_compounds];
+    *dst = *c;
+    dst->id = set_opt_strdup(set, c->id);
+    dst->name = set_opt_strdup(set, c->name);
+    dst->pattern = set_opt_strdup(set, c->pattern);
+    dst->feed = c->feed ? cf_iocset_intern(set, c->feed, strlen(c->feed)) : NULL;
+    dst->labels = set_copy_list(set, c->labels, c->n_labels);
+    dst->actors = set_copy_list(set, c->actors, c->n_actors);
+    dst->malware = set_copy_list(set, c->malware, c->n_malware);
+    if (!dst->pattern) {
+        return CF_ENOMEM;
+    }
+    set->n_compounds++;
+    return CF_OK;
+}
+
+size_t cf_iocset_compound_count(const cf_iocset *set)
+{
+    return set->n_compounds;
+}
+
+const cf_compound *cf_iocset_compound_at(const cf_iocset *set, size_t i)
+{
+    return i < set->n_compounds ? &set->compounds[i] : NULL;
+}
+
+/* ---- the collector sink --------------------------------------------- */
+
+static void collector_forward(cf_collector *c, const cf_diag *d)
+{
+    if (c->diag) {
+        c->diag(c->diag_ctx, d);
+    }
+}
+
+static cf_status collector_obs(void *ctx, const cf_obs *obs)
+{
+    cf_collector *c = ctx;
+    cf_iocset_stats *stats = &c->set->stats;
+
+    stats->observations++;
+    cf_status st = cf_normalize(&c->norm, obs->type, obs->text, obs->len);
+    if (st == CF_ENOMEM) {
+        return st;
+    }
+    if (st != CF_OK) {
+        stats->rejected++;
+        cf_diag d = {CF_DIAG_REJECT, obs->feed, obs->line, 0, obs->ref,
+                     c->norm.reason ? c->norm.reason : "invalid value", obs->text, obs->len};
+        collector_forward(c, &d);
+        return CF_OK;
+    }
+    if (c->norm.warning) {
+        stats->warnings++;
+        cf_diag d = {CF_DIAG_WARNING, obs->feed, obs->line, 0, obs->ref, c->norm.warning,
+                     obs->text, obs->len};
+        collector_forward(c, &d);
+    }
+    return cf_iocset_merge(c->set, obs, &c->norm, NULL);
+}
+
+static void collector_diag(void *ctx, const cf_diag *d)
+{
+    cf_collector *c = ctx;
+    if (d->level == CF_DIAG_WARNING) {
+        c->set->stats.warnings++;
+    } else {
+        c->set->stats.rejected++;
+    }
+    collector_forward(c, d);
+}
+
+static cf_status collector_compound(void *ctx, const cf_compound *comp)
+{
+    cf_collector *c = ctx;
+    return cf_iocset_add_compound(c->set, comp);
+}
+
+static cf_event *collector_event(void *ctx, const cf_event *proto)
+{
+    cf_collector *c = ctx;
+    return cf_iocset_event(c->set, proto);
+}
+
+void cf_collector_init(cf_collector *c, cf_iocset *set, void (*diag)(void *, const cf_diag *),
+                       void *diag_ctx)
+{
+    memset(c, 0, sizeof *c);
+    c->set = set;
+    c->diag = diag;
+    c->diag_ctx = diag_ctx;
+    c->norm = (cf_norm)CF_NORM_INIT;
+}
+
+void cf_collector_fini(cf_collector *c)
+{
+    cf_norm_free(&c->norm);
+}
+
+cf_sink cf_collector_sink(cf_collector *c)
+{
+    cf_sink s = {collector_obs, collector_diag, collector_compound, collector_event, c};
+    return s;
+}

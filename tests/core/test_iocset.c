@@ -1,0 +1,110 @@
+/*
+ * The IOC set: de-duplication by (type, value) and the documented merge
+ * rules, with normalised values filled in by hand.
+ */
+#include "ctiflow/iocset.h"
+#include "testlib.h"
+
+static void norm_set(cf_norm *n, cf_ioc_type type, const char *value)
+{
+    cf_buf_reset(&n->value);
+    cf_buf_puts(&n->value, value);
+    n->type = type;
+    n->changed = false;
+}
+
+int main(void)
+{
+    cf_iocset *set = cf_iocset_new();
+    cf_norm n = CF_NORM_INIT;
+    cf_obs o;
+    cf_ioc *ioc = NULL;
+
+    /* Case 28: the same URL from URLhaus and ThreatFox is one IOC. */
+    const char *tags1[] = {"mirai", "sh"};
+    cf_obs_init(&o);
+    o.text = "http://malware.example.net/bin.sh";
+    o.len = strlen(o.text);
+    o.feed = "urlhaus";
+    o.line = 10;
+    o.first_seen = 1709290800000LL; /* 2024-03-01T11:00:00Z */
+    o.labels = tags1;
+    o.n_labels = 2;
+    o.tlp = CF_TLP_GREEN;
+    norm_set(&n, CF_IOC_URL, "http://malware.example.net/bin.sh");
+    CHECK_INT(cf_iocset_merge(set, &o, &n, &ioc), CF_OK);
+
+    const char *fam[] = {"Mirai"};
+    const char *tags2[] = {"sh", "elf"};
+    cf_obs_init(&o);
+    o.text = "HTTP://MALWARE.example.net/bin.sh";
+    o.len = strlen(o.text);
+    o.feed = "threatfox";
+    o.line = 3;
+    o.first_seen = 1709101800000LL; /* 2024-02-28T06:30:00Z */
+    o.last_seen = 1709400000000LL;
+    o.confidence = 75;
+    o.malware = fam;
+    o.n_malware = 1;
+    o.labels = tags2;
+    o.n_labels = 2;
+    o.tlp = CF_TLP_AMBER;
+    norm_set(&n, CF_IOC_URL, "http://malware.example.net/bin.sh");
+    n.changed = true;
+    CHECK_INT(cf_iocset_merge(set, &o, &n, &ioc), CF_OK);
+
+    /* A path differing in case is another IOC; a domain is another type. */
+    norm_set(&n, CF_IOC_URL, "http://malware.example.net/Bin.sh");
+    CHECK_INT(cf_iocset_merge(set, &o, &n, NULL), CF_OK);
+    norm_set(&n, CF_IOC_DOMAIN, "malware.example.net");
+    CHECK_INT(cf_iocset_merge(set, &o, &n, NULL), CF_OK);
+
+    CHECK_INT(cf_iocset_count(set), 3);
+    ioc = cf_iocset_find(set, CF_IOC_URL, "http://malware.example.net/bin.sh");
+    CHECK(ioc != NULL);
+    if (ioc) {
+        CHECK_INT(ioc->index, 0);
+        CHECK_INT(ioc->n_sightings, 2);
+        CHECK_STR(ioc->sightings[0].feed, "urlhaus");
+        CHECK_STR(ioc->sightings[1].feed, "threatfox");
+        CHECK_INT(ioc->sightings[1].line, 3);
+        CHECK_INT(ioc->first_seen, 1709101800000LL);
+        CHECK_INT(ioc->last_seen, 1709400000000LL);
+        CHECK_INT(ioc->confidence, 75);
+        CHECK_INT(ioc->tlp, CF_TLP_AMBER);
+        CHECK_INT(ioc->n_labels, 3);
+        CHECK_STR(ioc->labels[0], "mirai");
+        CHECK_STR(ioc->labels[1], "sh");
+        CHECK_STR(ioc->labels[2], "elf");
+        CHECK_INT(ioc->n_malware, 1);
+        CHECK_STR(ioc->original, "HTTP://MALWARE.example.net/bin.sh");
+        /* Interned strings are shared. */
+        CHECK(ioc->labels[1] == cf_iocset_intern(set, "sh", 2));
+    }
+    CHECK(cf_iocset_find(set, CF_IOC_DOMAIN, "malware.example.net") != NULL);
+    CHECK(cf_iocset_find(set, CF_IOC_URL, "malware.example.net") == NULL);
+
+    /* Many distinct values: the table grows and every key stays findable. */
+    char v[64];
+    for (int i = 0; i < 50000; i++) {
+        snprintf(v, sizeof v, "h%d.example", i);
+        norm_set(&n, CF_IOC_DOMAIN, v);
+        cf_iocset_merge(set, &o, &n, NULL);
+    }
+    CHECK_INT(cf_iocset_count(set), 50003);
+    CHECK(cf_iocset_find(set, CF_IOC_DOMAIN, "h49999.example") != NULL);
+    CHECK(cf_iocset_find(set, CF_IOC_DOMAIN, "h12345.example")->index == 3 + 12345);
+
+    /* Events are deep-copied and their names interned. */
+    const char *actors[] = {"APT28"};
+    cf_event proto = {.uuid = "5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e", .info = "test",
+                      .actors = actors, .n_actors = 1, .date = CF_TIME_NONE};
+    cf_event *ev = cf_iocset_event(set, &proto);
+    CHECK(ev != NULL && ev->uuid != proto.uuid);
+    CHECK_STR(ev->actors[0], "APT28");
+    CHECK_INT(cf_iocset_event_count(set), 1);
+
+    cf_norm_free(&n);
+    cf_iocset_free(set);
+    TEST_MAIN_END();
+}

@@ -1,0 +1,1009 @@
+/*
+ * Loading and validating the run configuration (config.h).
+ *
+ * DESIGN
+ * Each YAML file is loaded whole with yaml_parser_load() into a node tree;
+ * the tree is walked with a table of known keys per mapping (main file,
+ * output, feed, expiry). Every check reports "FILE:LINE: message" through the
+ * caller's callback and counts a problem; walking goes on after a problem so
+ * one `ctiflow check` lists them all. Paths are resolved against the
+ * directory of the main file. Nothing here reads the environment except
+ * cf_config_expand(), called by the fetcher at the moment of use.
+ */
+#include "ctiflow/config.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "ctiflow/profile.h"
+
+#define CFG_DEFAULT_INTERVAL_MS (3600LL * 1000)
+#define CFG_DEFAULT_TIMEOUT_MS (120LL * 1000)
+#define CFG_DEFAULT_RETRIES 3
+#define CFG_DEFAULT_KEEP_DELTAS 30
+#define CFG_DEFAULT_WORKERS 4
+#define CFG_MAX_FEED_FILES 10000
+
+/* State of one load: where problems go and how many there were. */
+typedef struct cfg_ctx {
+    cf_config *cfg;
+    cf_config_report_fn report;
+    void *report_ctx;
+    cf_error *err;
+    size_t problems;
+    const char *file; /* file being walked */
+    yaml_document_t *doc;
+} cfg_ctx;
+
+static const char *const cfg_main_keys[] = {
+    "state_dir", "cache_dir", "feeds_dir", "outputs", "feeds", "workers", NULL};
+static const char *const cfg_feed_keys[] = {
+    "name", "url", "profile", "format", "type", "interval", "timeout", "retries", "headers",
+    "proxy", "tls_verify", "confidence", "tlp", "labels", "actor", "expiry", "enabled", NULL};
+static const char *const cfg_output_keys[] = {
+    "name", "type", "path", "formats", "keep_deltas", "max_tlp", NULL};
+static const char *const cfg_expiry_keys[] = {"days", "gone", NULL};
+static const char *const cfg_formats[] = {"stix2", "misp-feed", "text", "csv", "jsonl", NULL};
+static const char *const cfg_input_formats[] = {
+    "csv", "text", "misp", "misp-feed", "stix1", "stix2", "jsonl", NULL};
+
+static void cfg_problem(cfg_ctx *c, const yaml_node_t *node, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void cfg_problem(cfg_ctx *c, const yaml_node_t *node, const char *fmt, ...)
+{
+    char msg[600];
+    char line[900];
+    va_list ap;
+    uint64_t lineno = node ? (uint64_t)node->start_mark.line + 1 : 0;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (lineno) {
+        snprintf(line, sizeof(line), "%s:%llu: %s", c->file, (unsigned long long)lineno, msg);
+    } else {
+        snprintf(line, sizeof(line), "%s: %s", c->file, msg);
+    }
+    c->problems++;
+    cf_error_set(c->err, CF_EINVAL, c->file, lineno, "%s", msg);
+    if (c->report) {
+        c->report(c->report_ctx, line);
+    }
+}
+
+size_t cf_config_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    size_t row[64];
+    size_t i, j;
+
+    if (lb >= 63 || la >= 63) {
+        return la > lb ? la : lb;
+    }
+    for (j = 0; j <= lb; j++) {
+        row[j] = j;
+    }
+    for (i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = diag + cost;
+            if (row[j] + 1 < best) {
+                best = row[j] + 1;
+            }
+            if (row[j - 1] + 1 < best) {
+                best = row[j - 1] + 1;
+            }
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* The closest word of list to s when it is close enough to suggest, else NULL. */
+static const char *cfg_suggest(const char *s, const char *const *list)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1;
+    size_t limit = strlen(s) <= 4 ? 1 : (strlen(s) <= 8 ? 2 : 3);
+
+    for (size_t i = 0; list[i]; i++) {
+        size_t d = cf_config_edit_distance(s, list[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = list[i];
+        }
+    }
+    return best_d <= limit ? best : NULL;
+}
+
+static const char *cfg_suggest_profile(const char *s)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1;
+    size_t n = cf_profile_count();
+
+    for (size_t i = 0; i < n; i++) {
+        const cf_profile *p = cf_profile_at(i);
+        size_t d = cf_config_edit_distance(s, p->name);
+        if (d < best_d) {
+            best_d = d;
+            best = p->name;
+        }
+    }
+    return best_d <= 3 ? best : NULL;
+}
+
+static const char *cfg_scalar(const yaml_node_t *n)
+{
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static const char *cfg_kind(const yaml_node_t *n)
+{
+    if (n->type == YAML_MAPPING_NODE) {
+        return "a mapping";
+    }
+    if (n->type == YAML_SEQUENCE_NODE) {
+        return "a list";
+    }
+    return "a scalar";
+}
+
+/* A scalar string value, or a problem. Returns NULL on a problem. */
+static const char *cfg_want_str(cfg_ctx *c, const yaml_node_t *v, const char *key)
+{
+    const char *s = cfg_scalar(v);
+
+    if (!s) {
+        cfg_problem(c, v, "'%s' must be a string, not %s", key, cfg_kind(v));
+        return NULL;
+    }
+    if (!*s) {
+        cfg_problem(c, v, "'%s' must not be empty", key);
+        return NULL;
+    }
+    return s;
+}
+
+static bool cfg_want_int(cfg_ctx *c, const yaml_node_t *v, const char *key, long lo, long hi,
+                         int *out)
+{
+    const char *s = cfg_scalar(v);
+    char *end = NULL;
+    long x;
+
+    if (!s) {
+        cfg_problem(c, v, "'%s' must be an integer, not %s", key, cfg_kind(v));
+        return false;
+    }
+    errno = 0;
+    x = strtol(s, &end, 10);
+    if (errno || end == s || *end || x < lo || x > hi) {
+        cfg_problem(c, v, "'%s' must be an integer from %ld to %ld, not '%s'", key, lo, hi, s);
+        return false;
+    }
+    *out = (int)x;
+    return true;
+}
+
+static bool cfg_want_bool(cfg_ctx *c, const yaml_node_t *v, const char *key, bool *out)
+{
+    const char *s = cfg_scalar(v);
+
+    if (s && (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on"))) {
+        *out = true;
+        return true;
+    }
+    if (s && (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off"))) {
+        *out = false;
+        return true;
+    }
+    cfg_problem(c, v, "'%s' must be true or false, not '%s'", key, s ? s : cfg_kind(v));
+    return false;
+}
+
+cf_status cf_config_parse_duration(int64_t *out, const char *s)
+{
+    int64_t total = 0;
+    const char *p = s;
+
+    if (!s || !*s) {
+        return CF_EMALFORMED;
+    }
+    while (*p) {
+        char *end = NULL;
+        long long n;
+        int64_t unit;
+
+        if (!isdigit((unsigned char)*p)) {
+            return CF_EMALFORMED;
+        }
+        errno = 0;
+        n = strtoll(p, &end, 10);
+        if (errno || n > 1000000000LL) {
+            return CF_ELIMIT;
+        }
+        switch (*end) {
+        case '\0':
+            if (p != s) {
+                return CF_EMALFORMED;
+            }
+            unit = 1000;
+            break;
+        case 's':
+            unit = 1000;
+            break;
+        case 'm':
+            unit = 60LL * 1000;
+            break;
+        case 'h':
+            unit = 3600LL * 1000;
+            break;
+        case 'd':
+            unit = 86400LL * 1000;
+            break;
+        default:
+            return CF_EMALFORMED;
+        }
+        total += (int64_t)n * unit;
+        p = *end ? end + 1 : end;
+    }
+    *out = total;
+    return CF_OK;
+}
+
+static bool cfg_want_duration(cfg_ctx *c, const yaml_node_t *v, const char *key, int64_t *out)
+{
+    const char *s = cfg_scalar(v);
+
+    if (!s || cf_config_parse_duration(out, s) != CF_OK || *out <= 0) {
+        cfg_problem(c, v, "'%s' must be a duration such as 30s, 15m, 1h or 1d, not '%s'", key,
+                    s ? s : cfg_kind(v));
+        return false;
+    }
+    return true;
+}
+
+/* Check a mapping's keys against known; report unknown keys with a suggestion. */
+static void cfg_check_keys(cfg_ctx *c, yaml_node_t *map, const char *const *known,
+                           const char *what)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+        const char *ks = cfg_scalar(k);
+        const char *hint;
+        bool found = false;
+
+        if (!ks) {
+            cfg_problem(c, k, "%s keys must be strings", what);
+            continue;
+        }
+        for (size_t i = 0; known[i]; i++) {
+            if (!strcmp(ks, known[i])) {
+                found = true;
+                break;
+            }
+        }
+        if (found) {
+            continue;
+        }
+        hint = cfg_suggest(ks, known);
+        if (hint) {
+            cfg_problem(c, k, "unknown %s key '%s' (did you mean '%s'?)", what, ks, hint);
+        } else {
+            cfg_problem(c, k, "unknown %s key '%s'", what, ks);
+        }
+    }
+}
+
+static yaml_node_t *cfg_get(cfg_ctx *c, yaml_node_t *map, const char *key)
+{
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        const char *ks = cfg_scalar(yaml_document_get_node(c->doc, p->key));
+        if (ks && !strcmp(ks, key)) {
+            return yaml_document_get_node(c->doc, p->value);
+        }
+    }
+    return NULL;
+}
+
+/* Join dir and a relative path; absolute paths are kept. Caller frees. */
+static char *cfg_resolve(const char *dir, const char *path)
+{
+    cf_buf b = CF_BUF_INIT;
+
+    if (path[0] == '/') {
+        return cf_strdup(path);
+    }
+    if (cf_buf_printf(&b, "%s/%s", dir, path) != CF_OK) {
+        cf_buf_free(&b);
+        return NULL;
+    }
+    return b.data;
+}
+
+static char **cfg_str_list(cfg_ctx *c, yaml_node_t *v, const char *key, size_t *n_out)
+{
+    char **list = NULL;
+    size_t n = 0;
+
+    *n_out = 0;
+    if (cfg_scalar(v)) {
+        list = calloc(1, sizeof(*list));
+        if (list) {
+            list[0] = cf_strdup(cfg_scalar(v));
+            *n_out = 1;
+        }
+        return list;
+    }
+    if (v->type != YAML_SEQUENCE_NODE) {
+        cfg_problem(c, v, "'%s' must be a list of strings, not %s", key, cfg_kind(v));
+        return NULL;
+    }
+    list = calloc((size_t)(v->data.sequence.items.top - v->data.sequence.items.start) + 1,
+                  sizeof(*list));
+    if (!list) {
+        return NULL;
+    }
+    for (yaml_node_item_t *it = v->data.sequence.items.start; it < v->data.sequence.items.top;
+         it++) {
+        yaml_node_t *e = yaml_document_get_node(c->doc, *it);
+        const char *s = cfg_want_str(c, e, key);
+        if (s) {
+            list[n++] = cf_strdup(s);
+        }
+    }
+    *n_out = n;
+    return list;
+}
+
+static void cfg_feed_expiry(cfg_ctx *c, cf_feed_cfg *f, yaml_node_t *v)
+{
+    const char *s = cfg_scalar(v);
+
+    if (s) {
+        if (!strcmp(s, "gone")) {
+            f->expiry = CF_EXPIRY_GONE;
+        } else if (!strcmp(s, "never")) {
+            f->expiry = CF_EXPIRY_NEVER;
+        } else {
+            cfg_problem(c, v, "'expiry' must be 'gone', 'never' or a mapping with 'days', not '%s'",
+                        s);
+        }
+        return;
+    }
+    if (v->type != YAML_MAPPING_NODE) {
+        cfg_problem(c, v, "'expiry' must be 'gone', 'never' or a mapping with 'days'");
+        return;
+    }
+    cfg_check_keys(c, v, cfg_expiry_keys, "expiry");
+    yaml_node_t *d = cfg_get(c, v, "days");
+    yaml_node_t *g = cfg_get(c, v, "gone");
+    bool gone = false;
+    if (d && cfg_want_int(c, d, "days", 1, 36500, &f->expiry_days)) {
+        f->expiry = CF_EXPIRY_DAYS;
+    }
+    if (g && cfg_want_bool(c, g, "gone", &gone) && gone) {
+        f->expiry = CF_EXPIRY_GONE;
+    }
+}
+
+static void cfg_feed_headers(cfg_ctx *c, cf_feed_cfg *f, yaml_node_t *v)
+{
+    size_t n;
+
+    if (v->type != YAML_MAPPING_NODE) {
+        cfg_problem(c, v, "'headers' must be a mapping of header names to values, not %s",
+                    cfg_kind(v));
+        return;
+    }
+    n = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+    f->headers = calloc(n + 1, sizeof(*f->headers));
+    if (!f->headers) {
+        return;
+    }
+    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+        yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+        yaml_node_t *val = yaml_document_get_node(c->doc, p->value);
+        const char *ks = cfg_scalar(k);
+        const char *vs = cfg_scalar(val);
+        if (!ks || !vs || strpbrk(ks, ": \r\n") || strpbrk(vs, "\r\n")) {
+            cfg_problem(c, k, "header '%s' must be a name without ':' and a one-line value",
+                        ks ? ks : "?");
+            continue;
+        }
+        f->headers[f->n_headers].name = cf_strdup(ks);
+        f->headers[f->n_headers].value = cf_strdup(vs);
+        f->n_headers++;
+    }
+}
+
+static bool cfg_in_list(const char *s, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++) {
+        if (!strcmp(s, list[i])) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* url: http(s):// kept as written; file:// and plain paths resolved to f->path. */
+static void cfg_feed_url(cfg_ctx *c, cf_feed_cfg *f, yaml_node_t *v)
+{
+    const char *s = cfg_want_str(c, v, "url");
+
+    if (!s) {
+        return;
+    }
+    f->url = cf_strdup(s);
+    if (!strncmp(s, "http://", 7) || !strncmp(s, "https://", 8)) {
+        return;
+    }
+    if (!strncmp(s, "file://", 7)) {
+        s += 7;
+    } else if (strstr(s, "://")) {
+        cfg_problem(c, v, "'url' must use http://, https:// or file://, or be a path, not '%s'",
+                    s);
+        return;
+    }
+    f->path = cfg_resolve(c->cfg->dir, s);
+}
+
+static void cfg_feed_format(cfg_ctx *c, cf_feed_cfg *f, yaml_node_t *v)
+{
+    const char *s = cfg_want_str(c, v, "format");
+    const char *hint;
+
+    if (!s) {
+        return;
+    }
+    if (!cfg_in_list(s, cfg_input_formats)) {
+        hint = cfg_suggest(s, cfg_input_formats);
+        cfg_problem(c, v, "unknown format '%s'%s%s%s", s, hint ? " (did you mean '" : "",
+                    hint ? hint : "", hint ? "'?)" : "");
+        return;
+    }
+    if (!strcmp(s, "misp-feed")) {
+        f->misp_feed_dir = true;
+        f->format = CF_FMT_MISP;
+    } else {
+        f->format = cf_format_from_name(s);
+    }
+}
+
+static void cfg_feed_profile(cfg_ctx *c, cf_feed_cfg *f, yaml_node_t *v)
+{
+    const char *s = cfg_want_str(c, v, "profile");
+    const char *hint;
+
+    if (!s) {
+        return;
+    }
+    if (!cf_profile_find(s)) {
+        hint = cfg_suggest_profile(s);
+        cfg_problem(c, v, "unknown profile '%s'%s%s%s", s, hint ? " (did you mean '" : "",
+                    hint ? hint : "", hint ? "'?)" : "");
+        return;
+    }
+    f->profile = cf_strdup(s);
+}
+
+static void cfg_feed_tlp(cfg_ctx *c, cf_tlp *out, yaml_node_t *v, const char *key)
+{
+    const char *s = cfg_want_str(c, v, key);
+
+    if (!s) {
+        return;
+    }
+    *out = cf_tlp_from_name(s);
+    if (*out == CF_TLP_NONE) {
+        cfg_problem(c, v, "'%s' must be clear, green, amber, amber+strict or red, not '%s'", key,
+                    s);
+    }
+}
+
+/* One scalar or list key of a feed. */
+static void cfg_feed_key(cfg_ctx *c, cf_feed_cfg *f, const char *k, yaml_node_t *v)
+{
+    const char *s;
+
+    if (!strcmp(k, "name")) {
+        s = cfg_want_str(c, v, k);
+        if (s && strpbrk(s, "/\\\n\r\t ")) {
+            cfg_problem(c, v, "feed name '%s' must not contain '/', '\\' or white space", s);
+        } else if (s) {
+            f->name = cf_strdup(s);
+        }
+    } else if (!strcmp(k, "url")) {
+        cfg_feed_url(c, f, v);
+    } else if (!strcmp(k, "profile")) {
+        cfg_feed_profile(c, f, v);
+    } else if (!strcmp(k, "format")) {
+        cfg_feed_format(c, f, v);
+    } else if (!strcmp(k, "type")) {
+        s = cfg_want_str(c, v, k);
+        if (s && strcmp(s, "auto") && cf_ioc_type_from_name(s) == CF_IOC_NONE) {
+            cfg_problem(c, v, "unknown IOC type '%s'", s);
+        } else if (s) {
+            f->value_type = cf_ioc_type_from_name(s);
+        }
+    } else if (!strcmp(k, "interval")) {
+        cfg_want_duration(c, v, k, &f->interval_ms);
+    } else if (!strcmp(k, "timeout")) {
+        cfg_want_duration(c, v, k, &f->timeout_ms);
+    } else if (!strcmp(k, "retries")) {
+        cfg_want_int(c, v, k, 0, 10, &f->retries);
+    } else if (!strcmp(k, "headers")) {
+        cfg_feed_headers(c, f, v);
+    } else if (!strcmp(k, "proxy")) {
+        s = cfg_want_str(c, v, k);
+        f->proxy = s ? cf_strdup(s) : NULL;
+    } else if (!strcmp(k, "tls_verify")) {
+        cfg_want_bool(c, v, k, &f->tls_verify);
+    } else if (!strcmp(k, "confidence")) {
+        cfg_want_int(c, v, k, 0, 100, &f->confidence);
+    } else if (!strcmp(k, "tlp")) {
+        cfg_feed_tlp(c, &f->tlp, v, k);
+    } else if (!strcmp(k, "labels")) {
+        f->labels = cfg_str_list(c, v, k, &f->n_labels);
+    } else if (!strcmp(k, "actor")) {
+        s = cfg_want_str(c, v, k);
+        f->actor = s ? cf_strdup(s) : NULL;
+    } else if (!strcmp(k, "expiry")) {
+        cfg_feed_expiry(c, f, v);
+    } else if (!strcmp(k, "enabled")) {
+        cfg_want_bool(c, v, k, &f->enabled);
+    }
+}
+
+static void cfg_feed_defaults(cf_feed_cfg *f)
+{
+    memset(f, 0, sizeof(*f));
+    f->interval_ms = CFG_DEFAULT_INTERVAL_MS;
+    f->timeout_ms = CFG_DEFAULT_TIMEOUT_MS;
+    f->retries = CFG_DEFAULT_RETRIES;
+    f->tls_verify = true;
+    f->confidence = -1;
+    f->enabled = true;
+}
+
+static void cfg_add_feed(cfg_ctx *c, yaml_node_t *map)
+{
+    cf_config *cfg = c->cfg;
+    cf_feed_cfg f;
+    cf_feed_cfg *grown;
+    size_t before = c->problems;
+
+    if (map->type != YAML_MAPPING_NODE) {
+        cfg_problem(c, map, "a feed must be a mapping with at least 'name' and 'url', not %s",
+                    cfg_kind(map));
+        return;
+    }
+    cfg_feed_defaults(&f);
+    f.source = cf_strdup(c->file);
+    f.line = (uint64_t)map->start_mark.line + 1;
+    cfg_check_keys(c, map, cfg_feed_keys, "feed");
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         p++) {
+        const char *k = cfg_scalar(yaml_document_get_node(c->doc, p->key));
+        if (k) {
+            cfg_feed_key(c, &f, k, yaml_document_get_node(c->doc, p->value));
+        }
+    }
+    if (!f.name && before == c->problems) {
+        cfg_problem(c, map, "feed has no 'name'");
+    }
+    if (!f.url && before == c->problems) {
+        cfg_problem(c, map, "feed '%s' has no 'url'", f.name ? f.name : "?");
+    }
+    if (f.name) {
+        const cf_feed_cfg *dup = cf_config_feed(cfg, f.name);
+        if (dup) {
+            cfg_problem(c, cfg_get(c, map, "name"),
+                        "duplicate feed name '%s' (first defined at %s:%llu)", f.name,
+                        dup->source, (unsigned long long)dup->line);
+        }
+    }
+    grown = realloc(cfg->feeds, (cfg->n_feeds + 1) * sizeof(*grown));
+    if (!grown) {
+        return;
+    }
+    cfg->feeds = grown;
+    cfg->feeds[cfg->n_feeds++] = f;
+}
+
+static unsigned cfg_output_formats(cfg_ctx *c, yaml_node_t *v)
+{
+    unsigned bits = 0;
+    size_t n = 0;
+    char **list = cfg_str_list(c, v, "formats", &n);
+
+    for (size_t i = 0; i < n; i++) {
+        static const unsigned values[] = {CF_OUTFMT_STIX2, CF_OUTFMT_MISP_FEED, CF_OUTFMT_TEXT,
+                                          CF_OUTFMT_CSV, CF_OUTFMT_JSONL};
+        bool found = false;
+        for (size_t j = 0; cfg_formats[j]; j++) {
+            if (!strcmp(list[i], cfg_formats[j])) {
+                bits |= values[j];
+                found = true;
+            }
+        }
+        if (!found) {
+            const char *hint = cfg_suggest(list[i], cfg_formats);
+            cfg_problem(c, v, "unknown output format '%s'%s%s%s", list[i],
+                        hint ? " (did you mean '" : "", hint ? hint : "", hint ? "'?)" : "");
+        }
+        free(list[i]);
+    }
+    free(list);
+    return bits;
+}
+
+static void cfg_add_output(cfg_ctx *c, yaml_node_t *map)
+{
+    cf_config *cfg = c->cfg;
+    cf_output_cfg o;
+    cf_output_cfg *grown;
+    yaml_node_t *v;
+    const char *s;
+
+    if (map->type != YAML_MAPPING_NODE) {
+        cfg_problem(c, map, "an output must be a mapping with 'type' and 'path'");
+        return;
+    }
+    memset(&o, 0, sizeof(o));
+    o.keep_deltas = CFG_DEFAULT_KEEP_DELTAS;
+    o.formats = CF_OUTFMT_STIX2 | CF_OUTFMT_MISP_FEED | CF_OUTFMT_TEXT;
+    o.source = cf_strdup(c->file);
+    o.line = (uint64_t)map->start_mark.line + 1;
+    cfg_check_keys(c, map, cfg_output_keys, "output");
+
+    v = cfg_get(c, map, "type");
+    s = v ? cfg_want_str(c, v, "type") : "directory";
+    if (s && strcmp(s, "directory")) {
+        cfg_problem(c, v, "unknown output type '%s' (supported: directory)", s);
+    }
+    o.type = cf_strdup("directory");
+    v = cfg_get(c, map, "path");
+    s = v ? cfg_want_str(c, v, "path") : NULL;
+    if (!v) {
+        cfg_problem(c, map, "output has no 'path'");
+    }
+    o.path = s ? cfg_resolve(cfg->dir, s) : NULL;
+    v = cfg_get(c, map, "name");
+    s = v ? cfg_want_str(c, v, "name") : NULL;
+    if (s) {
+        o.name = cf_strdup(s);
+    } else if (o.path) {
+        const char *slash = strrchr(o.path, '/');
+        o.name = cf_strdup(slash ? slash + 1 : o.path);
+    }
+    v = cfg_get(c, map, "formats");
+    if (v) {
+        o.formats = cfg_output_formats(c, v);
+    }
+    v = cfg_get(c, map, "keep_deltas");
+    if (v) {
+        cfg_want_int(c, v, "keep_deltas", 1, 100000, &o.keep_deltas);
+    }
+    v = cfg_get(c, map, "max_tlp");
+    if (v) {
+        cfg_feed_tlp(c, &o.max_tlp, v, "max_tlp");
+    }
+    grown = realloc(cfg->outputs, (cfg->n_outputs + 1) * sizeof(*grown));
+    if (!grown) {
+        return;
+    }
+    cfg->outputs = grown;
+    cfg->outputs[cfg->n_outputs++] = o;
+}
+
+/* Load one YAML file into doc; a syntax error is a reported problem. */
+static bool cfg_load_doc(cfg_ctx *c, const char *path, yaml_document_t *doc)
+{
+    FILE *fp = fopen(path, "rb");
+    yaml_parser_t parser;
+    bool ok;
+
+    if (!fp) {
+        cfg_problem(c, NULL, "cannot read: %s", strerror(errno));
+        return false;
+    }
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, fp);
+    ok = yaml_parser_load(&parser, doc) != 0;
+    if (!ok) {
+        char msg[600];
+        snprintf(msg, sizeof(msg), "%s:%lu: YAML syntax error: %s", path,
+                 (unsigned long)parser.problem_mark.line + 1,
+                 parser.problem ? parser.problem : "unknown");
+        c->problems++;
+        cf_error_set(c->err, CF_EINVAL, path, parser.problem_mark.line + 1, "YAML syntax error: %s",
+                     parser.problem ? parser.problem : "unknown");
+        if (c->report) {
+            c->report(c->report_ctx, msg);
+        }
+    }
+    yaml_parser_delete(&parser);
+    fclose(fp);
+    return ok;
+}
+
+static void cfg_walk_main(cfg_ctx *c, yaml_node_t *root)
+{
+    cf_config *cfg = c->cfg;
+    yaml_node_t *v;
+    const char *s;
+
+    if (!root || root->type != YAML_MAPPING_NODE) {
+        cfg_problem(c, root, "the configuration must be a mapping");
+        return;
+    }
+    cfg_check_keys(c, root, cfg_main_keys, "configuration");
+    v = cfg_get(c, root, "state_dir");
+    s = v ? cfg_want_str(c, v, "state_dir") : "state";
+    cfg->state_dir = cfg_resolve(cfg->dir, s ? s : "state");
+    v = cfg_get(c, root, "cache_dir");
+    s = v ? cfg_want_str(c, v, "cache_dir") : NULL;
+    cfg->cache_dir = s ? cfg_resolve(cfg->dir, s) : NULL;
+    v = cfg_get(c, root, "feeds_dir");
+    s = v ? cfg_want_str(c, v, "feeds_dir") : "feeds.d";
+    cfg->feeds_dir = cfg_resolve(cfg->dir, s ? s : "feeds.d");
+    v = cfg_get(c, root, "workers");
+    if (v) {
+        cfg_want_int(c, v, "workers", 1, 64, &cfg->workers);
+    }
+    v = cfg_get(c, root, "outputs");
+    if (v && v->type != YAML_SEQUENCE_NODE) {
+        cfg_problem(c, v, "'outputs' must be a list, not %s", cfg_kind(v));
+    } else if (v) {
+        for (yaml_node_item_t *it = v->data.sequence.items.start;
+             it < v->data.sequence.items.top; it++) {
+            cfg_add_output(c, yaml_document_get_node(c->doc, *it));
+        }
+    }
+    v = cfg_get(c, root, "feeds");
+    if (v && v->type != YAML_SEQUENCE_NODE) {
+        cfg_problem(c, v, "'feeds' must be a list, not %s", cfg_kind(v));
+    } else if (v) {
+        for (yaml_node_item_t *it = v->data.sequence.items.start;
+             it < v->data.sequence.items.top; it++) {
+            cfg_add_feed(c, yaml_document_get_node(c->doc, *it));
+        }
+    }
+}
+
+static int cfg_name_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool cfg_is_yaml_name(const char *n)
+{
+    size_t l = strlen(n);
+
+    if (n[0] == '.') {
+        return false;
+    }
+    return (l > 5 && !strcmp(n + l - 5, ".yaml")) || (l > 4 && !strcmp(n + l - 4, ".yml"));
+}
+
+/* Every *.yaml / *.yml file of the feeds directory, one feed each, sorted. */
+static void cfg_walk_feeds_dir(cfg_ctx *c)
+{
+    DIR *d = opendir(c->cfg->feeds_dir);
+    char **names = NULL;
+    size_t n = 0;
+    struct dirent *e;
+
+    if (!d) {
+        return;
+    }
+    names = calloc(CFG_MAX_FEED_FILES, sizeof(*names));
+    while (names && n < CFG_MAX_FEED_FILES) {
+        e = readdir(d);
+        if (!e) {
+            break;
+        }
+        if (cfg_is_yaml_name(e->d_name)) {
+            names[n++] = cf_strdup(e->d_name);
+        }
+    }
+    closedir(d);
+    if (!names) {
+        return;
+    }
+    qsort(names, n, sizeof(*names), cfg_name_cmp);
+    for (size_t i = 0; i < n; i++) {
+        yaml_document_t doc;
+        char *path = cfg_resolve(c->cfg->feeds_dir, names[i]);
+        const char *saved = c->file;
+        c->file = path;
+        if (path && cfg_load_doc(c, path, &doc)) {
+            yaml_node_t *root = yaml_document_get_root_node(&doc);
+            c->doc = &doc;
+            if (root) {
+                cfg_add_feed(c, root);
+            }
+            yaml_document_delete(&doc);
+        }
+        c->file = saved;
+        free(path);
+        free(names[i]);
+    }
+    free(names);
+}
+
+/* Directory of path, made absolute. */
+static char *cfg_dir_of(const char *path)
+{
+    char buf[PATH_MAX];
+    char *slash;
+    char *dir = cf_strdup(path);
+
+    if (!dir) {
+        return NULL;
+    }
+    slash = strrchr(dir, '/');
+    if (slash) {
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    } else {
+        free(dir);
+        dir = cf_strdup(".");
+    }
+    if (dir && realpath(dir, buf)) {
+        free(dir);
+        dir = cf_strdup(buf);
+    }
+    return dir;
+}
+
+cf_status cf_config_load(cf_config **out, const char *path, cf_config_report_fn report,
+                         void *report_ctx, cf_error *err)
+{
+    cfg_ctx c = {0};
+    yaml_document_t doc;
+    cf_config *cfg = calloc(1, sizeof(*cfg));
+    cf_status st = CF_OK;
+
+    *out = NULL;
+    if (!cfg) {
+        return cf_error_set(err, CF_ENOMEM, path, 0, "out of memory");
+    }
+    cfg->path = cf_strdup(path);
+    cfg->dir = cfg_dir_of(path);
+    cfg->workers = CFG_DEFAULT_WORKERS;
+    c.cfg = cfg;
+    c.report = report;
+    c.report_ctx = report_ctx;
+    c.err = err;
+    c.file = path;
+    if (!cfg_load_doc(&c, path, &doc)) {
+        st = CF_EINVAL;
+        goto out;
+    }
+    c.doc = &doc;
+    cfg_walk_main(&c, yaml_document_get_root_node(&doc));
+    yaml_document_delete(&doc);
+    cfg_walk_feeds_dir(&c);
+    if (!cfg->cache_dir) {
+        cfg->cache_dir = cfg_resolve(cfg->state_dir, "cache");
+    }
+    if (c.problems) {
+        st = CF_EINVAL;
+    }
+
+out:
+    if (st != CF_OK) {
+        cf_config_free(cfg);
+        return st;
+    }
+    *out = cfg;
+    return CF_OK;
+}
+
+const cf_feed_cfg *cf_config_feed(const cf_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->n_feeds; i++) {
+        if (cfg->feeds[i].name && !strcmp(cfg->feeds[i].name, name)) {
+            return &cfg->feeds[i];
+        }
+    }
+    return NULL;
+}
+
+static void cfg_feed_free(cf_feed_cfg *f)
+{
+    free(f->name);
+    free(f->url);
+    free(f->path);
+    free(f->profile);
+    for (size_t i = 0; i < f->n_headers; i++) {
+        free(f->headers[i].name);
+        free(f->headers[i].value);
+    }
+    free(f->headers);
+    free(f->proxy);
+    for (size_t i = 0; i < f->n_labels; i++) {
+        free(f->labels[i]);
+    }
+    free(f->labels);
+    free(f->actor);
+    free(f->source);
+}
+
+void cf_config_free(cf_config *cfg)
+{
+    if (!cfg) {
+        return;
+    }
+    for (size_t i = 0; i < cfg->n_feeds; i++) {
+        cfg_feed_free(&cfg->feeds[i]);
+    }
+    free(cfg->feeds);
+    for (size_t i = 0; i < cfg->n_outputs; i++) {
+        free(cfg->outputs[i].name);
+        free(cfg->outputs[i].type);
+        free(cfg->outputs[i].path);
+        free(cfg->outputs[i].source);
+    }
+    free(cfg->outputs);
+    free(cfg->path);
+    free(cfg->dir);
+    free(cfg->state_dir);
+    free(cfg->cache_dir);
+    free(cfg->feeds_dir);
+    free(cfg);
+}
+
+cf_status cf_config_expand(cf_buf *out, const char *s, cf_error *err)
+{
+    const char *p = s;
+
+    while (*p) {
+        const char *open = strstr(p, "${");
+        const char *close;
+        char name[128];
+        const char *val;
+        size_t n;
+
+        if (!open) {
+            return cf_buf_puts(out, p);
+        }
+        if (cf_buf_append(out, p, (size_t)(open - p)) != CF_OK) {
+            return CF_ENOMEM;
+        }
+        close = strchr(open + 2, '}');
+        n = close ? (size_t)(close - open - 2) : 0;
+        if (!close || n == 0 || n >= sizeof(name)) {
+            return cf_error_set(err, CF_EINVAL, NULL, 0, "malformed ${VAR} reference");
+        }
+        memcpy(name, open + 2, n);
+        name[n] = '\0';
+        val = getenv(name);
+        if (!val) {
+            return cf_error_set(err, CF_ENOTFOUND, NULL, 0,
+                                "environment variable '%s' is not set", name);
+        }
+        if (cf_buf_puts(out, val) != CF_OK) {
+            return CF_ENOMEM;
+        }
+        p = close + 1;
+    }
+    return CF_OK;
+}

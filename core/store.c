@@ -1,0 +1,870 @@
+/*
+ * The SQLite implementation of the IOC store (store.h).
+ *
+ * DESIGN
+ * One connection in WAL mode with synchronous=NORMAL; every statement used
+ * per IOC is prepared once. cf_store_ingest() runs one transaction per feed:
+ * for each IOC an upsert into iocs (the merge rules are written in SQL, with
+ * the list union as an SQL function registered here, so an IOC costs one
+ * statement and no read-back) and an upsert of its sighting by that feed.
+ * Every row written in a run carries the run id; "modified in run N" is how
+ * publishing finds its delta. Expiry marks sightings gone, then expires the
+ * IOCs no feed still lists. The schema comes from the embedded migrations,
+ * applied in order and recorded in PRAGMA user_version.
+ */
+#include "ctiflow/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "ctiflow/buf.h"
+#include "ctiflow/limits.h"
+
+struct cf_store_migration {
+    int version;
+    const char *name;
+    const char *sql;
+};
+extern const struct cf_store_migration cf_store_migrations[];
+extern const size_t cf_store_migration_count;
+
+#define STORE_DAY_MS (86400LL * 1000)
+
+
+enum {
+    ST_UPSERT_IOC,
+    ST_UPSERT_SIGHTING,
+    ST_FEED_ID,
+    ST_FEED_INSERT,
+    ST_GONE_FULL,
+    ST_GONE_DAYS,
+    ST_EXPIRE,
+    ST_COUNT
+};
+
+static const char *const store_sql[ST_COUNT] = {
+    [ST_UPSERT_IOC] =
+        "INSERT INTO iocs (type, value, hash_type, port, first_seen, last_seen, valid_until,"
+        " confidence, tlp, labels, malware, actors, sources, comment, created, created_run,"
+        " modified, mod_run)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?15, ?16)"
+        " ON CONFLICT (type, value) DO UPDATE SET"
+        " first_seen = min(coalesce(first_seen, excluded.first_seen),"
+        "                  coalesce(excluded.first_seen, first_seen)),"
+        " last_seen = max(coalesce(last_seen, excluded.last_seen),"
+        "                 coalesce(excluded.last_seen, last_seen)),"
+        " valid_until = max(coalesce(valid_until, excluded.valid_until),"
+        "                   coalesce(excluded.valid_until, valid_until)),"
+        " confidence = max(confidence, excluded.confidence),"
+        " tlp = max(tlp, excluded.tlp),"
+        " labels = cf_union(labels, excluded.labels),"
+        " malware = cf_union(malware, excluded.malware),"
+        " actors = cf_union(actors, excluded.actors),"
+        " sources = cf_union(sources, excluded.sources),"
+        " comment = coalesce(comment, excluded.comment),"
+        " expired_at = NULL,"
+        " modified = CASE WHEN " "%CHANGED%" " THEN excluded.modified ELSE modified END,"
+        " mod_run = CASE WHEN " "%CHANGED%" " THEN excluded.mod_run ELSE mod_run END"
+        " RETURNING id, created_run, mod_run",
+    [ST_UPSERT_SIGHTING] =
+        "INSERT INTO sightings (ioc_id, feed_id, line, first_time, last_time, last_run, gone)"
+        " VALUES (?1, ?2, ?3, ?4, ?4, ?5, 0)"
+        " ON CONFLICT (ioc_id, feed_id) DO UPDATE SET line = excluded.line,"
+        " last_time = excluded.last_time, last_run = excluded.last_run, gone = 0",
+    [ST_FEED_ID] = "SELECT id FROM feeds WHERE name = ?1",
+    [ST_FEED_INSERT] = "INSERT INTO feeds (name) VALUES (?1)",
+    [ST_GONE_FULL] = "UPDATE sightings SET gone = 1"
+                     " WHERE feed_id = ?1 AND gone = 0 AND last_run < ?2",
+    [ST_GONE_DAYS] = "UPDATE sightings SET gone = 1"
+                     " WHERE feed_id = ?1 AND gone = 0 AND last_time < ?2",
+    [ST_EXPIRE] = "UPDATE iocs SET expired_at = ?2, modified = ?2, mod_run = ?3"
+                  " WHERE expired_at IS NULL AND id IN"
+                  " (SELECT ioc_id FROM sightings WHERE feed_id = ?1 AND gone = 1)"
+                  " AND NOT EXISTS (SELECT 1 FROM sightings s"
+                  "  WHERE s.ioc_id = iocs.id AND s.gone = 0)",
+};
+
+/* What makes an upsert a modification (last_seen alone does not). */
+static const char store_changed[] =
+    "(expired_at IS NOT NULL OR excluded.confidence > confidence OR excluded.tlp > tlp"
+    " OR coalesce(excluded.first_seen < first_seen, 0)"
+    " OR coalesce(excluded.valid_until > valid_until, 0)"
+    " OR cf_union(labels, excluded.labels) IS NOT labels"
+    " OR cf_union(malware, excluded.malware) IS NOT malware"
+    " OR cf_union(actors, excluded.actors) IS NOT actors"
+    " OR cf_union(sources, excluded.sources) IS NOT sources)";
+
+struct cf_store {
+    sqlite3 *db;
+    sqlite3_stmt *st[ST_COUNT];
+    int version;
+};
+
+static cf_status store_fail(cf_store *s, cf_error *err, const char *what)
+{
+    return cf_error_set(err, CF_EIO, "store", 0, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+/*
+ * cf_union(a, b): the sorted union of two sorted '\n'-separated lists. When
+ * b adds nothing the result is a itself, so "IS NOT" detects a change.
+ */
+static void store_union_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+    const char *a = (const char *)sqlite3_value_text(argv[0]);
+    const char *b = (const char *)sqlite3_value_text(argv[1]);
+    cf_buf out = CF_BUF_INIT;
+    bool added = false;
+
+    if (!b || !*b) {
+        sqlite3_result_value(ctx, argv[0]);
+        return;
+    }
+    if (!a || !*a) {
+        sqlite3_result_value(ctx, argv[1]);
+        return;
+    }
+    while (*a || *b) {
+        const char *ea = strchr(a, '\n');
+        const char *eb = strchr(b, '\n');
+        size_t la = *a ? (ea ? (size_t)(ea - a) : strlen(a)) : 0;
+        size_t lb = *b ? (eb ? (size_t)(eb - b) : strlen(b)) : 0;
+        int cmp;
+        const char *take;
+        size_t lt;
+
+        if (!*a) {
+            cmp = 1;
+        } else if (!*b) {
+            cmp = -1;
+        } else {
+            size_t m = la < lb ? la : lb;
+            cmp = memcmp(a, b, m);
+            if (cmp == 0) {
+                cmp = la < lb ? -1 : (la > lb ? 1 : 0);
+            }
+        }
+        take = cmp <= 0 ? a : b;
+        lt = cmp <= 0 ? la : lb;
+        if (cmp > 0) {
+            added = true;
+        }
+        if ((out.len && cf_buf_putc(&out, '\n') != CF_OK) ||
+            cf_buf_append(&out, take, lt) != CF_OK) {
+            cf_buf_free(&out);
+            sqlite3_result_error_nomem(ctx);
+            return;
+        }
+        if (cmp <= 0) {
+            a += la + (ea ? 1 : 0);
+        }
+        if (cmp >= 0) {
+            b += lb + (eb ? 1 : 0);
+        }
+    }
+    if (!added) {
+        cf_buf_free(&out);
+        sqlite3_result_value(ctx, argv[0]);
+        return;
+    }
+    sqlite3_result_text(ctx, out.data, (int)out.len, free);
+}
+
+static cf_status store_exec(cf_store *s, const char *sql, cf_error *err)
+{
+    char *msg = NULL;
+
+    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        cf_error_set(err, CF_EIO, "store", 0, "%s", msg ? msg : "sqlite error");
+        sqlite3_free(msg);
+        return CF_EIO;
+    }
+    return CF_OK;
+}
+
+static cf_status store_migrate(cf_store *s, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    char pragma[64];
+
+    if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK ||
+        sqlite3_step(q) != SQLITE_ROW) {
+        sqlite3_finalize(q);
+        return store_fail(s, err, "reading the schema version");
+    }
+    s->version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+
+    for (size_t i = 0; i < cf_store_migration_count; i++) {
+        const struct cf_store_migration *m = &cf_store_migrations[i];
+        if (m->version <= s->version) {
+            continue;
+        }
+        snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", m->version);
+        if (store_exec(s, "BEGIN IMMEDIATE", err) != CF_OK) {
+            return CF_EIO;
+        }
+        if (store_exec(s, m->sql, err) != CF_OK || store_exec(s, pragma, err) != CF_OK ||
+            store_exec(s, "COMMIT", err) != CF_OK) {
+            sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+            return CF_EIO;
+        }
+        s->version = m->version;
+    }
+    return CF_OK;
+}
+
+static cf_status store_prepare(cf_store *s, cf_error *err)
+{
+    for (int i = 0; i < ST_COUNT; i++) {
+        cf_buf sql = CF_BUF_INIT;
+        const char *p = store_sql[i];
+        const char *mark;
+        int rc;
+
+        while ((mark = strstr(p, "%CHANGED%")) != NULL) {
+            cf_buf_append(&sql, p, (size_t)(mark - p));
+            cf_buf_puts(&sql, store_changed);
+            p = mark + strlen("%CHANGED%");
+        }
+        if (cf_buf_puts(&sql, p) != CF_OK) {
+            cf_buf_free(&sql);
+            return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
+        }
+        rc = sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
+        cf_buf_free(&sql);
+        if (rc != SQLITE_OK) {
+            return store_fail(s, err, "preparing a statement");
+        }
+    }
+    return CF_OK;
+}
+
+cf_status cf_store_open(cf_store **out, const char *path, cf_error *err)
+{
+    cf_store *s = calloc(1, sizeof(*s));
+    cf_status st = CF_OK;
+
+    *out = NULL;
+    if (!s) {
+        return cf_error_set(err, CF_ENOMEM, path, 0, "out of memory");
+    }
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        st = cf_error_set(err, CF_EIO, path, 0, "cannot open the store: %s",
+                          s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(s->db, 10000);
+    sqlite3_create_function(s->db, "cf_union", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
+                            store_union_fn, NULL, NULL);
+    st = store_exec(s,
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
+                    " PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536;"
+                    " PRAGMA temp_store = MEMORY",
+                    err);
+    if (st == CF_OK) {
+        st = store_migrate(s, err);
+    }
+    if (st == CF_OK) {
+        st = store_prepare(s, err);
+    }
+
+out:
+    if (st != CF_OK) {
+        cf_store_close(s);
+        return st;
+    }
+    *out = s;
+    return CF_OK;
+}
+
+void cf_store_close(cf_store *s)
+{
+    if (!s) {
+        return;
+    }
+    for (int i = 0; i < ST_COUNT; i++) {
+        sqlite3_finalize(s->st[i]);
+    }
+    sqlite3_close(s->db);
+    free(s);
+}
+
+int cf_store_schema_version(cf_store *s)
+{
+    return s->version;
+}
+
+cf_status cf_store_run_begin(cf_store *s, cf_time now, int64_t *out, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_status st = CF_OK;
+
+    if (sqlite3_prepare_v2(s->db, "INSERT INTO runs (started) VALUES (?1)", -1, &q, NULL) !=
+        SQLITE_OK) {
+        return store_fail(s, err, "starting a run");
+    }
+    sqlite3_bind_int64(q, 1, now);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        st = store_fail(s, err, "starting a run");
+    }
+    sqlite3_finalize(q);
+    *out = sqlite3_last_insert_rowid(s->db);
+    return st;
+}
+
+cf_status cf_store_run_end(cf_store *s, int64_t run, cf_time now, int feeds_ok, int feeds_failed,
+                           cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_status st = CF_OK;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "UPDATE runs SET finished = ?2, feeds_ok = ?3, feeds_failed = ?4"
+                           " WHERE id = ?1",
+                           -1, &q, NULL) != SQLITE_OK) {
+        return store_fail(s, err, "finishing a run");
+    }
+    sqlite3_bind_int64(q, 1, run);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int(q, 3, feeds_ok);
+    sqlite3_bind_int(q, 4, feeds_failed);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        st = store_fail(s, err, "finishing a run");
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* Id of feed in the feeds table, inserting it when new. */
+static cf_status store_feed_id(cf_store *s, const char *feed, int64_t *out, cf_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_FEED_ID];
+    int rc;
+
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, feed, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(q, 0);
+        sqlite3_reset(q);
+        return CF_OK;
+    }
+    sqlite3_reset(q);
+    q = s->st[ST_FEED_INSERT];
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, feed, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        sqlite3_reset(q);
+        return store_fail(s, err, "adding a feed");
+    }
+    sqlite3_reset(q);
+    *out = sqlite3_last_insert_rowid(s->db);
+    return CF_OK;
+}
+
+static int store_str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* A list as stored: sorted, unique, '\n'-separated, newlines inside items as spaces. */
+static cf_status store_list(cf_buf *out, const char *const *items, size_t n)
+{
+    const char *sorted[CF_MAX_LABELS_PER_IOC];
+    size_t k = 0;
+
+    cf_buf_reset(out);
+    if (n > CF_MAX_LABELS_PER_IOC) {
+        n = CF_MAX_LABELS_PER_IOC;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (items[i] && *items[i]) {
+            sorted[k++] = items[i];
+        }
+    }
+    qsort(sorted, k, sizeof(*sorted), store_str_cmp);
+    for (size_t i = 0; i < k; i++) {
+        if (i > 0 && !strcmp(sorted[i], sorted[i - 1])) {
+            continue;
+        }
+        if (out->len && cf_buf_putc(out, '\n') != CF_OK) {
+            return CF_ENOMEM;
+        }
+        for (const char *p = sorted[i]; *p; p++) {
+            if (cf_buf_putc(out, *p == '\n' || *p == '\r' ? ' ' : *p) != CF_OK) {
+                return CF_ENOMEM;
+            }
+        }
+    }
+    return cf_buf_reserve(out, 1);
+}
+
+static void store_bind_time(sqlite3_stmt *q, int i, cf_time t)
+{
+    if (t == CF_TIME_NONE) {
+        sqlite3_bind_null(q, i);
+    } else {
+        sqlite3_bind_int64(q, i, t);
+    }
+}
+
+/* Scratch lists reused across the IOCs of one ingest. */
+typedef struct store_lists {
+    cf_buf labels, malware, actors, sources;
+} store_lists;
+
+static cf_status store_upsert_one(cf_store *s, const cf_store_ingest_opts *o, int64_t feed_id,
+                                  const cf_ioc *ioc, store_lists *l, cf_store_counts *counts,
+                                  cf_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_UPSERT_IOC];
+    const char *srcs[1] = {o->feed};
+    cf_time last_seen = ioc->last_seen != CF_TIME_NONE ? ioc->last_seen : o->now;
+    int64_t id, created_run, mod_run;
+    uint64_t line = ioc->n_sightings ? ioc->sightings[0].line : 0;
+
+    if (store_list(&l->labels, ioc->labels, ioc->n_labels) != CF_OK ||
+        store_list(&l->malware, ioc->malware, ioc->n_malware) != CF_OK ||
+        store_list(&l->actors, ioc->actors, ioc->n_actors) != CF_OK ||
+        store_list(&l->sources, srcs, 1) != CF_OK) {
+        return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
+    }
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, cf_ioc_type_name(ioc->type), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, ioc->value, -1, SQLITE_STATIC);
+    if (ioc->type == CF_IOC_FILE) {
+        sqlite3_bind_text(q, 3, cf_ioc_type_name(ioc->hash_type), -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(q, 3);
+    }
+    sqlite3_bind_int(q, 4, ioc->port);
+    store_bind_time(q, 5, ioc->first_seen != CF_TIME_NONE ? ioc->first_seen : last_seen);
+    store_bind_time(q, 6, last_seen);
+    store_bind_time(q, 7, ioc->valid_until);
+    sqlite3_bind_int(q, 8, ioc->confidence);
+    sqlite3_bind_int(q, 9, ioc->tlp);
+    sqlite3_bind_text(q, 10, cf_buf_str(&l->labels), (int)l->labels.len, SQLITE_STATIC);
+    sqlite3_bind_text(q, 11, cf_buf_str(&l->malware), (int)l->malware.len, SQLITE_STATIC);
+    sqlite3_bind_text(q, 12, cf_buf_str(&l->actors), (int)l->actors.len, SQLITE_STATIC);
+    sqlite3_bind_text(q, 13, cf_buf_str(&l->sources), (int)l->sources.len, SQLITE_STATIC);
+    if (ioc->comment) {
+        sqlite3_bind_text(q, 14, ioc->comment, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(q, 14);
+    }
+    sqlite3_bind_int64(q, 15, o->now);
+    sqlite3_bind_int64(q, 16, o->run);
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        sqlite3_reset(q);
+        return store_fail(s, err, "writing an IOC");
+    }
+    id = sqlite3_column_int64(q, 0);
+    created_run = sqlite3_column_int64(q, 1);
+    mod_run = sqlite3_column_int64(q, 2);
+    sqlite3_reset(q);
+    counts->upserted++;
+    if (created_run == o->run) {
+        counts->created++;
+    } else if (mod_run == o->run) {
+        counts->modified++;
+    }
+
+    q = s->st[ST_UPSERT_SIGHTING];
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, feed_id);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)line);
+    sqlite3_bind_int64(q, 4, o->now);
+    sqlite3_bind_int64(q, 5, o->run);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        sqlite3_reset(q);
+        return store_fail(s, err, "writing a sighting");
+    }
+    sqlite3_reset(q);
+    return CF_OK;
+}
+
+/* Mark sightings gone (statement which with its second parameter), then expire IOCs. */
+static cf_status store_expire(cf_store *s, const cf_store_ingest_opts *o, int64_t feed_id,
+                              int which, int64_t param, cf_store_counts *counts, cf_error *err)
+{
+    sqlite3_stmt *q = s->st[which];
+
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, feed_id);
+    sqlite3_bind_int64(q, 2, param);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        sqlite3_reset(q);
+        return store_fail(s, err, "expiring sightings");
+    }
+    sqlite3_reset(q);
+    if (sqlite3_changes(s->db) == 0) {
+        return CF_OK;
+    }
+    q = s->st[ST_EXPIRE];
+    sqlite3_bind_int64(q, 1, feed_id);
+    sqlite3_bind_int64(q, 2, o->now);
+    sqlite3_bind_int64(q, 3, o->run);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        sqlite3_reset(q);
+        return store_fail(s, err, "expiring IOCs");
+    }
+    sqlite3_reset(q);
+    counts->expired += (uint64_t)sqlite3_changes(s->db);
+    return CF_OK;
+}
+
+static cf_status store_apply_expiry(cf_store *s, const cf_store_ingest_opts *o, int64_t feed_id,
+                                    bool full, cf_store_counts *counts, cf_error *err)
+{
+    if (o->expiry == CF_EXPIRY_GONE && full) {
+        return store_expire(s, o, feed_id, ST_GONE_FULL, o->run, counts, err);
+    }
+    if (o->expiry == CF_EXPIRY_DAYS) {
+        return store_expire(s, o, feed_id, ST_GONE_DAYS,
+                            o->now - (int64_t)o->expiry_days * STORE_DAY_MS, counts, err);
+    }
+    return CF_OK;
+}
+
+cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_iocset *set,
+                          cf_store_counts *out, cf_error *err)
+{
+    store_lists l = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT};
+    cf_store_counts counts = {0};
+    int64_t feed_id = 0;
+    size_t n = cf_iocset_count(set);
+    cf_status st;
+
+    st = store_exec(s, "BEGIN IMMEDIATE", err);
+    if (st != CF_OK) {
+        return st;
+    }
+    st = store_feed_id(s, o->feed, &feed_id, err);
+    for (size_t i = 0; st == CF_OK && i < n; i++) {
+        st = store_upsert_one(s, o, feed_id, cf_iocset_at(set, i), &l, &counts, err);
+    }
+    if (st == CF_OK) {
+        st = store_apply_expiry(s, o, feed_id, true, &counts, err);
+    }
+    if (st == CF_OK) {
+        st = store_exec(s, "COMMIT", err);
+    }
+    if (st != CF_OK) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        memset(&counts, 0, sizeof(counts));
+    }
+    cf_buf_free(&l.labels);
+    cf_buf_free(&l.malware);
+    cf_buf_free(&l.actors);
+    cf_buf_free(&l.sources);
+    if (out) {
+        *out = counts;
+    }
+    return st;
+}
+
+cf_status cf_store_expire_days(cf_store *s, const cf_store_ingest_opts *o, cf_store_counts *out,
+                               cf_error *err)
+{
+    cf_store_counts counts = {0};
+    int64_t feed_id = 0;
+    cf_status st;
+
+    if (o->expiry != CF_EXPIRY_DAYS) {
+        return CF_OK;
+    }
+    st = store_exec(s, "BEGIN IMMEDIATE", err);
+    if (st != CF_OK) {
+        return st;
+    }
+    st = store_feed_id(s, o->feed, &feed_id, err);
+    if (st == CF_OK) {
+        st = store_apply_expiry(s, o, feed_id, false, &counts, err);
+    }
+    if (st == CF_OK) {
+        st = store_exec(s, "COMMIT", err);
+    } else {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    if (out) {
+        out->expired += counts.expired;
+    }
+    return st;
+}
+
+void cf_feed_state_fini(cf_feed_state *st)
+{
+    if (!st) {
+        return;
+    }
+    free(st->name);
+    free(st->last_error);
+    free(st->etag);
+    free(st->last_modified);
+    memset(st, 0, sizeof(*st));
+}
+
+static cf_time store_col_time(sqlite3_stmt *q, int i)
+{
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? CF_TIME_NONE : sqlite3_column_int64(q, i);
+}
+
+static char *store_col_str(sqlite3_stmt *q, int i)
+{
+    const char *s = (const char *)sqlite3_column_text(q, i);
+    return s ? cf_strdup(s) : NULL;
+}
+
+cf_status cf_store_feed_get(cf_store *s, const char *feed, cf_feed_state *out, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc;
+
+    memset(out, 0, sizeof(*out));
+    out->name = cf_strdup(feed);
+    out->last_attempt = out->last_success = out->last_change = CF_TIME_NONE;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT last_attempt, last_success, last_change, last_error, etag,"
+                           " last_modified, iocs, rejected, failures,"
+                           " (SELECT count(*) FROM sightings WHERE feed_id = feeds.id"
+                           "  AND gone = 0)"
+                           " FROM feeds WHERE name = ?1",
+                           -1, &q, NULL) != SQLITE_OK) {
+        return store_fail(s, err, "reading feed state");
+    }
+    sqlite3_bind_text(q, 1, feed, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        out->last_attempt = store_col_time(q, 0);
+        out->last_success = store_col_time(q, 1);
+        out->last_change = store_col_time(q, 2);
+        out->last_error = store_col_str(q, 3);
+        out->etag = store_col_str(q, 4);
+        out->last_modified = store_col_str(q, 5);
+        out->iocs = sqlite3_column_int64(q, 6);
+        out->rejected = sqlite3_column_int64(q, 7);
+        out->failures = sqlite3_column_int64(q, 8);
+        out->active = sqlite3_column_int64(q, 9);
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        return store_fail(s, err, "reading feed state");
+    }
+    return CF_OK;
+}
+
+static void store_bind_str(sqlite3_stmt *q, int i, const char *v)
+{
+    if (v) {
+        sqlite3_bind_text(q, i, v, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(q, i);
+    }
+}
+
+cf_status cf_store_feed_put(cf_store *s, const cf_feed_state *st, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_status rc = CF_OK;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO feeds (name, last_attempt, last_success, last_change,"
+                           " last_error, etag, last_modified, iocs, rejected, failures)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                           " ON CONFLICT (name) DO UPDATE SET last_attempt = ?2,"
+                           " last_success = ?3, last_change = ?4, last_error = ?5, etag = ?6,"
+                           " last_modified = ?7, iocs = ?8, rejected = ?9, failures = ?10",
+                           -1, &q, NULL) != SQLITE_OK) {
+        return store_fail(s, err, "writing feed state");
+    }
+    sqlite3_bind_text(q, 1, st->name, -1, SQLITE_STATIC);
+    store_bind_time(q, 2, st->last_attempt);
+    store_bind_time(q, 3, st->last_success);
+    store_bind_time(q, 4, st->last_change);
+    store_bind_str(q, 5, st->last_error);
+    store_bind_str(q, 6, st->etag);
+    store_bind_str(q, 7, st->last_modified);
+    sqlite3_bind_int64(q, 8, st->iocs);
+    sqlite3_bind_int64(q, 9, st->rejected);
+    sqlite3_bind_int64(q, 10, st->failures);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        rc = store_fail(s, err, "writing feed state");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static const char *store_text(sqlite3_stmt *q, int i)
+{
+    const char *t = (const char *)sqlite3_column_text(q, i);
+    return t ? t : "";
+}
+
+cf_status cf_store_each(cf_store *s, int64_t since_run, cf_tlp max_tlp, cf_store_row_fn fn,
+                        void *ctx, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_status st = CF_OK;
+    int rc;
+    const char *sql =
+        since_run < 0
+            ? "SELECT id, type, hash_type, port, value, first_seen, last_seen, valid_until,"
+              " created, modified, expired_at, confidence, tlp, labels, malware, actors,"
+              " sources, comment, mod_run FROM iocs WHERE expired_at IS NULL"
+              " AND (?1 = 0 OR tlp <= ?1) ORDER BY type, value"
+            : "SELECT id, type, hash_type, port, value, first_seen, last_seen, valid_until,"
+              " created, modified, expired_at, confidence, tlp, labels, malware, actors,"
+              " sources, comment, mod_run FROM iocs WHERE mod_run > ?2"
+              " AND (?1 = 0 OR tlp <= ?1) ORDER BY type, value";
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        return store_fail(s, err, "reading IOCs");
+    }
+    sqlite3_bind_int(q, 1, max_tlp);
+    if (since_run >= 0) {
+        sqlite3_bind_int64(q, 2, since_run);
+    }
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        cf_store_row r;
+        r.id = sqlite3_column_int64(q, 0);
+        r.type = cf_ioc_type_from_name(store_text(q, 1));
+        r.hash_type = cf_ioc_type_from_name(store_text(q, 2));
+        r.port = sqlite3_column_int(q, 3);
+        r.value = store_text(q, 4);
+        r.first_seen = store_col_time(q, 5);
+        r.last_seen = store_col_time(q, 6);
+        r.valid_until = store_col_time(q, 7);
+        r.created = store_col_time(q, 8);
+        r.modified = store_col_time(q, 9);
+        r.expired_at = store_col_time(q, 10);
+        r.confidence = sqlite3_column_int(q, 11);
+        r.tlp = (cf_tlp)sqlite3_column_int(q, 12);
+        r.labels = store_text(q, 13);
+        r.malware = store_text(q, 14);
+        r.actors = store_text(q, 15);
+        r.sources = store_text(q, 16);
+        r.comment = (const char *)sqlite3_column_text(q, 17);
+        r.mod_run = sqlite3_column_int64(q, 18);
+        st = fn(ctx, &r);
+        if (st != CF_OK) {
+            break;
+        }
+    }
+    if (st == CF_OK && rc != SQLITE_DONE) {
+        st = store_fail(s, err, "reading IOCs");
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+cf_status cf_store_count(cf_store *s, int64_t *active, int64_t *total, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_status st = CF_OK;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT count(*) FILTER (WHERE expired_at IS NULL), count(*)"
+                           " FROM iocs",
+                           -1, &q, NULL) != SQLITE_OK) {
+        return store_fail(s, err, "counting IOCs");
+    }
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        *active = sqlite3_column_int64(q, 0);
+        *total = sqlite3_column_int64(q, 1);
+    } else {
+        st = store_fail(s, err, "counting IOCs");
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+cf_status cf_store_output_last_run(cf_store *s, const char *output, int64_t *out, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc;
+
+    *out = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT last_run FROM outputs WHERE name = ?1", -1, &q,
+                           NULL) != SQLITE_OK) {
+        return store_fail(s, err, "reading output state");
+    }
+    sqlite3_bind_text(q, 1, output, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CF_OK : store_fail(s, err, "output state");
+}
+
+cf_status cf_store_published(cf_store *s, const char *output, int64_t run, cf_time now,
+                             const char *kind, const char *path, int64_t count, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_status st = CF_OK;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO published (output, run_id, time, kind, path, count)"
+                           " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                           -1, &q, NULL) != SQLITE_OK) {
+        return store_fail(s, err, "recording a publication");
+    }
+    sqlite3_bind_text(q, 1, output, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, run);
+    sqlite3_bind_int64(q, 3, now);
+    sqlite3_bind_text(q, 4, kind, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 5, path, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 6, count);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        st = store_fail(s, err, "recording a publication");
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+cf_status cf_store_output_done(cf_store *s, const char *output, int64_t run, cf_time now,
+                               cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_status st = CF_OK;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "INSERT INTO outputs (name, last_run, last_time) VALUES (?1, ?2, ?3)"
+                           " ON CONFLICT (name) DO UPDATE SET last_run = ?2, last_time = ?3",
+                           -1, &q, NULL) != SQLITE_OK) {
+        return store_fail(s, err, "writing output state");
+    }
+    sqlite3_bind_text(q, 1, output, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, run);
+    sqlite3_bind_int64(q, 3, now);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        st = store_fail(s, err, "writing output state");
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+cf_status cf_store_check(cf_store *s, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_status st = CF_OK;
+    const char *r;
+
+    if (sqlite3_prepare_v2(s->db, "PRAGMA integrity_check", -1, &q, NULL) != SQLITE_OK) {
+        return store_fail(s, err, "checking the store");
+    }
+    if (sqlite3_step(q) != SQLITE_ROW) {
+        st = store_fail(s, err, "checking the store");
+    } else {
+        r = (const char *)sqlite3_column_text(q, 0);
+        if (!r || strcmp(r, "ok")) {
+            st = cf_error_set(err, CF_EIO, "store", 0, "integrity check: %s", r ? r : "?");
+        }
+    }
+    sqlite3_finalize(q);
+    return st;
+}

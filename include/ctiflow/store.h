@@ -1,0 +1,139 @@
+/*
+ * The IOC store: what every run learned, deduplicated across feeds and runs,
+ * plus feed state, runs and what each output published.
+ *
+ * DESIGN
+ * A small interface so another database can replace the embedded one: the
+ * run driver opens a store, ingests one feed's finished IOC set per call (one
+ * transaction per feed), keeps feed state, and reads IOCs back row by row
+ * for publishing. The SQLite implementation (core/store.c) runs in WAL mode
+ * with synchronous=NORMAL; its tables come from the versioned migrations in
+ * schemas/store/, embedded in the program. One thread writes at a time; the
+ * caller serialises (the run driver has one writer thread).
+ *
+ * Merge rules of an upsert on (type, value), documented in docs/store.md:
+ * sources united, first_seen earliest, last_seen latest, valid_until latest,
+ * confidence highest, TLP most restrictive, labels / malware / actors
+ * united, comment kept from the first source. An IOC counts as modified in a
+ * run (and goes into that run's delta) when it is new, when any merged field
+ * other than last_seen changed, when it expired, or when it came back.
+ */
+#ifndef CTIFLOW_STORE_H
+#define CTIFLOW_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctiflow/config.h"
+#include "ctiflow/iocset.h"
+#include "ctiflow/status.h"
+#include "ctiflow/timeutil.h"
+
+typedef struct cf_store cf_store;
+
+/* Open (creating and migrating) the store at path. */
+cf_status cf_store_open(cf_store **out, const char *path, cf_error *err);
+void cf_store_close(cf_store *s);
+/* Schema version after migrations. */
+int cf_store_schema_version(cf_store *s);
+
+/* A run: its id orders changes ("modified in run N"). */
+cf_status cf_store_run_begin(cf_store *s, cf_time now, int64_t *out, cf_error *err);
+cf_status cf_store_run_end(cf_store *s, int64_t run, cf_time now, int feeds_ok, int feeds_failed,
+                           cf_error *err);
+
+/* What one ingest call should do besides the upserts. */
+typedef struct cf_store_ingest_opts {
+    const char *feed;
+    int64_t run;
+    cf_time now;        /* sighting time; last_seen when the feed gives none */
+    cf_expiry expiry;   /* the feed's expiry policy */
+    int expiry_days;
+} cf_store_ingest_opts;
+
+typedef struct cf_store_counts {
+    uint64_t upserted; /* IOCs written */
+    uint64_t created;  /* new to the store */
+    uint64_t modified; /* existing and changed */
+    uint64_t expired;  /* expired by this call */
+} cf_store_counts;
+
+/*
+ * Merge every IOC of set (one feed's successful fetch, in full) in one
+ * transaction, then apply the feed's expiry policy: "gone" expires the
+ * feed's sightings the set no longer lists, "days" those older than N days.
+ * An IOC expires when no feed lists it any more. Counts go to *out.
+ */
+cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_iocset *set,
+                          cf_store_counts *out, cf_error *err);
+
+/* Apply only the "days" expiry of a feed (a run where the feed was unchanged). */
+cf_status cf_store_expire_days(cf_store *s, const cf_store_ingest_opts *o, cf_store_counts *out,
+                               cf_error *err);
+
+/* Persistent state of one feed. Strings are owned; cf_feed_state_fini frees them. */
+typedef struct cf_feed_state {
+    char *name;
+    cf_time last_attempt; /* CF_TIME_NONE when never */
+    cf_time last_success;
+    cf_time last_change;  /* last fetch that brought a new body */
+    char *last_error;     /* NULL when the last attempt succeeded */
+    char *etag;
+    char *last_modified;
+    int64_t iocs;         /* unique IOCs of the last successful parse */
+    int64_t rejected;     /* rejected records of that parse */
+    int64_t active;       /* IOCs the feed lists that have not expired */
+    int64_t failures;     /* consecutive failed attempts */
+} cf_feed_state;
+
+void cf_feed_state_fini(cf_feed_state *st);
+/* Read the state of feed; a feed never seen gets times NONE and zero counts. */
+cf_status cf_store_feed_get(cf_store *s, const char *feed, cf_feed_state *out, cf_error *err);
+/* Write st (keyed by st->name). */
+cf_status cf_store_feed_put(cf_store *s, const cf_feed_state *st, cf_error *err);
+
+/* One IOC row as read back. Pointers are borrowed for the callback only. */
+typedef struct cf_store_row {
+    int64_t id;
+    cf_ioc_type type;
+    cf_ioc_type hash_type;
+    int port;
+    const char *value;
+    cf_time first_seen, last_seen, valid_until, created, modified, expired_at;
+    int confidence;
+    cf_tlp tlp;
+    const char *labels;  /* '\n'-separated, sorted; "" when none */
+    const char *malware;
+    const char *actors;
+    const char *sources;
+    const char *comment; /* may be NULL */
+    int64_t mod_run;
+} cf_store_row;
+
+typedef cf_status (*cf_store_row_fn)(void *ctx, const cf_store_row *row);
+
+/*
+ * Call fn for IOCs in (type, value) order: since_run < 0 gives every IOC
+ * that has not expired; otherwise every IOC modified in a run after
+ * since_run, expired ones included. IOCs above max_tlp (unless NONE) are
+ * left out.
+ */
+cf_status cf_store_each(cf_store *s, int64_t since_run, cf_tlp max_tlp, cf_store_row_fn fn,
+                        void *ctx, cf_error *err);
+
+/* Number of IOCs not expired, and all of them. */
+cf_status cf_store_count(cf_store *s, int64_t *active, int64_t *total, cf_error *err);
+
+/* The last run an output published (0 when never). */
+cf_status cf_store_output_last_run(cf_store *s, const char *output, int64_t *out, cf_error *err);
+/* Record that output published kind (a file name) with count IOCs in run. */
+cf_status cf_store_published(cf_store *s, const char *output, int64_t run, cf_time now,
+                             const char *kind, const char *path, int64_t count, cf_error *err);
+/* Move the output's cursor to run. */
+cf_status cf_store_output_done(cf_store *s, const char *output, int64_t run, cf_time now,
+                               cf_error *err);
+
+/* Run "PRAGMA integrity_check"; CF_OK when it answers "ok". */
+cf_status cf_store_check(cf_store *s, cf_error *err);
+
+#endif

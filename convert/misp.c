@@ -743,6 +743,10 @@ static cf_status mr_object(mr_ctx *c, json_t *obj, const mr_tags *evt, const cf_
 static bool mr_looks_like_event(json_t *ev)
 {
     static const char *const keys[] = {"Attribute", "Object", "info", "uuid", "date"};
+
+    if (json_object_get(ev, "GalaxyCluster")) {
+        return false; /* a bare galaxy */
+    }
     for (size_t i = 0; i < 5; i++) {
         if (json_object_get(ev, keys[i])) {
             return true;
@@ -822,20 +826,26 @@ out:
 
 /* ---- documents, collections and manifests ---- */
 
+/*
+ * A manifest: an object of objects with at least one event uuid as key and
+ * no event fields. Keys that are not uuids are reported when it is read.
+ */
 static bool mr_is_manifest(json_t *root)
 {
     const char *key;
     json_t *v;
+    bool any_uuid = false;
 
-    if (json_object_size(root) == 0) {
+    if (json_object_size(root) == 0 || mr_looks_like_event(root)) {
         return false;
     }
     json_object_foreach(root, key, v) {
-        if (!mr_is_uuid(key) || !json_is_object(v)) {
+        if (!json_is_object(v)) {
             return false;
         }
+        any_uuid = any_uuid || mr_is_uuid(key);
     }
-    return true;
+    return any_uuid;
 }
 
 /* One document read from an event file, the input, or memory. */

@@ -9,6 +9,7 @@
 
 #define CF_MAX_LINE_BYTES (1u << 20)          /* one physical line of CSV or text */
 #define CF_MAX_FIELDS 256                     /* fields in one CSV record */
+#define CF_MAX_RECORD_LINES 64                /* physical lines of one quoted CSV record */
 #define CF_MAX_VALUE_BYTES 8192               /* one IOC value before normalisation */
 #define CF_MAX_URL_BYTES 8192                 /* one URL */
 #define CF_MAX_DOMAIN_BYTES 253               /* RFC 1035 name length */

@@ -53,7 +53,8 @@ typedef struct cf_profile {
     cf_format format;     /* CF_FMT_CSV or CF_FMT_TEXT */
     char *delimiter;      /* one or more bytes, e.g. "," or "\", \"" */
     char quote;           /* '"' or 0 for none */
-    int header;           /* 0 none, 1 first non-comment row, 2 in the last '#' comment */
+    int header;           /* 0 none, 1 first non-comment row, 2 in the last '#' comment,
+                             -1 auto (a first row without IOCs, else the last comment) */
     char *time_format;    /* NULL: cf_time_parse's generic forms */
     int confidence;       /* default confidence, -1 none */
     cf_tlp tlp;
@@ -64,6 +65,9 @@ typedef struct cf_profile {
     size_t n_cols;
     cf_ioc_type text_type; /* CF_FMT_TEXT: type of the list, NONE = detect */
     int text_column;      /* CF_FMT_TEXT: 0-based whitespace-separated column */
+    int text_prefix_column; /* CF_FMT_TEXT: column of a prefix length, value becomes
+                               "<value>/<prefix>" (DShield block list); -1 none */
+    char *json_key;       /* CF_FMT_TEXT: key of the value in JSON-object lines, NULL: common keys */
 } cf_profile;
 
 /* Number of built-in profiles and each one, sorted by name. Borrowed. */

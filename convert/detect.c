@@ -1,0 +1,188 @@
+/*
+ * Input format names and detection from the head of a decoded stream.
+ *
+ * DESIGN
+ * Detection looks only at the first bytes a caller peeked (a BOM and
+ * leading white space skipped). Markup goes to STIX 1.x; JSON is told apart
+ * by its keys (MISP's "Event"/"response"/"Attribute", STIX 2's bundle type
+ * or spec_version) or by being one object per line (JSON lines); other text
+ * is CSV when the first data lines split into the same number (two or more)
+ * of fields on one delimiter, and a plain list otherwise.
+ */
+#include <stdbool.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ctiflow/input.h"
+
+static const char *const det_names[] = {
+    [CF_FMT_UNKNOWN] = "auto", [CF_FMT_CSV] = "csv",     [CF_FMT_TEXT] = "text",
+    [CF_FMT_MISP] = "misp",    [CF_FMT_STIX1] = "stix1", [CF_FMT_STIX2] = "stix2",
+    [CF_FMT_JSONL] = "jsonl",
+};
+
+const char *cf_format_name(cf_format f)
+{
+    if ((size_t)f >= sizeof det_names / sizeof det_names[0]) {
+        return "auto";
+    }
+    return det_names[f];
+}
+
+cf_format cf_format_from_name(const char *name)
+{
+    if (!name) {
+        return CF_FMT_UNKNOWN;
+    }
+    for (size_t i = 1; i < sizeof det_names / sizeof det_names[0]; i++) {
+        if (strcasecmp(name, det_names[i]) == 0) {
+            return (cf_format)i;
+        }
+    }
+    if (strcasecmp(name, "stix") == 0 || strcasecmp(name, "stix2.1") == 0) {
+        return CF_FMT_STIX2;
+    }
+    if (strcasecmp(name, "freetext") == 0 || strcasecmp(name, "txt") == 0) {
+        return CF_FMT_TEXT;
+    }
+    return CF_FMT_UNKNOWN;
+}
+
+static bool det_has(const char *h, size_t n, const char *needle)
+{
+    return memmem(h, n, needle, strlen(needle)) != NULL;
+}
+
+/* `"key"` followed by optional space, ':' and optional space, then val. */
+static bool det_has_pair(const char *h, size_t n, const char *key, const char *val)
+{
+    size_t kl = strlen(key), vl = strlen(val);
+    const char *p = h, *end = h + n;
+    while (p < end) {
+        const char *k = memmem(p, (size_t)(end - p), key, kl);
+        if (!k) {
+            return false;
+        }
+        const char *q = k + kl;
+        while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')) {
+            q++;
+        }
+        if (q < end && *q == ':') {
+            q++;
+            while (q < end && (*q == ' ' || *q == '\t' || *q == '\r' || *q == '\n')) {
+                q++;
+            }
+            if ((size_t)(end - q) >= vl && memcmp(q, val, vl) == 0) {
+                return true;
+            }
+        }
+        p = k + 1;
+    }
+    return false;
+}
+
+static cf_format det_json(const char *h, size_t n)
+{
+    if (det_has_pair(h, n, "\"type\"", "\"bundle\"") || det_has(h, n, "\"spec_version\"")) {
+        return CF_FMT_STIX2;
+    }
+    if (det_has_pair(h, n, "\"Event\"", "{") || det_has_pair(h, n, "\"response\"", "[") ||
+        det_has_pair(h, n, "\"Attribute\"", "[") || det_has_pair(h, n, "\"Event\"", "[")) {
+        return CF_FMT_MISP;
+    }
+
+    /* One object per line: the first line closes its object. */
+    const char *nl = memchr(h, '\n', n);
+    size_t first = nl ? (size_t)(nl - h) : n;
+    while (first > 0 && (h[first - 1] == '\r' || h[first - 1] == ' ' || h[first - 1] == '\t')) {
+        first--;
+    }
+    if (h[0] == '{' && first > 1 && h[first - 1] == '}') {
+        return CF_FMT_JSONL;
+    }
+    if (det_has(h, n, "\"type\"") && det_has(h, n, "\"id\"")) {
+        return CF_FMT_STIX2;
+    }
+    return CF_FMT_MISP;
+}
+
+/* Fields of one line split on d, quotes respected. */
+static int det_fields(const char *p, size_t n, char d)
+{
+    int count = 1;
+    bool inq = false;
+    for (size_t i = 0; i < n; i++) {
+        if (p[i] == '"') {
+            inq = !inq;
+        } else if (p[i] == d && !inq) {
+            count++;
+        }
+    }
+    return count;
+}
+
+static bool det_is_comment(const char *p, size_t n)
+{
+    while (n > 0 && (*p == ' ' || *p == '\t')) {
+        p++;
+        n--;
+    }
+    return n == 0 || *p == '#' || *p == ';';
+}
+
+static cf_format det_delimited(const char *h, size_t n)
+{
+    static const char delims[] = {',', '\t', ';', '|'};
+    for (size_t di = 0; di < sizeof delims; di++) {
+        int want = -1, lines = 0;
+        bool same = true;
+        const char *p = h, *end = h + n;
+        while (p < end && lines < 20) {
+            const char *nl = memchr(p, '\n', (size_t)(end - p));
+            if (!nl && lines > 0) {
+                break; /* a cut last line says nothing */
+            }
+            size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+            if (!det_is_comment(p, len)) {
+                int f = det_fields(p, len, delims[di]);
+                if (want < 0) {
+                    want = f;
+                } else if (f != want) {
+                    same = false;
+                }
+                lines++;
+            }
+            p = nl ? nl + 1 : end;
+        }
+        if (lines > 0 && same && want >= 2) {
+            return CF_FMT_CSV;
+        }
+    }
+    return CF_FMT_TEXT;
+}
+
+cf_format cf_detect_format(const char *head, size_t n)
+{
+    if (n >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0) {
+        head += 3;
+        n -= 3;
+    }
+    while (n > 0 && (*head == ' ' || *head == '\t' || *head == '\r' || *head == '\n')) {
+        head++;
+        n--;
+    }
+    if (n == 0) {
+        return CF_FMT_TEXT;
+    }
+    if (*head == '<') {
+        if ((n >= 5 && memcmp(head, "<?xml", 5) == 0) || det_has(head, n, "STIX_Package") ||
+            det_has(head, n, "stix.mitre.org")) {
+            return CF_FMT_STIX1;
+        }
+        return CF_FMT_TEXT;
+    }
+    if (*head == '{' || *head == '[') {
+        return det_json(head, n);
+    }
+    return det_delimited(head, n);
+}

@@ -25,7 +25,8 @@
  * Per IOC: an indicator (a cve becomes a vulnerability object instead, as
  * a CVE is not observable), with labels = IOC labels + malware families,
  * external_references naming each source feed (with the source's element
- * id as external_id when it had one), exactly one TLP marking when the IOC
+ * id as external_id when it had one, else the description "source feed",
+ * as a reference needs one of external_id, description or url), exactly one TLP marking when the IOC
  * or one of its source events is marked, x_ctiflow_original when
  * normalisation changed the value, and with_scos its SCO (an endpoint
  * contributes its address's SCO). A malware or intrusion-set object is
@@ -497,9 +498,12 @@ static void sw_external_refs(stix_w *w, const cf_ioc *ioc)
 
         sw_puts(w, nf == 1 ? ",\"external_references\":[{\"source_name\":" : ",{\"source_name\":");
         sw_str(w, s->feed);
+        /* A reference needs more than its name: the element id, or what it is. */
         if (s->ref && *s->ref) {
             SW_LIT(w, ",\"external_id\":");
             sw_str(w, s->ref);
+        } else {
+            SW_LIT(w, ",\"description\":\"source feed\"");
         }
         SW_LIT(w, "}");
     }
@@ -727,6 +731,8 @@ static void sw_compound(stix_w *w, const cf_compound *c)
         if (c->id && *c->id) {
             SW_LIT(w, ",\"external_id\":");
             sw_str(w, c->id);
+        } else {
+            SW_LIT(w, ",\"description\":\"source feed\"");
         }
         SW_LIT(w, "}]");
     }

@@ -1,0 +1,1251 @@
+/*
+ * STIX 1.x XML reader (STIX 1.0, 1.1.1 and 1.2 with CybOX 2.x): indicators
+ * and observables to observations and STIX 2.1 patterns, with the TLP,
+ * threat actors, campaigns and malware the package attributes them to.
+ *
+ * DESIGN
+ * The package is streamed twice with libxml2's text reader, never built
+ * as a whole tree; only one Indicator, Observable, TTP, Threat_Actor or
+ * Campaign element at a time is expanded into a small subtree.
+ *  - Pass 1 collects what later elements need: every idref that points
+ *    at an Observable, Object or Indicator, the header (title, TLP) and
+ *    the TTPs, threat actors and campaigns with their relations, which
+ *    STIX puts after the indicators.
+ *  - Pass 2 turns each top-level Observable and each Indicator into a
+ *    tree of s1_node (objects, AND/OR compositions, references). Elements
+ *    whose id pass 1 saw referenced are kept in a table by id. A tree is
+ *    emitted as soon as all its references resolve; one that waits for an
+ *    element defined further down is kept until the end of the package,
+ *    then resolved or dropped with a diagnostic naming the indicator and
+ *    the idref. Both tables are bounded by CF_MAX_IDREFS.
+ * A file input is opened again by path for pass 2; other inputs are read
+ * into memory first. Parsing is safe: no network, no DTD loading, no
+ * entity substitution; a document type declaration (the vehicle of XXE and
+ * entity-expansion attacks) is refused, and depth is capped by
+ * CF_MAX_XML_DEPTH.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <libxml/xmlreader.h>
+
+#include "ctiflow/buf.h"
+#include "ctiflow/limits.h"
+#include "ctiflow/reader.h"
+#include "ctiflow/stix.h"
+#include "stix1_cybox.h"
+#include "stix1_priv.h"
+#include "stix1_util.h"
+
+#define S1_NS_TTP "http://stix.mitre.org/TTP-1"
+#define S1_NS_TA "http://stix.mitre.org/ThreatActor-1"
+#define S1_NS_CAMP "http://stix.mitre.org/Campaign-1"
+
+enum { CTX_TTP, CTX_ACTOR, CTX_CAMPAIGN };
+
+/* A TTP, threat actor or campaign from pass 1. */
+typedef struct s1_ctxobj {
+    int kind;
+    char *name;
+    s1_list aliases;   /* actor: other names */
+    s1_list malware;   /* TTP: malware instance names */
+    s1_list phases;    /* TTP: kill-chain phase labels */
+    s1_list refs_ttp;  /* actor: observed TTPs; campaign: related TTPs */
+    s1_list refs_rel;  /* actor: campaigns; campaign: attributed actors */
+    s1_list actors;    /* derived: actor names behind a TTP or campaign */
+    s1_list campaigns; /* derived: campaign labels of a TTP */
+} s1_ctxobj;
+
+/* One Indicator or top-level Observable waiting to be emitted. */
+typedef struct s1_unit {
+    char *id;
+    char *title;
+    bool indicator;
+    uint64_t line;
+    cf_time time;
+    cf_tlp tlp;
+    int confidence;
+    s1_list labels, malware, actors;
+    s1_node *root;
+} s1_unit;
+
+/* Result of walking a tree: its pattern and observations. */
+typedef struct s1_walk {
+    cf_buf pattern;
+    cf_buf vals;
+    size_t leaves;
+    bool simple;
+    bool incomplete;
+    const char *missing;
+    bool cycle;
+} s1_walk;
+
+typedef struct s1_ctx {
+    const cf_read_opts *opts;
+    const cf_sink *sink;
+    cf_error *err;
+    const char *feed;
+    bool every_pattern;
+    xmlTextReaderPtr reader;
+    char xml_msg[256];
+    int xml_line;
+    /* pass 1 */
+    s1_map wanted;
+    s1_map ctxobjs;
+    char *package_id;
+    char *package_title;
+    cf_tlp package_tlp;
+    unsigned anon;
+    /* pass 2 */
+    s1_map defs;
+    s1_unit **deferred;
+    size_t n_deferred, cap_deferred;
+    s1_map unsupported;
+    uint64_t no_observable;
+    const cf_event *event;
+    bool final;
+} s1_ctx;
+
+/* ---- context objects (pass 1) ---- */
+
+static void ctxobj_free(void *p)
+{
+    s1_ctxobj *o = p;
+    free(o->name);
+    s1_list_free(&o->aliases);
+    s1_list_free(&o->malware);
+    s1_list_free(&o->phases);
+    s1_list_free(&o->refs_ttp);
+    s1_list_free(&o->refs_rel);
+    s1_list_free(&o->actors);
+    s1_list_free(&o->campaigns);
+    free(o);
+}
+
+static void node_free_v(void *p)
+{
+    s1_node_free(p);
+}
+
+/* Every element below n with this local name in a namespace starting with ns. */
+typedef cf_status (*s1_visit)(s1_ctx *c, s1_ctxobj *o, xmlNode *n);
+
+static cf_status each_desc(s1_ctx *c, s1_ctxobj *o, xmlNode *n, const char *ns,
+                           const char *local, s1_visit fn, int depth)
+{
+    cf_status st = CF_OK;
+    for (xmlNode *k = n ? n->children : NULL; k && st == CF_OK; k = k->next) {
+        if (s1_is_in(k, ns, local)) {
+            st = fn(c, o, k);
+        } else if (depth < CF_MAX_XML_DEPTH) {
+            st = each_desc(c, o, k, ns, local, fn, depth + 1);
+        }
+    }
+    return st;
+}
+
+static cf_status add_text(s1_list *l, const xmlNode *n)
+{
+    char *t = s1_text(n);
+    cf_status st = s1_list_adds(l, t);
+    free(t);
+    return st;
+}
+
+static cf_status visit_malware(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
+{
+    cf_status st = CF_OK;
+    for (xmlNode *k = n->children; k && st == CF_OK; k = k->next) {
+        if (s1_is(k, S1_NS_TTP, "Name")) {
+            st = add_text(&o->malware, k);
+        }
+    }
+    return st;
+}
+
+static cf_status visit_phase(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
+{
+    char *name = s1_attr(n, "name");
+    cf_status st = CF_OK;
+    if (name) {
+        cf_buf b = CF_BUF_INIT;
+        st = cf_buf_printf(&b, "kill-chain:%s", name);
+        if (st == CF_OK) {
+            st = s1_list_adds(&o->phases, b.data);
+        }
+        cf_buf_free(&b);
+    }
+    free(name);
+    return st;
+}
+
+static cf_status ctx_define(s1_ctx *c, xmlNode *n, int kind, char **id_out);
+
+/* A relation element (stixCommon:TTP, Threat_Actor, Campaign): idref or inline. */
+static cf_status ctx_relation(s1_ctx *c, s1_list *refs, xmlNode *n, int kind)
+{
+    char *id = s1_attr(n, "idref");
+    cf_status st = CF_OK;
+    if (!id) {
+        st = ctx_define(c, n, kind, &id);
+    }
+    if (st == CF_OK && id) {
+        st = s1_list_adds(refs, id);
+    }
+    free(id);
+    return st;
+}
+
+static cf_status visit_rel_ttp(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
+{
+    return ctx_relation(c, &o->refs_ttp, n, CTX_TTP);
+}
+
+static cf_status visit_rel_actor(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
+{
+    return ctx_relation(c, &o->refs_rel, n, CTX_ACTOR);
+}
+
+static cf_status visit_rel_campaign(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
+{
+    return ctx_relation(c, &o->refs_rel, n, CTX_CAMPAIGN);
+}
+
+static cf_status visit_alias(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
+{
+    char *t = s1_text(n);
+    cf_status st = CF_OK;
+    if (t && (!o->name || strcmp(t, o->name) != 0)) {
+        st = s1_list_adds(&o->aliases, t);
+    }
+    free(t);
+    return st;
+}
+
+static cf_status ctx_fill(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
+{
+    const char *ns = o->kind == CTX_TTP ? S1_NS_TTP : o->kind == CTX_ACTOR ? S1_NS_TA : S1_NS_CAMP;
+    char *title = s1_text(s1_child(n, ns, "Title"));
+    cf_status st = CF_OK;
+    if (o->kind == CTX_TTP) {
+        o->name = title;
+        title = NULL;
+        st = each_desc(c, o, n, S1_NS_TTP, "Malware_Instance", visit_malware, 0);
+        if (st == CF_OK) {
+            st = each_desc(c, o, n, S1_NS_COMMON, "Kill_Chain_Phase", visit_phase, 0);
+        }
+    } else if (o->kind == CTX_ACTOR) {
+        xmlNode *ident = s1_child(n, S1_NS_TA, "Identity");
+        o->name = s1_text(s1_child(ident, S1_NS_COMMON, "Name"));
+        if (!o->name) {
+            o->name = title;
+            title = NULL;
+        }
+        st = s1_list_adds(&o->aliases, title);
+        if (st == CF_OK) {
+            st = each_desc(c, o, ident, "urn:oasis:names:tc:ciq:", "NameElement", visit_alias, 0);
+        }
+        if (st == CF_OK) {
+            st = each_desc(c, o, s1_child(n, S1_NS_TA, "Observed_TTPs"), S1_NS_COMMON, "TTP",
+                           visit_rel_ttp, 0);
+        }
+        if (st == CF_OK) {
+            st = each_desc(c, o, s1_child(n, S1_NS_TA, "Associated_Campaigns"), S1_NS_COMMON,
+                           "Campaign", visit_rel_campaign, 0);
+        }
+    } else {
+        o->name = s1_text(s1_child(s1_child(n, S1_NS_CAMP, "Names"), S1_NS_CAMP, "Name"));
+        if (!o->name) {
+            o->name = title;
+            title = NULL;
+        }
+        st = each_desc(c, o, s1_child(n, S1_NS_CAMP, "Attribution"), S1_NS_COMMON, "Threat_Actor",
+                       visit_rel_actor, 0);
+        if (st == CF_OK) {
+            st = each_desc(c, o, s1_child(n, S1_NS_CAMP, "Related_TTPs"), S1_NS_COMMON, "TTP",
+                           visit_rel_ttp, 0);
+        }
+    }
+    free(title);
+    return st;
+}
+
+/* Record a TTP, threat actor or campaign defined at n; *id_out gets its id. */
+static cf_status ctx_define(s1_ctx *c, xmlNode *n, int kind, char **id_out)
+{
+    char *id = s1_attr(n, "id");
+    s1_ctxobj *o = calloc(1, sizeof *o);
+    cf_status st = CF_ENOMEM;
+    bool added = false;
+    if (!o) {
+        goto out;
+    }
+    o->kind = kind;
+    if (!id) {
+        char anon[32];
+        snprintf(anon, sizeof anon, "#anonymous-%u", ++c->anon);
+        id = cf_strdup(anon);
+    }
+    st = id ? ctx_fill(c, o, n) : CF_ENOMEM;
+    if (st == CF_OK && c->ctxobjs.n >= CF_MAX_IDREFS) {
+        st = cf_error_set(c->err, CF_ELIMIT, c->feed, 0, "more than %u TTPs, actors and campaigns",
+                          CF_MAX_IDREFS);
+    }
+    if (st == CF_OK) {
+        st = s1_map_put(&c->ctxobjs, id, o, &added);
+    }
+out:
+    if (!added && o) {
+        ctxobj_free(o);
+    }
+    if (id_out && st == CF_OK) {
+        *id_out = id;
+    } else {
+        free(id);
+    }
+    return st;
+}
+
+/* Actor names: the name then the aliases. */
+static cf_status actor_names(s1_list *into, const s1_ctxobj *a)
+{
+    cf_status st = s1_list_adds(into, a->name);
+    if (st == CF_OK) {
+        st = s1_list_merge(into, &a->aliases);
+    }
+    return st;
+}
+
+/* Carry actor names to the TTPs and campaigns they relate to. */
+static cf_status ctx_derive(s1_ctx *c)
+{
+    cf_status st = CF_OK;
+    for (int round = 0; round < 2 && st == CF_OK; round++) {
+        for (size_t i = 0; i < c->ctxobjs.cap && st == CF_OK; i++) {
+            s1_ctxobj *o = c->ctxobjs.keys[i] ? c->ctxobjs.vals[i] : NULL;
+            if (!o || o->kind == CTX_TTP) {
+                continue;
+            }
+            s1_list names = {0};
+            st = o->kind == CTX_ACTOR ? actor_names(&names, o) : s1_list_merge(&names, &o->actors);
+            for (size_t k = 0; k < o->refs_rel.n && st == CF_OK; k++) {
+                s1_ctxobj *r = s1_map_get(&c->ctxobjs, o->refs_rel.v[k]);
+                if (r && o->kind == CTX_ACTOR && r->kind == CTX_CAMPAIGN && round == 0) {
+                    st = s1_list_merge(&r->actors, &names);
+                } else if (r && o->kind == CTX_CAMPAIGN && r->kind == CTX_ACTOR) {
+                    st = actor_names(&o->actors, r);
+                }
+            }
+            for (size_t k = 0; k < o->refs_ttp.n && st == CF_OK && round == 1; k++) {
+                s1_ctxobj *t = s1_map_get(&c->ctxobjs, o->refs_ttp.v[k]);
+                if (t && t->kind == CTX_TTP) {
+                    st = s1_list_merge(&t->actors, o->kind == CTX_ACTOR ? &names : &o->actors);
+                }
+                if (t && t->kind == CTX_TTP && o->kind == CTX_CAMPAIGN && o->name && st == CF_OK) {
+                    st = s1_list_adds(&t->campaigns, o->name);
+                }
+            }
+            s1_list_free(&names);
+        }
+    }
+    return st;
+}
+
+/* Most restrictive TLP marking in a Handling element. */
+static cf_tlp handling_tlp(const xmlNode *handling)
+{
+    cf_tlp tlp = CF_TLP_NONE;
+    for (xmlNode *m = handling ? handling->children : NULL; m; m = m->next) {
+        if (!s1_is(m, S1_NS_MARKING, "Marking")) {
+            continue;
+        }
+        for (xmlNode *s = m->children; s; s = s->next) {
+            const char *ns = NULL;
+            char *type = s1_is(s, S1_NS_MARKING, "Marking_Structure") ? s1_xsi_type(s, &ns) : NULL;
+            char *color = type && ns && strcmp(ns, S1_NS_TLP) == 0 ? s1_attr(s, "color") : NULL;
+            cf_tlp t = color ? cf_tlp_from_name(color) : CF_TLP_NONE;
+            if (t > tlp) {
+                tlp = t;
+            }
+            free(type);
+            free(color);
+        }
+    }
+    return tlp;
+}
+
+/* ---- reading ---- */
+
+static void s1_xml_error(void *arg, xmlErrorPtr e)
+{
+    s1_ctx *c = arg;
+    if (c->xml_msg[0] || !e || e->level < XML_ERR_ERROR) {
+        return;
+    }
+    snprintf(c->xml_msg, sizeof c->xml_msg, "%s", e->message ? e->message : "XML error");
+    size_t n = strlen(c->xml_msg);
+    while (n && (c->xml_msg[n - 1] == '\n' || c->xml_msg[n - 1] == '.')) {
+        c->xml_msg[--n] = '\0';
+    }
+    c->xml_line = e->line;
+}
+
+typedef struct s1_io {
+    cf_input *in;
+    cf_error *err;
+} s1_io;
+
+static int s1_io_read(void *ctx, char *buf, int len)
+{
+    s1_io *io = ctx;
+    ssize_t n = cf_input_read(io->in, buf, (size_t)len, io->err);
+    return n < 0 ? -1 : (int)n;
+}
+
+static int s1_io_close(void *ctx)
+{
+    return 0;
+}
+
+/* No network, no DTD, no entity substitution, no XInclude. */
+#define S1_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_COMPACT)
+
+/*
+ * Check one node the reader stopped on. A document type declaration and an
+ * entity reference are refused; so is nesting deeper than the limit.
+ */
+static cf_status s1_check_node(s1_ctx *c, int type)
+{
+    int line = xmlTextReaderGetParserLineNumber(c->reader);
+    if (type == XML_READER_TYPE_DOCUMENT_TYPE || type == XML_READER_TYPE_ENTITY_REFERENCE ||
+        type == XML_READER_TYPE_ENTITY) {
+        return cf_error_set(c->err, CF_EUNSUPPORTED, c->feed, (uint64_t)line,
+                            "document type declaration refused: DTDs and entities are not "
+                            "allowed in STIX input (XXE or entity expansion)");
+    }
+    if (xmlTextReaderDepth(c->reader) > CF_MAX_XML_DEPTH) {
+        return cf_error_set(c->err, CF_ELIMIT, c->feed, (uint64_t)line,
+                            "XML nesting deeper than %d elements", CF_MAX_XML_DEPTH);
+    }
+    return CF_OK;
+}
+
+static cf_status s1_read_error(s1_ctx *c)
+{
+    return cf_error_set(c->err, CF_EMALFORMED, c->feed, (uint64_t)c->xml_line,
+                        "malformed XML: %s", c->xml_msg[0] ? c->xml_msg : "parse error");
+}
+
+static bool name_is(xmlTextReaderPtr r, const char *ns, const char *local)
+{
+    const char *u = (const char *)xmlTextReaderConstNamespaceUri(r);
+    const char *l = (const char *)xmlTextReaderConstLocalName(r);
+    return u && l && strcmp(u, ns) == 0 && strcmp(l, local) == 0;
+}
+
+/* Pass 1 on one element start; *skip when its subtree was consumed. */
+static cf_status pass1_element(s1_ctx *c, bool *skip)
+{
+    xmlTextReaderPtr r = c->reader;
+    const char *l = (const char *)xmlTextReaderConstLocalName(r);
+    const char *u = (const char *)xmlTextReaderConstNamespaceUri(r);
+    cf_status st = CF_OK;
+    *skip = false;
+    if (!l || !u) {
+        return CF_OK;
+    }
+    if (strcmp(l, "Observable") == 0 || strcmp(l, "Indicator") == 0 || strcmp(l, "Object") == 0) {
+        char *idref = (char *)xmlTextReaderGetAttribute(r, (const xmlChar *)"idref");
+        bool added;
+        if (idref && c->wanted.n < CF_MAX_IDREFS) {
+            st = s1_map_put(&c->wanted, idref, NULL, &added);
+        }
+        xmlFree(idref);
+        return st;
+    }
+    bool top = strcmp(u, S1_NS_STIX) == 0, common = strcmp(u, S1_NS_COMMON) == 0;
+    if (top && strcmp(l, "STIX_Package") == 0 && !c->package_id) {
+        char *id = (char *)xmlTextReaderGetAttribute(r, (const xmlChar *)"id");
+        c->package_id = id ? cf_strdup(id) : NULL;
+        xmlFree(id);
+        return CF_OK;
+    }
+    int kind = -1;
+    if ((top || common) && strcmp(l, "TTP") == 0) {
+        kind = CTX_TTP;
+    } else if ((top || common) && strcmp(l, "Threat_Actor") == 0) {
+        kind = CTX_ACTOR;
+    } else if ((top || common) && strcmp(l, "Campaign") == 0) {
+        kind = CTX_CAMPAIGN;
+    }
+    bool header = top && strcmp(l, "STIX_Header") == 0 && xmlTextReaderDepth(r) == 1;
+    if (kind < 0 && !header) {
+        return CF_OK;
+    }
+    xmlChar *idref = xmlTextReaderGetAttribute(r, (const xmlChar *)"idref");
+    xmlNode *n = idref ? NULL : xmlTextReaderExpand(r);
+    xmlFree(idref);
+    if (!n) {
+        return CF_OK;
+    }
+    *skip = true;
+    if (header) {
+        c->package_title = s1_text(s1_child(n, S1_NS_STIX, "Title"));
+        c->package_tlp = handling_tlp(s1_child(n, S1_NS_STIX, "Handling"));
+        return CF_OK;
+    }
+    return ctx_define(c, n, kind, NULL);
+}
+
+typedef cf_status (*s1_on_element)(s1_ctx *c, bool *skip);
+
+/* Drive the text reader over a document, calling on_element per element. */
+static cf_status s1_run(s1_ctx *c, s1_on_element on_element)
+{
+    cf_status st = CF_OK;
+    int rc = xmlTextReaderRead(c->reader);
+    while (rc == 1 && st == CF_OK) {
+        int type = xmlTextReaderNodeType(c->reader);
+        bool skip = false;
+        st = s1_check_node(c, type);
+        if (st == CF_OK && type == XML_READER_TYPE_ELEMENT) {
+            st = on_element(c, &skip);
+        }
+        if (st != CF_OK) {
+            break;
+        }
+        rc = skip ? xmlTextReaderNext(c->reader) : xmlTextReaderRead(c->reader);
+    }
+    if (st == CF_OK && (rc < 0 || c->xml_msg[0])) {
+        st = s1_read_error(c);
+    }
+    return st;
+}
+
+/* ---- observable trees (pass 2) ---- */
+
+static cf_status tree_observable(s1_ctx *c, s1_node **out, xmlNode *obs, int depth);
+
+/* Keep a node by id when pass 1 saw a reference to it; *out becomes a REF. */
+static cf_status tree_keep(s1_ctx *c, s1_node **out, const char *id)
+{
+    if (!id || !s1_map_has(&c->wanted, id) || s1_map_has(&c->defs, id)) {
+        return CF_OK;
+    }
+    s1_node *ref = s1_node_new(S1_REF);
+    bool added = false;
+    if (!ref || !(ref->ref = cf_strdup(id))) {
+        s1_node_free(ref);
+        return CF_ENOMEM;
+    }
+    cf_status st = s1_map_put(&c->defs, id, *out, &added);
+    if (st != CF_OK || !added) {
+        s1_node_free(ref);
+        return st;
+    }
+    *out = ref;
+    return CF_OK;
+}
+
+static cf_status tree_ref(s1_node **out, const char *idref)
+{
+    s1_node *n = s1_node_new(S1_REF);
+    if (!n || !(n->ref = cf_strdup(idref))) {
+        s1_node_free(n);
+        return CF_ENOMEM;
+    }
+    *out = n;
+    return CF_OK;
+}
+
+static cf_status tree_object(s1_ctx *c, s1_node **out, xmlNode *obj)
+{
+    char *idref = s1_attr(obj, "idref");
+    cf_status st;
+    if (idref) {
+        st = tree_ref(out, idref);
+        free(idref);
+        return st;
+    }
+    st = s1_cybox_object(out, obj, &c->unsupported);
+    char *id = st == CF_OK ? s1_attr(obj, "id") : NULL;
+    if (id) {
+        st = tree_keep(c, out, id);
+    }
+    free(id);
+    return st;
+}
+
+static cf_status tree_composition(s1_ctx *c, s1_node **out, xmlNode *comp, int depth)
+{
+    char *op = s1_attr(comp, "operator");
+    s1_node *n = s1_node_new(S1_COMP);
+    cf_status st = n ? CF_OK : CF_ENOMEM;
+    if (n) {
+        n->op = op && strcasecmp(op, "OR") == 0 ? S1_OR : S1_AND;
+    }
+    free(op);
+    for (xmlNode *k = comp->children; k && st == CF_OK; k = k->next) {
+        if (s1_is(k, S1_NS_CYBOX, "Observable")) {
+            s1_node *kid = NULL;
+            st = tree_observable(c, &kid, k, depth + 1);
+            if (st == CF_OK && kid) {
+                st = s1_node_add_kid(n, kid);
+            }
+        }
+    }
+    if (st != CF_OK) {
+        s1_node_free(n);
+        return st;
+    }
+    *out = n;
+    return CF_OK;
+}
+
+/* A cybox:Observable: idref, object, or composition; NULL when empty. */
+static cf_status tree_observable(s1_ctx *c, s1_node **out, xmlNode *obs, int depth)
+{
+    char *idref = s1_attr(obs, "idref");
+    xmlNode *k;
+    cf_status st = CF_OK;
+    *out = NULL;
+    if (idref) {
+        st = tree_ref(out, idref);
+        free(idref);
+        return st;
+    }
+    if (depth > CF_MAX_XML_DEPTH) {
+        return CF_OK;
+    }
+    if ((k = s1_child(obs, S1_NS_CYBOX, "Object")) != NULL) {
+        st = tree_object(c, out, k);
+    } else if ((k = s1_child(obs, S1_NS_CYBOX, "Observable_Composition")) != NULL) {
+        st = tree_composition(c, out, k, depth);
+    } else {
+        *out = s1_node_new(S1_LEAF);
+        st = *out ? CF_OK : CF_ENOMEM;
+        if (*out) {
+            (*out)->unsupported = true;
+        }
+    }
+    char *id = st == CF_OK && *out ? s1_attr(obs, "id") : NULL;
+    if (id) {
+        st = tree_keep(c, out, id);
+    }
+    free(id);
+    return st;
+}
+
+static cf_status tree_indicator(s1_ctx *c, s1_node **out, xmlNode *ind, int depth);
+
+static cf_status tree_composite(s1_ctx *c, s1_node **out, xmlNode *comp, int depth)
+{
+    char *op = s1_attr(comp, "operator");
+    s1_node *n = s1_node_new(S1_COMP);
+    cf_status st = n ? CF_OK : CF_ENOMEM;
+    if (n) {
+        n->op = op && strcasecmp(op, "OR") == 0 ? S1_OR : S1_AND;
+    }
+    free(op);
+    for (xmlNode *k = comp->children; k && st == CF_OK; k = k->next) {
+        if (s1_is(k, S1_NS_IND, "Indicator")) {
+            s1_node *kid = NULL;
+            st = tree_indicator(c, &kid, k, depth + 1);
+            if (st == CF_OK && kid) {
+                st = s1_node_add_kid(n, kid);
+            }
+        }
+    }
+    if (st != CF_OK) {
+        s1_node_free(n);
+        return st;
+    }
+    *out = n;
+    return CF_OK;
+}
+
+/* The tree of an indicator: its observable or its composite expression. */
+static cf_status tree_indicator(s1_ctx *c, s1_node **out, xmlNode *ind, int depth)
+{
+    char *idref = s1_attr(ind, "idref");
+    cf_status st = CF_OK;
+    *out = NULL;
+    if (idref) {
+        st = tree_ref(out, idref);
+        free(idref);
+        return st;
+    }
+    if (depth > CF_MAX_XML_DEPTH) {
+        return CF_OK;
+    }
+    for (xmlNode *k = ind->children; k && st == CF_OK && !*out; k = k->next) {
+        if (s1_is(k, S1_NS_IND, "Observable") || s1_is(k, S1_NS_CYBOX, "Observable")) {
+            st = tree_observable(c, out, k, depth + 1);
+        } else if (s1_is(k, S1_NS_IND, "Composite_Indicator_Expression")) {
+            st = tree_composite(c, out, k, depth + 1);
+        }
+    }
+    char *id = st == CF_OK && *out ? s1_attr(ind, "id") : NULL;
+    if (id) {
+        st = tree_keep(c, out, id);
+    }
+    free(id);
+    return st;
+}
+
+/* ---- resolution and emission ---- */
+
+static cf_status walk(s1_ctx *c, s1_node *n, s1_walk *w, bool in_comp, int depth, size_t *exprs);
+
+static cf_status walk_comp(s1_ctx *c, s1_node *n, s1_walk *w, int depth, size_t *exprs)
+{
+    cf_status st = CF_OK;
+    *exprs = 0;
+    for (size_t i = 0; i < n->n_kids && st == CF_OK; i++) {
+        size_t mark = w->pattern.len, kid_exprs = 0;
+        const char *sep = n->op == S1_OR ? " OR " : " AND ";
+        st = *exprs ? cf_buf_puts(&w->pattern, sep) : CF_OK;
+        size_t start = w->pattern.len;
+        if (st == CF_OK) {
+            st = walk(c, n->kids[i], w, true, depth + 1, &kid_exprs);
+        }
+        if (st != CF_OK || w->missing || w->cycle) {
+            break;
+        }
+        if (kid_exprs == 0) {
+            w->pattern.len = mark;
+            w->pattern.data[mark] = '\0';
+            continue;
+        }
+        if (kid_exprs > 1 && n->n_kids > 1) {
+            /* A nested composition keeps its own grouping. */
+            cf_buf inner = CF_BUF_INIT;
+            st = cf_buf_printf(&inner, "(%s)", w->pattern.data + start);
+            w->pattern.len = start;
+            if (st == CF_OK) {
+                st = cf_buf_append(&w->pattern, inner.data, inner.len);
+            }
+            cf_buf_free(&inner);
+        }
+        (*exprs)++;
+    }
+    if (*exprs == 1) {
+        /* One member left: its own count decides about parentheses above. */
+        *exprs = 1;
+    }
+    return st;
+}
+
+/*
+ * Render n into w->pattern and collect its observations. *exprs gets the
+ * number of observation expressions joined at the top of what was written.
+ */
+static cf_status walk(s1_ctx *c, s1_node *n, s1_walk *w, bool in_comp, int depth, size_t *exprs)
+{
+    *exprs = 0;
+    if (depth > CF_MAX_XML_DEPTH) {
+        w->cycle = true;
+        return CF_OK;
+    }
+    if (n->kind == S1_REF) {
+        s1_node *target = s1_map_get(&c->defs, n->ref);
+        if (!target) {
+            w->missing = n->ref;
+            return CF_OK;
+        }
+        if (target->visiting) {
+            w->cycle = true;
+            w->missing = n->ref;
+            return CF_OK;
+        }
+        target->visiting = true;
+        cf_status st = walk(c, target, w, in_comp, depth + 1, exprs);
+        target->visiting = false;
+        return st;
+    }
+    if (n->kind == S1_COMP) {
+        return walk_comp(c, n, w, depth, exprs);
+    }
+    cf_status st = CF_OK;
+    if (n->vals_len) {
+        st = cf_buf_append(&w->vals, n->vals, n->vals_len);
+    }
+    if (n->unsupported || !n->expr) {
+        w->incomplete = true;
+        return st;
+    }
+    bool paren = in_comp && n->multi;
+    if (st == CF_OK) {
+        st = cf_buf_printf(&w->pattern, "[%s%s%s]", paren ? "(" : "", n->expr, paren ? ")" : "");
+    }
+    w->leaves++;
+    w->simple = n->simple;
+    *exprs = 1;
+    return st;
+}
+
+static void unit_free(s1_unit *u)
+{
+    if (!u) {
+        return;
+    }
+    free(u->id);
+    free(u->title);
+    s1_list_free(&u->labels);
+    s1_list_free(&u->malware);
+    s1_list_free(&u->actors);
+    s1_node_free(u->root);
+    free(u);
+}
+
+static cf_status unit_defer(s1_ctx *c, s1_unit *u)
+{
+    if (c->n_deferred >= CF_MAX_IDREFS) {
+        cf_sink_diag(c->sink, CF_DIAG_REJECT, c->feed, u->line, u->id,
+                     "too many forward idrefs in one package", u->id, u->id ? strlen(u->id) : 0);
+        unit_free(u);
+        return CF_OK;
+    }
+    if (c->n_deferred == c->cap_deferred) {
+        size_t cap = c->cap_deferred ? c->cap_deferred * 2 : 16;
+        s1_unit **d = realloc(c->deferred, cap * sizeof *d);
+        if (!d) {
+            unit_free(u);
+            return CF_ENOMEM;
+        }
+        c->deferred = d;
+        c->cap_deferred = cap;
+    }
+    c->deferred[c->n_deferred++] = u;
+    return CF_OK;
+}
+
+static void unit_obs(s1_ctx *c, const s1_unit *u, cf_obs *o)
+{
+    cf_obs_init(o);
+    o->feed = c->feed;
+    o->line = u->line;
+    o->ref = u->id;
+    o->event = c->event;
+    o->time = u->time;
+    o->first_seen = u->time;
+    o->confidence = c->opts->confidence >= 0 ? c->opts->confidence : u->confidence;
+    o->tlp = c->opts->tlp != CF_TLP_NONE ? c->opts->tlp : u->tlp;
+    o->comment = u->title;
+    o->labels = (const char *const *)u->labels.v;
+    o->n_labels = u->labels.n;
+    o->malware = (const char *const *)u->malware.v;
+    o->n_malware = u->malware.n;
+    o->actors = (const char *const *)u->actors.v;
+    o->n_actors = u->actors.n;
+}
+
+static cf_status unit_emit(s1_ctx *c, const s1_unit *u, const s1_walk *w)
+{
+    cf_obs o;
+    unit_obs(c, u, &o);
+    cf_status st = CF_OK;
+    for (size_t i = 0; i < w->vals.len && st == CF_OK;) {
+        const char *text = w->vals.data + i + 1;
+        size_t n = strlen(text);
+        o.type = (cf_ioc_type)(unsigned char)w->vals.data[i];
+        o.text = text;
+        o.len = n;
+        st = c->sink->obs(c->sink->ctx, &o);
+        i += n + 2;
+    }
+    bool want = u->indicator && !w->incomplete && w->pattern.len &&
+                (c->every_pattern || w->leaves != 1 || !w->simple);
+    if (st != CF_OK || !want || !c->sink->compound) {
+        return st;
+    }
+    cf_compound cp = {
+        .id = u->id, .name = u->title, .pattern = w->pattern.data, .feed = c->feed,
+        .event = c->event, .tlp = o.tlp, .valid_from = u->time,
+        .labels = o.labels, .n_labels = o.n_labels, .actors = o.actors, .n_actors = o.n_actors,
+        .malware = o.malware, .n_malware = o.n_malware,
+    };
+    return c->sink->compound(c->sink->ctx, &cp);
+}
+
+/* Emit u when its references resolve, keep it for later, or drop it. Takes u. */
+static cf_status unit_process(s1_ctx *c, s1_unit *u)
+{
+    s1_walk w = {CF_BUF_INIT, CF_BUF_INIT, 0, false, false, NULL, false};
+    size_t exprs = 0;
+    cf_status st = u->root ? walk(c, u->root, &w, false, 0, &exprs) : CF_OK;
+    if (st == CF_OK && w.missing && !w.cycle && !c->final) {
+        cf_buf_free(&w.pattern);
+        cf_buf_free(&w.vals);
+        return unit_defer(c, u);
+    }
+    if (st == CF_OK && w.missing) {
+        char reason[512];
+        snprintf(reason, sizeof reason, "%s '%s' in %s '%s'",
+                 w.cycle ? "idref cycle through" : "unresolved idref", w.missing,
+                 u->indicator ? "indicator" : "observable", u->id ? u->id : "");
+        cf_sink_diag(c->sink, CF_DIAG_REJECT, c->feed, u->line, u->id, reason, w.missing,
+                     strlen(w.missing));
+    } else if (st == CF_OK && !w.vals.len && !(w.pattern.len && !w.incomplete)) {
+        if (u->indicator) {
+            c->no_observable++;
+        }
+    } else if (st == CF_OK) {
+        st = unit_emit(c, u, &w);
+    }
+    cf_buf_free(&w.pattern);
+    cf_buf_free(&w.vals);
+    unit_free(u);
+    return st;
+}
+
+/* Attribution through an Indicated_TTP or a Related_Campaign. */
+static cf_status unit_attribute(s1_ctx *c, s1_unit *u, const char *id)
+{
+    s1_ctxobj *o = s1_map_get(&c->ctxobjs, id);
+    cf_status st = CF_OK;
+    if (!o) {
+        return CF_OK;
+    }
+    st = s1_list_merge(&u->malware, &o->malware);
+    if (st == CF_OK) {
+        st = s1_list_merge(&u->labels, &o->phases);
+    }
+    if (st == CF_OK) {
+        st = s1_list_merge(&u->actors, &o->actors);
+    }
+    const s1_list *camps = &o->campaigns;
+    for (size_t i = 0; i < camps->n && st == CF_OK; i++) {
+        cf_buf b = CF_BUF_INIT;
+        st = cf_buf_printf(&b, "campaign:%s", camps->v[i]);
+        if (st == CF_OK) {
+            st = s1_list_adds(&u->labels, b.data);
+        }
+        cf_buf_free(&b);
+    }
+    if (st == CF_OK && o->kind == CTX_CAMPAIGN && o->name) {
+        cf_buf b = CF_BUF_INIT;
+        st = cf_buf_printf(&b, "campaign:%s", o->name);
+        if (st == CF_OK) {
+            st = s1_list_adds(&u->labels, b.data);
+        }
+        cf_buf_free(&b);
+    }
+    return st;
+}
+
+static cf_status visit_unit_rel(s1_ctx *c, s1_unit *u, xmlNode *n, int kind)
+{
+    char *id = s1_attr(n, "idref");
+    cf_status st = CF_OK;
+    if (!id) {
+        st = ctx_define(c, n, kind, &id);
+    }
+    if (st == CF_OK && id) {
+        st = unit_attribute(c, u, id);
+    }
+    free(id);
+    return st;
+}
+
+static int confidence_of(const xmlNode *conf)
+{
+    char *v = s1_text(s1_child(conf, S1_NS_COMMON, "Value"));
+    int out = -1;
+    if (v && strcasecmp(v, "high") == 0) {
+        out = 85;
+    } else if (v && strcasecmp(v, "medium") == 0) {
+        out = 50;
+    } else if (v && strcasecmp(v, "low") == 0) {
+        out = 15;
+    } else if (v && strcasecmp(v, "none") == 0) {
+        out = 0;
+    }
+    free(v);
+    return out;
+}
+
+/* Context of an indicator: title, type labels, kill chain, TTPs, campaigns. */
+static cf_status unit_context(s1_ctx *c, s1_unit *u, xmlNode *ind)
+{
+    cf_status st = CF_OK;
+    cf_tlp tlp = CF_TLP_NONE;
+    for (xmlNode *k = ind->children; k && st == CF_OK; k = k->next) {
+        if (s1_is(k, S1_NS_IND, "Title") && !u->title) {
+            u->title = s1_text(k);
+        } else if (s1_is(k, S1_NS_IND, "Type")) {
+            st = add_text(&u->labels, k);
+        } else if (s1_is(k, S1_NS_IND, "Handling")) {
+            tlp = handling_tlp(k);
+        } else if (s1_is(k, S1_NS_IND, "Confidence")) {
+            u->confidence = confidence_of(k);
+        } else if (s1_is(k, S1_NS_IND, "Kill_Chain_Phases")) {
+            s1_ctxobj tmp = {0};
+            st = each_desc(c, &tmp, k, S1_NS_COMMON, "Kill_Chain_Phase", visit_phase, 0);
+            if (st == CF_OK) {
+                st = s1_list_merge(&u->labels, &tmp.phases);
+            }
+            s1_list_free(&tmp.phases);
+        } else if (s1_is(k, S1_NS_IND, "Indicated_TTP")) {
+            xmlNode *t = s1_child(k, S1_NS_COMMON, "TTP");
+            st = t ? visit_unit_rel(c, u, t, CTX_TTP) : CF_OK;
+        } else if (s1_is(k, S1_NS_IND, "Related_Campaigns")) {
+            for (xmlNode *r = k->children; r && st == CF_OK; r = r->next) {
+                xmlNode *camp = s1_child(r, S1_NS_COMMON, "Campaign");
+                st = camp ? visit_unit_rel(c, u, camp, CTX_CAMPAIGN) : CF_OK;
+            }
+        }
+    }
+    u->tlp = tlp != CF_TLP_NONE ? tlp : c->package_tlp;
+    return st;
+}
+
+static s1_unit *unit_new(s1_ctx *c, xmlNode *n, bool indicator)
+{
+    s1_unit *u = calloc(1, sizeof *u);
+    if (!u) {
+        return NULL;
+    }
+    u->indicator = indicator;
+    u->id = s1_attr(n, "id");
+    u->line = (uint64_t)xmlGetLineNo(n);
+    u->time = CF_TIME_NONE;
+    u->confidence = -1;
+    u->tlp = c->package_tlp;
+    char *ts = s1_attr(n, "timestamp");
+    if (ts && cf_time_parse(&u->time, ts, strlen(ts)) != CF_OK) {
+        u->time = CF_TIME_NONE;
+    }
+    free(ts);
+    return u;
+}
+
+static cf_status pass2_indicator(s1_ctx *c, xmlNode *n)
+{
+    char *idref = s1_attr(n, "idref");
+    free(idref);
+    if (idref) {
+        return CF_OK;
+    }
+    s1_unit *u = unit_new(c, n, true);
+    if (!u) {
+        return CF_ENOMEM;
+    }
+    cf_status st = tree_indicator(c, &u->root, n, 0);
+    if (st == CF_OK) {
+        st = unit_context(c, u, n);
+    }
+    if (st != CF_OK) {
+        unit_free(u);
+        return st;
+    }
+    return unit_process(c, u);
+}
+
+static cf_status pass2_observable(s1_ctx *c, xmlNode *n)
+{
+    char *idref = s1_attr(n, "idref");
+    free(idref);
+    if (idref) {
+        return CF_OK;
+    }
+    s1_unit *u = unit_new(c, n, false);
+    if (!u) {
+        return CF_ENOMEM;
+    }
+    /* When referenced, the tree is kept by id and u->root refers to it. */
+    cf_status st = tree_observable(c, &u->root, n, 0);
+    if (st != CF_OK) {
+        unit_free(u);
+        return st;
+    }
+    return unit_process(c, u);
+}
+
+/* Pass 2 on one element start. */
+static cf_status pass2_element(s1_ctx *c, bool *skip)
+{
+    xmlTextReaderPtr r = c->reader;
+    bool ind = name_is(r, S1_NS_STIX, "Indicator");
+    bool obs = !ind && name_is(r, S1_NS_CYBOX, "Observable");
+    *skip = false;
+    if (!ind && !obs) {
+        return CF_OK;
+    }
+    xmlNode *n = xmlTextReaderExpand(r);
+    if (!n) {
+        return CF_OK;
+    }
+    if (obs && !s1_is(n->parent, S1_NS_STIX, "Observables")) {
+        return CF_OK;
+    }
+    if (ind && !s1_is(n->parent, S1_NS_STIX, "Indicators")) {
+        return CF_OK;
+    }
+    *skip = true;
+    return ind ? pass2_indicator(c, n) : pass2_observable(c, n);
+}
+
+/* ---- driver ---- */
+
+static cf_status s1_open(s1_ctx *c, cf_input *in, const char *mem, size_t len, s1_io *io)
+{
+    c->xml_msg[0] = '\0';
+    if (mem) {
+        c->reader = xmlReaderForMemory(mem, (int)len, NULL, NULL, S1_XML_OPTIONS);
+    } else {
+        io->in = in;
+        io->err = c->err;
+        c->reader = xmlReaderForIO(s1_io_read, s1_io_close, io, NULL, NULL, S1_XML_OPTIONS);
+    }
+    if (!c->reader) {
+        return cf_error_set(c->err, CF_ENOMEM, c->feed, 0, "cannot create an XML reader");
+    }
+    xmlTextReaderSetStructuredErrorHandler(c->reader, s1_xml_error, c);
+    return CF_OK;
+}
+
+static void s1_close(s1_ctx *c)
+{
+    if (c->reader) {
+        xmlFreeTextReader(c->reader);
+        c->reader = NULL;
+    }
+}
+
+static cf_status s1_pass(s1_ctx *c, cf_input *in, const char *mem, size_t len,
+                         s1_on_element fn)
+{
+    s1_io io;
+    cf_status st = s1_open(c, in, mem, len, &io);
+    if (st == CF_OK) {
+        st = s1_run(c, fn);
+    }
+    s1_close(c);
+    return st;
+}
+
+static void s1_make_event(s1_ctx *c)
+{
+    if (!c->sink->event || (!c->package_id && !c->package_title)) {
+        return;
+    }
+    cf_event proto;
+    memset(&proto, 0, sizeof proto);
+    proto.uuid = c->package_id;
+    proto.info = c->package_title;
+    proto.date = CF_TIME_NONE;
+    proto.timestamp = CF_TIME_NONE;
+    proto.publish_timestamp = CF_TIME_NONE;
+    proto.tlp = c->opts->tlp != CF_TLP_NONE ? c->opts->tlp : c->package_tlp;
+    proto.analysis = -1;
+    c->event = c->sink->event(c->sink->ctx, &proto);
+}
+
+/* End of the package: resolve what waited, then report what was skipped. */
+static cf_status s1_finish(s1_ctx *c)
+{
+    cf_status st = CF_OK;
+    c->final = true;
+    for (size_t i = 0; i < c->n_deferred; i++) {
+        s1_unit *u = c->deferred[i];
+        c->deferred[i] = NULL;
+        if (st == CF_OK) {
+            st = unit_process(c, u);
+        } else {
+            unit_free(u);
+        }
+    }
+    c->n_deferred = 0;
+    for (size_t i = 0; i < c->unsupported.cap && st == CF_OK; i++) {
+        const char *type = c->unsupported.keys[i];
+        if (type) {
+            char reason[128];
+            snprintf(reason, sizeof reason, "unsupported CybOX object, %zu skipped",
+                     (size_t)(uintptr_t)c->unsupported.vals[i]);
+            cf_sink_diag(c->sink, CF_DIAG_WARNING, c->feed, 0, NULL, reason, type, strlen(type));
+        }
+    }
+    if (st == CF_OK && c->no_observable) {
+        char reason[128];
+        snprintf(reason, sizeof reason,
+                 "%llu indicators without a supported observable were skipped",
+                 (unsigned long long)c->no_observable);
+        cf_sink_diag(c->sink, CF_DIAG_WARNING, c->feed, 0, NULL, reason, NULL, 0);
+    }
+    return st;
+}
+
+static void s1_free(s1_ctx *c)
+{
+    s1_close(c);
+    s1_map_free(&c->wanted, NULL);
+    s1_map_free(&c->ctxobjs, ctxobj_free);
+    s1_map_free(&c->defs, node_free_v);
+    s1_map_free(&c->unsupported, NULL);
+    for (size_t i = 0; i < c->n_deferred; i++) {
+        unit_free(c->deferred[i]);
+    }
+    free(c->deferred);
+    free(c->package_id);
+    free(c->package_title);
+}
+
+cf_status cf_stix1_read_ex(cf_input *in, const cf_read_opts *o, const cf_sink *sink,
+                           bool every_pattern, cf_error *err)
+{
+    cf_read_opts defaults;
+    if (!o) {
+        cf_read_opts_init(&defaults);
+        o = &defaults;
+    }
+    s1_ctx c;
+    memset(&c, 0, sizeof c);
+    c.opts = o;
+    c.sink = sink;
+    c.err = err;
+    c.feed = o->feed ? o->feed : cf_input_name(in);
+    c.every_pattern = every_pattern;
+    char *mem = NULL;
+    size_t len = 0;
+    cf_input *again = NULL;
+    cf_status st = CF_OK;
+    const char *path = cf_input_path(in);
+
+    /* Pass 1 streams the input; pass 2 reopens the file or rereads memory. */
+    if (!path) {
+        st = cf_input_slurp(in, &mem, &len, CF_MAX_JSON_DOC_BYTES, err);
+        if (st == CF_OK && len > 0x7fffffffu) {
+            st = cf_error_set(err, CF_ELIMIT, c.feed, 0, "STIX 1.x document too large");
+        }
+    }
+    if (st == CF_OK) {
+        st = s1_pass(&c, in, mem, len, pass1_element);
+    }
+    if (st == CF_OK) {
+        st = ctx_derive(&c);
+    }
+    if (st == CF_OK && path) {
+        st = cf_input_open_file(&again, path, err);
+    }
+    if (st == CF_OK) {
+        s1_make_event(&c);
+        st = s1_pass(&c, again, mem, len, pass2_element);
+    }
+    if (st == CF_OK) {
+        st = s1_finish(&c);
+    }
+    if (st == CF_ENOMEM) {
+        cf_error_set(err, CF_ENOMEM, c.feed, 0, "out of memory reading STIX 1.x");
+    }
+    cf_input_close(again);
+    free(mem);
+    s1_free(&c);
+    return st;
+}
+
+cf_status cf_read_stix1(cf_input *in, const cf_read_opts *o, const cf_sink *sink, cf_error *err)
+{
+    return cf_stix1_read_ex(in, o, sink, false, err);
+}

@@ -14,6 +14,7 @@
 #include "ctiflow/reader.h"
 #include "ctiflow/stix.h"
 #include "ctiflow/writer.h"
+#include "../../convert/misp_types.h"
 #include "testlib.h"
 
 /* ---- a recording sink in front of a collector ---- */
@@ -813,6 +814,83 @@ static void test_feed_dir(void)
     CHECK_INT(system(cmd), 0);
 }
 
+/* ---- patterns against misp-stix's golden mapping ---- */
+
+/* The indicator pattern misp-stix gives for one attribute, or NULL. */
+static const char *golden_pattern(json_t *stix)
+{
+    size_t i;
+    json_t *o;
+
+    if (json_is_object(stix)) {
+        return json_string_value(json_object_get(stix, "pattern"));
+    }
+    json_array_foreach(stix, i, o) {
+        const char *t = json_string_value(json_object_get(o, "type"));
+        if (t && strcmp(t, "indicator") == 0) {
+            return json_string_value(json_object_get(o, "pattern"));
+        }
+    }
+    return NULL;
+}
+
+static void test_misp_stix_patterns(void)
+{
+    char path[4096];
+    const char *rel = "misp/misp-stix/documentation/mapping/misp_attributes_to_stix21.json";
+    const char *key;
+    json_t *entry;
+    size_t compared = 0, matched = 0;
+    cf_buf b = CF_BUF_INIT;
+    char same[2048] = "";
+
+    if (!test_corpus(path, sizeof path, rel)) {
+        test_skip("misp-stix mapping not found (set CORPUS)");
+    }
+    json_t *map = json_load_file(path, 0, NULL);
+    CHECK(map != NULL);
+    json_object_foreach(map, key, entry) {
+        json_t *attr = json_object_get(entry, "MISP");
+        const char *want = golden_pattern(json_object_get(entry, "STIX"));
+        if (json_is_array(attr)) {
+            attr = json_array_get(attr, 0);
+        }
+        const char *type = json_string_value(json_object_get(attr, "type"));
+        const misp_type *mt = type ? cf_misp_type_find(type, strlen(type)) : NULL;
+        if (!mt || mt->ioc == CF_IOC_NONE || !want) {
+            continue;
+        }
+
+        /* Read the attribute as a one-attribute event. */
+        json_t *doc = json_pack("{s:[O]}", "Attribute", attr);
+        char *text = json_dumps(doc, 0);
+        rec r;
+        rec_init(&r);
+        CHECK_INT(read_mem(&r, key, text), CF_OK);
+        compared++;
+        const char *got = cf_iocset_count(r.set) == 1 ? pattern_of(cf_iocset_at(r.set, 0), &b)
+                                                       : "(split into several IOCs)";
+        if (strcmp(got, want) == 0) {
+            matched++;
+            size_t n = strlen(same);
+            snprintf(same + n, sizeof same - n, "%s%s", n ? " " : "", key);
+        } else {
+            printf("pattern differs for %s:\n  misp-stix: %s\n  ctiflow:   %s\n", key, want, got);
+        }
+        rec_fini(&r);
+        free(text);
+        json_decref(doc);
+    }
+    printf("misp-stix patterns: %zu of %zu carried attribute types equal (%.0f%%): %s\n", matched,
+           compared, compared ? 100.0 * (double)matched / (double)compared : 0.0, same);
+    CHECK_INT(compared, 35);
+    CHECK_INT(matched, 21);
+    CHECK(strstr(same, "filename|sha256") != NULL);
+    CHECK(strstr(same, "domain") != NULL);
+    json_decref(map);
+    cf_buf_free(&b);
+}
+
 int main(void)
 {
     test_case13();
@@ -825,5 +903,6 @@ int main(void)
     test_infoblox_ukraine();
     test_infoblox_feed_dir();
     test_corpus_edges();
+    test_misp_stix_patterns();
     TEST_MAIN_END();
 }

@@ -3,8 +3,9 @@
  * the normaliser): exact bytes of the jsonl, csv and text output, and the
  * structure of the STIX 2.1 bundle (ids, markings, relationships, reports).
  *
- * With "--stix FILE [--scos]" the program only writes the bundle of the same
- * set to FILE, for test_stix2_valid.sh to run the STIX validator on it.
+ * With "--stix FILE [--scos]" or "--jsonl FILE" the program only writes the
+ * bundle or the JSONL of the same set to FILE, for test_stix2_valid.sh and
+ * test_jsonl_schema.sh to run the validators on it.
  */
 #include <jansson.h>
 
@@ -521,12 +522,13 @@ int main(int argc, char **argv)
     cf_write_opts_init(&o);
     o.now = T_NOW;
 
-    if (argc >= 3 && strcmp(argv[1], "--stix") == 0) {
+    if (argc >= 3 && (strcmp(argv[1], "--stix") == 0 || strcmp(argv[1], "--jsonl") == 0)) {
+        cf_out_format f_out = strcmp(argv[1], "--stix") == 0 ? CF_OUT_STIX2 : CF_OUT_JSONL;
         o.with_scos = argc >= 4 && strcmp(argv[3], "--scos") == 0;
         FILE *f = fopen(argv[2], "w");
         cf_error err;
         cf_error_clear(&err);
-        int rc = f && cf_write_stix2(f, set, &o, &err) == CF_OK ? 0 : 1;
+        int rc = f && cf_write_any(f, f_out, set, &o, &err) == CF_OK ? 0 : 1;
         if (f) {
             fclose(f);
         }

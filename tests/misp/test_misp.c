@@ -891,6 +891,67 @@ static void test_misp_stix_patterns(void)
     cf_buf_free(&b);
 }
 
+/* ---- our output against the MISP core format schema ---- */
+
+static void write_file(const char *path, const cf_iocset *set)
+{
+    FILE *f = fopen(path, "w");
+    cf_write_opts wo;
+    cf_error err;
+
+    cf_write_opts_init(&wo);
+    cf_error_clear(&err);
+    CHECK(f != NULL);
+    CHECK_INT(cf_write_misp(f, set, &wo, &err), CF_OK);
+    fclose(f);
+}
+
+static void test_validate_misp(void)
+{
+    const char *tools = getenv("TOOLS");
+    char dir[] = "/tmp/cf_misp_vXXXXXX";
+    char path[4096], cmd[16384];
+    cf_write_opts wo;
+    cf_error err;
+    rec r;
+
+    if (!tools || system("command -v node >/dev/null 2>&1 && command -v npm >/dev/null") != 0) {
+        printf("validate-misp not run: TOOLS unset or node/npm missing\n");
+        return;
+    }
+    CHECK(mkdtemp(dir) != NULL);
+    const char *inputs[] = {case13, case15, case24, composites};
+    for (size_t i = 0; i < 4; i++) {
+        rec_init(&r);
+        CHECK_INT(read_mem(&r, "inline.json", inputs[i]), CF_OK);
+        snprintf(path, sizeof path, "%s/event%zu.json", dir, i);
+        write_file(path, r.set);
+        rec_fini(&r);
+    }
+
+    /* A feed directory from the Infoblox feed and case 24 together. */
+    rec_init(&r);
+    CHECK_INT(read_mem(&r, "case24.json", case24), CF_OK);
+    if (test_corpus(path, sizeof path, "misp/feed-infoblox/indicators/misp")) {
+        cf_sink s = rec_sink(&r);
+        cf_error_clear(&err);
+        CHECK_INT(cf_read_misp_feed_dir(path, NULL, &s, &err), CF_OK);
+    }
+    cf_write_opts_init(&wo);
+    cf_error_clear(&err);
+    snprintf(path, sizeof path, "%s/feed", dir);
+    CHECK_INT(cf_write_misp_feed_dir(path, r.set, &wo, &err), CF_OK);
+    rec_fini(&r);
+
+    snprintf(cmd, sizeof cmd,
+             "'%s/validate-misp' '%s'/event0.json '%s'/event1.json '%s'/event2.json "
+             "'%s'/event3.json '%s/feed'",
+             tools, dir, dir, dir, dir, dir);
+    CHECK_INT(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 int main(void)
 {
     test_case13();
@@ -904,5 +965,6 @@ int main(void)
     test_infoblox_feed_dir();
     test_corpus_edges();
     test_misp_stix_patterns();
+    test_validate_misp();
     TEST_MAIN_END();
 }

@@ -724,9 +724,15 @@ static cf_ioc_type csv_fallback(csv_reader *r, const cf_col *col, const char *s,
         return col->types[0];
     }
     for (int i = 0; i < col->n_types; i++) {
-        if (cf_normalize(&r->norm, col->types[i], s, n) == CF_OK) {
-            return col->types[i];
+        cf_ioc_type t = col->types[i];
+        if (cf_normalize(&r->norm, t, s, n) != CF_OK) {
+            continue;
         }
+        /* The hint the sink will agree with: a host column may hold an ip. */
+        if (r->norm.type == CF_IOC_NONE || (t == CF_IOC_IP && r->norm.type == CF_IOC_CIDR)) {
+            return t;
+        }
+        return r->norm.type;
     }
     return col->types[0];
 }

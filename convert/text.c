@@ -143,6 +143,8 @@ static cf_status txt_json_line(txt_reader *r, const char *s, size_t n, uint64_t 
     json_t *v = NULL;
     if (r->p && r->p->json_key) {
         v = json_object_get(root, r->p->json_key);
+    } else if (r->type != CF_IOC_NONE) {
+        v = json_object_get(root, cf_ioc_type_name(r->type));
     }
     for (size_t i = 0; !v && keys[i] && !(r->p && r->p->json_key); i++) {
         v = json_object_get(root, keys[i]);

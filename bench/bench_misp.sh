@@ -1,0 +1,79 @@
+#!/bin/bash
+# Benchmark of the MISP reader and writers: a generated MISP feed directory
+# of EVENTS events x ATTRS attributes (default 1,000 x 1,000 = one million
+# attributes of domains, URLs, IPs, SHA-256 and filename|sha256), converted
+# by `ctiflow convert` to STIX 2.1 and to MISP, with attributes/s and peak
+# resident memory from GNU time.
+#
+# Target (issue "MISP JSON in and out"): at least 200,000 attributes/s.
+#
+# usage: bench/bench_misp.sh [EVENTS] [ATTRS]
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+
+EVENTS=${1:-1000}
+ATTRS=${2:-1000}
+TOTAL=$((EVENTS * ATTRS))
+FEED=$BENCH_DATA/misp-feed-$EVENTS-$ATTRS
+OUT=$BENCH_DATA/misp-out
+mkdir -p "$BENCH_DATA" "$OUT"
+bench_build
+
+if [ ! -s "$FEED/manifest.json" ]; then
+    mkdir -p "$FEED"
+    python3 - "$FEED" "$EVENTS" "$ATTRS" <<'PY'
+import hashlib, json, os, sys, uuid
+
+out, events, attrs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+ns = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")
+manifest = {}
+for e in range(events):
+    eu = str(uuid.uuid5(ns, "bench-event-%d" % e))
+    ts = str(1700000000 + e)
+    tags = [{"name": "tlp:green"}, {"name": "misp-galaxy:threat-actor=\"Actor %d\"" % (e % 50)}]
+    rows = []
+    for a in range(attrs):
+        n = e * attrs + a
+        kind = n % 5
+        if kind == 0:
+            t, v = "domain", "host%d.bench-%d.example" % (n, e)
+        elif kind == 1:
+            t, v = "url", "http://site%d.example/path/%d?q=%d" % (e, n, a)
+        elif kind == 2:
+            t, v = "ip-dst", "10.%d.%d.%d" % ((n >> 16) & 255, (n >> 8) & 255, n & 255)
+        elif kind == 3:
+            t, v = "sha256", hashlib.sha256(b"%d" % n).hexdigest()
+        else:
+            t, v = "filename|sha256", "file%d.exe|%s" % (n, hashlib.sha256(b"f%d" % n).hexdigest())
+        rows.append({"uuid": str(uuid.uuid5(ns, "bench-attr-%d" % n)), "type": t,
+                     "category": "Network activity", "to_ids": True, "distribution": "5",
+                     "timestamp": ts, "comment": "", "deleted": False, "value": v})
+    ev = {"uuid": eu, "info": "bench event %d" % e, "date": "2023-11-14", "timestamp": ts,
+          "publish_timestamp": ts, "published": True, "analysis": "2", "threat_level_id": "2",
+          "Orgc": {"name": "BENCH", "uuid": str(uuid.uuid5(ns, "org"))}, "Tag": tags,
+          "Attribute": rows}
+    with open(os.path.join(out, eu + ".json"), "w") as f:
+        json.dump({"Event": ev}, f)
+    manifest[eu] = {"info": ev["info"], "date": ev["date"], "timestamp": ts, "Tag": tags,
+                    "Orgc": ev["Orgc"], "analysis": "2", "threat_level_id": "2"}
+with open(os.path.join(out, "manifest.json"), "w") as f:
+    json.dump(manifest, f)
+PY
+fi
+export CTIFLOW_NOW=2026-01-01T00:00:00Z
+
+echo "MISP feed: $EVENTS events x $ATTRS attributes = $TOTAL attributes" \
+     "($(du -sh "$FEED" | cut -f1)); $(nproc) cores"
+printf '%-34s %11s %19s %12s\n' "command" "time" "rate (attributes)" "peak RSS"
+bench_time "convert --to jsonl (misp feed)" "$TOTAL" \
+    "'$CTIFLOW' convert -q --to jsonl '$FEED' > /dev/null"
+bench_time "convert --to stix2 (misp feed)" "$TOTAL" \
+    "'$CTIFLOW' convert -q --to stix2 '$FEED' > /dev/null"
+bench_time "convert --to misp (misp feed)" "$TOTAL" \
+    "'$CTIFLOW' convert -q --to misp '$FEED' -o '$OUT/events.json'"
+if "$CTIFLOW" convert --help 2>&1 | grep -q -- '--to misp-feed'; then
+    rm -rf "$OUT/feed"
+    bench_time "convert --to misp-feed (dir)" "$TOTAL" \
+        "'$CTIFLOW' convert -q --to misp-feed '$FEED' -o '$OUT/feed'"
+fi
+echo "target: >= 200000 attributes/s"

@@ -1,0 +1,67 @@
+#!/bin/bash
+# MISP through the command line: MISP -> --to misp -> --to jsonl gives the
+# same IOC set as MISP -> --to jsonl (an event file, case 13 and the
+# Infoblox feed directory), the MISP output validates with validate-misp,
+# and --to stix2 from MISP input validates with validate-stix21.
+set -euo pipefail
+
+[ -x "${CTIFLOW:-}" ] || { echo "skipped: CTIFLOW not set"; exit 77; }
+[ -d "${CORPUS:-}/misp" ] || { echo "skipped: MISP corpus not found (CORPUS)"; exit 77; }
+command -v jq >/dev/null || { echo "skipped: jq missing"; exit 77; }
+export CTIFLOW_NOW=2026-01-01T00:00:00Z
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+fail=0
+
+keys() { jq -r '[.type, .value] | @tsv' "$1" | LC_ALL=C sort -u; }
+
+round_trip() {
+    local name=$1 src=$2 want=$3
+    "$CTIFLOW" convert -q --to jsonl "$src" > "$tmp/$name.a.jsonl"
+    "$CTIFLOW" convert -q --to misp "$src" -o "$tmp/$name.misp.json"
+    "$CTIFLOW" convert -q --to jsonl "$tmp/$name.misp.json" > "$tmp/$name.b.jsonl"
+    local a b
+    a=$(keys "$tmp/$name.a.jsonl" | wc -l)
+    b=$(keys "$tmp/$name.b.jsonl" | wc -l)
+    if [ "$a" != "$want" ]; then
+        echo "FAIL $name: $a IOCs read, want $want"; fail=1
+    fi
+    if ! diff <(keys "$tmp/$name.a.jsonl") <(keys "$tmp/$name.b.jsonl") > "$tmp/$name.diff"; then
+        echo "FAIL $name: round trip changed the IOC set ($a -> $b)"; head "$tmp/$name.diff"; fail=1
+    else
+        echo "ok   $name: $a IOCs, same set after --to misp"
+    fi
+}
+
+round_trip case13 "$CASES/13-filename-sha256-composite/event.json" 4
+round_trip existing "$CORPUS/misp/pymisp/tests/mispevent_testfiles/existing_event.json" 82
+round_trip infoblox "$CORPUS/misp/feed-infoblox/indicators/misp" 5391
+
+# The composite keeps its MISP type and a lower-case hash.
+jq -e '.Event.Attribute[] | select(.type == "filename|sha256") | .value ==
+       "invoice_0424.exe|dd731ad77f95864fc8cc4a451b3208509e9fb5e4166f0ae2bc81a539d9b1eca1"' \
+   "$tmp/case13.misp.json" > /dev/null || { echo "FAIL case13 composite"; fail=1; }
+# Several source events give a response collection of that many events.
+n=$(jq '.response | length' "$tmp/infoblox.misp.json")
+[ "$n" = 30 ] || { echo "FAIL infoblox: $n events written, want 30"; fail=1; }
+
+# Case 24 as a feed directory: manifest and event read, whole-second output.
+"$CTIFLOW" convert -q --to misp "$CASES/24-misp-float-timestamp" -o "$tmp/case24.json"
+jq -e '.Event.timestamp == "1558612345" and
+       ([.Event.Attribute[].timestamp] == ["1558612300", "1558612301", "1558612302"])' \
+   "$tmp/case24.json" > /dev/null || { echo "FAIL case24 timestamps"; fail=1; }
+
+if [ -x "${TOOLS:-}/validate-misp" ] && command -v node > /dev/null; then
+    "$TOOLS/validate-misp" "$tmp/case13.misp.json" "$tmp/existing.misp.json" "$tmp/case24.json" \
+        || fail=1
+fi
+"$CTIFLOW" convert -q --to stix2 "$CASES/24-misp-float-timestamp" -o "$tmp/case24.stix.json"
+jq -e '[.objects[] | select(.type == "indicator") | .pattern] | sort ==
+       ["[domain-name:value = '"'"'float-ts.example'"'"']",
+        "[ipv4-addr:value = '"'"'198.51.100.99'"'"']",
+        "[url:value = '"'"'http://float-ts.example/gate.php'"'"']"]' \
+   "$tmp/case24.stix.json" > /dev/null || { echo "FAIL case24 stix patterns"; fail=1; }
+if [ -x "${TOOLS:-}/validate-stix21" ]; then
+    "$TOOLS/validate-stix21" "$tmp/case24.stix.json" || fail=1
+fi
+exit $fail

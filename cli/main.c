@@ -16,6 +16,10 @@ typedef struct command {
 static const command commands[] = {
     {"convert", cf_cmd_convert, "convert feed files between formats"},
     {"profiles", cf_cmd_profiles, "list the built-in feed profiles"},
+    {"run", cf_cmd_run, "fetch the due feeds, store and publish once"},
+    {"daemon", cf_cmd_daemon, "keep running the feeds on their intervals"},
+    {"feeds", cf_cmd_feeds, "list the configured feeds with their status"},
+    {"check", cf_cmd_check, "validate a run configuration"},
 };
 
 static void main_usage(FILE *out)

@@ -1,0 +1,543 @@
+/*
+ * The run driver (run.h): due feeds through fetch, parse and store, then
+ * every output published.
+ *
+ * DESIGN
+ * Stage threads joined by bounded queues (queue.h). The calling thread
+ * fills the job queue with the due feeds; `workers` threads pop a job,
+ * fetch the body (fetch.h), decode and parse it with the feed's profile into
+ * a per-feed IOC set through the ready-made collector sink, and push the
+ * finished job onto the result queue, whose small capacity holds back the
+ * workers when the writer is slower (so at most workers + capacity feed
+ * sets are in memory). The calling thread is the one store writer: per
+ * result it runs one store transaction, writes the feed state, promotes or
+ * discards the fetched body, and logs the feed's summary. A failure in one
+ * feed is recorded in its state and never stops the others.
+ */
+#include "ctiflow/run.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctiflow/buf.h"
+#include "ctiflow/fetch.h"
+#include "ctiflow/input.h"
+#include "ctiflow/iocset.h"
+#include "ctiflow/profile.h"
+#include "ctiflow/queue.h"
+#include "ctiflow/reader.h"
+
+#define RUN_RESULT_QUEUE 2
+#define RUN_STORE_FILE "ctiflow.db"
+
+/* One feed on its way through the stages. */
+typedef struct run_job {
+    const cf_feed_cfg *feed;
+    cf_feed_state state;    /* as read before the run; validators for the fetch */
+    cf_fetch_req req;
+    cf_fetch_result fetched;
+    cf_iocset *set;         /* NULL when unchanged or failed */
+    cf_status st;
+    cf_error err;
+    const char *stage;      /* where it failed */
+    double parse_seconds;
+} run_job;
+
+typedef struct run_ctx {
+    const cf_config *cfg;
+    const cf_run_opts *opts;
+    cf_queue *jobs;
+    cf_queue *results;
+} run_ctx;
+
+static pthread_mutex_t run_log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void cf_run_opts_init(cf_run_opts *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->log_level = CF_LOG_INFO;
+}
+
+static const char *const run_level_names[] = {"error", "warning", "info", "debug"};
+
+static double run_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cf_run_log(const cf_run_opts *o, cf_log_level level, const char *stage, const char *feed,
+                const char *fmt, ...)
+{
+    FILE *out = o && o->log ? o->log : stderr;
+    char msg[1024];
+    va_list ap;
+
+    if (o && level > o->log_level) {
+        return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    pthread_mutex_lock(&run_log_mu);
+    if (o && o->log_format == CF_LOG_JSON) {
+        cf_buf line = CF_BUF_INIT;
+        char ts[40];
+        cf_time_format_rfc3339(ts, sizeof(ts), cf_time_now());
+        cf_buf_printf(&line, "{\"time\":\"%s\",\"level\":\"%s\",\"stage\":", ts,
+                      run_level_names[level]);
+        cf_buf_json_quoted(&line, stage);
+        cf_buf_puts(&line, ",\"feed\":");
+        cf_buf_json_quoted(&line, feed);
+        cf_buf_puts(&line, ",\"msg\":");
+        cf_buf_json_quoted(&line, msg);
+        cf_buf_puts(&line, "}\n");
+        fputs(cf_buf_str(&line), out);
+        cf_buf_free(&line);
+    } else if (feed) {
+        fprintf(out, "ctiflow: %s: feed '%s': %s\n", run_level_names[level], feed, msg);
+    } else {
+        fprintf(out, "ctiflow: %s: %s\n", run_level_names[level], msg);
+    }
+    fflush(out);
+    pthread_mutex_unlock(&run_log_mu);
+}
+
+static cf_status run_mkdirs(const char *path, cf_error *err)
+{
+    char tmp[4096];
+    size_t n = strlen(path);
+
+    if (n >= sizeof(tmp)) {
+        return cf_error_set(err, CF_ELIMIT, path, 0, "path too long");
+    }
+    memcpy(tmp, path, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            mkdir(tmp, 0755);
+            *p = '/';
+        }
+    }
+    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+        return cf_error_set(err, CF_EIO, path, 0, "cannot create directory: %s", strerror(errno));
+    }
+    return CF_OK;
+}
+
+cf_status cf_run_open_store(const cf_config *cfg, cf_store **out, cf_error *err)
+{
+    cf_buf path = CF_BUF_INIT;
+    cf_status st = run_mkdirs(cfg->state_dir, err);
+
+    if (st == CF_OK) {
+        st = cf_buf_printf(&path, "%s/%s", cfg->state_dir, RUN_STORE_FILE);
+    }
+    if (st == CF_OK) {
+        st = cf_store_open(out, path.data, err);
+    }
+    cf_buf_free(&path);
+    return st;
+}
+
+cf_time cf_run_next_due(const cf_feed_cfg *feed, const cf_feed_state *st)
+{
+    if (st->last_attempt == CF_TIME_NONE) {
+        return CF_TIME_NONE;
+    }
+    return st->last_attempt + feed->interval_ms;
+}
+
+/* Parse the fetched body of job into a new IOC set. */
+static cf_status run_parse(run_job *job)
+{
+    const cf_feed_cfg *f = job->feed;
+    const cf_profile *profile = f->profile ? cf_profile_find(f->profile) : NULL;
+    const char *actor = f->actor;
+    cf_read_opts ro;
+    cf_collector col;
+    cf_sink sink;
+    cf_input *in = NULL;
+    cf_format fmt = f->format;
+    cf_status st;
+    double t0 = run_clock();
+
+    job->set = cf_iocset_new();
+    if (!job->set) {
+        return cf_error_set(&job->err, CF_ENOMEM, f->name, 0, "out of memory");
+    }
+    cf_read_opts_init(&ro);
+    ro.feed = f->name;
+    ro.profile = profile;
+    ro.value_type = f->value_type;
+    ro.tlp = f->tlp;
+    ro.confidence = f->confidence;
+    ro.labels = (const char *const *)f->labels;
+    ro.n_labels = f->n_labels;
+    ro.actor = actor;
+    if (fmt == CF_FMT_UNKNOWN && profile) {
+        fmt = profile->format;
+    }
+    cf_collector_init(&col, job->set, NULL, NULL);
+    sink = cf_collector_sink(&col);
+    if (f->misp_feed_dir) {
+        ro.base_dir = job->fetched.path;
+        st = cf_read_misp_feed_dir(job->fetched.path, &ro, &sink, &job->err);
+    } else {
+        st = cf_input_open_file(&in, job->fetched.path, &job->err);
+        if (st == CF_OK) {
+            st = cf_read_any(in, fmt, &ro, &sink, &job->err);
+        }
+        cf_input_close(in);
+    }
+    cf_collector_fini(&col);
+    job->parse_seconds = run_clock() - t0;
+    if (st == CF_OK && cf_iocset_count(job->set) == 0 &&
+        cf_iocset_stats_of(job->set)->rejected > 0) {
+        st = cf_error_set(&job->err, CF_EMALFORMED, f->name, 0,
+                          "no valid IOC in the body (%llu records rejected)",
+                          (unsigned long long)cf_iocset_stats_of(job->set)->rejected);
+    }
+    return st;
+}
+
+static void run_work(run_ctx *c, run_job *job)
+{
+    cf_error_clear(&job->err);
+    job->req.feed = job->feed;
+    job->req.cache_dir = c->cfg->cache_dir;
+    job->req.etag = job->state.etag;
+    job->req.last_modified = job->state.last_modified;
+    job->req.force = c->opts->force;
+    job->req.offline = c->opts->offline;
+    job->stage = "fetch";
+    job->st = cf_fetch(&job->req, &job->fetched, &job->err);
+    if (job->st != CF_OK || !job->fetched.changed) {
+        return;
+    }
+    job->stage = "parse";
+    job->st = run_parse(job);
+}
+
+static void *run_worker(void *arg)
+{
+    run_ctx *c = arg;
+    void *item;
+
+    while (cf_queue_pop(c->jobs, &item)) {
+        run_job *job = item;
+        run_work(c, job);
+        if (!cf_queue_push(c->results, job)) {
+            break;
+        }
+    }
+    return NULL;
+}
+
+static bool run_wanted(const cf_run_opts *o, const char *name)
+{
+    for (size_t i = 0; i < o->n_feeds; i++) {
+        if (!strcmp(o->feeds[i], name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Record a failed feed: state keeps its validators and counts, gets the error. */
+static void run_failed(cf_store *store, const cf_run_opts *o, run_job *job, cf_time now,
+                       cf_run_summary *sum)
+{
+    char msg[1100];
+    cf_error serr;
+
+    cf_error_format(msg, sizeof(msg), &job->err);
+    sum->failed++;
+    cf_run_log(o, CF_LOG_ERROR, job->stage, job->feed->name, "%s: %s", job->stage,
+               job->err.msg[0] ? job->err.msg : cf_status_str(job->st));
+    free(job->state.last_error);
+    snprintf(msg, sizeof(msg), "%s: %s", job->stage,
+             job->err.msg[0] ? job->err.msg : cf_status_str(job->st));
+    job->state.last_error = cf_strdup(msg);
+    job->state.last_attempt = now;
+    job->state.failures++;
+    cf_error_clear(&serr);
+    cf_store_feed_put(store, &job->state, &serr);
+    cf_fetch_discard(&job->req, &job->fetched);
+}
+
+static cf_status run_store_job(cf_store *store, const cf_run_opts *o, run_job *job, int64_t run,
+                               cf_time now, cf_run_summary *sum, cf_error *err)
+{
+    const cf_feed_cfg *f = job->feed;
+    cf_store_ingest_opts io = {f->name, run, now, f->expiry, f->expiry_days};
+    cf_store_counts counts = {0};
+    cf_iocset_stats *stats = job->set ? cf_iocset_stats_of(job->set) : NULL;
+    cf_status st;
+
+    if (job->st != CF_OK) {
+        run_failed(store, o, job, now, sum);
+        return CF_OK;
+    }
+    if (job->set) {
+        st = cf_store_ingest(store, &io, job->set, &counts, err);
+        if (st == CF_OK) {
+            st = cf_fetch_commit(&job->req, &job->fetched, &job->err);
+        }
+        if (st != CF_OK) {
+            job->st = st;
+            job->stage = "store";
+            if (!job->err.msg[0]) {
+                job->err = *err;
+            }
+            run_failed(store, o, job, now, sum);
+            return CF_OK;
+        }
+        sum->ok++;
+        job->state.iocs = (int64_t)cf_iocset_count(job->set);
+        job->state.rejected = (int64_t)stats->rejected;
+        job->state.last_change = now;
+        sum->iocs += cf_iocset_count(job->set);
+        sum->rejected += stats->rejected;
+        free(job->state.etag);
+        free(job->state.last_modified);
+        job->state.etag = job->fetched.etag ? cf_strdup(job->fetched.etag) : NULL;
+        job->state.last_modified =
+            job->fetched.last_modified ? cf_strdup(job->fetched.last_modified) : NULL;
+        cf_run_log(o, CF_LOG_INFO, "store", f->name,
+                   "%zu iocs, %llu rejected, %llu new, %llu modified, %llu expired, %.2fs",
+                   cf_iocset_count(job->set), (unsigned long long)stats->rejected,
+                   (unsigned long long)counts.created, (unsigned long long)counts.modified,
+                   (unsigned long long)counts.expired, job->fetched.seconds + job->parse_seconds);
+    } else {
+        sum->unchanged++;
+        st = cf_store_expire_days(store, &io, &counts, err);
+        if (st != CF_OK) {
+            return st;
+        }
+        cf_run_log(o, CF_LOG_INFO, "fetch", f->name, "not modified%s, %.2fs",
+                   job->fetched.http_status == 304 ? " (304)" : "", job->fetched.seconds);
+    }
+    sum->created += counts.created;
+    sum->modified += counts.modified;
+    sum->expired += counts.expired;
+    free(job->state.last_error);
+    job->state.last_error = NULL;
+    job->state.last_attempt = now;
+    job->state.last_success = now;
+    job->state.failures = 0;
+    return cf_store_feed_put(store, &job->state, err);
+}
+
+static void run_job_free(run_job *job)
+{
+    if (!job) {
+        return;
+    }
+    cf_feed_state_fini(&job->state);
+    cf_fetch_result_fini(&job->fetched);
+    cf_iocset_free(job->set);
+    free(job);
+}
+
+/* The due feeds of this run, with their state. */
+static cf_status run_select(const cf_config *cfg, const cf_run_opts *o, cf_store *store,
+                            cf_time now, run_job ***out, size_t *n_out, cf_error *err)
+{
+    run_job **jobs = calloc(cfg->n_feeds + 1, sizeof(*jobs));
+    size_t n = 0;
+
+    if (!jobs) {
+        return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
+    }
+    for (size_t i = 0; i < cfg->n_feeds; i++) {
+        const cf_feed_cfg *f = &cfg->feeds[i];
+        run_job *job;
+        cf_time due;
+
+        if (o->n_feeds ? !run_wanted(o, f->name) : !f->enabled) {
+            continue;
+        }
+        job = calloc(1, sizeof(*job));
+        if (!job || cf_store_feed_get(store, f->name, &job->state, err) != CF_OK) {
+            run_job_free(job);
+            continue;
+        }
+        job->feed = f;
+        due = cf_run_next_due(f, &job->state);
+        if (!o->n_feeds && !o->force && !o->offline && due != CF_TIME_NONE && due > now) {
+            cf_run_log(o, CF_LOG_DEBUG, "schedule", f->name, "not due");
+            run_job_free(job);
+            continue;
+        }
+        jobs[n++] = job;
+    }
+    *out = jobs;
+    *n_out = n;
+    return CF_OK;
+}
+
+static void run_progress(const cf_run_opts *o, size_t done, size_t total)
+{
+    if (!o->progress || o->log_format == CF_LOG_JSON) {
+        return;
+    }
+    pthread_mutex_lock(&run_log_mu);
+    fprintf(o->log ? o->log : stderr, "\r\033[Kctiflow: %zu/%zu feeds%s", done, total,
+            done == total ? "\n" : "");
+    fflush(o->log ? o->log : stderr);
+    pthread_mutex_unlock(&run_log_mu);
+}
+
+/* Fetch and parse on workers; store on this thread. */
+static cf_status run_feeds(const cf_config *cfg, const cf_run_opts *o, cf_store *store,
+                           run_job **jobs, size_t n, int64_t run, cf_time now,
+                           cf_run_summary *sum, cf_error *err)
+{
+    run_ctx c = {cfg, o, NULL, NULL};
+    pthread_t threads[64];
+    size_t n_threads = 0;
+    size_t want = (size_t)(cfg->workers > 0 ? cfg->workers : 1);
+    cf_status st = CF_OK;
+    void *item;
+
+    c.jobs = cf_queue_new(n ? n : 1);
+    c.results = cf_queue_new(RUN_RESULT_QUEUE);
+    if (!c.jobs || !c.results) {
+        st = cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cf_queue_push(c.jobs, jobs[i]);
+    }
+    cf_queue_close(c.jobs);
+    if (want > n) {
+        want = n;
+    }
+    for (size_t i = 0; i < want && i < 64; i++) {
+        if (pthread_create(&threads[n_threads], NULL, run_worker, &c) == 0) {
+            n_threads++;
+        }
+    }
+    if (n && !n_threads) {
+        st = cf_error_set(err, CF_ENOMEM, NULL, 0, "cannot start worker threads");
+        goto out;
+    }
+    for (size_t done = 0; done < n && cf_queue_pop(c.results, &item); done++) {
+        run_job *job = item;
+        cf_status sst = run_store_job(store, o, job, run, now, sum, err);
+        if (sst != CF_OK && st == CF_OK) {
+            st = sst;
+        }
+        /* the feed's set is no longer needed: free it before the next one */
+        cf_iocset_free(job->set);
+        job->set = NULL;
+        run_progress(o, done + 1, n);
+    }
+    cf_queue_close(c.results);
+    for (size_t i = 0; i < n_threads; i++) {
+        pthread_join(threads[i], NULL);
+    }
+
+out:
+    cf_queue_free(c.jobs);
+    cf_queue_free(c.results);
+    return st;
+}
+
+static cf_status run_publish(const cf_config *cfg, const cf_run_opts *o, cf_store *store,
+                             int64_t run, cf_time now, cf_run_summary *sum, cf_error *err)
+{
+    for (size_t i = 0; i < cfg->n_outputs; i++) {
+        const cf_output_cfg *out = &cfg->outputs[i];
+        cf_publish_result res;
+        double t0 = run_clock();
+        cf_status st = cf_publish_dir(store, out, run, now, o->force, &res, err);
+
+        if (st != CF_OK) {
+            char msg[1100];
+            cf_error_format(msg, sizeof(msg), err);
+            cf_run_log(o, CF_LOG_ERROR, "publish", NULL, "output '%s': %s", out->name, msg);
+            return st;
+        }
+        sum->published += res.files;
+        if (res.skipped) {
+            cf_run_log(o, CF_LOG_INFO, "publish", NULL, "output '%s': nothing changed",
+                       out->name);
+        } else {
+            cf_run_log(o, CF_LOG_INFO, "publish", NULL,
+                       "output '%s': %d files, %llu in delta (%llu revoked), %llu current, "
+                       "%.2fs",
+                       out->name, res.files, (unsigned long long)res.delta,
+                       (unsigned long long)res.revoked, (unsigned long long)res.current,
+                       run_clock() - t0);
+        }
+    }
+    return CF_OK;
+}
+
+cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary *out,
+                      cf_error *err)
+{
+    cf_store *store = NULL;
+    run_job **jobs = NULL;
+    size_t n = 0;
+    cf_time now = cf_time_now();
+    double t0 = run_clock();
+    cf_run_summary sum;
+    cf_status st;
+
+    memset(&sum, 0, sizeof(sum));
+    st = cf_run_open_store(cfg, &store, err);
+    if (st == CF_OK) {
+        st = run_mkdirs(cfg->cache_dir, err);
+    }
+    if (st == CF_OK) {
+        st = run_select(cfg, o, store, now, &jobs, &n, err);
+    }
+    if (st == CF_OK) {
+        st = cf_store_run_begin(store, now, &sum.run, err);
+    }
+    if (st == CF_OK) {
+        sum.due = (int)n;
+        st = run_feeds(cfg, o, store, jobs, n, sum.run, now, &sum, err);
+    }
+    if (st == CF_OK) {
+        st = run_publish(cfg, o, store, sum.run, now, &sum, err);
+    }
+    if (st == CF_OK) {
+        st = cf_store_run_end(store, sum.run, cf_time_now(), sum.ok + sum.unchanged, sum.failed,
+                              err);
+    }
+    sum.seconds = run_clock() - t0;
+    if (st == CF_OK) {
+        cf_run_log(o, CF_LOG_INFO, "run", NULL,
+                   "run %lld: %d feeds, %d updated, %d unchanged, %d failed, %llu iocs, %.2fs",
+                   (long long)sum.run, sum.due, sum.ok, sum.unchanged, sum.failed,
+                   (unsigned long long)sum.iocs, sum.seconds);
+    }
+    for (size_t i = 0; jobs && i < n; i++) {
+        run_job_free(jobs[i]);
+    }
+    free(jobs);
+    cf_store_close(store);
+    if (out) {
+        *out = sum;
+    }
+    return st;
+}
+
+int cf_run_exit_code(const cf_run_summary *s)
+{
+    if (s->failed == 0) {
+        return CF_EXIT_OK;
+    }
+    return s->failed == s->due ? CF_EXIT_ALL_FAILED : CF_EXIT_SOME_FAILED;
+}

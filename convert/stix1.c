@@ -380,7 +380,7 @@ static cf_tlp handling_tlp(const xmlNode *handling)
 static void s1_xml_error(void *arg, xmlErrorPtr e)
 {
     s1_ctx *c = arg;
-    if (c->xml_msg[0] || !e || e->level < XML_ERR_ERROR) {
+    if (c->xml_msg[0] || !e || e->level < XML_ERR_ERROR || e->domain == XML_FROM_NAMESPACE) {
         return;
     }
     snprintf(c->xml_msg, sizeof c->xml_msg, "%s", e->message ? e->message : "XML error");
@@ -433,6 +433,11 @@ static cf_status s1_check_node(s1_ctx *c, int type)
 
 static cf_status s1_read_error(s1_ctx *c)
 {
+    if (strstr(c->xml_msg, "ntity")) {
+        /* libxml2 stopped an entity expansion before the DTD reached us. */
+        return cf_error_set(c->err, CF_EUNSUPPORTED, c->feed, (uint64_t)c->xml_line,
+                            "document refused: %s (entity expansion)", c->xml_msg);
+    }
     return cf_error_set(c->err, CF_EMALFORMED, c->feed, (uint64_t)c->xml_line,
                         "malformed XML: %s", c->xml_msg[0] ? c->xml_msg : "parse error");
 }
@@ -715,7 +720,9 @@ static cf_status walk_comp(s1_ctx *c, s1_node *n, s1_walk *w, int depth, size_t 
         }
         if (kid_exprs == 0) {
             w->pattern.len = mark;
-            w->pattern.data[mark] = '\0';
+            if (w->pattern.data) {
+                w->pattern.data[mark] = '\0';
+            }
             continue;
         }
         if (kid_exprs > 1 && n->n_kids > 1) {
@@ -729,10 +736,6 @@ static cf_status walk_comp(s1_ctx *c, s1_node *n, s1_walk *w, int depth, size_t 
             cf_buf_free(&inner);
         }
         (*exprs)++;
-    }
-    if (*exprs == 1) {
-        /* One member left: its own count decides about parentheses above. */
-        *exprs = 1;
     }
     return st;
 }

@@ -1,0 +1,372 @@
+/*
+ * Tests of the STIX 1.x reader: cases 15 and 16 written inline, refusal of
+ * XXE and entity-expansion documents, counts on the real-world packages
+ * and the match rate against the OASIS elevator's idiom outputs.
+ */
+#include <dirent.h>
+#include <jansson.h>
+
+#include "ctiflow/input.h"
+#include "ctiflow/iocset.h"
+#include "ctiflow/reader.h"
+#include "testlib.h"
+#include "../../convert/stix1_priv.h"
+
+/* What one read produced: the IOC set, patterns and diagnostics. */
+typedef struct rec {
+    cf_iocset *set;
+    cf_collector col;
+    cf_sink inner;
+    json_t *patterns; /* indicator id -> pattern */
+    char diags[8192];
+} rec;
+
+static cf_status rec_compound(void *ctx, const cf_compound *c)
+{
+    rec *r = ctx;
+    json_object_set_new(r->patterns, c->id ? c->id : "", json_string(c->pattern));
+    return cf_iocset_add_compound(r->set, c);
+}
+
+static cf_status rec_obs(void *ctx, const cf_obs *o)
+{
+    rec *r = ctx;
+    return r->inner.obs(r->inner.ctx, o);
+}
+
+static cf_event *rec_event(void *ctx, const cf_event *e)
+{
+    rec *r = ctx;
+    return r->inner.event(r->inner.ctx, e);
+}
+
+static void rec_diag(void *ctx, const cf_diag *d)
+{
+    rec *r = ctx;
+    size_t n = strlen(r->diags);
+    snprintf(r->diags + n, sizeof r->diags - n, "%s: '%.*s'\n", d->reason, (int)d->value_len,
+             d->value ? d->value : "");
+}
+
+static cf_status read_doc(rec *r, const char *name, const char *xml, size_t len, const char *path,
+                          bool every, cf_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->set = cf_iocset_new();
+    r->patterns = json_object();
+    cf_collector_init(&r->col, r->set, rec_diag, r);
+    r->inner = cf_collector_sink(&r->col);
+    cf_sink sink = {rec_obs, rec_diag, rec_compound, rec_event, r};
+    cf_input *in = NULL;
+    cf_error_clear(err);
+    cf_status st = path ? cf_input_open_file(&in, path, err)
+                        : cf_input_open_mem(&in, name, xml, len, err);
+    if (st == CF_OK) {
+        st = cf_stix1_read_ex(in, NULL, &sink, every, err);
+    }
+    cf_input_close(in);
+    return st;
+}
+
+static void rec_free(rec *r)
+{
+    cf_collector_fini(&r->col);
+    cf_iocset_free(r->set);
+    json_decref(r->patterns);
+}
+
+static size_t count_type(const cf_iocset *set, cf_ioc_type t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cf_iocset_count(set); i++) {
+        n += cf_iocset_at(set, i)->type == t;
+    }
+    return n;
+}
+
+#define NS                                                                                        \
+    "xmlns:stix=\"http://stix.mitre.org/stix-1\" "                                                \
+    "xmlns:indicator=\"http://stix.mitre.org/Indicator-2\" "                                      \
+    "xmlns:cybox=\"http://cybox.mitre.org/cybox-2\" "                                             \
+    "xmlns:DomainNameObj=\"http://cybox.mitre.org/objects#DomainNameObject-1\" "                  \
+    "xmlns:URIObj=\"http://cybox.mitre.org/objects#URIObject-2\" "                                \
+    "xmlns:marking=\"http://data-marking.mitre.org/Marking-1\" "                                  \
+    "xmlns:tlpMarking=\"http://data-marking.mitre.org/extensions/MarkingStructure#TLP-1\" "       \
+    "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xmlns:example=\"http://example.com\" "
+
+#define DOMAIN_OBS(id, value)                                                                     \
+    "<cybox:Object><cybox:Properties xsi:type=\"DomainNameObj:DomainNameObjectType\">"            \
+    "<DomainNameObj:Value condition=\"Equals\">" value "</DomainNameObj:Value>"                   \
+    "</cybox:Properties></cybox:Object>"
+
+/* Case 15: a package-level TLP AMBER marking reaches the indicator. */
+static void test_case15(void)
+{
+    static const char xml[] =
+        "<?xml version=\"1.0\"?><stix:STIX_Package " NS "id=\"example:Package-1\" version=\"1.2\">"
+        "<stix:STIX_Header><stix:Title>Phishing wave</stix:Title><stix:Handling><marking:Marking>"
+        "<marking:Controlled_Structure>//node() | //@*</marking:Controlled_Structure>"
+        "<marking:Marking_Structure xsi:type=\"tlpMarking:TLPMarkingStructureType\" "
+        "color=\"AMBER\"/></marking:Marking></stix:Handling></stix:STIX_Header>"
+        "<stix:Indicators><stix:Indicator id=\"example:indicator-1\" "
+        "xsi:type=\"indicator:IndicatorType\"><indicator:Observable id=\"example:Observable-1\">"
+        DOMAIN_OBS("x", "amber-tlp.example") "</indicator:Observable></stix:Indicator>"
+        "</stix:Indicators></stix:STIX_Package>";
+    rec r;
+    cf_error err;
+    CHECK_INT(read_doc(&r, "case15.xml", xml, sizeof xml - 1, NULL, false, &err), CF_OK);
+    cf_ioc *ioc = cf_iocset_find(r.set, CF_IOC_DOMAIN, "amber-tlp.example");
+    CHECK(ioc != NULL);
+    CHECK_INT(ioc ? ioc->tlp : -1, CF_TLP_AMBER);
+    CHECK_INT(cf_iocset_count(r.set), 1);
+    CHECK_INT(cf_iocset_event_count(r.set), 1);
+    rec_free(&r);
+}
+
+/* Case 16: an OR composition with a forward idref, and a dangling idref. */
+static void test_case16(void)
+{
+    static const char xml[] =
+        "<stix:STIX_Package " NS "id=\"example:Package-2\" version=\"1.2\"><stix:Indicators>"
+        "<stix:Indicator id=\"example:indicator-8b9c\"><indicator:Observable id=\"example:o-9c\">"
+        "<cybox:Observable_Composition operator=\"or\">"
+        "<cybox:Observable idref=\"example:Observable-aa01\"/>"
+        "<cybox:Observable id=\"example:Observable-aa02\"><cybox:Object>"
+        "<cybox:Properties xsi:type=\"URIObj:URIObjectType\" type=\"URL\">"
+        "<URIObj:Value condition=\"Equals\">http://192.0.2.149/mmtls/00004d8d</URIObj:Value>"
+        "</cybox:Properties></cybox:Object></cybox:Observable></cybox:Observable_Composition>"
+        "</indicator:Observable></stix:Indicator>"
+        "<stix:Indicator id=\"example:indicator-0d1e\">"
+        "<indicator:Observable id=\"example:Observable-aa01\">" DOMAIN_OBS("y", "c2.example.net")
+        "</indicator:Observable></stix:Indicator>"
+        "<stix:Indicator id=\"example:indicator-1e2f\">"
+        "<indicator:Observable idref=\"example:Observable-dead\"/></stix:Indicator>"
+        "</stix:Indicators></stix:STIX_Package>";
+    rec r;
+    cf_error err;
+    CHECK_INT(read_doc(&r, "case16.xml", xml, sizeof xml - 1, NULL, true, &err), CF_OK);
+    CHECK_STR(json_string_value(json_object_get(r.patterns, "example:indicator-8b9c")),
+              "[domain-name:value = 'c2.example.net'] OR "
+              "[url:value = 'http://192.0.2.149/mmtls/00004d8d']");
+    CHECK_STR(json_string_value(json_object_get(r.patterns, "example:indicator-0d1e")),
+              "[domain-name:value = 'c2.example.net']");
+    CHECK(json_object_get(r.patterns, "example:indicator-1e2f") == NULL);
+    CHECK_INT(json_object_size(r.patterns), 2);
+    CHECK(strstr(r.diags, "unresolved idref 'example:Observable-dead' in indicator "
+                          "'example:indicator-1e2f'") != NULL);
+    CHECK_INT(cf_iocset_count(r.set), 2);
+    cf_ioc *d = cf_iocset_find(r.set, CF_IOC_DOMAIN, "c2.example.net");
+    CHECK_INT(d ? d->n_sightings : 0, 2);
+    CHECK(cf_iocset_find(r.set, CF_IOC_URL, "http://192.0.2.149/mmtls/00004d8d") != NULL);
+    rec_free(&r);
+
+    /* Without every_pattern only the composition becomes a compound. */
+    CHECK_INT(read_doc(&r, "case16.xml", xml, sizeof xml - 1, NULL, false, &err), CF_OK);
+    CHECK_INT(cf_iocset_compound_count(r.set), 1);
+    rec_free(&r);
+}
+
+/* A cycle of idrefs is reported, never followed forever. */
+static void test_cycle(void)
+{
+    static const char xml[] =
+        "<stix:STIX_Package " NS "version=\"1.2\"><stix:Indicators>"
+        "<stix:Indicator id=\"example:indicator-c\"><indicator:Observable id=\"example:o-a\">"
+        "<cybox:Observable_Composition operator=\"AND\"><cybox:Observable idref=\"example:o-a\"/>"
+        "</cybox:Observable_Composition></indicator:Observable></stix:Indicator>"
+        "</stix:Indicators></stix:STIX_Package>";
+    rec r;
+    cf_error err;
+    CHECK_INT(read_doc(&r, "cycle.xml", xml, sizeof xml - 1, NULL, true, &err), CF_OK);
+    CHECK(strstr(r.diags, "idref cycle through 'example:o-a'") != NULL);
+    CHECK_INT(json_object_size(r.patterns), 0);
+    rec_free(&r);
+}
+
+/* ANY lists and conditions in any case; an unsupported object is counted. */
+static void test_lists(void)
+{
+    static const char xml[] =
+        "<stix:STIX_Package " NS
+        "xmlns:A=\"http://cybox.mitre.org/objects#AddressObject-2\" "
+        "xmlns:P=\"http://cybox.mitre.org/objects#ProcessObject-2\" version=\"1.1.1\">"
+        "<stix:Indicators><stix:Indicator id=\"example:indicator-l\"><indicator:Observable>"
+        "<cybox:Object><cybox:Properties xsi:type=\"A:AddressObjectType\" category=\"ipv4-addr\">"
+        "<A:Address_Value condition=\"EQUALS\" apply_condition=\"ANY\">"
+        "198.51.100.1##comma##198.51.100.2</A:Address_Value></cybox:Properties></cybox:Object>"
+        "</indicator:Observable></stix:Indicator>"
+        "<stix:Indicator id=\"example:indicator-p\"><indicator:Observable><cybox:Object>"
+        "<cybox:Properties xsi:type=\"P:ProcessObjectType\"><P:Name>x</P:Name></cybox:Properties>"
+        "</cybox:Object></indicator:Observable></stix:Indicator>"
+        "</stix:Indicators></stix:STIX_Package>";
+    rec r;
+    cf_error err;
+    CHECK_INT(read_doc(&r, "lists.xml", xml, sizeof xml - 1, NULL, true, &err), CF_OK);
+    CHECK_STR(json_string_value(json_object_get(r.patterns, "example:indicator-l")),
+              "[ipv4-addr:value = '198.51.100.1' OR ipv4-addr:value = '198.51.100.2']");
+    CHECK_INT(cf_iocset_count(r.set), 2);
+    CHECK(strstr(r.diags, "unsupported CybOX object, 1 skipped: 'ProcessObjectType'") != NULL);
+    rec_free(&r);
+}
+
+/* Actors, campaigns and malware reached through idrefs defined later. */
+static void test_attribution(void)
+{
+    static const char xml[] =
+        "<stix:STIX_Package " NS "xmlns:stixCommon=\"http://stix.mitre.org/common-1\" "
+        "xmlns:ttp=\"http://stix.mitre.org/TTP-1\" xmlns:ta=\"http://stix.mitre.org/ThreatActor-1\" "
+        "xmlns:campaign=\"http://stix.mitre.org/Campaign-1\" version=\"1.2\">"
+        "<stix:Indicators><stix:Indicator id=\"example:indicator-a\"><indicator:Observable>"
+        DOMAIN_OBS("z", "evil.example") "</indicator:Observable>"
+        "<indicator:Indicated_TTP><stixCommon:TTP idref=\"example:ttp-1\"/></indicator:Indicated_TTP>"
+        "</stix:Indicator></stix:Indicators>"
+        "<stix:TTPs><stix:TTP id=\"example:ttp-1\"><ttp:Title>Dropper</ttp:Title><ttp:Behavior>"
+        "<ttp:Malware><ttp:Malware_Instance><ttp:Name>X-Agent</ttp:Name></ttp:Malware_Instance>"
+        "</ttp:Malware></ttp:Behavior></stix:TTP></stix:TTPs>"
+        "<stix:Campaigns><stix:Campaign id=\"example:camp-1\"><campaign:Title>Wave</campaign:Title>"
+        "<campaign:Related_TTPs><campaign:Related_TTP><stixCommon:TTP idref=\"example:ttp-1\"/>"
+        "</campaign:Related_TTP></campaign:Related_TTPs></stix:Campaign></stix:Campaigns>"
+        "<stix:Threat_Actors><stix:Threat_Actor id=\"example:ta-1\"><ta:Title>APT28</ta:Title>"
+        "<ta:Associated_Campaigns><ta:Associated_Campaign><stixCommon:Campaign "
+        "idref=\"example:camp-1\"/></ta:Associated_Campaign></ta:Associated_Campaigns>"
+        "</stix:Threat_Actor></stix:Threat_Actors></stix:STIX_Package>";
+    rec r;
+    cf_error err;
+    CHECK_INT(read_doc(&r, "attr.xml", xml, sizeof xml - 1, NULL, false, &err), CF_OK);
+    cf_ioc *ioc = cf_iocset_find(r.set, CF_IOC_DOMAIN, "evil.example");
+    CHECK(ioc != NULL);
+    CHECK_INT(ioc ? ioc->n_malware : 0, 1);
+    CHECK_STR(ioc && ioc->n_malware ? ioc->malware[0] : NULL, "X-Agent");
+    CHECK_INT(ioc ? ioc->n_actors : 0, 1);
+    CHECK_STR(ioc && ioc->n_actors ? ioc->actors[0] : NULL, "APT28");
+    bool camp = false;
+    for (size_t i = 0; ioc && i < ioc->n_labels; i++) {
+        camp = camp || strcmp(ioc->labels[i], "campaign:Wave") == 0;
+    }
+    CHECK(camp);
+    rec_free(&r);
+}
+
+/* XXE and billion laughs are refused with a clear error. */
+static void test_unsafe(void)
+{
+    static const char xxe[] =
+        "<?xml version=\"1.0\"?><!DOCTYPE foo [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>"
+        "<stix:STIX_Package xmlns:stix=\"http://stix.mitre.org/stix-1\">"
+        "<stix:STIX_Header><stix:Title>&xxe;</stix:Title></stix:STIX_Header></stix:STIX_Package>";
+    static const char laughs[] =
+        "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">"
+        "<!ENTITY lol1 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">"
+        "<!ENTITY lol2 \"&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;\">"
+        "<!ENTITY lol3 \"&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;\">]>"
+        "<stix:STIX_Package xmlns:stix=\"http://stix.mitre.org/stix-1\">&lol3;</stix:STIX_Package>";
+    rec r;
+    cf_error err;
+    CHECK_INT(read_doc(&r, "xxe.xml", xxe, sizeof xxe - 1, NULL, false, &err), CF_EUNSUPPORTED);
+    CHECK(strstr(err.msg, "document type declaration refused") != NULL);
+    CHECK_INT(cf_iocset_count(r.set), 0);
+    rec_free(&r);
+    CHECK_INT(read_doc(&r, "lol.xml", laughs, sizeof laughs - 1, NULL, false, &err),
+              CF_EUNSUPPORTED);
+    CHECK(strstr(err.msg, "entity expansion") != NULL);
+    rec_free(&r);
+
+    /* Depth beyond the limit. */
+    cf_buf deep = CF_BUF_INIT;
+    for (int i = 0; i < 300; i++) {
+        cf_buf_puts(&deep, "<a>");
+    }
+    for (int i = 0; i < 300; i++) {
+        cf_buf_puts(&deep, "</a>");
+    }
+    CHECK(read_doc(&r, "deep.xml", deep.data, deep.len, NULL, false, &err) != CF_OK);
+    rec_free(&r);
+    cf_buf_free(&deep);
+}
+
+static void test_real_world(void)
+{
+    char p[1024];
+    rec r;
+    cf_error err;
+    if (!test_corpus(p, sizeof p, "stix1/real-world/Samples/Mandiant APT1 Report/"
+                                   "Appendix_D_FQDNs.xml")) {
+        printf("skipped real-world: corpus absent\n");
+        return;
+    }
+    CHECK_INT(read_doc(&r, NULL, NULL, 0, p, false, &err), CF_OK);
+    CHECK_INT(count_type(r.set, CF_IOC_DOMAIN), 2046);
+    CHECK_INT(cf_iocset_count(r.set), 2046);
+    rec_free(&r);
+
+    test_corpus(p, sizeof p, "stix1/real-world/Samples/Mandiant APT1 Report/Appendix_E_MD5s.xml");
+    CHECK_INT(read_doc(&r, NULL, NULL, 0, p, false, &err), CF_OK);
+    CHECK_INT(count_type(r.set, CF_IOC_MD5), 1007);
+    rec_free(&r);
+
+    test_corpus(p, sizeof p, "stix1/real-world/Samples/JAR-16-20296A.xml");
+    CHECK_INT(read_doc(&r, NULL, NULL, 0, p, false, &err), CF_OK);
+    CHECK_INT(count_type(r.set, CF_IOC_IP), 874);
+    CHECK_INT(count_type(r.set, CF_IOC_DOMAIN), 10);
+    CHECK_INT(count_type(r.set, CF_IOC_SHA256), 17);
+    CHECK_INT(cf_iocset_count(r.set), 913);
+    cf_ioc *u = cf_iocset_find(r.set, CF_IOC_URL, "http://efax.pfdregistry.net/eFax/37486.ZIP");
+    CHECK(u != NULL);
+    CHECK_INT(u ? u->tlp : -1, CF_TLP_CLEAR);
+    rec_free(&r);
+}
+
+/* Every STIX 1.x file of the corpus is read without a crash. */
+static int walk_corpus(const char *dir, int *files)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int bad = 0;
+    while (d && (e = readdir(d)) != NULL) {
+        char p[2048];
+        if (e->d_name[0] == '.') {
+            continue;
+        }
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        size_t n = strlen(p);
+        if (e->d_type == DT_DIR) {
+            bad += walk_corpus(p, files);
+        } else if (n > 4 && strcasecmp(p + n - 4, ".xml") == 0) {
+            rec r;
+            cf_error err;
+            cf_status st = read_doc(&r, NULL, NULL, 0, p, false, &err);
+            bad += st != CF_OK && st != CF_EMALFORMED;
+            (*files)++;
+            rec_free(&r);
+        }
+    }
+    if (d) {
+        closedir(d);
+    }
+    return bad;
+}
+
+static void test_corpus_all(void)
+{
+    char p[1024];
+    if (!test_corpus(p, sizeof p, "stix1")) {
+        return;
+    }
+    int files = 0;
+    CHECK_INT(walk_corpus(p, &files), 0);
+    CHECK(files > 150);
+    printf("read %d STIX 1.x corpus files\n", files);
+}
+
+int main(void)
+{
+    test_case15();
+    test_case16();
+    test_cycle();
+    test_lists();
+    test_attribution();
+    test_unsafe();
+    test_real_world();
+    test_corpus_all();
+    TEST_MAIN_END();
+}

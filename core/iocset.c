@@ -659,3 +659,51 @@ cf_sink cf_collector_sink(cf_collector *c)
     cf_sink s = {collector_obs, collector_diag, collector_compound, collector_event, c};
     return s;
 }
+
+/* ---- labels and removal after the merge ----------------------------- */
+
+cf_status cf_iocset_add_labels(cf_iocset *set, cf_ioc *ioc, const char *const *labels, size_t n)
+{
+    return set_unite(set, &ioc->labels, &ioc->n_labels, labels, n);
+}
+
+size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, const cf_ioc *ioc), void *ctx)
+{
+    size_t kept = 0;
+
+    /* Compact the order array; a removed IOC gives back its sighting array. */
+    for (size_t i = 0; i < set->n_iocs; i++) {
+        cf_ioc *ioc = set->iocs[i];
+        if (!keep(ctx, ioc)) {
+            if (ioc->cap_sightings > 1) {
+                free(ioc->sightings);
+            }
+            ioc->sightings = NULL;
+            ioc->n_sightings = ioc->cap_sightings = 0;
+            continue;
+        }
+        ioc->index = (uint32_t)kept;
+        set->iocs[kept++] = ioc;
+    }
+    size_t removed = set->n_iocs - kept;
+    if (removed == 0) {
+        return 0;
+    }
+    set->n_iocs = kept;
+
+    /* Rebuild the key table over the kept IOCs; it never needs to grow. */
+    memset(set->keys.slots, 0, (set->keys.mask + 1) * sizeof *set->keys.slots);
+    set->keys.count = 0;
+    for (size_t i = 0; i < kept; i++) {
+        const cf_ioc *ioc = set->iocs[i];
+        uint32_t h = set_hash((unsigned char)ioc->type, ioc->value, strlen(ioc->value));
+        size_t j = h & set->keys.mask;
+        while (set->keys.slots[j].index) {
+            j = (j + 1) & set->keys.mask;
+        }
+        set->keys.slots[j].hash = h;
+        set->keys.slots[j].index = (uint32_t)(i + 1);
+        set->keys.count++;
+    }
+    return removed;
+}

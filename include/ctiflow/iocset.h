@@ -79,4 +79,17 @@ void cf_collector_fini(cf_collector *c);
 /* A sink whose callbacks feed c; valid while c lives. */
 cf_sink cf_collector_sink(cf_collector *c);
 
+/*
+ * Unite labels (n of them, interned in the set) into ioc's labels, by the
+ * same rule as a merge. ioc must belong to set.
+ */
+cf_status cf_iocset_add_labels(cf_iocset *set, cf_ioc *ioc, const char *const *labels, size_t n);
+
+/*
+ * Keep only the IOCs for which keep returns true, in their order; the others
+ * leave the set (their memory stays with the set until it is freed), and
+ * the kept ones are renumbered. Returns how many were removed.
+ */
+size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, const cf_ioc *ioc), void *ctx);
+
 #endif

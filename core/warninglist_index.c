@@ -1,0 +1,749 @@
+/*
+ * The search structures behind warning lists: address intervals, the name
+ * table, the substring automaton and the conversion of MISP expressions to
+ * POSIX ones.
+ *
+ * DESIGN
+ * Networks are staged as (first, last, list) and built by a sweep over
+ * their sorted start and end points into disjoint intervals that each
+ * carry the set of lists covering them; neighbours with equal sets merge.
+ * A point is one binary search, a published network a binary search and a
+ * walk over the intervals it overlaps. Names live in one open-addressing
+ * multimap keyed by (kind, lower-case text) with FNV-1a hashes; lookups fold
+ * ASCII case so the caller never copies a value. Substrings become one
+ * Aho-Corasick automaton: bytes map to classes (upper-case letters share the
+ * class of their lower-case twin, every byte absent from the patterns shares
+ * class 0), the goto function is completed into a full transition table, and
+ * each state links to the nearest state on its fail chain that has outputs,
+ * so a scan is one table step per byte.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctiflow/normalize.h"
+#include "warninglist_int.h"
+
+#define WL_AC_MAX_STATES (1u << 22)
+
+/* ---- 128-bit addresses ---------------------------------------------- */
+
+static int u128_cmp(wl_u128 a, wl_u128 b)
+{
+    if (a.hi != b.hi) {
+        return a.hi < b.hi ? -1 : 1;
+    }
+    if (a.lo != b.lo) {
+        return a.lo < b.lo ? -1 : 1;
+    }
+    return 0;
+}
+
+static wl_u128 u128_inc(wl_u128 a)
+{
+    a.lo++;
+    if (a.lo == 0) {
+        a.hi++;
+    }
+    return a;
+}
+
+static bool u128_is_max(wl_u128 a, bool v4)
+{
+    return v4 ? a.lo == 0xffffffffu : (a.hi == UINT64_MAX && a.lo == UINT64_MAX);
+}
+
+bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_u128 *last)
+{
+    unsigned char b[16];
+    int prefix = 0;
+
+    if (!cf_parse_cidr(text, len, family, b, &prefix)) {
+        return false;
+    }
+    int bits = *family == 4 ? 32 : 128;
+    wl_u128 a = {0, 0};
+    for (int i = 0; i < bits / 8; i++) {
+        a.hi = (a.hi << 8) | (a.lo >> 56);
+        a.lo = (a.lo << 8) | b[i];
+    }
+
+    /* Host mask of (bits - prefix) low bits, in two halves. */
+    int host = bits - prefix;
+    wl_u128 m = {0, 0};
+    if (host >= 64) {
+        m.lo = UINT64_MAX;
+        m.hi = host >= 128 ? UINT64_MAX : (host == 64 ? 0 : (UINT64_MAX >> (128 - host)));
+    } else if (host > 0) {
+        m.lo = UINT64_MAX >> (64 - host);
+    }
+    first->hi = a.hi & ~m.hi;
+    first->lo = a.lo & ~m.lo;
+    last->hi = first->hi | m.hi;
+    last->lo = first->lo | m.lo;
+    return true;
+}
+
+/* ---- intervals ------------------------------------------------------ */
+
+void wl_iv_free(wl_ivtab *t)
+{
+    free(t->staged);
+    free(t->first);
+    free(t->last);
+    free(t->ids_off);
+    free(t->ids_n);
+    free(t->ids);
+    memset(t, 0, sizeof *t);
+}
+
+cf_status wl_iv_add(wl_ivtab *t, wl_u128 first, wl_u128 last, uint16_t list)
+{
+    if (t->n_staged == t->cap_staged) {
+        size_t cap = t->cap_staged ? t->cap_staged * 2 : 256;
+        wl_net *p = realloc(t->staged, cap * sizeof *p);
+        if (!p) {
+            return CF_ENOMEM;
+        }
+        t->staged = p;
+        t->cap_staged = cap;
+    }
+    t->staged[t->n_staged++] = (wl_net){first, last, list};
+    return CF_OK;
+}
+
+/* A sweep event: at pos, list starts (delta +1) or has ended (-1). */
+typedef struct iv_event {
+    wl_u128 pos;
+    uint16_t list;
+    int8_t delta;
+} iv_event;
+
+static int iv_event_cmp(const void *a, const void *b)
+{
+    const iv_event *x = a, *y = b;
+    int c = u128_cmp(x->pos, y->pos);
+    if (c == 0) {
+        c = x->delta - y->delta;
+    }
+    return c;
+}
+
+/* Space for n intervals and m list ids in the built arrays. */
+static cf_status iv_alloc(wl_ivtab *t, size_t n, size_t m)
+{
+    t->first = malloc((n ? n : 1) * sizeof *t->first);
+    t->last = malloc((n ? n : 1) * sizeof *t->last);
+    t->ids_off = malloc((n ? n : 1) * sizeof *t->ids_off);
+    t->ids_n = malloc((n ? n : 1) * sizeof *t->ids_n);
+    t->ids = malloc((m ? m : 1) * sizeof *t->ids);
+    if (!t->first || !t->last || !t->ids_off || !t->ids_n || !t->ids) {
+        return CF_ENOMEM;
+    }
+    return CF_OK;
+}
+
+/* Emit [first, last] covered by the active lists; merge with an equal neighbour. */
+static void iv_emit(wl_ivtab *t, wl_u128 first, wl_u128 last, const uint32_t *count,
+                    size_t n_lists)
+{
+    size_t off = t->n_ids;
+    for (size_t l = 0; l < n_lists; l++) {
+        if (count[l]) {
+            t->ids[t->n_ids++] = (uint16_t)l;
+        }
+    }
+    size_t k = t->n_ids - off;
+    if (k == 0) {
+        return;
+    }
+    if (t->n) {
+        size_t p = t->n - 1;
+        bool adjacent = u128_cmp(u128_inc(t->last[p]), first) == 0;
+        if (adjacent && t->ids_n[p] == k &&
+            memcmp(t->ids + t->ids_off[p], t->ids + off, k * sizeof *t->ids) == 0) {
+            t->last[p] = last;
+            t->n_ids = off;
+            return;
+        }
+    }
+    t->first[t->n] = first;
+    t->last[t->n] = last;
+    t->ids_off[t->n] = (uint32_t)off;
+    t->ids_n[t->n] = (uint16_t)k;
+    t->n++;
+}
+
+cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
+{
+    cf_status st = CF_ENOMEM;
+    iv_event *ev = NULL;
+    uint32_t *count = NULL;
+    size_t n_ev = 0;
+
+    free(t->first);
+    free(t->last);
+    free(t->ids_off);
+    free(t->ids_n);
+    free(t->ids);
+    t->first = t->last = NULL;
+    t->ids_off = NULL;
+    t->ids_n = t->ids = NULL;
+    t->n = t->n_ids = 0;
+
+    /* Two events per network; the end event sits just past its last address. */
+    ev = malloc((2 * t->n_staged + 1) * sizeof *ev);
+    count = calloc(n_lists ? n_lists : 1, sizeof *count);
+    if (!ev || !count) {
+        goto out;
+    }
+    for (size_t i = 0; i < t->n_staged; i++) {
+        const wl_net *w = &t->staged[i];
+        ev[n_ev++] = (iv_event){w->first, w->list, 1};
+    }
+    for (size_t i = 0; i < t->n_staged; i++) {
+        const wl_net *w = &t->staged[i];
+        if (!u128_is_max(w->last, v4)) {
+            ev[n_ev++] = (iv_event){u128_inc(w->last), w->list, -1};
+        }
+    }
+    qsort(ev, n_ev, sizeof *ev, iv_event_cmp);
+
+    /* Every interval between two event points, ids of at most n_lists each. */
+    if (iv_alloc(t, n_ev, n_ev * (n_lists < 8 ? n_lists : 8) + n_lists) != CF_OK) {
+        goto out;
+    }
+    size_t ids_cap = n_ev * (n_lists < 8 ? n_lists : 8) + n_lists;
+    for (size_t i = 0; i < n_ev;) {
+        wl_u128 pos = ev[i].pos;
+        while (i < n_ev && u128_cmp(ev[i].pos, pos) == 0) {
+            count[ev[i].list] += (uint32_t)(int32_t)ev[i].delta;
+            i++;
+        }
+        if (t->n_ids + n_lists > ids_cap) {
+            ids_cap = ids_cap * 2 + n_lists;
+            uint16_t *p = realloc(t->ids, ids_cap * sizeof *p);
+            if (!p) {
+                goto out;
+            }
+            t->ids = p;
+        }
+        wl_u128 last = {UINT64_MAX, UINT64_MAX};
+        if (v4) {
+            last = (wl_u128){0, 0xffffffffu};
+        }
+        if (i < n_ev) {
+            last = ev[i].pos;
+            last.lo--;
+            if (last.lo == UINT64_MAX) {
+                last.hi--;
+            }
+        }
+        iv_emit(t, pos, last, count, n_lists);
+    }
+    st = CF_OK;
+
+out:
+    free(ev);
+    free(count);
+    return st;
+}
+
+/* Index of the last interval whose first address is <= a, or SIZE_MAX. */
+static size_t iv_floor(const wl_ivtab *t, wl_u128 a)
+{
+    size_t lo = 0, hi = t->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (u128_cmp(t->first[mid], a) <= 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo == 0 ? SIZE_MAX : lo - 1;
+}
+
+void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h)
+{
+    if (t->n == 0) {
+        return;
+    }
+    size_t i = iv_floor(t, first);
+    if (i == SIZE_MAX || u128_cmp(t->last[i], first) < 0) {
+        i = i == SIZE_MAX ? 0 : i + 1;
+    }
+    for (; i < t->n && u128_cmp(t->first[i], last) <= 0; i++) {
+        for (uint16_t k = 0; k < t->ids_n[i]; k++) {
+            wl_hit(h, t->ids[t->ids_off[i] + k]);
+        }
+    }
+}
+
+/* ---- name table ----------------------------------------------------- */
+
+static inline unsigned char ht_fold(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+static uint64_t ht_hash(uint8_t kind, const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull ^ kind;
+    h *= 1099511628211ull;
+    for (size_t i = 0; i < n; i++) {
+        h ^= ht_fold((unsigned char)s[i]);
+        h *= 1099511628211ull;
+    }
+    return h ^ (h >> 29);
+}
+
+void wl_ht_free(wl_htab *t)
+{
+    free(t->e);
+    free(t->slots);
+    cf_buf_free(&t->pool);
+    memset(t, 0, sizeof *t);
+}
+
+static void ht_place(wl_htab *t, size_t idx)
+{
+    size_t j = t->e[idx].hash & t->mask;
+    while (t->slots[j]) {
+        j = (j + 1) & t->mask;
+    }
+    t->slots[j] = (uint32_t)(idx + 1);
+}
+
+static cf_status ht_grow(wl_htab *t)
+{
+    size_t cap = t->slots ? (t->mask + 1) * 2 : 1024;
+    uint32_t *slots = calloc(cap, sizeof *slots);
+    if (!slots) {
+        return CF_ENOMEM;
+    }
+    free(t->slots);
+    t->slots = slots;
+    t->mask = cap - 1;
+    for (size_t i = 0; i < t->n; i++) {
+        ht_place(t, i);
+    }
+    return CF_OK;
+}
+
+static bool ht_key_eq(const wl_htab *t, const wl_hentry *e, const char *key, size_t len)
+{
+    if (e->len != len) {
+        return false;
+    }
+    const char *k = t->pool.data + e->off;
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)k[i] != ht_fold((unsigned char)key[i])) {
+            return false;
+        }
+    }
+    return true;
+}
+
+cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint16_t list)
+{
+    uint64_t h = ht_hash(kind, key, len);
+
+    /* The same key of the same list twice is one entry. */
+    if (t->slots) {
+        for (size_t j = h & t->mask; t->slots[j]; j = (j + 1) & t->mask) {
+            const wl_hentry *e = &t->e[t->slots[j] - 1];
+            if (e->hash == h && e->kind == kind && e->list == list && ht_key_eq(t, e, key, len)) {
+                return CF_OK;
+            }
+        }
+    }
+    if (!t->slots || (t->n + 1) * 10 >= (t->mask + 1) * 7) {
+        if (ht_grow(t) != CF_OK) {
+            return CF_ENOMEM;
+        }
+    }
+    if (t->n == t->cap) {
+        size_t cap = t->cap ? t->cap * 2 : 1024;
+        wl_hentry *p = realloc(t->e, cap * sizeof *p);
+        if (!p) {
+            return CF_ENOMEM;
+        }
+        t->e = p;
+        t->cap = cap;
+    }
+    size_t off = t->pool.len;
+    for (size_t i = 0; i < len; i++) {
+        if (cf_buf_putc(&t->pool, (char)ht_fold((unsigned char)key[i])) != CF_OK) {
+            return CF_ENOMEM;
+        }
+    }
+    t->e[t->n] = (wl_hentry){h, (uint32_t)off, (uint32_t)len, list, kind};
+    ht_place(t, t->n);
+    t->n++;
+    return CF_OK;
+}
+
+void wl_ht_query(const wl_htab *t, uint8_t kind, const char *key, size_t len, wl_hits *h)
+{
+    if (!t->slots) {
+        return;
+    }
+    uint64_t hv = ht_hash(kind, key, len);
+    for (size_t j = hv & t->mask; t->slots[j]; j = (j + 1) & t->mask) {
+        const wl_hentry *e = &t->e[t->slots[j] - 1];
+        if (e->hash == hv && e->kind == kind && ht_key_eq(t, e, key, len)) {
+            wl_hit(h, e->list);
+        }
+    }
+}
+
+/* ---- substrings ----------------------------------------------------- */
+
+void wl_ac_free(wl_ac *a)
+{
+    free(a->pats);
+    cf_buf_free(&a->pool);
+    free(a->delta);
+    free(a->out_off);
+    free(a->out_n);
+    free(a->out_link);
+    free(a->out_ids);
+    memset(a, 0, sizeof *a);
+}
+
+cf_status wl_ac_add(wl_ac *a, const char *pat, size_t len, uint16_t list)
+{
+    if (len == 0) {
+        return CF_EINVAL;
+    }
+    if (a->pool.len + len >= WL_AC_MAX_STATES) {
+        return CF_ELIMIT;
+    }
+    if (a->n_pats == a->cap_pats) {
+        size_t cap = a->cap_pats ? a->cap_pats * 2 : 64;
+        wl_pattern *p = realloc(a->pats, cap * sizeof *p);
+        if (!p) {
+            return CF_ENOMEM;
+        }
+        a->pats = p;
+        a->cap_pats = cap;
+    }
+    size_t off = a->pool.len;
+    for (size_t i = 0; i < len; i++) {
+        if (cf_buf_putc(&a->pool, (char)ht_fold((unsigned char)pat[i])) != CF_OK) {
+            return CF_ENOMEM;
+        }
+    }
+    a->pats[a->n_pats++] = (wl_pattern){(uint32_t)off, (uint32_t)len, list};
+    return CF_OK;
+}
+
+/* Byte classes: one per distinct pattern byte, upper case folded, 0 for the rest. */
+static void ac_classes(wl_ac *a)
+{
+    memset(a->cls, 0, sizeof a->cls);
+    a->n_cls = 1;
+    for (size_t i = 0; i < a->pool.len; i++) {
+        unsigned char c = (unsigned char)a->pool.data[i];
+        if (a->cls[c] == 0) {
+            a->cls[c] = (uint8_t)a->n_cls++;
+        }
+    }
+    for (int c = 'A'; c <= 'Z'; c++) {
+        a->cls[c] = a->cls[c + 32];
+    }
+}
+
+/* Pattern ends as (state, list) pairs, sorted by state for the output arrays. */
+typedef struct ac_end {
+    uint32_t state;
+    uint16_t list;
+} ac_end;
+
+static int ac_end_cmp(const void *x, const void *y)
+{
+    const ac_end *a = x, *b = y;
+    if (a->state != b->state) {
+        return a->state < b->state ? -1 : 1;
+    }
+    return (int)a->list - (int)b->list;
+}
+
+/* The trie of every pattern in a->delta (0 = no edge); ends[i] for pattern i. */
+static size_t ac_trie(wl_ac *a, ac_end *ends)
+{
+    size_t n_states = 1;
+    for (size_t p = 0; p < a->n_pats; p++) {
+        const wl_pattern *pt = &a->pats[p];
+        uint32_t s = 0;
+        for (uint32_t i = 0; i < pt->len; i++) {
+            uint32_t c = a->cls[(unsigned char)a->pool.data[pt->off + i]];
+            uint32_t *next = &a->delta[(size_t)s * a->n_cls + c];
+            if (*next == 0) {
+                *next = (uint32_t)n_states++;
+            }
+            s = *next;
+        }
+        ends[p] = (ac_end){s, pt->list};
+    }
+    return n_states;
+}
+
+/* Fail links by breadth-first order, completing delta into a full table. */
+static cf_status ac_links(wl_ac *a)
+{
+    uint32_t *fail = calloc(a->n_states, sizeof *fail);
+    uint32_t *queue = malloc(a->n_states * sizeof *queue);
+    size_t head = 0, tail = 0;
+    cf_status st = CF_ENOMEM;
+
+    if (!fail || !queue) {
+        goto out;
+    }
+    for (uint32_t c = 0; c < a->n_cls; c++) {
+        if (a->delta[c]) {
+            queue[tail++] = a->delta[c];
+        }
+    }
+    while (head < tail) {
+        uint32_t s = queue[head++];
+        a->out_link[s] = a->out_n[fail[s]] ? fail[s] : a->out_link[fail[s]];
+        for (uint32_t c = 0; c < a->n_cls; c++) {
+            uint32_t *t = &a->delta[(size_t)s * a->n_cls + c];
+            uint32_t via_fail = a->delta[(size_t)fail[s] * a->n_cls + c];
+            if (*t) {
+                fail[*t] = via_fail;
+                queue[tail++] = *t;
+            } else {
+                *t = via_fail;
+            }
+        }
+    }
+    st = CF_OK;
+
+out:
+    free(fail);
+    free(queue);
+    return st;
+}
+
+cf_status wl_ac_build(wl_ac *a)
+{
+    cf_status st = CF_ENOMEM;
+    ac_end *ends = NULL;
+
+    free(a->delta);
+    free(a->out_off);
+    free(a->out_n);
+    free(a->out_link);
+    free(a->out_ids);
+    a->delta = NULL;
+    a->out_off = a->out_link = NULL;
+    a->out_n = a->out_ids = NULL;
+    a->n_states = 0;
+    if (a->n_pats == 0) {
+        return CF_OK;
+    }
+
+    ac_classes(a);
+    size_t max_states = a->pool.len + 1;
+    a->delta = calloc(max_states * a->n_cls, sizeof *a->delta);
+    ends = malloc(a->n_pats * sizeof *ends);
+    if (!a->delta || !ends) {
+        goto out;
+    }
+    a->n_states = ac_trie(a, ends);
+
+    /* Outputs of each state, from the sorted pattern ends. */
+    qsort(ends, a->n_pats, sizeof *ends, ac_end_cmp);
+    a->out_off = calloc(a->n_states, sizeof *a->out_off);
+    a->out_n = calloc(a->n_states, sizeof *a->out_n);
+    a->out_link = calloc(a->n_states, sizeof *a->out_link);
+    a->out_ids = malloc(a->n_pats * sizeof *a->out_ids);
+    if (!a->out_off || !a->out_n || !a->out_link || !a->out_ids) {
+        goto out;
+    }
+    for (size_t i = 0; i < a->n_pats; i++) {
+        if (a->out_n[ends[i].state] == 0) {
+            a->out_off[ends[i].state] = (uint32_t)i;
+        }
+        a->out_n[ends[i].state]++;
+        a->out_ids[i] = ends[i].list;
+    }
+    st = ac_links(a);
+
+out:
+    free(ends);
+    return st;
+}
+
+void wl_ac_scan(const wl_ac *a, const char *text, size_t len, wl_hits *h)
+{
+    if (a->n_states == 0) {
+        return;
+    }
+    uint32_t s = 0;
+    for (size_t i = 0; i < len; i++) {
+        s = a->delta[(size_t)s * a->n_cls + a->cls[(unsigned char)text[i]]];
+        for (uint32_t u = a->out_n[s] ? s : a->out_link[s]; u; u = a->out_link[u]) {
+            for (uint16_t k = 0; k < a->out_n[u]; k++) {
+                wl_hit(h, a->out_ids[a->out_off[u] + k]);
+            }
+        }
+    }
+}
+
+/* ---- expressions ---------------------------------------------------- */
+
+/* Append a Perl class escape (\d \w \s and their negations); false if unknown. */
+static bool re_class_escape(cf_buf *out, char c, bool in_bracket, const char **reason)
+{
+    const char *body = NULL;
+    switch (c) {
+    case 'd': case 'D': body = "0-9"; break;
+    case 'w': case 'W': body = "[:alnum:]_"; break;
+    case 's': case 'S': body = "[:space:]"; break;
+    default: return false;
+    }
+    bool negated = c == 'D' || c == 'W' || c == 'S';
+    if (in_bracket) {
+        if (negated) {
+            *reason = "negated class escape inside a bracket expression";
+            return false;
+        }
+        return cf_buf_puts(out, body) == CF_OK;
+    }
+    return cf_buf_printf(out, "[%s%s]", negated ? "^" : "", body) == CF_OK;
+}
+
+/* One escape "\c" outside or inside a bracket expression. */
+static bool re_escape(cf_buf *out, char c, bool in_bracket, const char **reason)
+{
+    *reason = NULL;
+    if (re_class_escape(out, c, in_bracket, reason)) {
+        return true;
+    }
+    if (*reason) {
+        return false;
+    }
+    if (c == 't' || c == 'n' || c == 'r') {
+        return cf_buf_putc(out, c == 't' ? '\t' : c == 'n' ? '\n' : '\r') == CF_OK;
+    }
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) {
+        *reason = "unsupported escape (anchor, back-reference or Perl class)";
+        return false;
+    }
+    if (in_bracket) {
+        /* A backslash is literal inside POSIX brackets; these need a place. */
+        if (c == ']' || c == '^' || c == '-' || c == '\\') {
+            *reason = "escaped bracket metacharacter";
+            return false;
+        }
+        return cf_buf_putc(out, c) == CF_OK;
+    }
+    if (strchr(".[]()*+?{}|^$\\", c)) {
+        return cf_buf_putc(out, '\\') == CF_OK && cf_buf_putc(out, c) == CF_OK;
+    }
+    return cf_buf_putc(out, c) == CF_OK;
+}
+
+/* Split "/body/flags" into body and flags; a bare expression is all body. */
+static bool re_split(const char *src, size_t *body_off, size_t *body_len, bool *icase,
+                     const char **reason)
+{
+    size_t n = strlen(src);
+    const char *end = n ? strrchr(src, '/') : NULL;
+
+    *icase = false;
+    if (n < 2 || src[0] != '/' || end == src) {
+        *body_off = 0;
+        *body_len = n;
+        return true;
+    }
+    for (const char *f = end + 1; *f; f++) {
+        if (*f == 'i') {
+            *icase = true;
+        } else if (*f != 'u' && *f != 'm' && *f != 's') {
+            *reason = "unsupported expression flag";
+            return false;
+        }
+    }
+    *body_off = 1;
+    *body_len = (size_t)(end - src) - 1;
+    return true;
+}
+
+bool wl_regex_convert(cf_buf *out, const char *src, bool *icase, const char **reason)
+{
+    size_t off = 0, n = 0;
+    bool in_bracket = false;
+    size_t bracket_start = 0;
+
+    *reason = NULL;
+    if (!re_split(src, &off, &n, icase, reason)) {
+        return false;
+    }
+    const char *s = src + off;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        bool ok = true;
+        if (c == '\\') {
+            if (i + 1 >= n) {
+                *reason = "trailing backslash";
+                return false;
+            }
+            ok = re_escape(out, s[++i], in_bracket, reason);
+        } else if (in_bracket) {
+            /* A ']' right after '[' or '[^' is literal; "[:x:]" passes through. */
+            if (c == ']' && i > bracket_start) {
+                in_bracket = false;
+            } else if (c == '[' && i + 1 < n && s[i + 1] == ':') {
+                const char *close = strstr(s + i + 2, ":]");
+                if (!close || (size_t)(close - s) >= n) {
+                    *reason = "unterminated character class";
+                    return false;
+                }
+                size_t k = (size_t)(close - s) + 2 - i;
+                ok = cf_buf_append(out, s + i, k) == CF_OK;
+                i += k - 1;
+                continue;
+            }
+            ok = cf_buf_putc(out, c) == CF_OK;
+        } else if (c == '[') {
+            in_bracket = true;
+            bracket_start = i + 1 < n && s[i + 1] == '^' ? i + 2 : i + 1;
+            ok = cf_buf_putc(out, c) == CF_OK;
+            if (ok && bracket_start == i + 2) {
+                ok = cf_buf_putc(out, '^') == CF_OK;
+                i++;
+            }
+        } else if (c == '(' && i + 1 < n && s[i + 1] == '?') {
+            if (i + 2 < n && s[i + 2] == ':') {
+                ok = cf_buf_putc(out, '(') == CF_OK;
+                i += 2;
+            } else {
+                *reason = "lookaround or inline flags";
+                return false;
+            }
+        } else if (c == '?' && i > 0 && strchr("*+?}", s[i - 1]) && (i < 2 || s[i - 2] != '\\')) {
+            /* Lazy quantifier: only whether it matches counts, so drop it. */
+            continue;
+        } else {
+            ok = cf_buf_putc(out, c) == CF_OK;
+        }
+        if (!ok) {
+            if (!*reason) {
+                *reason = "out of memory";
+            }
+            return false;
+        }
+    }
+    if (in_bracket) {
+        *reason = "unterminated bracket expression";
+        return false;
+    }
+    if (!out->data) {
+        return cf_buf_puts(out, "") == CF_OK;
+    }
+    return true;
+}

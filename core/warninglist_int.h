@@ -1,0 +1,146 @@
+/*
+ * Internals of the warning-list set shared by core/warninglist*.c; not part
+ * of the public interface.
+ *
+ * The indexes are built from staged entries: loaders add networks, names,
+ * substrings and expressions, then wl_build() turns the staged networks and
+ * substrings into their search structures. The name table and the
+ * expressions are searchable as soon as they are added.
+ */
+#ifndef CTIFLOW_WARNINGLIST_INT_H
+#define CTIFLOW_WARNINGLIST_INT_H
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ctiflow/buf.h"
+#include "ctiflow/warninglist.h"
+
+/* An address as a 128-bit number; IPv4 uses the low 32 bits. */
+typedef struct wl_u128 {
+    uint64_t hi, lo;
+} wl_u128;
+
+typedef struct wl_net {
+    wl_u128 first, last;
+    uint16_t list;
+} wl_net;
+
+/* Disjoint sorted intervals, each with the lists that cover all of it. */
+typedef struct wl_ivtab {
+    wl_net *staged;
+    size_t n_staged, cap_staged;
+    wl_u128 *first, *last;
+    uint32_t *ids_off;
+    uint16_t *ids_n;
+    size_t n;
+    uint16_t *ids;
+    size_t n_ids;
+} wl_ivtab;
+
+/* Kinds of keys in the name table. */
+enum {
+    WL_K_EXACT = 1, /* the value itself */
+    WL_K_UNDER = 2, /* the name and every name under it */
+    WL_K_BELOW = 3, /* every name under it, not the name itself */
+};
+
+typedef struct wl_hentry {
+    uint64_t hash;
+    uint32_t off, len; /* key in the pool, lower-case */
+    uint16_t list;
+    uint8_t kind;
+} wl_hentry;
+
+/* A multimap from (kind, key) to lists, open addressing over entry numbers. */
+typedef struct wl_htab {
+    wl_hentry *e;
+    size_t n, cap;
+    uint32_t *slots; /* entry number + 1; 0 is empty */
+    size_t mask;
+    cf_buf pool;
+} wl_htab;
+
+typedef struct wl_pattern {
+    uint32_t off, len;
+    uint16_t list;
+} wl_pattern;
+
+/* Aho-Corasick automaton over byte classes, as a complete transition table. */
+typedef struct wl_ac {
+    wl_pattern *pats;
+    size_t n_pats, cap_pats;
+    cf_buf pool;
+    uint8_t cls[256];
+    uint32_t n_cls;
+    uint32_t *delta;     /* n_states * n_cls */
+    uint32_t *out_off;   /* per state: its own outputs in out_ids */
+    uint16_t *out_n;
+    uint32_t *out_link;  /* nearest state along the fail chain with outputs */
+    uint16_t *out_ids;
+    size_t n_states;
+} wl_ac;
+
+typedef struct wl_regex {
+    regex_t re;
+    uint16_t list;
+} wl_regex;
+
+typedef struct wl_list {
+    cf_wl_info info;
+    char *id, *title, *description, *version, *source, *label;
+    uint32_t types;      /* bit (1 << cf_ioc_type) per IOC type it applies to */
+    uint8_t file_hashes; /* bit (1 << (hash - CF_IOC_MD5)) for CF_IOC_FILE */
+} wl_list;
+
+struct cf_wlset {
+    wl_list *lists;
+    size_t n_lists, cap_lists;
+    wl_ivtab v4, v6;
+    wl_htab names;
+    wl_ac ac;
+    wl_regex *res;
+    size_t n_res, cap_res;
+    uint32_t kind_types[5]; /* per cf_wl_kind: IOC types some list of it covers */
+    uint32_t name_types;    /* IOC types some name-table list covers */
+};
+
+/* Collects hits of one lookup, keeping lists that apply to the IOC. */
+typedef struct wl_hits {
+    const cf_wlset *set;
+    cf_ioc_type type, hash_type;
+    cf_wl_matches *out;
+} wl_hits;
+
+void wl_hit(wl_hits *h, uint16_t list);
+
+/* Intervals. */
+void wl_iv_free(wl_ivtab *t);
+cf_status wl_iv_add(wl_ivtab *t, wl_u128 first, wl_u128 last, uint16_t list);
+cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4);
+void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h);
+
+/* Name table. */
+void wl_ht_free(wl_htab *t);
+cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint16_t list);
+void wl_ht_query(const wl_htab *t, uint8_t kind, const char *key, size_t len, wl_hits *h);
+
+/* Substrings. */
+void wl_ac_free(wl_ac *a);
+cf_status wl_ac_add(wl_ac *a, const char *pat, size_t len, uint16_t list);
+cf_status wl_ac_build(wl_ac *a);
+void wl_ac_scan(const wl_ac *a, const char *text, size_t len, wl_hits *h);
+
+/*
+ * Convert a MISP "/body/flags" expression (or a bare body) to a POSIX
+ * extended expression in out; *icase is set for the 'i' flag. False with a
+ * static reason when it uses something POSIX cannot express.
+ */
+bool wl_regex_convert(cf_buf *out, const char *src, bool *icase, const char **reason);
+
+/* Network from an address or "addr/prefix" text, host bits cleared. */
+bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_u128 *last);
+
+#endif

@@ -1,0 +1,247 @@
+/*
+ * Warning-list policy: which lists an output withholds, the counts of what
+ * each list withheld, and the pass that labels and filters an IOC set.
+ *
+ * DESIGN
+ * A policy is a bit per list of the set it was made for plus a counter per
+ * list. Deciding is a walk over an IOC's matches (or over its
+ * "warninglist:<id>" labels, for store rows), so the same policy serves
+ * convert, which matches in memory, and the run driver, which publishes
+ * from the store. cf_wl_apply matches each IOC once, adds its labels,
+ * records the decision in a bitmap by insertion index, and then removes the
+ * withheld IOCs in one cf_iocset_retain pass.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "warninglist_int.h"
+
+const char *const cf_wl_never_block[] = {
+    "rfc1918", "rfc5735", "rfc6598", "rfc3849", "rfc6761", "multicast",
+    "ipv6-linklocal", "public-dns-v4", "public-dns-v6", NULL,
+};
+
+const char *const *cf_wl_default_exclude(bool block_list)
+{
+    return block_list ? cf_wl_never_block : NULL;
+}
+
+struct cf_wl_policy {
+    const cf_wlset *set;
+    size_t n_lists;
+    bool *excluded;
+    uint64_t *withheld;
+    uint64_t total;
+    size_t n_excluded;
+};
+
+static void pol_exclude(cf_wl_policy *pol, int i)
+{
+    if (i >= 0 && !pol->excluded[i]) {
+        pol->excluded[i] = true;
+        pol->n_excluded++;
+    }
+}
+
+cf_status cf_wl_policy_new(cf_wl_policy **out, const cf_wlset *set, const char *const *names,
+                           size_t n, cf_error *err)
+{
+    cf_status st = CF_ENOMEM;
+    cf_wl_policy *pol = calloc(1, sizeof *pol);
+
+    *out = NULL;
+    if (!pol) {
+        goto out;
+    }
+    pol->set = set;
+    pol->n_lists = cf_wl_count(set);
+    pol->excluded = calloc(pol->n_lists + 1, sizeof *pol->excluded);
+    pol->withheld = calloc(pol->n_lists + 1, sizeof *pol->withheld);
+    if (!pol->excluded || !pol->withheld) {
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], "default") == 0) {
+            for (size_t k = 0; cf_wl_never_block[k]; k++) {
+                pol_exclude(pol, cf_wl_find(set, cf_wl_never_block[k]));
+            }
+            continue;
+        }
+        int idx = cf_wl_find(set, names[i]);
+        if (idx < 0) {
+            st = cf_error_set(err, CF_ENOTFOUND, NULL, 0, "no warning list named '%s'", names[i]);
+            goto out;
+        }
+        pol_exclude(pol, idx);
+    }
+    *out = pol;
+    pol = NULL;
+    st = CF_OK;
+
+out:
+    cf_wl_policy_free(pol);
+    return st;
+}
+
+void cf_wl_policy_free(cf_wl_policy *pol)
+{
+    if (!pol) {
+        return;
+    }
+    free(pol->excluded);
+    free(pol->withheld);
+    free(pol);
+}
+
+bool cf_wl_policy_empty(const cf_wl_policy *pol)
+{
+    return !pol || pol->n_excluded == 0;
+}
+
+bool cf_wl_policy_withholds(cf_wl_policy *pol, const cf_wl_matches *m)
+{
+    bool withheld = false;
+
+    if (cf_wl_policy_empty(pol)) {
+        return false;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        uint16_t l = m->lists[i];
+        if (l < pol->n_lists && pol->excluded[l]) {
+            pol->withheld[l]++;
+            withheld = true;
+        }
+    }
+    pol->total += withheld;
+    return withheld;
+}
+
+/* Add the list named by one label (s, n bytes) to m when it is a warning-list label. */
+static void pol_label(const cf_wl_policy *pol, const char *s, size_t n, cf_wl_matches *m)
+{
+    size_t plen = strlen(CF_WL_LABEL_PREFIX);
+    if (n <= plen || memcmp(s, CF_WL_LABEL_PREFIX, plen) != 0 || m->n >= CF_WL_MAX_MATCHES) {
+        return;
+    }
+    for (size_t i = 0; i < pol->n_lists; i++) {
+        const char *id = cf_wl_info_at(pol->set, i)->id;
+        if (pol->excluded[i] && strlen(id) == n - plen && memcmp(id, s + plen, n - plen) == 0) {
+            m->lists[m->n++] = (uint16_t)i;
+            return;
+        }
+    }
+}
+
+bool cf_wl_policy_withholds_labels(cf_wl_policy *pol, const char *const *arr, size_t n,
+                                   const char *joined)
+{
+    cf_wl_matches m;
+
+    m.n = 0;
+    if (cf_wl_policy_empty(pol)) {
+        return false;
+    }
+    if (arr) {
+        for (size_t i = 0; i < n; i++) {
+            pol_label(pol, arr[i], strlen(arr[i]), &m);
+        }
+    } else {
+        for (const char *p = joined; p && *p;) {
+            size_t k = strcspn(p, "\n");
+            pol_label(pol, p, k, &m);
+            p += k + (p[k] == '\n');
+        }
+    }
+    return cf_wl_policy_withholds(pol, &m);
+}
+
+uint64_t cf_wl_policy_withheld(const cf_wl_policy *pol, size_t list)
+{
+    return pol && list < pol->n_lists ? pol->withheld[list] : 0;
+}
+
+uint64_t cf_wl_policy_total(const cf_wl_policy *pol)
+{
+    return pol ? pol->total : 0;
+}
+
+void cf_wl_policy_reset(cf_wl_policy *pol)
+{
+    if (!pol) {
+        return;
+    }
+    memset(pol->withheld, 0, pol->n_lists * sizeof *pol->withheld);
+    pol->total = 0;
+}
+
+/* ---- IOC sets ------------------------------------------------------- */
+
+static bool apply_keep(void *ctx, const cf_ioc *ioc)
+{
+    const uint8_t *drop = ctx;
+    return !(drop[ioc->index / 8] & (1u << (ioc->index % 8)));
+}
+
+cf_status cf_wl_apply(const cf_wlset *set, cf_wl_policy *pol, cf_iocset *iocs,
+                      cf_wl_apply_stats *out)
+{
+    size_t n = cf_iocset_count(iocs);
+    uint8_t *drop = calloc(n / 8 + 1, 1);
+    cf_wl_apply_stats stats = {0, 0};
+    cf_status st = CF_OK;
+
+    if (!drop) {
+        return CF_ENOMEM;
+    }
+    for (size_t i = 0; i < n && st == CF_OK; i++) {
+        cf_ioc *ioc = cf_iocset_at(iocs, i);
+        cf_wl_matches m;
+        if (cf_wl_match(set, ioc, &m) == 0) {
+            continue;
+        }
+        stats.matched++;
+        const char *labels[CF_WL_MAX_MATCHES];
+        for (size_t k = 0; k < m.n; k++) {
+            labels[k] = cf_wl_label(set, m.lists[k]);
+        }
+        st = cf_iocset_add_labels(iocs, ioc, labels, m.n);
+        if (cf_wl_policy_withholds(pol, &m)) {
+            drop[i / 8] |= (uint8_t)(1u << (i % 8));
+            stats.withheld++;
+        }
+    }
+    if (st == CF_OK && stats.withheld) {
+        cf_iocset_retain(iocs, apply_keep, drop);
+    }
+    free(drop);
+    if (out) {
+        *out = stats;
+    }
+    return st;
+}
+
+size_t cf_wl_ioc_lists(const cf_ioc *ioc, const char **ids, size_t cap)
+{
+    size_t plen = strlen(CF_WL_LABEL_PREFIX), n = 0;
+
+    for (uint16_t i = 0; i < ioc->n_labels && n < cap; i++) {
+        const char *l = ioc->labels[i];
+        if (strncmp(l, CF_WL_LABEL_PREFIX, plen) == 0 && l[plen]) {
+            ids[n++] = l + plen;
+        }
+    }
+    return n;
+}
+
+bool cf_wl_ioc_listed(const cf_ioc *ioc, const char *id)
+{
+    size_t plen = strlen(CF_WL_LABEL_PREFIX);
+
+    for (uint16_t i = 0; i < ioc->n_labels; i++) {
+        const char *l = ioc->labels[i];
+        if (strncmp(l, CF_WL_LABEL_PREFIX, plen) == 0 && strcmp(l + plen, id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}

@@ -1,0 +1,421 @@
+/*
+ * Warning lists: loading MISP's own lists from the corpus, matching every
+ * kind of entry, the policy that withholds IOCs from a block-list output,
+ * and the labels that STIX output carries. Small inline lists cover the
+ * rules the corpus lists do not reach (allow-lists, expressions, overlaps).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctiflow/iocset.h"
+#include "ctiflow/warninglist.h"
+#include "ctiflow/writer.h"
+#include "testlib.h"
+
+static int n_reports;
+
+static void count_report(void *ctx, const char *msg)
+{
+    (void)ctx;
+    n_reports++;
+    if (getenv("WL_VERBOSE")) {
+        fprintf(stderr, "report: %s\n", msg);
+    }
+}
+
+/* The ids of the lists value matches, joined by ',' (static buffer). */
+static const char *matches(const cf_wlset *wl, cf_ioc_type type, const char *value)
+{
+    static char out[1024];
+    cf_wl_matches m;
+    size_t pos = 0;
+
+    out[0] = '\0';
+    cf_wl_match_value(wl, type, CF_IOC_NONE, value, &m);
+    for (size_t i = 0; i < m.n; i++) {
+        int k = snprintf(out + pos, sizeof out - pos, "%s%s", i ? "," : "",
+                         cf_wl_info_at(wl, m.lists[i])->id);
+        pos += k > 0 ? (size_t)k : 0;
+    }
+    return out;
+}
+
+/* Sorted ids make the expected strings independent of load order. */
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static const char *sorted_matches(const cf_wlset *wl, cf_ioc_type type, const char *value)
+{
+    static char out[1024];
+    char tmp[1024];
+    char *ids[64];
+    size_t n = 0;
+
+    snprintf(tmp, sizeof tmp, "%s", matches(wl, type, value));
+    for (char *p = tmp; *p && n < 64;) {
+        ids[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c) {
+            break;
+        }
+        *c = '\0';
+        p = c + 1;
+    }
+    qsort(ids, n, sizeof *ids, cmp_str);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        strncat(out, i ? "," : "", sizeof out - strlen(out) - 1);
+        strncat(out, ids[i], sizeof out - strlen(out) - 1);
+    }
+    return out;
+}
+
+static void test_corpus_load(const cf_wlset *wl)
+{
+    CHECK_INT(cf_wl_count(wl), 22);
+    int dns = cf_wl_find(wl, "public-dns-v4");
+    CHECK(dns >= 0);
+    if (dns >= 0) {
+        const cf_wl_info *in = cf_wl_info_at(wl, (size_t)dns);
+        CHECK_INT(in->entries, 62745);
+        CHECK_INT(in->skipped, 0);
+        CHECK_INT(in->kind, CF_WL_CIDR);
+        CHECK_STR(in->version, "20240615");
+        CHECK_STR(in->title, "List of known IPv4 public DNS resolvers");
+    }
+    int ddns = cf_wl_find(wl, "dynamic-dns");
+    CHECK(ddns >= 0 && cf_wl_info_at(wl, (size_t)ddns)->entries == 35467);
+    int cce = cf_wl_find(wl, "common-contact-emails");
+    CHECK(cce >= 0 && cf_wl_info_at(wl, (size_t)cce)->entries == 1);
+    CHECK(cce >= 0 && cf_wl_info_at(wl, (size_t)cce)->kind == CF_WL_REGEX);
+    CHECK_INT(cf_wl_find(wl, "no-such-list"), -1);
+    CHECK_STR(cf_wl_label(wl, (size_t)dns), "warninglist:public-dns-v4");
+}
+
+static void test_corpus_match(const cf_wlset *wl)
+{
+    /* The values of the issue. */
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "8.8.8.8"), "public-dns-v4");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "10.1.2.3"), "rfc1918,rfc5735");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "2001:db8::5"), "rfc3849");
+    CHECK_STR(sorted_matches(wl, CF_IOC_DOMAIN, "www.google.com"), "google,tranco10k");
+    CHECK_STR(sorted_matches(wl, CF_IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"),
+              "common-ioc-false-positive,empty-hashes");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "evil-google.com"), "");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "google.com.evil.example"), "");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "10.example"), "");
+
+    /* Networks: addresses inside, published networks overlapping. */
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "fe80::1"), "ipv6-linklocal");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "127.0.0.1"), "rfc5735");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "9.9.9.9"), "public-dns-v4");
+    CHECK_STR(matches(wl, CF_IOC_IP, "45.33.32.156"), "");
+    CHECK_STR(matches(wl, CF_IOC_IP, "8.8.8.7"), "");
+    CHECK_STR(sorted_matches(wl, CF_IOC_CIDR, "8.8.8.0/24"), "public-dns-v4");
+    CHECK_STR(sorted_matches(wl, CF_IOC_CIDR, "10.0.0.0/7"), "rfc1918,rfc5735");
+    CHECK_STR(sorted_matches(wl, CF_IOC_CIDR, "2001:db8:1::/48"), "rfc3849");
+    CHECK_STR(sorted_matches(wl, CF_IOC_ENDPOINT, "8.8.8.8:53"), "public-dns-v4");
+    CHECK_STR(sorted_matches(wl, CF_IOC_ENDPOINT, "[2001:db8::5]:443"), "rfc3849");
+
+    /* Names by label boundary, URLs by host, substrings, strings with a leading dot. */
+    CHECK_STR(sorted_matches(wl, CF_IOC_DOMAIN, "bit.ly"), "tranco10k,url-shortener");
+    CHECK_STR(sorted_matches(wl, CF_IOC_DOMAIN, "www.virustotal.com"),
+              "automated-malware-analysis,security-provider-blogpost,tranco10k");
+    CHECK_STR(sorted_matches(wl, CF_IOC_URL, "https://www.google.com/search?q=x"),
+              "google,tranco10k");
+    CHECK_STR(sorted_matches(wl, CF_IOC_URL, "http://user@bit.ly:8080/abc"),
+              "tranco10k,url-shortener");
+    CHECK_STR(matches(wl, CF_IOC_URL, "http://evil-google.com/www.google.com"), "");
+    CHECK_STR(sorted_matches(wl, CF_IOC_DOMAIN, "x.google.ad"), "google,tranco10k");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "google.ad.evil.example"), "");
+
+    /* Lists apply only to the types their matching_attributes name. */
+    CHECK_STR(matches(wl, CF_IOC_URL, "http://10.1.2.3/x"), "");
+    CHECK_STR(sorted_matches(wl, CF_IOC_EMAIL, "abuse@evil.example"), "common-contact-emails");
+    CHECK_STR(sorted_matches(wl, CF_IOC_EMAIL, "Abuse@evil.example"), "common-contact-emails");
+    CHECK_STR(matches(wl, CF_IOC_EMAIL, "billing@evil.example"), "");
+    CHECK_STR(matches(wl, CF_IOC_FILENAME, "d41d8cd98f00b204e9800998ecf8427e"), "");
+    CHECK_STR(sorted_matches(wl, CF_IOC_SSDEEP, "3::"), "empty-hashes");
+
+    cf_wl_matches m;
+    cf_wl_match_value(wl, CF_IOC_FILE, CF_IOC_MD5, "empty.txt|d41d8cd98f00b204e9800998ecf8427e",
+                      &m);
+    CHECK_INT(m.n, 2);
+}
+
+/* Feed the values through the collector as one text feed would. */
+static cf_iocset *make_set(const char *const *values, size_t n)
+{
+    cf_iocset *set = cf_iocset_new();
+    cf_collector coll;
+    cf_collector_init(&coll, set, NULL, NULL);
+    cf_sink sink = cf_collector_sink(&coll);
+    for (size_t i = 0; i < n; i++) {
+        cf_obs o;
+        cf_obs_init(&o);
+        o.text = values[i];
+        o.len = strlen(values[i]);
+        o.feed = "test-feed";
+        o.line = i + 1;
+        sink.obs(sink.ctx, &o);
+    }
+    cf_collector_fini(&coll);
+    return set;
+}
+
+static char *write_to_string(cf_out_format f, const cf_iocset *set)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&buf, &len);
+    cf_write_opts wo;
+    cf_error err;
+    cf_write_opts_init(&wo);
+    cf_error_clear(&err);
+    wo.now = 1767225600000LL;
+    CHECK_INT(cf_write_any(mem, f, set, &wo, &err), CF_OK);
+    fclose(mem);
+    return buf;
+}
+
+static size_t count_occurrences(const char *hay, const char *needle)
+{
+    size_t n = 0;
+    for (const char *p = hay; p && (p = strstr(p, needle)) != NULL; p += strlen(needle)) {
+        n++;
+    }
+    return n;
+}
+
+static const char *const issue_values[] = {
+    "8.8.8.8", "10.1.2.3", "2001:db8::5", "www.google.com", "d41d8cd98f00b204e9800998ecf8427e",
+    "evil-google.com", "google.com.evil.example", "10.example", "45.33.32.156",
+};
+#define N_ISSUE (sizeof issue_values / sizeof issue_values[0])
+
+static void test_block_list_output(const cf_wlset *wl)
+{
+    cf_iocset *set = make_set(issue_values, N_ISSUE);
+    CHECK_INT(cf_iocset_count(set), 9);
+
+    const char *names[] = {"default", "google", "tranco10k", "empty-hashes"};
+    cf_wl_policy *pol = NULL;
+    cf_error err;
+    cf_error_clear(&err);
+    CHECK_INT(cf_wl_policy_new(&pol, wl, names, 4, &err), CF_OK);
+
+    cf_wl_apply_stats stats;
+    CHECK_INT(cf_wl_apply(wl, pol, set, &stats), CF_OK);
+    CHECK_INT(stats.matched, 5);
+    CHECK_INT(stats.withheld, 5);
+    CHECK_INT(cf_wl_policy_total(pol), 5);
+    CHECK_INT(cf_wl_policy_withheld(pol, (size_t)cf_wl_find(wl, "public-dns-v4")), 1);
+    CHECK_INT(cf_wl_policy_withheld(pol, (size_t)cf_wl_find(wl, "rfc1918")), 1);
+    CHECK_INT(cf_wl_policy_withheld(pol, (size_t)cf_wl_find(wl, "rfc5735")), 1);
+    CHECK_INT(cf_wl_policy_withheld(pol, (size_t)cf_wl_find(wl, "rfc3849")), 1);
+    CHECK_INT(cf_wl_policy_withheld(pol, (size_t)cf_wl_find(wl, "tranco10k")), 1);
+    CHECK_INT(cf_wl_policy_withheld(pol, (size_t)cf_wl_find(wl, "google")), 1);
+    CHECK_INT(cf_wl_policy_withheld(pol, (size_t)cf_wl_find(wl, "empty-hashes")), 1);
+    /* Matched but not excluded: no count. */
+    CHECK_INT(cf_wl_policy_withheld(pol, (size_t)cf_wl_find(wl, "common-ioc-false-positive")), 0);
+
+    CHECK_INT(cf_iocset_count(set), 4);
+    CHECK(cf_iocset_find(set, CF_IOC_IP, "8.8.8.8") == NULL);
+    CHECK(cf_iocset_find(set, CF_IOC_DOMAIN, "evil-google.com") != NULL);
+    CHECK(cf_iocset_find(set, CF_IOC_IP, "45.33.32.156") != NULL);
+    char *text = write_to_string(CF_OUT_TEXT, set);
+    CHECK_STR(text, "evil-google.com\ngoogle.com.evil.example\n10.example\n45.33.32.156\n");
+    free(text);
+    cf_wl_policy_free(pol);
+    cf_iocset_free(set);
+
+    /* The default set alone withholds the addresses and keeps the rest. */
+    set = make_set(issue_values, N_ISSUE);
+    CHECK_INT(cf_wl_policy_new(&pol, wl, cf_wl_default_exclude(true), 9, &err), CF_OK);
+    CHECK_INT(cf_wl_apply(wl, pol, set, &stats), CF_OK);
+    CHECK_INT(stats.withheld, 3);
+    CHECK_INT(cf_iocset_count(set), 6);
+    CHECK(cf_iocset_find(set, CF_IOC_DOMAIN, "www.google.com") != NULL);
+    cf_wl_policy_free(pol);
+    cf_iocset_free(set);
+}
+
+static void test_stix_output(const cf_wlset *wl)
+{
+    cf_iocset *set = make_set(issue_values, N_ISSUE);
+    cf_wl_apply_stats stats;
+
+    /* STIX defaults to no exclusion: everything stays, matches become labels. */
+    CHECK(cf_wl_default_exclude(false) == NULL);
+    CHECK_INT(cf_wl_apply(wl, NULL, set, &stats), CF_OK);
+    CHECK_INT(stats.matched, 5);
+    CHECK_INT(stats.withheld, 0);
+    CHECK_INT(cf_iocset_count(set), 9);
+
+    cf_ioc *g = cf_iocset_find(set, CF_IOC_DOMAIN, "www.google.com");
+    CHECK(g && cf_wl_ioc_listed(g, "tranco10k") && cf_wl_ioc_listed(g, "google"));
+    const char *ids[8];
+    CHECK(g && cf_wl_ioc_lists(g, ids, 8) == 2);
+    cf_ioc *e = cf_iocset_find(set, CF_IOC_DOMAIN, "evil-google.com");
+    CHECK(e && e->n_labels == 0);
+
+    char *json = write_to_string(CF_OUT_STIX2, set);
+    CHECK(json != NULL);
+    CHECK_INT(count_occurrences(json, "\"type\":\"indicator\""), 9);
+    CHECK_INT(count_occurrences(json, "\"warninglist:public-dns-v4\""), 1);
+    CHECK_INT(count_occurrences(json, "\"warninglist:rfc1918\""), 1);
+    CHECK_INT(count_occurrences(json, "\"warninglist:rfc5735\""), 1);
+    CHECK_INT(count_occurrences(json, "\"warninglist:rfc3849\""), 1);
+    CHECK_INT(count_occurrences(json, "\"warninglist:tranco10k\""), 1);
+    CHECK_INT(count_occurrences(json, "\"warninglist:empty-hashes\""), 1);
+    CHECK_INT(count_occurrences(json, "\"warninglist:"), 8);
+    CHECK(strstr(json, "[domain-name:value = 'evil-google.com']") != NULL);
+    free(json);
+    cf_iocset_free(set);
+}
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* Allow-lists, expressions and bad entries with small lists written here. */
+static void test_inline_lists(void)
+{
+    char dir[] = "/tmp/wltestXXXXXX";
+    char path[512];
+    cf_error err;
+    CHECK(mkdtemp(dir) != NULL);
+
+    snprintf(path, sizeof path, "%s/mine.txt", dir);
+    write_file(path, "# local allow-list\n192.0.2.0/24\n  intranet.example.com  # ours\n"
+                     "2001:db8:77::1\ncafebabecafebabecafebabecafebabe\nhttp://exact.example/x\n");
+    snprintf(path, sizeof path, "%s/rx.json", dir);
+    write_file(path, "{\"name\":\"rx\",\"type\":\"regex\",\"matching_attributes\":[\"domain\"],"
+                     "\"list\":[\"/^ns[0-9]+\\\\.corp\\\\.example$/i\",\"/(?=x)/\","
+                     "\"/^a\\\\d{2,}?\\\\.test$/\",\"/[a-\\\\]/\",\"/^b[.]c\\\\.test$/\"]}");
+    snprintf(path, sizeof path, "%s/nets.json", dir);
+    write_file(path, "{\"name\":\"n\",\"type\":\"cidr\",\"list\":[\"10.0.0.0/8\",\"10.1.0.0/16\","
+                     "\"not-a-net\",\"0.0.0.0/0\",\"::/0\",7]}");
+    snprintf(path, sizeof path, "%s/str.json", dir);
+    write_file(path, "{\"name\":\"str\",\"type\":\"string\",\"list\":[\".below.test\","
+                     "\"Exact.Test\",\"\"]}");
+    snprintf(path, sizeof path, "%s/sub.json", dir);
+    write_file(path, "{\"name\":\"s\",\"type\":\"substring\",\"matching_attributes\":[\"url\"],"
+                     "\"list\":[\"he\",\"she\",\"hers\",\"PASTE\"]}");
+
+    cf_wlset *wl = cf_wl_new();
+    cf_error_clear(&err);
+    n_reports = 0;
+    CHECK_INT(cf_wl_load_dir(wl, dir, count_report, NULL, &err), CF_OK);
+    CHECK_INT(cf_wl_count(wl), 5);
+
+    /* A string entry with a leading dot covers the names under it only. */
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "a.below.test"), "str");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "below.test"), "");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "exact.test"), "str");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "x.exact.test"), "");
+
+    const cf_wl_info *mine = cf_wl_info_at(wl, (size_t)cf_wl_find(wl, "mine"));
+    CHECK(mine && mine->allowlist && mine->entries == 5);
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "192.0.2.77"), "mine,nets");
+    CHECK_STR(sorted_matches(wl, CF_IOC_CIDR, "192.0.2.128/25"), "mine,nets");
+    CHECK_STR(sorted_matches(wl, CF_IOC_DOMAIN, "a.intranet.example.com"), "mine");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "example.com"), "");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "2001:db8:77::1"), "mine,nets");
+    CHECK_STR(sorted_matches(wl, CF_IOC_MD5, "cafebabecafebabecafebabecafebabe"), "mine");
+    CHECK_STR(sorted_matches(wl, CF_IOC_URL, "http://exact.example/x"), "mine");
+    CHECK_STR(matches(wl, CF_IOC_URL, "http://exact.example/y"), "");
+
+    /* Expressions: two unsupported or broken ones skipped and reported. */
+    const cf_wl_info *rx = cf_wl_info_at(wl, (size_t)cf_wl_find(wl, "rx"));
+    CHECK(rx && rx->entries == 3 && rx->skipped == 2);
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "NS12.corp.example"), "rx");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "ns.corp.example"), "");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "a123.test"), "rx");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "a1.test"), "");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "b.c.test"), "rx");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "bxc.test"), "");
+    CHECK_STR(matches(wl, CF_IOC_URL, "http://ns1.corp.example/"), "");
+
+    /* Networks nested and covering everything; bad entries counted. */
+    const cf_wl_info *n = cf_wl_info_at(wl, (size_t)cf_wl_find(wl, "nets"));
+    CHECK(n && n->entries == 4 && n->skipped == 2);
+    CHECK_STR(matches(wl, CF_IOC_IP, "203.0.113.1"), "nets");
+    CHECK_STR(matches(wl, CF_IOC_IP, "255.255.255.255"), "nets");
+    CHECK_STR(matches(wl, CF_IOC_IP, "ffff::1"), "nets");
+
+    /* Substrings overlap (Aho-Corasick outputs through fail links), case folded. */
+    CHECK_STR(matches(wl, CF_IOC_URL, "http://ushers.example/"), "sub");
+    CHECK_STR(matches(wl, CF_IOC_URL, "http://x.example/Paste"), "sub");
+    CHECK_STR(matches(wl, CF_IOC_URL, "http://x.example/abc"), "");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "ushers.example"), "");
+    CHECK_INT(n_reports, 5);
+
+    /* A duplicate id is reported and ignored. */
+    cf_error_clear(&err);
+    snprintf(path, sizeof path, "%s/mine.txt", dir);
+    CHECK_INT(cf_wl_load_allowlist(wl, path, NULL, count_report, NULL, &err), CF_EINVAL);
+    CHECK_INT(cf_wl_count(wl), 5);
+
+    /* Policies: unknown names fail, "default" tolerates absent lists, labels decide. */
+    cf_wl_policy *pol = NULL;
+    const char *bad[] = {"nope"};
+    cf_error_clear(&err);
+    CHECK_INT(cf_wl_policy_new(&pol, wl, bad, 1, &err), CF_ENOTFOUND);
+    CHECK(strstr(err.msg, "'nope'") != NULL);
+    const char *def[] = {"default"};
+    CHECK_INT(cf_wl_policy_new(&pol, wl, def, 1, &err), CF_OK);
+    CHECK(cf_wl_policy_empty(pol));
+    cf_wl_policy_free(pol);
+    const char *just_n[] = {"nets"};
+    CHECK_INT(cf_wl_policy_new(&pol, wl, just_n, 1, &err), CF_OK);
+    CHECK(cf_wl_policy_withholds_labels(pol, NULL, 0, "a\nwarninglist:nets\nz"));
+    CHECK(!cf_wl_policy_withholds_labels(pol, NULL, 0, "warninglist:mine\nwarninglist:netsx"));
+    const char *arr[] = {"x", "warninglist:nets"};
+    CHECK(cf_wl_policy_withholds_labels(pol, arr, 2, NULL));
+    CHECK_INT(cf_wl_policy_total(pol), 2);
+    cf_wl_policy_reset(pol);
+    CHECK_INT(cf_wl_policy_total(pol), 0);
+    cf_wl_policy_free(pol);
+    cf_wl_free(wl);
+
+    const char *files[] = {"mine.txt", "rx.json", "nets.json", "str.json", "sub.json"};
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        remove(path);
+    }
+    remove(dir);
+}
+
+int main(void)
+{
+    char buf[4096];
+    cf_error err;
+
+    test_inline_lists();
+
+    const char *dir = test_corpus(buf, sizeof buf, "warninglists");
+    if (!dir) {
+        printf("%d passed, %d failed\n", tl_passed, tl_failed);
+        test_skip("corpus warning lists not found (set CORPUS)");
+    }
+    cf_wlset *wl = cf_wl_new();
+    cf_error_clear(&err);
+    n_reports = 0;
+    CHECK_INT(cf_wl_load_dir(wl, dir, count_report, NULL, &err), CF_OK);
+    CHECK_INT(n_reports, 0);
+    test_corpus_load(wl);
+    test_corpus_match(wl);
+    test_block_list_output(wl);
+    test_stix_output(wl);
+    cf_wl_free(wl);
+    TEST_MAIN_END();
+}

@@ -120,7 +120,7 @@ static cf_sink rec_sink(obsrec *r)
 }
 
 /* Read in-memory text with a reader (fmt) and profile name (or NULL). */
-static cf_status rec_read_mem(obsrec *r, cf_format fmt, const char *profile, const char *data,
+static inline cf_status rec_read_mem(obsrec *r, cf_format fmt, const char *profile, const char *data,
                               size_t len, cf_error *err)
 {
     cf_input *in = NULL;
@@ -141,7 +141,7 @@ static cf_status rec_read_mem(obsrec *r, cf_format fmt, const char *profile, con
     return st;
 }
 
-static cf_status rec_read_file(obsrec *r, cf_format fmt, const char *profile, const char *path,
+static inline cf_status rec_read_file(obsrec *r, cf_format fmt, const char *profile, const char *path,
                                cf_error *err)
 {
     cf_input *in = NULL;

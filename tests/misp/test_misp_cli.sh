@@ -64,4 +64,21 @@ jq -e '[.objects[] | select(.type == "indicator") | .pattern] | sort ==
 if [ -x "${TOOLS:-}/validate-stix21" ]; then
     "$TOOLS/validate-stix21" "$tmp/case24.stix.json" || fail=1
 fi
+# MISP to STIX 2.1: TLP marking ids (case 15), report vs grouping, actors and families.
+"$CTIFLOW" convert -q --to stix2 "$CASES/15-tlp-marking-ids/event.json" -o "$tmp/case15.stix.json"
+jq -e '([.objects[] | select(.type == "indicator") | [.name, .object_marking_refs]] | sort) ==
+       [["green-tlp.example", ["marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da"]],
+        ["red-tlp.example", ["marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"]]]
+       and ([.objects[] | select(.type == "report")] | length == 1)' \
+   "$tmp/case15.stix.json" > /dev/null || { echo "FAIL case15 stix markings"; fail=1; }
+"$CTIFLOW" convert -q --to stix2 "$CORPUS/misp/pymisp/tests/mispevent_testfiles/existing_event.json" \
+    -o "$tmp/existing.stix.json"
+jq -e '([.objects[] | select(.type == "grouping")] | length == 1) and
+       ([.objects[] | select(.type == "intrusion-set") | .name] == ["Sofacy"]) and
+       ([.objects[] | select(.type == "malware")] | length == 11) and
+       ([.objects[] | select(.type == "indicator")] | length == 82)' \
+   "$tmp/existing.stix.json" > /dev/null || { echo "FAIL existing_event stix objects"; fail=1; }
+if [ -x "${TOOLS:-}/validate-stix21" ]; then
+    "$TOOLS/validate-stix21" "$tmp/case15.stix.json" "$tmp/existing.stix.json" || fail=1
+fi
 exit $fail

@@ -44,7 +44,7 @@ check_contains "01 pattern" "$P" "[url:value = 'https://bad-two.example/login']"
 check_contains "01 pattern" "$P" "[email-addr:value = 'billing@bad-eleven.example']"
 check_contains "01 pattern" "$P" "[ipv4-addr:value = '203.0.113.9']"
 for bad in hxxp hXX '[.]' '[dot]' '(.)' '[:]' '[@]' '[at]'; do
-    check_not_contains "01 refanged" "$(cat "$TMP/01.jsonl") $P" "$bad"
+    check_not_contains "01 refanged" "$(jsonl_pairs "$TMP/01.jsonl") $P" "$bad"
 done
 validate_stix "$TMP/01.json"
 

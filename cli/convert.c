@@ -26,9 +26,11 @@
 #include "ctiflow/limits.h"
 #include "ctiflow/profile.h"
 #include "ctiflow/reader.h"
+#include "ctiflow/warninglist.h"
 #include "ctiflow/writer.h"
 
 #define CONVERT_MAX_LABELS 32
+#define CONVERT_MAX_WL 64 /* --warninglists and --exclude-list options */
 
 typedef struct convert_opts {
     cf_format from;
@@ -45,6 +47,11 @@ typedef struct convert_opts {
     int confidence;
     bool scos;
     bool quiet;
+    /* Warning lists: paths to load and the lists whose matches are withheld. */
+    const char *wl_paths[CONVERT_MAX_WL];
+    size_t n_wl_paths;
+    const char *wl_exclude[CONVERT_MAX_WL];
+    size_t n_wl_exclude;
 } convert_opts;
 
 typedef struct convert_diag_ctx {
@@ -74,7 +81,11 @@ static void convert_usage(FILE *out)
             "  --actor NAME      attribute every IOC to this threat actor\n"
             "  --scos            stix2: also write cyber observables (SCOs)\n"
             "  --rejects FILE    also write rejected records as JSON lines\n"
-            "  -q, --quiet       do not print rejected records on stderr\n");
+            "  -q, --quiet       do not print rejected records on stderr\n"
+            "  --warninglists PATH  load MISP warning lists (a directory, a .json list or\n"
+            "                    a text allow-list; repeatable) and label matching IOCs\n"
+            "  --exclude-list NAME  withhold IOCs matching this list (repeatable; 'default'\n"
+            "                    is the never-block set); counts go to stderr\n");
 }
 
 /* Print a value for a one-line message: at most 200 bytes, controls escaped. */
@@ -148,7 +159,7 @@ static void convert_diag(void *ctx, const cf_diag *d)
 static int convert_parse_args(convert_opts *o, int argc, char **argv)
 {
     enum { OPT_FROM = 256, OPT_TO, OPT_PROFILE, OPT_REJECTS, OPT_FEED, OPT_TLP, OPT_CONF,
-           OPT_LABEL, OPT_ACTOR, OPT_TYPE, OPT_SCOS };
+           OPT_LABEL, OPT_ACTOR, OPT_TYPE, OPT_SCOS, OPT_WL, OPT_WL_EXCLUDE };
     static const struct option longopts[] = {
         {"from", required_argument, NULL, OPT_FROM},
         {"to", required_argument, NULL, OPT_TO},
@@ -162,6 +173,8 @@ static int convert_parse_args(convert_opts *o, int argc, char **argv)
         {"actor", required_argument, NULL, OPT_ACTOR},
         {"type", required_argument, NULL, OPT_TYPE},
         {"scos", no_argument, NULL, OPT_SCOS},
+        {"warninglists", required_argument, NULL, OPT_WL},
+        {"exclude-list", required_argument, NULL, OPT_WL_EXCLUDE},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -244,6 +257,18 @@ static int convert_parse_args(convert_opts *o, int argc, char **argv)
         case 'q':
             o->quiet = true;
             break;
+        case OPT_WL:
+        case OPT_WL_EXCLUDE: {
+            bool load = c == OPT_WL;
+            size_t *n = load ? &o->n_wl_paths : &o->n_wl_exclude;
+            if (*n == CONVERT_MAX_WL) {
+                fprintf(stderr, "ctiflow: error: at most %d --%s options\n", CONVERT_MAX_WL,
+                        load ? "warninglists" : "exclude-list");
+                return 2;
+            }
+            (load ? o->wl_paths : o->wl_exclude)[(*n)++] = optarg;
+            break;
+        }
         case 'h':
             convert_usage(stdout);
             return -1;
@@ -251,6 +276,10 @@ static int convert_parse_args(convert_opts *o, int argc, char **argv)
             convert_usage(stderr);
             return 2;
         }
+    }
+    if (o->n_wl_exclude && !o->n_wl_paths) {
+        fprintf(stderr, "ctiflow: error: --exclude-list needs --warninglists\n");
+        return 2;
     }
     if (o->profile && !cf_profile_find(o->profile)) {
         fprintf(stderr, "ctiflow: error: unknown profile '%s' (see `ctiflow profiles`)\n",
@@ -301,6 +330,65 @@ static int convert_one(const convert_opts *o, const char *path, const cf_sink *s
     cf_error_format(msg, sizeof msg, &err);
     fprintf(stderr, "ctiflow: error: %s\n", msg);
     return st == CF_ENOMEM ? 3 : 1;
+}
+
+static void convert_wl_report(void *ctx, const char *msg)
+{
+    const convert_opts *o = ctx;
+    if (!o->quiet) {
+        fprintf(stderr, "ctiflow: warning: %s\n", msg);
+    }
+}
+
+/*
+ * Warning lists: label every IOC with the lists it matches and withhold
+ * those matching an --exclude-list, counted per list on stderr. Returns 0,
+ * 1 when a list cannot be loaded, 2 for an unknown list name.
+ */
+static int convert_warninglists(const convert_opts *o, cf_iocset *set)
+{
+    cf_wlset *wl = cf_wl_new();
+    cf_wl_policy *pol = NULL;
+    cf_wl_apply_stats stats = {0, 0};
+    cf_error err;
+    int rc = 1;
+
+    cf_error_clear(&err);
+    for (size_t i = 0; wl && i < o->n_wl_paths; i++) {
+        if (cf_wl_load_path(wl, o->wl_paths[i], convert_wl_report, (void *)o, &err) != CF_OK &&
+            err.status != CF_EINVAL) {
+            char msg[1200];
+            cf_error_format(msg, sizeof msg, &err);
+            fprintf(stderr, "ctiflow: error: %s\n", msg);
+            goto out;
+        }
+        cf_error_clear(&err);
+    }
+    if (!wl || cf_wl_policy_new(&pol, wl, o->wl_exclude, o->n_wl_exclude, &err) != CF_OK) {
+        fprintf(stderr, "ctiflow: error: %s\n", wl ? err.msg : "out of memory");
+        rc = wl ? 2 : 1;
+        goto out;
+    }
+    if (cf_wl_apply(wl, pol, set, &stats) != CF_OK) {
+        fprintf(stderr, "ctiflow: error: out of memory\n");
+        goto out;
+    }
+    for (size_t i = 0; i < cf_wl_count(wl); i++) {
+        uint64_t n = cf_wl_policy_withheld(pol, i);
+        if (n) {
+            fprintf(stderr, "ctiflow: warning list '%s' withheld %llu IOCs\n",
+                    cf_wl_info_at(wl, i)->id, (unsigned long long)n);
+        }
+    }
+    fprintf(stderr, "ctiflow: warning lists: %zu loaded, %llu IOCs matched, %llu withheld\n",
+            cf_wl_count(wl), (unsigned long long)stats.matched,
+            (unsigned long long)stats.withheld);
+    rc = 0;
+
+out:
+    cf_wl_policy_free(pol);
+    cf_wl_free(wl);
+    return rc;
 }
 
 /* Write the set to -o FILE through a temporary file and rename, or stdout. */
@@ -393,7 +481,10 @@ int cf_cmd_convert(int argc, char **argv)
     if (cf_iocset_count(set) == 0 && !failed && !o.quiet) {
         fprintf(stderr, "ctiflow: warning: no indicators found in the input\n");
     }
-    int wrc = convert_write(&o, set);
+    int wrc = o.n_wl_paths ? convert_warninglists(&o, set) : 0;
+    if (wrc == 0) {
+        wrc = convert_write(&o, set);
+    }
 
     cf_collector_fini(&coll);
     cf_iocset_free(set);

@@ -20,6 +20,8 @@ static const command commands[] = {
     {"daemon", cf_cmd_daemon, "keep running the feeds on their intervals"},
     {"feeds", cf_cmd_feeds, "list the configured feeds with their status"},
     {"check", cf_cmd_check, "validate a run configuration"},
+    {"lookup", cf_cmd_lookup, "what is known about a value: feeds, actors, correlations"},
+    {"report", cf_cmd_report, "attribution reports by actor, sponsor, or feed overlap"},
 };
 
 static void main_usage(FILE *out)

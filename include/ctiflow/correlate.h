@@ -105,10 +105,11 @@ void cf_corr_close(cf_corr *c);
  * with first/last seen, each sighting with its event, record reference
  * and actor names, and the bit-level keys of networks, addresses and
  * hosts. The run driver calls it after cf_store_ingest with the same set;
- * now is the sighting time when the source gives none.
+ * now is the sighting time when the source gives none; feed_actor (the
+ * feed's `actor:` setting, or NULL) is added to every IOC's actor names.
  */
-cf_status cf_corr_ingest(cf_corr *c, const char *feed, const cf_iocset *set, cf_time now,
-                         cf_error *err);
+cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
+                         const cf_iocset *set, cf_time now, cf_error *err);
 
 /* IOCs and sightings held. */
 cf_status cf_corr_count(cf_corr *c, int64_t *iocs, int64_t *sightings, cf_error *err);

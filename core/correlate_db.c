@@ -1,0 +1,1032 @@
+/*
+ * The correlation database: every IOC's sightings with their events,
+ * records and actor names, and the bit-level keys that make containment
+ * and domain questions index probes (correlate.h).
+ *
+ * DESIGN
+ * A SQLite file of its own (WAL, synchronous=NORMAL), written one feed at a
+ * time by cf_corr_ingest in one transaction with prepared statements: an
+ * upsert of the IOC (RETURNING its id), an upsert of the sighting per
+ * (IOC, feed, event, record ref), and the keys: for a network its number
+ * (host bits cleared) under (family, prefix), with a count per prefix
+ * length in net_lengths; for an address its bytes; for a host its labels
+ * reversed ("com.example.www."), so the names under a domain form one
+ * index range.
+ *
+ * A lookup asks, for an address, one probe per prefix length that is
+ * listed (the "sorted prefix arrays per length" idea, held in a B-tree);
+ * for a host, one probe per label boundary; for a network, a range over
+ * address bytes; for a domain, a range over reversed hosts. Attribution
+ * through links follows the factors of correlate.h; each actor keeps its
+ * best path.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+
+#include "ctiflow/buf.h"
+#include "ctiflow/correlate.h"
+#include "ctiflow/limits.h"
+#include "ctiflow/normalize.h"
+
+static const char CORR_SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS iocs (id INTEGER PRIMARY KEY, type INTEGER NOT NULL,"
+    " value TEXT NOT NULL, hash_type INTEGER NOT NULL DEFAULT 0,"
+    " port INTEGER NOT NULL DEFAULT -1, first_seen INTEGER, last_seen INTEGER,"
+    " UNIQUE (type, value));"
+    "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, feed TEXT NOT NULL,"
+    " key TEXT NOT NULL, info TEXT, UNIQUE (feed, key));"
+    "CREATE TABLE IF NOT EXISTS sightings (ioc_id INTEGER NOT NULL, feed TEXT NOT NULL,"
+    " event_id INTEGER NOT NULL DEFAULT 0, ref TEXT NOT NULL DEFAULT '',"
+    " actors TEXT NOT NULL DEFAULT '', first INTEGER, last INTEGER,"
+    " PRIMARY KEY (ioc_id, feed, event_id, ref)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS sightings_event ON sightings (event_id) WHERE event_id != 0;"
+    "CREATE INDEX IF NOT EXISTS sightings_ref ON sightings (feed, ref) WHERE ref != '';"
+    "CREATE TABLE IF NOT EXISTS nets (ioc_id INTEGER PRIMARY KEY, family INTEGER NOT NULL,"
+    " prefix INTEGER NOT NULL, net BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS nets_key ON nets (family, prefix, net);"
+    "CREATE TABLE IF NOT EXISTS net_lengths (family INTEGER NOT NULL, prefix INTEGER NOT NULL,"
+    " PRIMARY KEY (family, prefix)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS addrs (ioc_id INTEGER PRIMARY KEY, family INTEGER NOT NULL,"
+    " addr BLOB NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS addrs_key ON addrs (family, addr);"
+    "CREATE TABLE IF NOT EXISTS hosts (ioc_id INTEGER PRIMARY KEY, rhost TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS hosts_key ON hosts (rhost);";
+
+enum {
+    Q_UPSERT_IOC,
+    Q_EVENT_INSERT,
+    Q_EVENT_ID,
+    Q_UPSERT_SIGHTING,
+    Q_NET,
+    Q_NET_LENGTH,
+    Q_ADDR,
+    Q_HOST,
+    Q_FIND,
+    Q_SOURCES,
+    Q_LENGTHS,
+    Q_NET_PROBE,
+    Q_ACTORS_OF,
+    Q_PARTNERS,
+    Q_EVENT_ACTORS,
+    Q_ADDR_RANGE,
+    Q_HOST_RANGE,
+    Q_COUNT
+};
+
+static const char *const corr_sql[Q_COUNT] = {
+    [Q_UPSERT_IOC] =
+        "INSERT INTO iocs (type, value, hash_type, port, first_seen, last_seen)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (type, value) DO UPDATE SET"
+        " first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),"
+        " last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen)"
+        " RETURNING id",
+    [Q_EVENT_INSERT] = "INSERT OR IGNORE INTO events (feed, key, info) VALUES (?1, ?2, ?3)",
+    [Q_EVENT_ID] = "SELECT id FROM events WHERE feed = ?1 AND key = ?2",
+    [Q_UPSERT_SIGHTING] =
+        "INSERT INTO sightings (ioc_id, feed, event_id, ref, actors, first, last)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO UPDATE SET"
+        " actors = excluded.actors, first = min(first, excluded.first),"
+        " last = max(last, excluded.last)",
+    [Q_NET] = "INSERT OR IGNORE INTO nets (ioc_id, family, prefix, net) VALUES (?1, ?2, ?3, ?4)",
+    [Q_NET_LENGTH] = "INSERT OR IGNORE INTO net_lengths (family, prefix) VALUES (?1, ?2)",
+    [Q_ADDR] = "INSERT OR IGNORE INTO addrs (ioc_id, family, addr) VALUES (?1, ?2, ?3)",
+    [Q_HOST] = "INSERT OR IGNORE INTO hosts (ioc_id, rhost) VALUES (?1, ?2)",
+    [Q_FIND] = "SELECT id, first_seen, last_seen FROM iocs WHERE type = ?1 AND value = ?2",
+    [Q_SOURCES] = "SELECT s.feed, coalesce(e.info, e.key), s.actors, s.first, s.last"
+                  " FROM sightings s LEFT JOIN events e ON e.id = s.event_id"
+                  " WHERE s.ioc_id = ?1 ORDER BY s.feed, e.key, s.ref",
+    [Q_LENGTHS] = "SELECT prefix FROM net_lengths WHERE family = ?1 AND prefix <= ?2"
+                  " ORDER BY prefix",
+    [Q_NET_PROBE] = "SELECT n.ioc_id, i.value FROM nets n JOIN iocs i ON i.id = n.ioc_id"
+                    " WHERE n.family = ?1 AND n.prefix = ?2 AND n.net = ?3",
+    [Q_ACTORS_OF] = "SELECT DISTINCT feed, actors FROM sightings WHERE ioc_id = ?1"
+                    " AND actors != '' ORDER BY feed",
+    [Q_PARTNERS] = "SELECT DISTINCT p.ioc_id, p.feed FROM sightings s JOIN sightings p"
+                   " ON p.feed = s.feed AND p.ref = s.ref AND p.ref != ''"
+                   " WHERE s.ioc_id = ?1 AND s.ref != '' AND p.ioc_id != ?1"
+                   " ORDER BY p.ioc_id LIMIT 1000",
+    [Q_EVENT_ACTORS] =
+        "SELECT DISTINCT coalesce(e.info, e.key), i.type, i.value, o.feed, o.actors"
+        " FROM sightings s JOIN sightings m ON m.event_id = s.event_id"
+        " JOIN sightings o ON o.ioc_id = m.ioc_id AND o.actors != ''"
+        " JOIN iocs i ON i.id = m.ioc_id JOIN events e ON e.id = s.event_id"
+        " WHERE s.ioc_id = ?1 AND s.event_id != 0 AND m.ioc_id != ?1"
+        " ORDER BY i.type, i.value, o.feed LIMIT 1000",
+    [Q_ADDR_RANGE] = "SELECT a.ioc_id, i.type, i.value FROM addrs a JOIN iocs i ON i.id ="
+                     " a.ioc_id WHERE a.family = ?1 AND a.addr BETWEEN ?2 AND ?3"
+                     " ORDER BY a.addr LIMIT ?4",
+    [Q_HOST_RANGE] = "SELECT h.ioc_id, i.type, i.value FROM hosts h JOIN iocs i ON i.id ="
+                     " h.ioc_id WHERE h.rhost >= ?1 AND h.rhost < ?2 AND h.ioc_id != ?3"
+                     " ORDER BY h.rhost, i.type, i.value LIMIT ?4",
+};
+
+struct cf_corr {
+    sqlite3 *db;
+    sqlite3_stmt *q[Q_COUNT];
+};
+
+static cf_status corr_db_error(cf_corr *c, cf_error *err, const char *what)
+{
+    return cf_error_set(err, CF_EIO, "correlation", 0, "%s: %s", what, sqlite3_errmsg(c->db));
+}
+
+cf_status cf_corr_open(cf_corr **out, const char *path, cf_error *err)
+{
+    cf_corr *c = calloc(1, sizeof *c);
+    cf_status st = CF_OK;
+
+    *out = NULL;
+    if (!c) {
+        return cf_error_set(err, CF_ENOMEM, path, 0, "out of memory");
+    }
+    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        st = cf_error_set(err, CF_EIO, path, 0, "cannot open the correlation database: %s",
+                          c->db ? sqlite3_errmsg(c->db) : "out of memory");
+        goto out;
+    }
+    sqlite3_busy_timeout(c->db, 10000);
+    if (sqlite3_exec(c->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", NULL,
+                     NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(c->db, CORR_SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
+        st = cf_error_set(err, CF_EIO, path, 0, "cannot create the correlation tables: %s",
+                          sqlite3_errmsg(c->db));
+        goto out;
+    }
+    for (int i = 0; i < Q_COUNT; i++) {
+        if (sqlite3_prepare_v3(c->db, corr_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &c->q[i],
+                               NULL) != SQLITE_OK) {
+            st = cf_error_set(err, CF_EIO, path, 0, "cannot prepare query %d: %s", i,
+                              sqlite3_errmsg(c->db));
+            goto out;
+        }
+    }
+    *out = c;
+    c = NULL;
+out:
+    cf_corr_close(c);
+    return st;
+}
+
+void cf_corr_close(cf_corr *c)
+{
+    if (!c) {
+        return;
+    }
+    for (int i = 0; i < Q_COUNT; i++) {
+        sqlite3_finalize(c->q[i]);
+    }
+    sqlite3_close(c->db);
+    free(c);
+}
+
+/* Step a statement that returns no rows we need, then reset it. */
+static bool corr_run(sqlite3_stmt *q)
+{
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE || rc == SQLITE_ROW;
+}
+
+static void corr_bind_time(sqlite3_stmt *q, int i, cf_time t)
+{
+    if (t == CF_TIME_NONE) {
+        sqlite3_bind_null(q, i);
+    } else {
+        sqlite3_bind_int64(q, i, t);
+    }
+}
+
+static cf_time corr_col_time(sqlite3_stmt *q, int i)
+{
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? CF_TIME_NONE : sqlite3_column_int64(q, i);
+}
+
+static const char *corr_col_text(sqlite3_stmt *q, int i)
+{
+    const unsigned char *t = sqlite3_column_text(q, i);
+    return t ? (const char *)t : "";
+}
+
+/* Reversed labels with a final dot: "www.example.com" gives "com.example.www.". */
+static cf_status corr_rhost(cf_buf *out, const char *host)
+{
+    size_t n = strlen(host);
+    cf_status st = CF_OK;
+
+    cf_buf_reset(out);
+    while (n > 0 && st == CF_OK) {
+        size_t start = n;
+        while (start > 0 && host[start - 1] != '.') {
+            start--;
+        }
+        st = cf_buf_append(out, host + start, n - start);
+        if (st == CF_OK) {
+            st = cf_buf_putc(out, '.');
+        }
+        n = start > 0 ? start - 1 : 0;
+    }
+    return st;
+}
+
+/* The event row id of ev for feed (inserted when new); 0 for no event. */
+static int64_t corr_event_id(cf_corr *c, const char *feed, const cf_event *ev)
+{
+    const char *key = ev ? (ev->uuid ? ev->uuid : ev->info) : NULL;
+    int64_t id = 0;
+
+    if (!key) {
+        return 0;
+    }
+    sqlite3_stmt *q = c->q[Q_EVENT_INSERT];
+    sqlite3_bind_text(q, 1, feed, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, ev->info, -1, SQLITE_STATIC);
+    corr_run(q);
+    q = c->q[Q_EVENT_ID];
+    sqlite3_bind_text(q, 1, feed, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        id = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_reset(q);
+    return id;
+}
+
+/* Event ids of a set, looked up by pointer (events are few; sorted pairs). */
+typedef struct corr_evmap {
+    const cf_event *ev;
+    int64_t id;
+} corr_evmap;
+
+static int corr_evmap_cmp(const void *a, const void *b)
+{
+    const corr_evmap *x = a, *y = b;
+    return (x->ev > y->ev) - (x->ev < y->ev);
+}
+
+static int64_t corr_evmap_find(const corr_evmap *m, size_t n, const cf_event *ev)
+{
+    corr_evmap key = {ev, 0};
+    const corr_evmap *hit = ev ? bsearch(&key, m, n, sizeof *m, corr_evmap_cmp) : NULL;
+    return hit ? hit->id : 0;
+}
+
+/* The bit-level and host keys of one IOC. */
+static bool corr_keys(cf_corr *c, int64_t id, const cf_ioc *ioc, cf_buf *tmp)
+{
+    int fam, prefix;
+    unsigned char a[16];
+    char host[CF_MAX_DOMAIN_BYTES + 64];
+    bool is_ip;
+    const char *v = ioc->value;
+    sqlite3_stmt *q;
+
+    if (ioc->type == CF_IOC_CIDR && cf_parse_cidr(v, strlen(v), &fam, a, &prefix)) {
+        q = c->q[Q_NET];
+        sqlite3_bind_int64(q, 1, id);
+        sqlite3_bind_int(q, 2, fam);
+        sqlite3_bind_int(q, 3, prefix);
+        sqlite3_bind_blob(q, 4, a, fam == 4 ? 4 : 16, SQLITE_TRANSIENT);
+        q = c->q[Q_NET_LENGTH];
+        sqlite3_bind_int(q, 1, fam);
+        sqlite3_bind_int(q, 2, prefix);
+        return corr_run(c->q[Q_NET]) && corr_run(q);
+    }
+    bool have_host = cf_corr_host(host, sizeof host, ioc->type, v, &is_ip);
+    const char *ip = ioc->type == CF_IOC_IP ? v : (have_host && is_ip ? host : NULL);
+    if (ip && cf_parse_ip(ip, strlen(ip), &fam, a)) {
+        q = c->q[Q_ADDR];
+        sqlite3_bind_int64(q, 1, id);
+        sqlite3_bind_int(q, 2, fam);
+        sqlite3_bind_blob(q, 3, a, fam == 4 ? 4 : 16, SQLITE_TRANSIENT);
+        return corr_run(q);
+    }
+    if (have_host && !is_ip && corr_rhost(tmp, host) == CF_OK) {
+        q = c->q[Q_HOST];
+        sqlite3_bind_int64(q, 1, id);
+        sqlite3_bind_text(q, 2, cf_buf_str(tmp), -1, SQLITE_TRANSIENT);
+        return corr_run(q);
+    }
+    return true;
+}
+
+/* Upsert one IOC and its sightings; *ok false on a database error. */
+static bool corr_ingest_ioc(cf_corr *c, const char *feed, const char *feed_actor,
+                            const cf_ioc *ioc, cf_time now,
+                           const corr_evmap *evm, size_t n_ev, cf_buf *tmp)
+{
+    sqlite3_stmt *q = c->q[Q_UPSERT_IOC];
+    cf_time first = ioc->first_seen != CF_TIME_NONE ? ioc->first_seen : now;
+    cf_time last = ioc->last_seen != CF_TIME_NONE ? ioc->last_seen : now;
+    int64_t id = 0;
+
+    sqlite3_bind_int(q, 1, ioc->type);
+    sqlite3_bind_text(q, 2, ioc->value, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, ioc->hash_type);
+    sqlite3_bind_int(q, 4, ioc->port);
+    corr_bind_time(q, 5, first);
+    corr_bind_time(q, 6, last);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        id = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_reset(q);
+    if (id == 0) {
+        return false;
+    }
+
+    /* The actor names this feed gave, sorted and '\n'-separated. */
+    cf_buf_reset(tmp);
+    const char *sorted[CF_MAX_LABELS_PER_IOC];
+    size_t na = ioc->n_actors < CF_MAX_LABELS_PER_IOC ? ioc->n_actors : CF_MAX_LABELS_PER_IOC;
+    for (size_t i = 0; i < na; i++) {
+        size_t j = i;
+        while (j > 0 && strcmp(sorted[j - 1], ioc->actors[i]) > 0) {
+            sorted[j] = sorted[j - 1];
+            j--;
+        }
+        sorted[j] = ioc->actors[i];
+    }
+    bool have_feed_actor = feed_actor == NULL || feed_actor[0] == '\0';
+    for (size_t i = 0; i < na; i++) {
+        cf_buf_printf(tmp, "%s%s", i ? "\n" : "", sorted[i]);
+        have_feed_actor = have_feed_actor || strcmp(sorted[i], feed_actor) == 0;
+    }
+    if (!have_feed_actor) {
+        cf_buf_printf(tmp, "%s%s", na ? "\n" : "", feed_actor);
+    }
+
+    for (uint32_t k = 0; k < ioc->n_sightings || k == 0; k++) {
+        const cf_sighting *s = ioc->n_sightings ? &ioc->sightings[k] : NULL;
+        cf_time t = s && s->time != CF_TIME_NONE ? s->time : last;
+        q = c->q[Q_UPSERT_SIGHTING];
+        sqlite3_bind_int64(q, 1, id);
+        sqlite3_bind_text(q, 2, feed, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 3, s ? corr_evmap_find(evm, n_ev, s->event) : 0);
+        sqlite3_bind_text(q, 4, s && s->ref ? s->ref : "", -1, SQLITE_STATIC);
+        sqlite3_bind_text(q, 5, cf_buf_str(tmp), -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 6, s && s->time != CF_TIME_NONE ? t : first);
+        sqlite3_bind_int64(q, 7, t);
+        if (!corr_run(q)) {
+            return false;
+        }
+    }
+    return corr_keys(c, id, ioc, tmp);
+}
+
+cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
+                         const cf_iocset *set, cf_time now, cf_error *err)
+{
+    size_t n_ev = cf_iocset_event_count(set);
+    corr_evmap *evm = calloc(n_ev + 1, sizeof *evm);
+    cf_buf tmp = CF_BUF_INIT;
+    cf_status st = CF_OK;
+
+    if (!evm) {
+        return cf_error_set(err, CF_ENOMEM, feed, 0, "out of memory");
+    }
+    if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        st = corr_db_error(c, err, "cannot begin a transaction");
+        goto out;
+    }
+    for (size_t i = 0; i < n_ev; i++) {
+        evm[i].ev = cf_iocset_event_at(set, i);
+        evm[i].id = corr_event_id(c, feed, evm[i].ev);
+    }
+    qsort(evm, n_ev, sizeof *evm, corr_evmap_cmp);
+    for (size_t i = 0; i < cf_iocset_count(set); i++) {
+        if (!corr_ingest_ioc(c, feed, feed_actor, cf_iocset_at(set, i), now, evm, n_ev,
+                             &tmp)) {
+            st = corr_db_error(c, err, "cannot record an IOC");
+            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+            goto out;
+        }
+    }
+    if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        st = corr_db_error(c, err, "cannot commit");
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+out:
+    free(evm);
+    cf_buf_free(&tmp);
+    return st;
+}
+
+cf_status cf_corr_count(cf_corr *c, int64_t *iocs, int64_t *sightings, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_status st = CF_OK;
+
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT (SELECT count(*) FROM iocs), (SELECT count(*) FROM sightings)",
+                           -1, &q, NULL) != SQLITE_OK ||
+        sqlite3_step(q) != SQLITE_ROW) {
+        st = corr_db_error(c, err, "cannot count");
+    } else {
+        *iocs = sqlite3_column_int64(q, 0);
+        *sightings = sqlite3_column_int64(q, 1);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* ---- lookup -------------------------------------------------------- */
+
+typedef struct corr_lk {
+    cf_corr *c;
+    const cf_galaxy *g;
+    cf_corr_result *r;
+    int64_t id;
+    cf_buf path;
+    bool oom;
+} corr_lk;
+
+static void *corr_push(corr_lk *lk, void **arr, size_t *n, size_t elem)
+{
+    void *p = realloc(*arr, (*n + 1) * elem);
+    if (!p) {
+        lk->oom = true;
+        return NULL;
+    }
+    *arr = p;
+    memset((char *)p + *n * elem, 0, elem);
+    return (char *)p + (*n)++ * elem;
+}
+
+/*
+ * Offer one actor name reached with confidence factor (percent) and a path
+ * prefix; the actor keeps its best path.
+ */
+static void corr_offer(corr_lk *lk, const char *name, size_t len, int factor, const char *via,
+                       const char *feed)
+{
+    char raw[512];
+    cf_actor_res res;
+
+    if (len == 0 || len >= sizeof raw) {
+        return;
+    }
+    memcpy(raw, name, len);
+    raw[len] = '\0';
+    if (lk->g) {
+        cf_galaxy_resolve(lk->g, NULL, raw, &res);
+    } else {
+        memset(&res, 0, sizeof res);
+    }
+    int base = res.how == CF_ACTOR_BY_SYNONYM ? CF_CORR_SYNONYM : CF_CORR_DIRECT;
+    int conf = res.actor ? base * factor / 100 : 0;
+
+    cf_buf_reset(&lk->path);
+    cf_buf_printf(&lk->path, "%s%snamed '%s' by feed '%s'", via ? via : "", via ? ", " : "",
+                  raw, feed);
+    if (res.how == CF_ACTOR_AMBIGUOUS) {
+        cf_buf_puts(&lk->path, "; ambiguous synonym of");
+        for (size_t i = 0; i < res.n_candidates && i < CF_ACTOR_MAX_CANDIDATES; i++) {
+            cf_buf_printf(&lk->path, "%s '%s'", i ? "," : "", res.candidates[i]->value);
+        }
+        cf_buf_puts(&lk->path, ", not attributed");
+    } else if (res.actor) {
+        cf_buf_printf(&lk->path, " (galaxy %s)", cf_actor_match_name(res.how));
+    }
+
+    /* Same actor (cluster, or unresolved name) already reached? */
+    const char *shown = res.actor ? res.actor->value : raw;
+    for (size_t i = 0; i < lk->r->n_attrs; i++) {
+        cf_corr_attr *a = &lk->r->attrs[i];
+        bool same = res.actor ? a->actor == res.actor
+                              : (!a->actor && cf_galaxy_same_name(a->name, raw));
+        if (!same) {
+            continue;
+        }
+        if (conf > a->confidence) {
+            char *p = cf_strdup(cf_buf_str(&lk->path));
+            if (p) {
+                free(a->path);
+                a->path = p;
+                a->confidence = conf;
+                a->how = res.how;
+            }
+        }
+        return;
+    }
+    cf_corr_attr *a =
+        corr_push(lk, (void **)&lk->r->attrs, &lk->r->n_attrs, sizeof(cf_corr_attr));
+    if (!a) {
+        return;
+    }
+    a->name = cf_strdup(shown);
+    a->path = cf_strdup(cf_buf_str(&lk->path));
+    a->actor = res.actor;
+    a->how = res.how;
+    a->confidence = conf;
+    if (!a->name || !a->path) {
+        lk->oom = true;
+    }
+}
+
+/* Offer every name of a '\n'-separated list. */
+static void corr_offer_list(corr_lk *lk, const char *names, int factor, const char *via,
+                            const char *feed)
+{
+    while (names && *names) {
+        size_t len = strcspn(names, "\n");
+        corr_offer(lk, names, len, factor, via, feed);
+        names += len;
+        if (*names == '\n') {
+            names++;
+        }
+    }
+}
+
+/* The actors the sources of IOC id gave, offered through via. */
+static void corr_offer_ioc(corr_lk *lk, int64_t id, int factor, const char *via)
+{
+    sqlite3_stmt *q = lk->c->q[Q_ACTORS_OF];
+    cf_buf feeds = CF_BUF_INIT, actors = CF_BUF_INIT;
+
+    /* Copy the rows first, then resolve: resolution may run other statements. */
+    sqlite3_bind_int64(q, 1, id);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        cf_buf_puts(&feeds, corr_col_text(q, 0));
+        cf_buf_putc(&feeds, '\0');
+        cf_buf_puts(&actors, corr_col_text(q, 1));
+        cf_buf_putc(&actors, '\0');
+    }
+    sqlite3_reset(q);
+    const char *f = feeds.data, *a = actors.data;
+    while (f && f < feeds.data + feeds.len) {
+        corr_offer_list(lk, a, factor, via, f);
+        f += strlen(f) + 1;
+        a += strlen(a) + 1;
+    }
+    cf_buf_free(&feeds);
+    cf_buf_free(&actors);
+}
+
+static void corr_link(corr_lk *lk, const char *kind, cf_ioc_type type, const char *value,
+                      const char *detail)
+{
+    size_t same_kind = 0;
+    for (size_t i = 0; i < lk->r->n_links; i++) {
+        same_kind += strcmp(lk->r->links[i].kind, kind) == 0;
+    }
+    if (same_kind >= CF_CORR_MAX_LINKS) {
+        return;
+    }
+    cf_corr_link *l =
+        corr_push(lk, (void **)&lk->r->links, &lk->r->n_links, sizeof(cf_corr_link));
+    if (!l) {
+        return;
+    }
+    l->kind = kind;
+    l->type = type;
+    l->value = cf_strdup(value);
+    l->detail = detail ? cf_strdup(detail) : NULL;
+    if (!l->value || (detail && !l->detail)) {
+        lk->oom = true;
+    }
+}
+
+/* Feeds listing IOC id, as "a, b". */
+static void corr_feeds_of(corr_lk *lk, int64_t id, cf_buf *out)
+{
+    sqlite3_stmt *s = NULL;
+
+    cf_buf_reset(out);
+    if (sqlite3_prepare_v2(lk->c->db,
+                           "SELECT DISTINCT feed FROM sightings WHERE ioc_id = ?1 ORDER BY feed",
+                           -1, &s, NULL) != SQLITE_OK) {
+        return;
+    }
+    sqlite3_bind_int64(s, 1, id);
+    while (sqlite3_step(s) == SQLITE_ROW) {
+        cf_buf_printf(out, "%s%s", out->len ? ", " : "", corr_col_text(s, 0));
+    }
+    sqlite3_finalize(s);
+}
+
+/* Networks that contain addr/prefix: one probe per listed prefix length. */
+static void corr_networks(corr_lk *lk, int fam, const unsigned char addr[16], int prefix)
+{
+    sqlite3_stmt *ql = lk->c->q[Q_LENGTHS];
+    int lens[129], n_lens = 0;
+    cf_buf feeds = CF_BUF_INIT, via = CF_BUF_INIT;
+
+    sqlite3_bind_int(ql, 1, fam);
+    sqlite3_bind_int(ql, 2, prefix);
+    while (sqlite3_step(ql) == SQLITE_ROW && n_lens < 129) {
+        lens[n_lens++] = sqlite3_column_int(ql, 0);
+    }
+    sqlite3_reset(ql);
+
+    for (int i = 0; i < n_lens; i++) {
+        unsigned char net[16] = {0};
+        int len = lens[i];
+        memcpy(net, addr, (size_t)(len / 8));
+        if (len % 8) {
+            net[len / 8] = (unsigned char)(addr[len / 8] & (0xff << (8 - len % 8)));
+        }
+        sqlite3_stmt *q = lk->c->q[Q_NET_PROBE];
+        sqlite3_bind_int(q, 1, fam);
+        sqlite3_bind_int(q, 2, len);
+        sqlite3_bind_blob(q, 3, net, fam == 4 ? 4 : 16, SQLITE_TRANSIENT);
+        int64_t id = 0;
+        char value[64] = "";
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            id = sqlite3_column_int64(q, 0);
+            snprintf(value, sizeof value, "%s", corr_col_text(q, 1));
+        }
+        sqlite3_reset(q);
+        if (id == 0 || id == lk->id) {
+            continue;
+        }
+        corr_feeds_of(lk, id, &feeds);
+        corr_link(lk, "network", CF_IOC_CIDR, value, cf_buf_str(&feeds));
+        cf_buf_reset(&via);
+        cf_buf_printf(&via, "via network %s listed by %s", value, cf_buf_str(&feeds));
+        corr_offer_ioc(lk, id, CF_CORR_VIA_NETWORK, cf_buf_str(&via));
+    }
+    cf_buf_free(&feeds);
+    cf_buf_free(&via);
+}
+
+/* Listed domains the host is equal to (unless it is the IOC itself) or under. */
+static void corr_parents(corr_lk *lk, const char *host)
+{
+    cf_buf feeds = CF_BUF_INIT, via = CF_BUF_INIT;
+
+    for (const char *p = host; p && *p;) {
+        sqlite3_stmt *q = lk->c->q[Q_FIND];
+        int64_t id = 0;
+        sqlite3_bind_int(q, 1, CF_IOC_DOMAIN);
+        sqlite3_bind_text(q, 2, p, -1, SQLITE_STATIC);
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            id = sqlite3_column_int64(q, 0);
+        }
+        sqlite3_reset(q);
+        if (id != 0 && id != lk->id) {
+            corr_feeds_of(lk, id, &feeds);
+            corr_link(lk, "domain", CF_IOC_DOMAIN, p, cf_buf_str(&feeds));
+            cf_buf_reset(&via);
+            cf_buf_printf(&via, "via domain %s listed by %s", p, cf_buf_str(&feeds));
+            corr_offer_ioc(lk, id, CF_CORR_VIA_DOMAIN, cf_buf_str(&via));
+        }
+        p = strchr(p, '.');
+        if (p) {
+            p++;
+        }
+    }
+    cf_buf_free(&feeds);
+    cf_buf_free(&via);
+}
+
+/* Listed addresses inside a network; listed names under a domain. */
+static void corr_contained(corr_lk *lk, int fam, const unsigned char *net, int prefix,
+                           const char *domain)
+{
+    sqlite3_stmt *q;
+
+    if (domain) {
+        cf_buf lo = CF_BUF_INIT, hi = CF_BUF_INIT;
+        corr_rhost(&lo, domain);
+        cf_buf_puts(&hi, cf_buf_str(&lo));
+        if (hi.len > 0) {
+            hi.data[hi.len - 1] = '/'; /* the character after '.' */
+        }
+        q = lk->c->q[Q_HOST_RANGE];
+        sqlite3_bind_text(q, 1, cf_buf_str(&lo), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(q, 2, cf_buf_str(&hi), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(q, 3, lk->id);
+        cf_buf_free(&lo);
+        cf_buf_free(&hi);
+    } else {
+        unsigned char lo[16] = {0}, hi[16];
+        int bytes = fam == 4 ? 4 : 16;
+        memcpy(lo, net, (size_t)bytes);
+        memcpy(hi, net, (size_t)bytes);
+        for (int i = prefix; i < bytes * 8; i++) {
+            hi[i / 8] |= (unsigned char)(0x80 >> (i % 8));
+        }
+        q = lk->c->q[Q_ADDR_RANGE];
+        sqlite3_bind_int(q, 1, fam);
+        sqlite3_bind_blob(q, 2, lo, bytes, SQLITE_TRANSIENT);
+        sqlite3_bind_blob(q, 3, hi, bytes, SQLITE_TRANSIENT);
+    }
+    sqlite3_bind_int(q, 4, CF_CORR_MAX_LINKS);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        corr_link(lk, domain ? "subdomain" : "contains", (cf_ioc_type)sqlite3_column_int(q, 1),
+                  corr_col_text(q, 2), NULL);
+    }
+    sqlite3_reset(q);
+}
+
+/* IOCs of the same record (composite attribute, STIX composition). */
+static void corr_record(corr_lk *lk)
+{
+    sqlite3_stmt *q = lk->c->q[Q_PARTNERS];
+    int64_t ids[CF_CORR_MAX_LINKS];
+    char feeds[CF_CORR_MAX_LINKS][128];
+    size_t n = 0;
+    cf_buf via = CF_BUF_INIT;
+
+    sqlite3_bind_int64(q, 1, lk->id);
+    while (sqlite3_step(q) == SQLITE_ROW && n < CF_CORR_MAX_LINKS) {
+        ids[n] = sqlite3_column_int64(q, 0);
+        snprintf(feeds[n], sizeof feeds[n], "%s", corr_col_text(q, 1));
+        n++;
+    }
+    sqlite3_reset(q);
+    for (size_t i = 0; i < n; i++) {
+        sqlite3_stmt *s = NULL;
+        if (sqlite3_prepare_v2(lk->c->db, "SELECT type, value FROM iocs WHERE id = ?1", -1, &s,
+                               NULL) != SQLITE_OK) {
+            continue;
+        }
+        sqlite3_bind_int64(s, 1, ids[i]);
+        if (sqlite3_step(s) == SQLITE_ROW) {
+            cf_ioc_type t = (cf_ioc_type)sqlite3_column_int(s, 0);
+            corr_link(lk, "record", t, corr_col_text(s, 1), feeds[i]);
+            cf_buf_reset(&via);
+            cf_buf_printf(&via, "via the same record of feed '%s' as %s %s", feeds[i],
+                          cf_ioc_type_name(t), corr_col_text(s, 1));
+            corr_offer_ioc(lk, ids[i], CF_CORR_VIA_RECORD, cf_buf_str(&via));
+        }
+        sqlite3_finalize(s);
+    }
+    cf_buf_free(&via);
+}
+
+/* Actors of the IOCs that share a source event with this one. */
+static void corr_event(corr_lk *lk)
+{
+    sqlite3_stmt *q = lk->c->q[Q_EVENT_ACTORS];
+    cf_buf rows = CF_BUF_INIT, via = CF_BUF_INIT;
+
+    /* Gather first: offering runs other statements. */
+    sqlite3_bind_int64(lk->c->q[Q_EVENT_ACTORS], 1, lk->id);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        cf_buf_printf(&rows, "%s%c%s%c%s%c%s%c%s%c", corr_col_text(q, 0), 0,
+                      cf_ioc_type_name((cf_ioc_type)sqlite3_column_int(q, 1)), 0,
+                      corr_col_text(q, 2), 0, corr_col_text(q, 3), 0, corr_col_text(q, 4), 0);
+    }
+    sqlite3_reset(q);
+    for (const char *p = rows.data; p && p < rows.data + rows.len;) {
+        const char *f[5];
+        for (int i = 0; i < 5; i++) {
+            f[i] = p;
+            p += strlen(p) + 1;
+        }
+        cf_buf_reset(&via);
+        cf_buf_printf(&via, "via event '%s' shared with %s %s", f[0], f[1], f[2]);
+        corr_offer_list(lk, f[4], CF_CORR_VIA_EVENT, cf_buf_str(&via), f[3]);
+    }
+    cf_buf_free(&rows);
+    cf_buf_free(&via);
+}
+
+static int corr_attr_cmp(const void *a, const void *b)
+{
+    const cf_corr_attr *x = a, *y = b;
+    if (x->confidence != y->confidence) {
+        return y->confidence - x->confidence;
+    }
+    return strcmp(x->name, y->name);
+}
+
+/* The sources of the value itself and its direct actors. */
+static void corr_sources(corr_lk *lk)
+{
+    sqlite3_stmt *q = lk->c->q[Q_SOURCES];
+
+    sqlite3_bind_int64(q, 1, lk->id);
+    while (sqlite3_step(q) == SQLITE_ROW) {
+        cf_corr_source *s = corr_push(lk, (void **)&lk->r->sources, &lk->r->n_sources,
+                                      sizeof(cf_corr_source));
+        if (!s) {
+            break;
+        }
+        s->feed = cf_strdup(corr_col_text(q, 0));
+        s->event = sqlite3_column_type(q, 1) == SQLITE_NULL ? NULL
+                                                            : cf_strdup(corr_col_text(q, 1));
+        s->actors = cf_strdup(corr_col_text(q, 2));
+        s->first = corr_col_time(q, 3);
+        s->last = corr_col_time(q, 4);
+    }
+    sqlite3_reset(q);
+    for (size_t i = 0; i < lk->r->n_sources; i++) {
+        corr_offer_list(lk, lk->r->sources[i].actors, 100, NULL, lk->r->sources[i].feed);
+    }
+}
+
+cf_status cf_corr_lookup(cf_corr *c, const cf_galaxy *g, cf_ioc_type type, const char *value,
+                         cf_corr_result *out, cf_error *err)
+{
+    corr_lk lk = {c, g, out, 0, CF_BUF_INIT, false};
+    sqlite3_stmt *q = c->q[Q_FIND];
+    int fam, prefix;
+    unsigned char a[16];
+    char host[CF_MAX_DOMAIN_BYTES + 64];
+    bool is_ip = false;
+
+    out->type = type;
+    out->value = cf_strdup(value);
+    out->first_seen = out->last_seen = CF_TIME_NONE;
+    sqlite3_bind_int(q, 1, type);
+    sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        lk.id = sqlite3_column_int64(q, 0);
+        out->listed = true;
+        out->first_seen = corr_col_time(q, 1);
+        out->last_seen = corr_col_time(q, 2);
+    }
+    sqlite3_reset(q);
+
+    if (lk.id) {
+        corr_sources(&lk);
+        corr_record(&lk);
+        corr_event(&lk);
+    }
+
+    /* Containing networks, parent domains, and what the value holds. */
+    bool have_host = cf_corr_host(host, sizeof host, type, value, &is_ip);
+    const char *ip = type == CF_IOC_IP ? value : (have_host && is_ip ? host : NULL);
+    if (type == CF_IOC_ENDPOINT) {
+        /* "a.b.c.d:port" or "[v6]:port": the address before the last colon. */
+        const char *colon = strrchr(value, ':');
+        const char *s = value[0] == '[' ? value + 1 : value;
+        size_t len = colon && colon > s ? (size_t)(colon - s) : 0;
+        if (len > 0 && s[len - 1] == ']') {
+            len--;
+        }
+        if (len > 0 && len < sizeof host) {
+            memcpy(host, s, len);
+            host[len] = '\0';
+            ip = host;
+        }
+    }
+    if (ip && cf_parse_ip(ip, strlen(ip), &fam, a)) {
+        corr_networks(&lk, fam, a, fam == 4 ? 32 : 128);
+    } else if (type == CF_IOC_CIDR && cf_parse_cidr(value, strlen(value), &fam, a, &prefix)) {
+        corr_networks(&lk, fam, a, prefix);
+        corr_contained(&lk, fam, a, prefix, NULL);
+    } else if (have_host && !is_ip) {
+        corr_parents(&lk, host);
+        if (type == CF_IOC_DOMAIN) {
+            corr_contained(&lk, 0, NULL, 0, value);
+        }
+    }
+
+    qsort(out->attrs, out->n_attrs, sizeof *out->attrs, corr_attr_cmp);
+    cf_buf_free(&lk.path);
+    if (lk.oom || !out->value) {
+        return cf_error_set(err, CF_ENOMEM, "correlation", 0, "out of memory");
+    }
+    return CF_OK;
+}
+
+void cf_corr_result_fini(cf_corr_result *r)
+{
+    if (!r) {
+        return;
+    }
+    free(r->value);
+    for (size_t i = 0; i < r->n_sources; i++) {
+        free(r->sources[i].feed);
+        free(r->sources[i].event);
+        free(r->sources[i].actors);
+    }
+    free(r->sources);
+    for (size_t i = 0; i < r->n_attrs; i++) {
+        free(r->attrs[i].name);
+        free(r->attrs[i].path);
+    }
+    free(r->attrs);
+    for (size_t i = 0; i < r->n_links; i++) {
+        free(r->links[i].value);
+        free(r->links[i].detail);
+    }
+    free(r->links);
+    memset(r, 0, sizeof *r);
+}
+
+/* ---- whole-database passes ----------------------------------------- */
+
+/* Append name to a sorted '\n' list held in b unless present. */
+static void corr_list_add(cf_buf *b, const char *name, size_t len)
+{
+    const char *p = cf_buf_str(b);
+    while (*p) {
+        size_t l = strcspn(p, "\n");
+        if (l == len && memcmp(p, name, len) == 0) {
+            return;
+        }
+        p += l + (p[l] == '\n');
+    }
+    if (b->len) {
+        cf_buf_putc(b, '\n');
+    }
+    cf_buf_append(b, name, len);
+}
+
+cf_status cf_corr_each(cf_corr *c, cf_corr_row_fn fn, void *ctx, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_buf value = CF_BUF_INIT, feeds = CF_BUF_INIT, actors = CF_BUF_INIT;
+    cf_corr_row row = {0};
+    cf_status st = CF_OK;
+    int rc;
+
+    if (sqlite3_prepare_v2(c->db,
+                           "SELECT i.id, i.type, i.hash_type, i.port, i.value, i.first_seen,"
+                           " i.last_seen, s.feed, s.actors FROM iocs i JOIN sightings s"
+                           " ON s.ioc_id = i.id ORDER BY i.type, i.value, s.feed",
+                           -1, &q, NULL) != SQLITE_OK) {
+        return corr_db_error(c, err, "cannot read IOCs");
+    }
+    row.id = 0;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        int64_t id = sqlite3_column_int64(q, 0);
+        if (id != row.id && row.id != 0) {
+            row.value = cf_buf_str(&value);
+            row.feeds = cf_buf_str(&feeds);
+            row.actors = cf_buf_str(&actors);
+            st = fn(ctx, &row);
+            if (st != CF_OK) {
+                goto out;
+            }
+        }
+        if (id != row.id) {
+            row.id = id;
+            row.type = (cf_ioc_type)sqlite3_column_int(q, 1);
+            row.hash_type = (cf_ioc_type)sqlite3_column_int(q, 2);
+            row.port = sqlite3_column_int(q, 3);
+            cf_buf_reset(&value);
+            cf_buf_puts(&value, corr_col_text(q, 4));
+            row.first_seen = corr_col_time(q, 5);
+            row.last_seen = corr_col_time(q, 6);
+            cf_buf_reset(&feeds);
+            cf_buf_reset(&actors);
+        }
+        const char *f = corr_col_text(q, 7);
+        corr_list_add(&feeds, f, strlen(f));
+        for (const char *a = corr_col_text(q, 8); *a;) {
+            size_t l = strcspn(a, "\n");
+            corr_list_add(&actors, a, l);
+            a += l + (a[l] == '\n');
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        st = corr_db_error(c, err, "cannot read IOCs");
+    } else if (row.id != 0) {
+        row.value = cf_buf_str(&value);
+        row.feeds = cf_buf_str(&feeds);
+        row.actors = cf_buf_str(&actors);
+        st = fn(ctx, &row);
+    }
+out:
+    sqlite3_finalize(q);
+    cf_buf_free(&value);
+    cf_buf_free(&feeds);
+    cf_buf_free(&actors);
+    return st;
+}
+
+cf_status cf_corr_feed_overlap(cf_corr *c, cf_corr_pair_fn fn, void *ctx, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_status st = CF_OK;
+    int rc;
+
+    if (sqlite3_prepare_v2(c->db,
+                           "WITH f AS (SELECT DISTINCT ioc_id, feed FROM sightings)"
+                           " SELECT a.feed, b.feed, count(*) FROM f a JOIN f b"
+                           " ON a.ioc_id = b.ioc_id AND a.feed < b.feed"
+                           " GROUP BY a.feed, b.feed ORDER BY a.feed, b.feed",
+                           -1, &q, NULL) != SQLITE_OK) {
+        return corr_db_error(c, err, "cannot compute the overlap");
+    }
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW && st == CF_OK) {
+        st = fn(ctx, corr_col_text(q, 0), corr_col_text(q, 1), sqlite3_column_int64(q, 2));
+    }
+    if (st == CF_OK && rc != SQLITE_DONE && rc != SQLITE_ROW) {
+        st = corr_db_error(c, err, "cannot compute the overlap");
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+cf_status cf_corr_record_partners(cf_corr *c, int64_t id, cf_corr_partner_fn fn, void *ctx,
+                                  cf_error *err)
+{
+    sqlite3_stmt *q = c->q[Q_PARTNERS];
+    cf_status st = CF_OK;
+
+    sqlite3_bind_int64(q, 1, id);
+    while (st == CF_OK && sqlite3_step(q) == SQLITE_ROW) {
+        st = fn(ctx, sqlite3_column_int64(q, 0), corr_col_text(q, 1));
+    }
+    sqlite3_reset(q);
+    (void)err;
+    return st;
+}

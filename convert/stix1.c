@@ -564,6 +564,40 @@ static cf_status tree_ref(s1_node **out, const char *idref)
     return CF_OK;
 }
 
+/*
+ * Related objects of an object (other than e-mail attachments) are further
+ * observations the object comes with: they are joined to it with AND.
+ */
+static cf_status tree_related(s1_ctx *c, s1_node **out, xmlNode *obj)
+{
+    xmlNode *rel = s1_child(obj, S1_NS_CYBOX, "Related_Objects");
+    if (!rel || ((*out)->expr && strstr((*out)->expr, "email-message:"))) {
+        return CF_OK;
+    }
+    s1_node *comp = s1_node_new(S1_COMP);
+    cf_status st = comp ? CF_OK : CF_ENOMEM;
+    for (xmlNode *r = rel->children; r && st == CF_OK; r = r->next) {
+        s1_node *kid = NULL;
+        if (s1_is(r, S1_NS_CYBOX, "Related_Object") && s1_child(r, S1_NS_CYBOX, "Properties")) {
+            st = s1_cybox_object(&kid, r, &c->unsupported);
+        }
+        if (st == CF_OK && kid) {
+            st = s1_node_add_kid(comp, kid);
+        }
+    }
+    if (st == CF_OK && comp->n_kids) {
+        st = s1_node_add_kid(comp, *out);
+        if (st == CF_OK) {
+            *out = comp;
+            comp = NULL;
+        } else {
+            *out = NULL;
+        }
+    }
+    s1_node_free(comp);
+    return st;
+}
+
 static cf_status tree_object(s1_ctx *c, s1_node **out, xmlNode *obj)
 {
     char *idref = s1_attr(obj, "idref");
@@ -574,6 +608,9 @@ static cf_status tree_object(s1_ctx *c, s1_node **out, xmlNode *obj)
         return st;
     }
     st = s1_cybox_object(out, obj, &c->unsupported);
+    if (st == CF_OK) {
+        st = tree_related(c, out, obj);
+    }
     char *id = st == CF_OK ? s1_attr(obj, "id") : NULL;
     if (id) {
         st = tree_keep(c, out, id);
@@ -592,7 +629,7 @@ static cf_status tree_composition(s1_ctx *c, s1_node **out, xmlNode *comp, int d
     }
     free(op);
     for (xmlNode *k = comp->children; k && st == CF_OK; k = k->next) {
-        if (s1_is(k, S1_NS_CYBOX, "Observable")) {
+        if (s1_is(k, S1_NS_CYBOX, "Observable") || s1_is(k, S1_NS_IND, "Observable")) {
             s1_node *kid = NULL;
             st = tree_observable(c, &kid, k, depth + 1);
             if (st == CF_OK && kid) {
@@ -615,6 +652,12 @@ static cf_status tree_observable(s1_ctx *c, s1_node **out, xmlNode *obs, int dep
     xmlNode *k;
     cf_status st = CF_OK;
     *out = NULL;
+    if (idref && (s1_child(obs, S1_NS_CYBOX, "Object") ||
+                  s1_child(obs, S1_NS_CYBOX, "Observable_Composition"))) {
+        /* Content given along with an idref: the content is what is meant. */
+        free(idref);
+        idref = NULL;
+    }
     if (idref) {
         st = tree_ref(out, idref);
         free(idref);

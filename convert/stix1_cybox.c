@@ -56,8 +56,8 @@ static const s1_op cybox_ops[] = {
     {"greaterthanorequal", ">=", "", ""},
     {"lessthan", "<", "", ""},
     {"lessthanorequal", "<=", "", ""},
-    {"contains", "LIKE", "%", "%"},
-    {"doesnotcontain", "NOT LIKE", "%", "%"},
+    {"contains", "MATCHES", "", ""},
+    {"doesnotcontain", "NOT MATCHES", "", ""},
     {"startswith", "MATCHES", "^", ""},
     {"endswith", "MATCHES", "", "$"},
     {"fitspattern", "MATCHES", "", ""},
@@ -247,7 +247,7 @@ static cf_status leaf_literal(s1_leaf *lb, cf_buf *t, const s1_op *op, const cha
     if (kind == LIT_INT && op->pre[0] == '\0' && op->post[0] == '\0' && all_digits(v, n)) {
         return cf_buf_append(t, v, n);
     }
-    if (ioc != CF_IOC_NONE && strcmp(op->op, "=") == 0 &&
+    if (ioc != CF_IOC_NONE && !cf_ioc_type_is_hash(ioc) && strcmp(op->op, "=") == 0 &&
         cf_normalize(&lb->norm, ioc, v, n) == CF_OK) {
         v = cf_buf_str(&lb->norm.value);
         n = lb->norm.value.len;

@@ -69,12 +69,13 @@ check "jsonl unlabelled 45.33.32.156" \
     "$(grep '"value":"45.33.32.156"' "$tmp/out.jsonl" | grep -c warninglist)" 0
 
 # A plain-text allow-list given as a file.
-printf '# ours\n45.33.32.0/24\nexample  # covers names under it\n' > "$tmp/allow.txt"
+printf '# ours\n45.33.32.0/24\nevil.example  # and the names under it\n' > "$tmp/allow.txt"
 "$CTIFLOW" convert --to text --warninglists "$tmp/allow.txt" --exclude-list allow "$tmp/in.txt" \
     > "$tmp/allow.out" 2> "$tmp/allow.err"
 check "allow-list withheld" "$(grep "warning list 'allow'" "$tmp/allow.err")" \
-    "ctiflow: warning list 'allow' withheld 1 IOCs"
-check "allow-list output" "$(wc -l < "$tmp/allow.out")" 8
+    "ctiflow: warning list 'allow' withheld 2 IOCs"
+check "allow-list output" "$(tr '\n' ' ' < "$tmp/allow.out")" \
+    "8.8.8.8 10.1.2.3 2001:db8::5 www.google.com d41d8cd98f00b204e9800998ecf8427e evil-google.com 10.example "
 
 # Usage errors and unreadable lists.
 "$CTIFLOW" convert --exclude-list default "$tmp/in.txt" > /dev/null 2>&1

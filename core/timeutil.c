@@ -363,13 +363,43 @@ static void time_split(cf_time t, int64_t *y, int *mo, int *d, int *h, int *mi, 
     *ms = (int)rem;
 }
 
+/* Write v as exactly n decimal digits at p. */
+static char *time_put_digits(char *p, int64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        p[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+    return p + n;
+}
+
 void cf_time_format_rfc3339(char *out, size_t outsz, cf_time t)
 {
     int64_t y;
     int mo, d, h, mi, s, ms;
     time_split(t, &y, &mo, &d, &h, &mi, &s, &ms);
-    snprintf(out, outsz, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, mo, d, h, mi, s,
-             ms);
+    if (outsz < 25 || y < 0 || y > 9999) {
+        snprintf(out, outsz, "%04lld-%02d-%02dT%02d:%02d:%02d.%03dZ", (long long)y, mo, d, h,
+                 mi, s, ms);
+        return;
+    }
+
+    /* Printed by hand: writers format two or three instants per IOC. */
+    char *p = time_put_digits(out, y, 4);
+    *p++ = '-';
+    p = time_put_digits(p, mo, 2);
+    *p++ = '-';
+    p = time_put_digits(p, d, 2);
+    *p++ = 'T';
+    p = time_put_digits(p, h, 2);
+    *p++ = ':';
+    p = time_put_digits(p, mi, 2);
+    *p++ = ':';
+    p = time_put_digits(p, s, 2);
+    *p++ = '.';
+    p = time_put_digits(p, ms, 3);
+    *p++ = 'Z';
+    *p = '\0';
 }
 
 void cf_time_format_date(char *out, size_t outsz, cf_time t)

@@ -10,12 +10,12 @@
  *   last_seen, valid_until, confidence, tlp, labels, malware, actors,
  *   comment, sources [{feed, line, ref, event, time}], count
  * Times are RFC 3339 UTC with milliseconds; count is the number of
- * sightings. The last three distinct instants are kept formatted, since
- * a feed tends to repeat its times.
+ * sightings.
  */
 #include <string.h>
 
 #include "ctiflow/writer.h"
+#include "wr_util.h"
 
 #define JSONL_FLUSH_BYTES (1u << 18)
 
@@ -23,9 +23,7 @@ typedef struct jsonl_w {
     FILE *out;
     cf_buf b;
     cf_status st;
-    cf_time tcache[3];
-    char tcache_s[3][40];
-    unsigned tnext;
+    wr_clock clock;
 } jsonl_w;
 
 static void jsonl_put(jsonl_w *w, const char *s, size_t n)
@@ -60,19 +58,9 @@ static void jsonl_opt_str(jsonl_w *w, const char *key, size_t klen, const char *
 
 static void jsonl_time(jsonl_w *w, cf_time t)
 {
-    for (unsigned i = 0; i < 3; i++) {
-        if (w->tcache[i] == t) {
-            JSONL_LIT(w, "\"");
-            jsonl_put(w, w->tcache_s[i], strlen(w->tcache_s[i]));
-            JSONL_LIT(w, "\"");
-            return;
-        }
-    }
-    unsigned k = w->tnext;
-    w->tnext = (k + 1) % 3;
-    w->tcache[k] = t;
-    cf_time_format_rfc3339(w->tcache_s[k], sizeof(w->tcache_s[k]), t);
-    jsonl_time(w, t);
+    JSONL_LIT(w, "\"");
+    jsonl_put(w, wr_clock_format(&w->clock, t), 24);
+    JSONL_LIT(w, "\"");
 }
 
 static void jsonl_opt_time(jsonl_w *w, const char *key, size_t klen, cf_time t)
@@ -102,8 +90,7 @@ static void jsonl_list(jsonl_w *w, const char *key, size_t klen, const char **v,
 static void jsonl_int(jsonl_w *w, long long v)
 {
     char num[24];
-    int n = snprintf(num, sizeof(num), "%lld", v);
-    jsonl_put(w, num, (size_t)n);
+    jsonl_put(w, num, wr_itoa(num, v));
 }
 
 static void jsonl_sources(jsonl_w *w, const cf_ioc *ioc)
@@ -177,9 +164,7 @@ cf_status cf_write_jsonl(FILE *out, const cf_iocset *set, const cf_write_opts *o
     jsonl_w w;
     memset(&w, 0, sizeof(w));
     w.out = out;
-    for (unsigned i = 0; i < 3; i++) {
-        w.tcache[i] = CF_TIME_NONE;
-    }
+    wr_clock_init(&w.clock);
 
     size_t n = cf_iocset_count(set);
     for (size_t i = 0; i < n && w.st == CF_OK; i++) {

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "ctiflow/writer.h"
+#include "wr_util.h"
 
 #define LIST_FLUSH_BYTES (1u << 18)
 
@@ -28,6 +29,7 @@ typedef struct list_w {
     FILE *out;
     cf_buf b;
     cf_status st;
+    wr_clock clock;
 } list_w;
 
 static void list_put(list_w *w, const char *s, size_t n)
@@ -103,12 +105,9 @@ static void csv_field(list_w *w, const char *s, size_t n)
 
 static void csv_time(list_w *w, cf_time t)
 {
-    char ts[40];
-    if (t == CF_TIME_NONE) {
-        return;
+    if (t != CF_TIME_NONE) {
+        list_put(w, wr_clock_format(&w->clock, t), 24);
     }
-    cf_time_format_rfc3339(ts, sizeof(ts), t);
-    list_puts(w, ts);
 }
 
 /* The labels joined by ';' into tmp, then as one field. */
@@ -146,7 +145,7 @@ static void csv_sources(list_w *w, cf_buf *tmp, const cf_ioc *ioc)
 
 static void csv_record(list_w *w, cf_buf *tmp, const cf_ioc *ioc)
 {
-    char num[16];
+    char num[24];
 
     list_puts(w, cf_ioc_type_name(ioc->type));
     list_put(w, ",", 1);
@@ -157,8 +156,7 @@ static void csv_record(list_w *w, cf_buf *tmp, const cf_ioc *ioc)
     csv_time(w, ioc->last_seen);
     list_put(w, ",", 1);
     if (ioc->confidence >= 0) {
-        snprintf(num, sizeof(num), "%d", (int)ioc->confidence);
-        list_puts(w, num);
+        list_put(w, num, wr_itoa(num, ioc->confidence));
     }
     list_put(w, ",", 1);
     const char *tlp = cf_tlp_name((cf_tlp)ioc->tlp);
@@ -174,9 +172,10 @@ static void csv_record(list_w *w, cf_buf *tmp, const cf_ioc *ioc)
 
 cf_status cf_write_csv(FILE *out, const cf_iocset *set, const cf_write_opts *o, cf_error *err)
 {
-    list_w w = {out, CF_BUF_INIT, CF_OK};
+    list_w w = {out, CF_BUF_INIT, CF_OK, {0, {0}, {0}}};
     cf_buf tmp = CF_BUF_INIT;
 
+    wr_clock_init(&w.clock);
     list_puts(&w, "type,value,first_seen,last_seen,confidence,tlp,labels,sources\n");
     size_t n = cf_iocset_count(set);
     for (size_t i = 0; i < n && w.st == CF_OK; i++) {
@@ -196,7 +195,7 @@ cf_status cf_write_csv(FILE *out, const cf_iocset *set, const cf_write_opts *o, 
 
 cf_status cf_write_text(FILE *out, const cf_iocset *set, const cf_write_opts *o, cf_error *err)
 {
-    list_w w = {out, CF_BUF_INIT, CF_OK};
+    list_w w = {out, CF_BUF_INIT, CF_OK, {0, {0}, {0}}};
     cf_ioc_type only = o ? o->only_type : CF_IOC_NONE;
 
     size_t n = cf_iocset_count(set);

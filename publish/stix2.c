@@ -43,6 +43,7 @@
 #include "ctiflow/limits.h"
 #include "ctiflow/stix.h"
 #include "ctiflow/writer.h"
+#include "wr_util.h"
 
 #define SW_FLUSH_BYTES (1u << 18)
 #define SW_FIXED_TIME "2020-01-01T00:00:00.000Z"
@@ -76,8 +77,9 @@ typedef struct stix_w {
     bool amber_strict;
     char identity[64];
     cf_time tcache[4];
-    char tcache_s[4][40];
+    char tcache_s[4][32];
     unsigned tnext;
+    wr_clock clock;
     sw_event *events; /* sorted by event pointer */
     size_t n_events;
     sw_idset named;
@@ -191,7 +193,7 @@ static const char *sw_time(stix_w *w, cf_time t)
     unsigned k = w->tnext;
     w->tnext = (k + 1) % 4;
     w->tcache[k] = t;
-    cf_time_format_rfc3339(w->tcache_s[k], sizeof(w->tcache_s[k]), t);
+    memcpy(w->tcache_s[k], wr_clock_format(&w->clock, t), 25);
     return w->tcache_s[k];
 }
 
@@ -246,6 +248,19 @@ static bool sw_is_uuid(const char *s)
            s[14] >= '1' && s[14] <= '5' && sw_uuid_bytes(u, s);
 }
 
+/* "<type>--<uuid>" into out; truncated to "" when it does not fit. */
+static void sw_join_id(char *out, size_t outsz, const char *type, const char *uuid)
+{
+    size_t tl = strlen(type);
+    if (tl + 2 + 36 + 1 > outsz) {
+        out[0] = '\0';
+        return;
+    }
+    memcpy(out, type, tl);
+    memcpy(out + tl, "--", 2);
+    memcpy(out + tl + 2, uuid, 37);
+}
+
 /* "<type>--<uuid5 in CF_NS of '<type>:<lower-case key>'>" into out (128 bytes). */
 static void sw_named_id(stix_w *w, char *out, size_t outsz, const char *type, const char *key)
 {
@@ -261,7 +276,7 @@ static void sw_named_id(stix_w *w, char *out, size_t outsz, const char *type, co
         w->tmp.data[i] = (char)tolower((unsigned char)w->tmp.data[i]);
     }
     cf_uuid5(u, CF_NS, w->tmp.data, w->tmp.len);
-    snprintf(out, outsz, "%s--%s", type, u);
+    sw_join_id(out, outsz, type, u);
 }
 
 /* Insert the UUID of id ("type--uuid"); false when it was already there. */
@@ -344,12 +359,14 @@ static void sw_relationship(stix_w *w, const char *src, const char *type, const 
     char u[37];
     char id[128];
     cf_buf_reset(&w->tmp);
-    if (cf_buf_printf(&w->tmp, "relationship:%s:%s:%s", src, type, tgt) != CF_OK) {
+    if (cf_buf_append(&w->tmp, "relationship:", 13) != CF_OK || cf_buf_puts(&w->tmp, src) != CF_OK ||
+        cf_buf_putc(&w->tmp, ':') != CF_OK || cf_buf_puts(&w->tmp, type) != CF_OK ||
+        cf_buf_putc(&w->tmp, ':') != CF_OK || cf_buf_puts(&w->tmp, tgt) != CF_OK) {
         w->st = CF_ENOMEM;
         return;
     }
     cf_uuid5(u, CF_NS, w->tmp.data, w->tmp.len);
-    snprintf(id, sizeof(id), "relationship--%s", u);
+    sw_join_id(id, sizeof(id), "relationship", u);
 
     sw_begin(w, "relationship", id);
     sw_times(w, SW_FIXED_TIME, SW_FIXED_TIME);
@@ -632,7 +649,7 @@ static void sw_vulnerability(stix_w *w, const cf_ioc *ioc, size_t index)
 
     sw_named_id(w, id, sizeof(id), "vulnerability", ioc->value);
     sw_ioc_times(w, ioc, &c, &m);
-    snprintf(created, sizeof(created), "%s", sw_time(w, c));
+    memcpy(created, sw_time(w, c), 25);
 
     sw_begin(w, "vulnerability", id);
     sw_times(w, created, sw_time(w, m));
@@ -663,7 +680,7 @@ static void sw_indicator(stix_w *w, const cf_iocset *set, const cf_ioc *ioc, siz
     }
     cf_stix_indicator_id(id, w->pat.data);
     sw_ioc_times(w, ioc, &c, &m);
-    snprintf(created, sizeof(created), "%s", sw_time(w, c));
+    memcpy(created, sw_time(w, c), 25);
     cf_tlp tlp = sw_ioc_tlp(ioc);
 
     sw_begin(w, "indicator", id);
@@ -684,9 +701,9 @@ static void sw_indicator(stix_w *w, const cf_iocset *set, const cf_ioc *ioc, siz
     }
     sw_labels(w, ioc->labels, ioc->n_labels, ioc->malware, ioc->n_malware);
     if (ioc->confidence >= 0) {
-        char num[32];
-        snprintf(num, sizeof(num), ",\"confidence\":%d", (int)ioc->confidence);
-        sw_puts(w, num);
+        char num[24];
+        SW_LIT(w, ",\"confidence\":");
+        sw_put(w, num, wr_itoa(num, ioc->confidence));
     }
     sw_external_refs(w, ioc);
     sw_marking(w, tlp);
@@ -712,7 +729,7 @@ static void sw_compound(stix_w *w, const cf_compound *c)
     cf_stix_indicator_id(id, c->pattern);
     const char *t = sw_time(w, c->valid_from != CF_TIME_NONE ? c->valid_from : w->o->now);
     char created[40];
-    snprintf(created, sizeof(created), "%s", t);
+    memcpy(created, t, 25);
 
     sw_begin(w, "indicator", id);
     sw_times(w, created, created);
@@ -834,7 +851,7 @@ static void sw_event_object(stix_w *w, const sw_event *e)
                 : (ev->timestamp != CF_TIME_NONE ? ev->timestamp : w->o->now);
     cf_time m = ev->timestamp != CF_TIME_NONE && ev->timestamp > c ? ev->timestamp : c;
     char created[40];
-    snprintf(created, sizeof(created), "%s", sw_time(w, c));
+    memcpy(created, sw_time(w, c), 25);
     const char *type = ev->published ? "report" : "grouping";
     sw_event_id(w, id, ev, type);
 
@@ -887,6 +904,7 @@ static cf_status sw_setup(stix_w *w, FILE *out, const cf_iocset *set, const cf_w
     for (unsigned i = 0; i < 4; i++) {
         w->tcache[i] = CF_TIME_NONE;
     }
+    wr_clock_init(&w->clock);
 
     w->digest = EVP_MD_CTX_new();
     if (!w->digest || !EVP_DigestInit_ex2(w->digest, EVP_sha1(), NULL)) {

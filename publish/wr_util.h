@@ -1,0 +1,96 @@
+/*
+ * Small helpers private to the writers: fast RFC 3339 and integer
+ * formatting for output loops that print millions of values.
+ *
+ * DESIGN
+ * Writers print a timestamp or two per IOC, and snprintf dominated their
+ * profiles. wr_clock keeps the date part of the last day it printed (most
+ * times of one feed fall on few days), asks timeutil for a new day only,
+ * and writes the time of day with digit arithmetic.
+ */
+#ifndef CTIFLOW_WR_UTIL_H
+#define CTIFLOW_WR_UTIL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "ctiflow/timeutil.h"
+
+#define WR_MS_PER_DAY 86400000LL
+
+typedef struct wr_clock {
+    int64_t day;   /* day number of date[], or INT64_MIN */
+    char date[16]; /* "YYYY-MM-DDT" */
+    char out[32];  /* last result */
+} wr_clock;
+
+static inline void wr_clock_init(wr_clock *c)
+{
+    c->day = INT64_MIN;
+    c->date[0] = '\0';
+    c->out[0] = '\0';
+}
+
+static inline void wr_2digits(char *p, int v)
+{
+    p[0] = (char)('0' + v / 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+/* "2026-01-02T03:04:05.678Z" (24 characters) for t. Borrowed until the next call. */
+static inline const char *wr_clock_format(wr_clock *c, cf_time t)
+{
+    int64_t day = t / WR_MS_PER_DAY;
+    int64_t ms = t % WR_MS_PER_DAY;
+    if (ms < 0) {
+        ms += WR_MS_PER_DAY;
+        day--;
+    }
+    if (day != c->day) {
+        char full[40];
+        cf_time_format_rfc3339(full, sizeof(full), day * WR_MS_PER_DAY);
+        memcpy(c->date, full, 11);
+        c->date[11] = '\0';
+        c->day = day;
+    }
+
+    char *p = c->out;
+    memcpy(p, c->date, 11);
+    int secs = (int)(ms / 1000);
+    wr_2digits(p + 11, secs / 3600);
+    p[13] = ':';
+    wr_2digits(p + 14, secs / 60 % 60);
+    p[16] = ':';
+    wr_2digits(p + 17, secs % 60);
+    p[19] = '.';
+    int frac = (int)(ms % 1000);
+    p[20] = (char)('0' + frac / 100);
+    wr_2digits(p + 21, frac % 100);
+    p[23] = 'Z';
+    p[24] = '\0';
+    return p;
+}
+
+/* Decimal digits of v into out (at least 21 bytes, NUL-terminated); returns the length. */
+static inline size_t wr_itoa(char *out, int64_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+
+    size_t k = 0;
+    if (v < 0) {
+        out[k++] = '-';
+    }
+    while (n) {
+        out[k++] = tmp[--n];
+    }
+    out[k] = '\0';
+    return k;
+}
+
+#endif

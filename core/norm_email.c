@@ -66,6 +66,10 @@ static cf_status email_put_display(cf_buf *dst, const char *text, size_t len)
 
 static const char *email_check_addr(const char *addr, size_t len)
 {
+    /* U+FEFF, a zero-width no-break space, is invisible white space here. */
+    if (memmem(addr, len, "\xef\xbb\xbf", 3)) {
+        return R_SPACE;
+    }
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)addr[i];
         if (c <= 0x20 || c == 0x7f) {
@@ -87,8 +91,8 @@ cf_status cf_norm_email(cf_norm *out, const char *text, size_t len)
     out->type = CF_IOC_EMAIL;
     cf_buf_reset(&out->value);
     cf_buf_reset(&out->display_name);
-    if (len >= 7 && norm_ieq(text, 7, "mailto:", 7)) {
-        a = 7;
+    while (b - a >= 7 && norm_ieq(text + a, 7, "mailto:", 7)) {
+        a += 7;
     }
 
     /* Mailbox form: display name, then the address in angle brackets. */

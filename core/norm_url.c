@@ -32,6 +32,7 @@
 #define R_NO_SCHEME "not a URL: no scheme and no path"
 #define R_NO_HOST "invalid URL: no host"
 #define R_HOST_SPACE "invalid URL: space in host"
+#define R_BAD_SCHEME "invalid URL: bad scheme"
 #define R_SCHEME_LONG "invalid URL: scheme longer than 40 characters"
 #define R_BAD_IPV6 "invalid URL: bad IPv6 host"
 #define R_BAD_PORT "invalid URL: port is not a number from 0 to 65535"
@@ -250,6 +251,11 @@ static cf_status url_scheme(const char *text, size_t len, size_t *scheme_len, bo
         return CF_EMALFORMED;
     }
 
+    /* "://" behind something that is not a scheme ("hxx p://", "1http://"). */
+    if (memmem(text, len, "://", 3)) {
+        *reason = R_BAD_SCHEME;
+        return CF_EMALFORMED;
+    }
     const char *slash = memchr(text, '/', len);
     if (!slash || slash == text) {
         *reason = R_NO_SCHEME;

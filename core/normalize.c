@@ -7,10 +7,10 @@
  * UTF-8 byte order mark, and must be valid UTF-8 without NUL bytes. It is
  * then refanged into a stack buffer (refanging never makes text longer, so
  * no allocation is needed): "hxxp"/"hxxps"/"hxtp"/"h[tt]p"/"fxp" at the
- * start of a word and before ':' or '[', and the bracketed forms of '.',
+ * start of a word and before "://" or '[', and the bracketed forms of '.',
  * ':', "://", '/', and '@' ("[.]", "(.)", "{.}", "[dot]", "(dot)", "[:]",
  * "[://]", "[@]", "[at]", "(at)", ...), any case; " [dot] " and " [at] "
- * swallow the spaces around them. The types kept as given (filename,
+ * swallow the spaces around them. Refanging repeats until nothing changes. The types kept as given (filename,
  * file, regkey, mutex, user-agent, ssdeep, TLSH) are not refanged, since
  * their text may legitimately hold such sequences.
  *
@@ -32,6 +32,9 @@
 #define R_NUL "value contains a NUL byte"
 #define R_UTF8 "invalid UTF-8"
 #define R_UNKNOWN "cannot determine the type of the value"
+
+/* Refanging shrinks the text, so a few passes reach a fixed point. */
+#define REFANG_MAX_PASSES 16
 
 typedef struct refang_rule {
     const char *from;
@@ -78,7 +81,7 @@ static const refang_rule *refang_rule_at(const char *s, size_t len, size_t i)
         return NULL;
     }
 
-    /* A scheme word: at a word start and followed by ':' or '['. */
+    /* A scheme word: at a word start and followed by "://" or '['. */
     c = norm_lower(c);
     if ((c != 'h' && c != 'f') ||
         (i > 0 && (norm_is_alpha(s[i - 1]) || norm_is_digit(s[i - 1])))) {
@@ -86,15 +89,19 @@ static const refang_rule *refang_rule_at(const char *s, size_t len, size_t i)
     }
     for (size_t k = 0; k < N_SCHEMES; k++) {
         const refang_rule *r = &refang_schemes[k];
-        if (refang_match(s, len, i, r) && i + r->from_len < len &&
-            (s[i + r->from_len] == ':' || s[i + r->from_len] == '[')) {
+        size_t e = i + r->from_len;
+        if (refang_match(s, len, i, r) && e < len &&
+            (s[e] == '[' || (len - e >= 3 && memcmp(s + e, "://", 3) == 0))) {
             return r;
         }
     }
     return NULL;
 }
 
-/* Refang s into dst (room for len bytes); returns the new length. */
+/*
+ * Refang s into dst (room for len bytes); returns the new length. dst may
+ * be s: the output never gets ahead of the input.
+ */
 static size_t refang_raw(char *dst, const char *s, size_t len, bool *replaced)
 {
     size_t o = 0, i = 0;
@@ -103,10 +110,6 @@ static size_t refang_raw(char *dst, const char *s, size_t len, bool *replaced)
     while (i < len) {
         const refang_rule *r = refang_rule_at(s, len, i);
         if (!r) {
-            if (s[i] == '\\' && i + 1 < len && s[i + 1] == '.') {
-                i++;
-                *replaced = true;
-            }
             dst[o++] = s[i++];
             continue;
         }
@@ -423,6 +426,12 @@ cf_status cf_normalize(cf_norm *out, cf_ioc_type hint, const char *text, size_t 
     if (!type_kept_as_given(hint)) {
         size_t s = 0;
         pn = refang_raw(work, t, n, &replaced);
+
+        /* "[[.]]" refangs to "[.]": go on until nothing changes, so that a
+         * canonical value normalises to itself. Each pass works in place. */
+        for (int pass = 0; replaced && pass < REFANG_MAX_PASSES; pass++) {
+            pn = refang_raw(work, work, pn, &replaced);
+        }
         norm_trim(work, &s, &pn);
         p = work + s;
         pn -= s;

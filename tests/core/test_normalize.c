@@ -100,7 +100,8 @@ static void test_refang_more(void)
     OK(CF_IOC_URL, "fxp://files[.]example/a", CF_IOC_URL, "ftp://files.example/a");
     OK(CF_IOC_EMAIL, "a(at)x(dot)example", CF_IOC_EMAIL, "a@x.example");
     OK(CF_IOC_EMAIL, "a{@}x[.]example", CF_IOC_EMAIL, "a@x.example");
-    OK(CF_IOC_DOMAIN, "x\\.example", CF_IOC_DOMAIN, "x.example");
+    OK(CF_IOC_DOMAIN, "a[[.]]example", CF_IOC_DOMAIN, "a.example");
+    OK(CF_IOC_URL, "http://x.example/a\\.b", CF_IOC_URL, "http://x.example/a\\.b");
     OK(CF_IOC_IP, "2001:db8[:]:1", CF_IOC_IP, "2001:db8::1");
     /* Types kept as given are not refanged. */
     OK(CF_IOC_USER_AGENT, "Mozilla/5.0 (compatible; x[.]y (at) z)", CF_IOC_USER_AGENT,
@@ -391,6 +392,9 @@ static void test_url(void)
     OK(CF_IOC_NONE, "bad[.]example/gate.php", CF_IOC_URL, "http://bad.example/gate.php");
 
     REJECT(CF_IOC_URL, "example.com", "not a URL: no scheme and no path");
+    REJECT(CF_IOC_URL, "1http://example.com/", "invalid URL: bad scheme");
+    REJECT(CF_IOC_URL, "hxx\xef\xbb\xbfp://example.com/", "invalid URL: bad scheme");
+    OK(CF_IOC_URL, "http://hxxp:8080/x", CF_IOC_URL, "http://hxxp:8080/x");
     REJECT(CF_IOC_URL, "/just/a/path", "not a URL: no scheme and no path");
     REJECT(CF_IOC_URL, "http:///path", "invalid URL: no host");
     REJECT(CF_IOC_URL, "mailto:a@b.example", "invalid URL: no host");
@@ -432,6 +436,7 @@ static void test_email(void)
     OK(CF_IOC_EMAIL, "\"a <b>\" < c@X.Example >", CF_IOC_EMAIL, "c@x.example");
     CHECK_STR(cf_buf_str(&N.display_name), "a <b>");
     OK(CF_IOC_EMAIL, "MAILTO:Info@EXAMPLE.com", CF_IOC_EMAIL, "Info@example.com");
+    OK(CF_IOC_EMAIL, "mailto:mailto:x@example.com", CF_IOC_EMAIL, "x@example.com");
     OK(CF_IOC_EMAIL, "user@b\xc3\xbc" "cher.example", CF_IOC_EMAIL,
        "user@xn--bcher-kva.example");
     OK(CF_IOC_NONE, "Jane <jane@x.example>", CF_IOC_EMAIL, "jane@x.example");
@@ -442,6 +447,8 @@ static void test_email(void)
     REJECT(CF_IOC_EMAIL, "nobody@", "invalid e-mail address: no domain part");
     REJECT(CF_IOC_EMAIL, "@x.example", "invalid e-mail address: empty local part");
     REJECT(CF_IOC_EMAIL, "a b@x.example",
+           "invalid e-mail address: space or control character in the address");
+    REJECT(CF_IOC_EMAIL, "\"\" <\xef\xbb\xbf" "b@x.example>",
            "invalid e-mail address: space or control character in the address");
     REJECT(CF_IOC_EMAIL, "Name <>", "invalid e-mail address: empty");
     REJECT(CF_IOC_EMAIL, "Name a@x.example>", "invalid e-mail address: '>' without '<'");

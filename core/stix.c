@@ -164,8 +164,7 @@ cf_status cf_stix_escape(cf_buf *out, const char *s, size_t n)
         if (s[i] != '\'' && s[i] != '\\') {
             continue;
         }
-        if (cf_buf_append(out, s + start, i - start) != CF_OK ||
-            cf_buf_putc(out, '\\') != CF_OK) {
+        if (cf_buf_append(out, s + start, i - start) != CF_OK || cf_buf_putc(out, '\\') != CF_OK) {
             return CF_ENOMEM;
         }
         start = i;
@@ -404,8 +403,7 @@ cf_status cf_stix_pattern(cf_buf *out, const cf_ioc *ioc)
         break;
     case CF_IOC_ASN: {
         long long num = stix_asn_number(v);
-        st = num < 0 ? CF_EMALFORMED
-                     : cf_buf_printf(out, "[autonomous-system:number = %lld]", num);
+        st = num < 0 ? CF_EMALFORMED : cf_buf_printf(out, "[autonomous-system:number = %lld]", num);
         break;
     }
     default: {
@@ -497,12 +495,12 @@ static cf_status stix_jcs_one(cf_buf *b, const char *key, const char *v, size_t 
 static cf_status stix_jcs_hashes(cf_buf *b, const char *alg, const char *h, size_t hn,
                                  const char *name, size_t nn)
 {
-    if (cf_buf_printf(b, "{\"hashes\":{\"%s\":", alg) != CF_OK ||
-        stix_jcs_str(b, h, hn) != CF_OK || cf_buf_putc(b, '}') != CF_OK) {
+    if (cf_buf_printf(b, "{\"hashes\":{\"%s\":", alg) != CF_OK || stix_jcs_str(b, h, hn) != CF_OK ||
+        cf_buf_putc(b, '}') != CF_OK) {
         return CF_ENOMEM;
     }
-    if (name && (cf_buf_append(b, ",\"name\":", 8) != CF_OK ||
-                 stix_jcs_str(b, name, nn) != CF_OK)) {
+    if (name &&
+        (cf_buf_append(b, ",\"name\":", 8) != CF_OK || stix_jcs_str(b, name, nn) != CF_OK)) {
         return CF_ENOMEM;
     }
     return cf_buf_putc(b, '}');

@@ -26,11 +26,12 @@
  * a CVE is not observable), with labels = IOC labels + malware families,
  * external_references naming each source feed (with the source's element
  * id as external_id when it had one, else the description "source feed",
- * as a reference needs one of external_id, description or url), exactly one TLP marking when the IOC
- * or one of its source events is marked, x_ctiflow_original when
- * normalisation changed the value, and with_scos its SCO (an endpoint
- * contributes its address's SCO). A malware or intrusion-set object is
- * written the first time a name is met, then an `indicates` relationship.
+ * as a reference needs one of external_id, description or url), exactly
+ * one TLP marking when the IOC or one of its source events is marked,
+ * x_ctiflow_original when normalisation changed the value, and with_scos
+ * its SCO (an endpoint contributes its address's SCO). A malware or
+ * intrusion-set object is written the first time a name is met, then an
+ * `indicates` relationship.
  * Source events are remembered per IOC as 17-byte references (kind + UUID)
  * and written at the end as reports (published events) or groupings.
  */
@@ -68,9 +69,9 @@ typedef struct sw_idset {
 typedef struct stix_w {
     FILE *out;
     const cf_write_opts *o;
-    cf_buf b;      /* output not yet handed to the stream */
-    cf_buf pat;    /* pattern of the current indicator */
-    cf_buf tmp;    /* scratch: names, ids */
+    cf_buf b;   /* output not yet handed to the stream */
+    cf_buf pat; /* pattern of the current indicator */
+    cf_buf tmp; /* scratch: names, ids */
     cf_status st;
     EVP_MD_CTX *digest;
     bool first;
@@ -359,9 +360,10 @@ static void sw_relationship(stix_w *w, const char *src, const char *type, const 
     char u[37];
     char id[128];
     cf_buf_reset(&w->tmp);
-    if (cf_buf_append(&w->tmp, "relationship:", 13) != CF_OK || cf_buf_puts(&w->tmp, src) != CF_OK ||
-        cf_buf_putc(&w->tmp, ':') != CF_OK || cf_buf_puts(&w->tmp, type) != CF_OK ||
-        cf_buf_putc(&w->tmp, ':') != CF_OK || cf_buf_puts(&w->tmp, tgt) != CF_OK) {
+    if (cf_buf_append(&w->tmp, "relationship:", 13) != CF_OK ||
+        cf_buf_puts(&w->tmp, src) != CF_OK || cf_buf_putc(&w->tmp, ':') != CF_OK ||
+        cf_buf_puts(&w->tmp, type) != CF_OK || cf_buf_putc(&w->tmp, ':') != CF_OK ||
+        cf_buf_puts(&w->tmp, tgt) != CF_OK) {
         w->st = CF_ENOMEM;
         return;
     }
@@ -529,6 +531,21 @@ static void sw_external_refs(stix_w *w, const cf_ioc *ioc)
     }
 }
 
+/* Hash key of a file IOC's digest: its hash_type, else from the digest length. */
+static const char *sw_file_hash_alg(cf_ioc_type hash_type, size_t len)
+{
+    if (hash_type == CF_IOC_MD5 || (hash_type == CF_IOC_NONE && len == 32)) {
+        return "MD5";
+    }
+    if (hash_type == CF_IOC_SHA1 || (hash_type == CF_IOC_NONE && len == 40)) {
+        return "SHA-1";
+    }
+    if (hash_type == CF_IOC_SHA512 || (hash_type == CF_IOC_NONE && len == 128)) {
+        return "SHA-512";
+    }
+    return "SHA-256";
+}
+
 /* The SCO of ioc (an endpoint's address for an endpoint), when it has one. */
 static void sw_sco(stix_w *w, const cf_iocset *set, const cf_ioc *ioc, cf_tlp tlp)
 {
@@ -573,13 +590,8 @@ static void sw_sco(stix_w *w, const cf_iocset *set, const cf_ioc *ioc, cf_tlp tl
     switch (src->type) {
     case CF_IOC_FILE: {
         const char *bar = strrchr(v, '|');
-        size_t hl = strlen(bar + 1);
-        cf_ioc_type ht = cf_ioc_type_is_hash(src->hash_type) ? src->hash_type
-                         : hl == 32 ? CF_IOC_MD5 : hl == 40 ? CF_IOC_SHA1
-                         : hl == 128 ? CF_IOC_SHA512 : CF_IOC_SHA256;
         SW_LIT(w, ",\"hashes\":{\"");
-        sw_puts(w, ht == CF_IOC_MD5 ? "MD5" : ht == CF_IOC_SHA1 ? "SHA-1"
-                   : ht == CF_IOC_SHA512 ? "SHA-512" : "SHA-256");
+        sw_puts(w, sw_file_hash_alg(src->hash_type, strlen(bar + 1)));
         SW_LIT(w, "\":");
         sw_str(w, bar + 1);
         SW_LIT(w, "},\"name\":");
@@ -594,7 +606,7 @@ static void sw_sco(stix_w *w, const cf_iocset *set, const cf_ioc *ioc, cf_tlp tl
     case CF_IOC_TLSH:
     case CF_IOC_X509_SHA1: {
         static const char *const alg[CF_IOC_TYPE_COUNT] = {
-            [CF_IOC_MD5] = "MD5",         [CF_IOC_SHA1] = "SHA-1",  [CF_IOC_SHA256] = "SHA-256",
+            [CF_IOC_MD5] = "MD5",         [CF_IOC_SHA1] = "SHA-1",    [CF_IOC_SHA256] = "SHA-256",
             [CF_IOC_SHA512] = "SHA-512",  [CF_IOC_SSDEEP] = "SSDEEP", [CF_IOC_TLSH] = "TLSH",
             [CF_IOC_X509_SHA1] = "SHA-1",
         };
@@ -821,7 +833,7 @@ static void sw_event_id(stix_w *w, char out[128], const cf_event *ev, const char
 static void sw_event_object(stix_w *w, const sw_event *e)
 {
     const cf_event *ev = e->ev;
-    char (*named)[128] = NULL;
+    char(*named)[128] = NULL;
     size_t n_named = (size_t)ev->n_malware + ev->n_actors;
     char id[128];
     char by[128];
@@ -847,8 +859,9 @@ static void sw_event_object(stix_w *w, const sw_event *e)
         }
     }
 
-    cf_time c = ev->date != CF_TIME_NONE ? ev->date
-                : (ev->timestamp != CF_TIME_NONE ? ev->timestamp : w->o->now);
+    cf_time c = ev->date != CF_TIME_NONE
+                    ? ev->date
+                    : (ev->timestamp != CF_TIME_NONE ? ev->timestamp : w->o->now);
     cf_time m = ev->timestamp != CF_TIME_NONE && ev->timestamp > c ? ev->timestamp : c;
     char created[40];
     memcpy(created, sw_time(w, c), 25);

@@ -99,10 +99,10 @@ static void test_patterns_simple(void)
               "[file:hashes.MD5 = '640531c5ce99087040866f817a50e245']");
     CHECK_STR(pat(CF_IOC_SHA1, "8da99503f3a6a34f1563068530f0872590079222"),
               "[file:hashes.'SHA-1' = '8da99503f3a6a34f1563068530f0872590079222']");
-    CHECK_STR(pat(CF_IOC_SHA256,
-                  "dd731ad77f95864fc8cc4a451b3208509e9fb5e4166f0ae2bc81a539d9b1eca1"),
-              "[file:hashes.'SHA-256' = "
-              "'dd731ad77f95864fc8cc4a451b3208509e9fb5e4166f0ae2bc81a539d9b1eca1']");
+    CHECK_STR(
+        pat(CF_IOC_SHA256, "dd731ad77f95864fc8cc4a451b3208509e9fb5e4166f0ae2bc81a539d9b1eca1"),
+        "[file:hashes.'SHA-256' = "
+        "'dd731ad77f95864fc8cc4a451b3208509e9fb5e4166f0ae2bc81a539d9b1eca1']");
     CHECK_STR(pat(CF_IOC_SHA512, "ab"), "[file:hashes.'SHA-512' = 'ab']");
     CHECK_STR(pat(CF_IOC_SSDEEP, "3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C"),
               "[file:hashes.SSDEEP = '3:AXGBicFlgVNhBGcL6wCrFQEv:AXGHsNhxLsr2C']");
@@ -215,14 +215,15 @@ static void test_sco_ids(void)
               "ipv6-addr--c63af435-58e6-5d56-a442-a9d1bb2d0939");
     CHECK_STR(sco(CF_IOC_URL, "http://malware.example.net/bin.sh", 0),
               "url--1d32f9b7-040c-572e-9c3e-9a31c37c3685");
-    CHECK_STR(sco(CF_IOC_IP, "198.51.100.23", 0), "ipv4-addr--cec0294c-86c8-52cc-8448-ba43593736df");
+    CHECK_STR(sco(CF_IOC_IP, "198.51.100.23", 0),
+              "ipv4-addr--cec0294c-86c8-52cc-8448-ba43593736df");
     CHECK_STR(sco(CF_IOC_EMAIL, "alerts@bad-ten.example", 0),
               "email-addr--05833088-cae0-5067-8712-d63f69869f0e");
 
     /* File SCOs: {"hashes":{...}} and then "name", in RFC 8785 key order. */
-    CHECK_STR(sco(CF_IOC_SHA256,
-                  "dd731ad77f95864fc8cc4a451b3208509e9fb5e4166f0ae2bc81a539d9b1eca1", 0),
-              "file--df1508d1-4768-5e0e-95f1-da747470f6e8");
+    CHECK_STR(
+        sco(CF_IOC_SHA256, "dd731ad77f95864fc8cc4a451b3208509e9fb5e4166f0ae2bc81a539d9b1eca1", 0),
+        "file--df1508d1-4768-5e0e-95f1-da747470f6e8");
     CHECK_STR(sco(CF_IOC_FILE,
                   "invoice_0424.exe|"
                   "dd731ad77f95864fc8cc4a451b3208509e9fb5e4166f0ae2bc81a539d9b1eca1",
@@ -259,23 +260,31 @@ static void test_tlp(void)
               "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003");
     CHECK(cf_stix_tlp_marking_id(CF_TLP_NONE) == NULL);
 
-    CHECK_INT(cf_stix_tlp_from_marking_id("marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"),
-              CF_TLP_CLEAR);
-    CHECK_INT(cf_stix_tlp_from_marking_id("marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"),
-              CF_TLP_RED);
+    CHECK_INT(
+        cf_stix_tlp_from_marking_id("marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"),
+        CF_TLP_CLEAR);
+    CHECK_INT(
+        cf_stix_tlp_from_marking_id("marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"),
+        CF_TLP_RED);
     /* TLP 2.0 ids read back too. */
-    CHECK_INT(cf_stix_tlp_from_marking_id("marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"),
-              CF_TLP_CLEAR);
-    CHECK_INT(cf_stix_tlp_from_marking_id("marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"),
-              CF_TLP_GREEN);
-    CHECK_INT(cf_stix_tlp_from_marking_id("marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"),
-              CF_TLP_AMBER);
-    CHECK_INT(cf_stix_tlp_from_marking_id("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"),
-              CF_TLP_AMBER_STRICT);
-    CHECK_INT(cf_stix_tlp_from_marking_id("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"),
-              CF_TLP_RED);
-    CHECK_INT(cf_stix_tlp_from_marking_id("marking-definition--00000000-0000-4000-8000-000000000000"),
-              CF_TLP_NONE);
+    CHECK_INT(
+        cf_stix_tlp_from_marking_id("marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487"),
+        CF_TLP_CLEAR);
+    CHECK_INT(
+        cf_stix_tlp_from_marking_id("marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"),
+        CF_TLP_GREEN);
+    CHECK_INT(
+        cf_stix_tlp_from_marking_id("marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421"),
+        CF_TLP_AMBER);
+    CHECK_INT(
+        cf_stix_tlp_from_marking_id("marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003"),
+        CF_TLP_AMBER_STRICT);
+    CHECK_INT(
+        cf_stix_tlp_from_marking_id("marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1"),
+        CF_TLP_RED);
+    CHECK_INT(
+        cf_stix_tlp_from_marking_id("marking-definition--00000000-0000-4000-8000-000000000000"),
+        CF_TLP_NONE);
     CHECK_INT(cf_stix_tlp_from_marking_id(NULL), CF_TLP_NONE);
 }
 

@@ -14,11 +14,11 @@
 #include "ctiflow/writer.h"
 #include "testlib.h"
 
-#define T_NOW 1767225600000LL      /* 2026-01-01T00:00:00.000Z */
-#define T_FIRST 1767323045678LL    /* 2026-01-02T03:04:05.678Z */
-#define T_JAN5 1767571200000LL     /* 2026-01-05T00:00:00.000Z */
-#define T_MAR1 1772323200000LL     /* 2026-03-01T00:00:00.000Z */
-#define T_DEC24 1766570400000LL    /* 2025-12-24T10:00:00.000Z */
+#define T_NOW 1767225600000LL   /* 2026-01-01T00:00:00.000Z */
+#define T_FIRST 1767323045678LL /* 2026-01-02T03:04:05.678Z */
+#define T_JAN5 1767571200000LL  /* 2026-01-05T00:00:00.000Z */
+#define T_MAR1 1772323200000LL  /* 2026-03-01T00:00:00.000Z */
+#define T_DEC24 1766570400000LL /* 2025-12-24T10:00:00.000Z */
 
 #define SHA256_DD "dd731ad77f95864fc8cc4a451b3208509e9fb5e4166f0ae2bc81a539d9b1eca1"
 #define E1_UUID "5f3c1e2a-0b1c-4d2e-9f00-123456789abc"
@@ -328,8 +328,7 @@ static void test_stix_indicators(json_t *objs)
     json_t *labels = json_object_get(d, "labels");
     CHECK_INT(json_array_size(labels), 2);
     CHECK_STR(json_string_value(json_array_get(labels, 1)), "Emotet");
-    CHECK_STR(str_at(json_array_get(json_object_get(d, "external_references"), 0),
-                     "source_name"),
+    CHECK_STR(str_at(json_array_get(json_object_get(d, "external_references"), 0), "source_name"),
               "feedA");
 
     /* Case 03's escape survives JSON: the decoded pattern has \' inside. */
@@ -353,18 +352,21 @@ static void test_stix_indicators(json_t *objs)
     CHECK_INT(json_array_size(json_object_get(ip, "external_references")), 1);
 
     /* The composite's own marking; the plain digest inherits the event's green. */
-    cf_stix_indicator_id(id, "[file:name = 'invoice_0424.exe' AND file:hashes.'SHA-256' = '"
-                             SHA256_DD "']");
-    CHECK_STR(marking_of(by_id(objs, id)), "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003");
+    cf_stix_indicator_id(
+        id, "[file:name = 'invoice_0424.exe' AND file:hashes.'SHA-256' = '" SHA256_DD "']");
+    CHECK_STR(marking_of(by_id(objs, id)),
+              "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003");
     cf_stix_indicator_id(id, "[file:hashes.'SHA-256' = '" SHA256_DD "']");
-    CHECK_STR(marking_of(by_id(objs, id)), "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da");
+    CHECK_STR(marking_of(by_id(objs, id)),
+              "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da");
 
     cf_stix_indicator_id(id, "[network-traffic:dst_ref.type = 'ipv4-addr' AND "
                              "network-traffic:dst_ref.value = '198.51.100.81' AND "
                              "network-traffic:dst_port = 443]");
     CHECK(by_id(objs, id) != NULL);
 
-    cf_stix_indicator_id(id, "[domain-name:value = 'a.example'] OR [domain-name:value = 'b.example']");
+    cf_stix_indicator_id(id,
+                         "[domain-name:value = 'a.example'] OR [domain-name:value = 'b.example']");
     json_t *c = by_id(objs, id);
     CHECK(c != NULL);
     CHECK_STR(str_at(c, "name"), "Two domains");

@@ -1,0 +1,55 @@
+# Bad input to `ctiflow convert`: each case gives one clear message and the
+# documented exit code (0 read with rejects, 1 unreadable, 2 usage), and
+# nothing crashes.
+source "$SRC/tests/lib.sh"
+
+run() { "$CTIFLOW" convert "$@" >"$TMP/out" 2>"$TMP/err"; echo $?; }
+
+check_eq "missing file exit" "$(run "$TMP/nope.txt")" 1
+check_eq "missing file message" "$(cat "$TMP/err")" \
+    "ctiflow: error: $TMP/nope.txt: cannot open: No such file or directory"
+
+head -c 4096 "$CTIFLOW" >"$TMP/binary"
+check_eq "binary exit" "$(run "$TMP/binary")" 1
+check_eq "binary message" "$(cat "$TMP/err")" "ctiflow: error: $TMP/binary:1: binary data at line 1"
+
+# A 64 MiB line is reported once; the lines around it are kept.
+python3 -c "import sys; sys.stdout.write('198.51.100.1\n' + 'a' * (64 << 20) + '\n198.51.100.3\n')" \
+    >"$TMP/long.txt"
+check_eq "long line exit" "$(run "$TMP/long.txt")" 0
+check_eq "long line message" "$(cat "$TMP/err")" "$TMP/long.txt:2: line too long"
+check_eq "long line neighbours" "$(jsonl_pairs "$TMP/out")" "ip 198.51.100.1
+ip 198.51.100.3"
+
+printf '"first_seen_utc","dst_ip","dst_port","c2_status","last_online","malware"\n' >"$TMP/h.csv"
+check_eq "header-only exit" "$(run "$TMP/h.csv")" 0
+check_eq "header-only message" "$(cat "$TMP/err")" \
+    "ctiflow: warning: no indicators found in the input"
+check_eq "header-only output" "$(cat "$TMP/out")" ""
+
+# One unreadable input does not stop the others; the exit code says so.
+printf '192.0.2.1\n' >"$TMP/good.txt"
+check_eq "mixed exit" "$(run "$TMP/nope.txt" "$TMP/good.txt")" 1
+check_eq "mixed output" "$(jsonl_pairs "$TMP/out")" "ip 192.0.2.1"
+
+# Usage errors.
+check_eq "unknown format" "$(run --to nope "$TMP/good.txt")" 2
+check_eq "unknown format message" "$(cat "$TMP/err")" "ctiflow: error: unknown output format 'nope'"
+check_eq "unknown profile" "$(run --profile nope "$TMP/good.txt")" 2
+check_eq "bad confidence" "$(run --confidence 101 "$TMP/good.txt")" 2
+
+# --rejects writes JSON lines with the position and the reason.
+printf '198.051.100.7\n192.0.2.9\n' >"$TMP/rej.txt"
+check_eq "rejects exit" "$(run --rejects "$TMP/rej.jsonl" "$TMP/rej.txt")" 0
+check_contains "rejects stderr" "$(cat "$TMP/err")" "$TMP/rej.txt:1: "
+check_contains "rejects stderr value" "$(cat "$TMP/err")" ": '198.051.100.7'"
+check_eq "rejects json" "$(python3 -c '
+import json, sys
+r = json.loads(open(sys.argv[1]).readline())
+print(r["line"], r["level"], r["value"])' "$TMP/rej.jsonl")" "1 reject 198.051.100.7"
+
+# -o writes atomically: a failed run leaves no partial file behind.
+check_eq "output to missing dir" "$(run -o "$TMP/no/such/dir/out.json" "$TMP/good.txt")" 1
+check_eq "no temporary left" "$(ls "$TMP" | grep -c '\.tmp\.')" 0
+
+finish

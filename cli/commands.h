@@ -13,6 +13,7 @@ int cf_cmd_check(int argc, char **argv);
 int cf_cmd_daemon(int argc, char **argv);
 int cf_cmd_lookup(int argc, char **argv);
 int cf_cmd_report(int argc, char **argv);
+int cf_cmd_serve(int argc, char **argv);
 
 /* Shared by the run commands (cli/check.c, cli/run.c). */
 #include <stdbool.h>

@@ -22,6 +22,7 @@ static const command commands[] = {
     {"check", cf_cmd_check, "validate a run configuration"},
     {"lookup", cf_cmd_lookup, "what is known about a value: feeds, actors, correlations"},
     {"report", cf_cmd_report, "attribution reports by actor, sponsor, or feed overlap"},
+    {"serve", cf_cmd_serve, "serve the store as a read-only TAXII 2.1 server"},
 };
 
 static void main_usage(FILE *out)

@@ -43,12 +43,13 @@ typedef struct cfg_ctx {
 } cfg_ctx;
 
 static const char *const cfg_main_keys[] = {
-    "state_dir", "cache_dir", "feeds_dir", "outputs", "feeds", "workers", NULL};
+    "state_dir", "cache_dir", "feeds_dir", "outputs", "feeds", "workers", "taxii", NULL};
 static const char *const cfg_feed_keys[] = {
     "name", "url", "profile", "format", "type", "interval", "timeout", "retries", "headers",
     "proxy", "tls_verify", "confidence", "tlp", "labels", "actor", "expiry", "enabled", NULL};
 static const char *const cfg_output_keys[] = {
-    "name", "type", "path", "formats", "keep_deltas", "max_tlp", NULL};
+    "name", "type", "path", "formats", "keep_deltas", "max_tlp",
+    "url", "headers", "auth", "timeout", NULL};
 static const char *const cfg_expiry_keys[] = {"days", "gone", NULL};
 static const char *const cfg_formats[] = {"stix2", "misp-feed", "text", "csv", "jsonl", NULL};
 static const char *const cfg_input_formats[] = {
@@ -627,6 +628,247 @@ static void cfg_add_feed(cfg_ctx *c, yaml_node_t *map)
     cfg->feeds[cfg->n_feeds++] = f;
 }
 
+/* ---------------------------------------------------------------------------
+ * HTTP outputs (webhook, misp, taxii) and the "taxii:" section of `ctiflow
+ * serve`. Kept apart from the directory outputs above: an HTTP output has a
+ * url, headers, auth and a timeout instead of a path and formats, and its
+ * max_tlp defaults to green.
+ */
+
+#define CFG_DEFAULT_HTTP_TIMEOUT_MS (30LL * 1000)
+
+static const char *const cfg_http_keys[] = {
+    "name", "type", "url", "headers", "auth", "timeout", "max_tlp", NULL};
+static const char *const cfg_auth_keys[] = {
+    "type", "username", "password", "token", "key", "header", NULL};
+static const char *const cfg_taxii_keys[] = {
+    "listen", "title", "description", "api_root", "tls_cert", "tls_key", "collections", NULL};
+static const char *const cfg_collection_keys[] = {
+    "id", "title", "description", "feeds", "labels", "actors", "max_tlp", "auth", NULL};
+
+static bool cfg_http_type(const char *s)
+{
+    return !strcmp(s, "webhook") || !strcmp(s, "misp") || !strcmp(s, "taxii");
+}
+
+static char *cfg_opt_str(cfg_ctx *c, yaml_node_t *map, const char *key)
+{
+    yaml_node_t *v = cfg_get(c, map, key);
+    const char *s = v ? cfg_want_str(c, v, key) : NULL;
+
+    return s ? cf_strdup(s) : NULL;
+}
+
+/* auth: {type: basic|bearer|api-key, username, password, token|key, header} */
+static void cfg_auth(cfg_ctx *c, cf_auth_cfg *a, yaml_node_t *v)
+{
+    char *type;
+
+    if (v->type != YAML_MAPPING_NODE) {
+        cfg_problem(c, v, "'auth' must be a mapping with 'type', not %s", cfg_kind(v));
+        return;
+    }
+    cfg_check_keys(c, v, cfg_auth_keys, "auth");
+    type = cfg_opt_str(c, v, "type");
+    a->username = cfg_opt_str(c, v, "username");
+    a->password = cfg_opt_str(c, v, "password");
+    a->token = cfg_opt_str(c, v, "token");
+    if (!a->token) {
+        a->token = cfg_opt_str(c, v, "key");
+    }
+    a->header = cfg_opt_str(c, v, "header");
+    if (type && !strcmp(type, "basic")) {
+        a->type = CF_AUTH_BASIC;
+        if (!a->username || !a->password) {
+            cfg_problem(c, v, "basic auth needs 'username' and 'password'");
+        }
+    } else if (type && (!strcmp(type, "bearer") || !strcmp(type, "api-key"))) {
+        a->type = type[0] == 'b' ? CF_AUTH_BEARER : CF_AUTH_API_KEY;
+        if (!a->token) {
+            cfg_problem(c, v, "%s auth needs 'token' (or 'key')", type);
+        }
+    } else {
+        cfg_problem(c, v, "auth 'type' must be basic, bearer or api-key, not '%s'",
+                    type ? type : "(none)");
+    }
+    free(type);
+}
+
+static void cfg_output_http(cfg_ctx *c, cf_output_cfg *o, yaml_node_t *map, const char *type)
+{
+    yaml_node_t *v;
+
+    o->type = cf_strdup(type);
+    o->max_tlp = CF_TLP_GREEN;
+    o->timeout_ms = CFG_DEFAULT_HTTP_TIMEOUT_MS;
+    cfg_check_keys(c, map, cfg_http_keys, "output");
+    o->url = cfg_opt_str(c, map, "url");
+    if (!o->url) {
+        cfg_problem(c, map, "%s output has no 'url'", type);
+    } else if (strncmp(o->url, "http://", 7) && strncmp(o->url, "https://", 8)) {
+        cfg_problem(c, map, "'url' of a %s output must be http:// or https://", type);
+    }
+    o->name = cfg_opt_str(c, map, "name");
+    if (!o->name) {
+        o->name = cf_strdup(type);
+    }
+    v = cfg_get(c, map, "headers");
+    if (v) {
+        cf_feed_cfg tmp;
+        memset(&tmp, 0, sizeof(tmp));
+        cfg_feed_headers(c, &tmp, v);
+        o->headers = tmp.headers;
+        o->n_headers = tmp.n_headers;
+    }
+    v = cfg_get(c, map, "auth");
+    if (v) {
+        cfg_auth(c, &o->auth, v);
+    } else if (!strcmp(type, "misp")) {
+        o->auth.type = CF_AUTH_API_KEY;
+        o->auth.token = cf_strdup("${MISP_KEY}");
+    }
+    v = cfg_get(c, map, "timeout");
+    if (v) {
+        cfg_want_duration(c, v, "timeout", &o->timeout_ms);
+    }
+    v = cfg_get(c, map, "max_tlp");
+    if (v) {
+        cfg_feed_tlp(c, &o->max_tlp, v, "max_tlp");
+    }
+}
+
+static void cfg_auth_free(cf_auth_cfg *a)
+{
+    free(a->username);
+    free(a->password);
+    free(a->token);
+    free(a->header);
+}
+
+static void cfg_output_http_free(cf_output_cfg *o)
+{
+    free(o->url);
+    for (size_t i = 0; i < o->n_headers; i++) {
+        free(o->headers[i].name);
+        free(o->headers[i].value);
+    }
+    free(o->headers);
+    cfg_auth_free(&o->auth);
+}
+
+static void cfg_collection(cfg_ctx *c, cf_taxii_cfg *t, yaml_node_t *map)
+{
+    cf_taxii_collection_cfg col, *grown;
+    yaml_node_t *v;
+
+    if (map->type != YAML_MAPPING_NODE) {
+        cfg_problem(c, map, "a collection must be a mapping with 'id' and 'title'");
+        return;
+    }
+    memset(&col, 0, sizeof(col));
+    col.max_tlp = CF_TLP_GREEN;
+    col.line = (uint64_t)map->start_mark.line + 1;
+    cfg_check_keys(c, map, cfg_collection_keys, "collection");
+    col.id = cfg_opt_str(c, map, "id");
+    if (!col.id || strpbrk(col.id, "/?#%& \t")) {
+        cfg_problem(c, map, "a collection needs an 'id' without '/', '?', '#', '%%', '&' or spaces");
+    }
+    for (size_t i = 0; col.id && i < t->n_collections; i++) {
+        if (!strcmp(t->collections[i].id, col.id)) {
+            cfg_problem(c, map, "duplicate collection id '%s'", col.id);
+        }
+    }
+    col.title = cfg_opt_str(c, map, "title");
+    col.description = cfg_opt_str(c, map, "description");
+    v = cfg_get(c, map, "feeds");
+    col.feeds = v ? cfg_str_list(c, v, "feeds", &col.n_feeds) : NULL;
+    v = cfg_get(c, map, "labels");
+    col.labels = v ? cfg_str_list(c, v, "labels", &col.n_labels) : NULL;
+    v = cfg_get(c, map, "actors");
+    col.actors = v ? cfg_str_list(c, v, "actors", &col.n_actors) : NULL;
+    v = cfg_get(c, map, "max_tlp");
+    if (v) {
+        cfg_feed_tlp(c, &col.max_tlp, v, "max_tlp");
+    }
+    v = cfg_get(c, map, "auth");
+    if (v) {
+        cfg_auth(c, &col.auth, v);
+    }
+    if (!col.title) {
+        col.title = cf_strdup(col.id ? col.id : "collection");
+    }
+    grown = realloc(t->collections, (t->n_collections + 1) * sizeof(*grown));
+    if (!grown) {
+        return;
+    }
+    t->collections = grown;
+    t->collections[t->n_collections++] = col;
+}
+
+static void cfg_taxii(cfg_ctx *c, yaml_node_t *map)
+{
+    cf_taxii_cfg *t = &c->cfg->taxii;
+    yaml_node_t *v;
+
+    if (map->type != YAML_MAPPING_NODE) {
+        cfg_problem(c, map, "'taxii' must be a mapping, not %s", cfg_kind(map));
+        return;
+    }
+    cfg_check_keys(c, map, cfg_taxii_keys, "taxii");
+    t->listen = cfg_opt_str(c, map, "listen");
+    t->title = cfg_opt_str(c, map, "title");
+    t->description = cfg_opt_str(c, map, "description");
+    t->api_root = cfg_opt_str(c, map, "api_root");
+    if (t->api_root && strpbrk(t->api_root, "/?#% ")) {
+        cfg_problem(c, map, "'api_root' must be one path segment, not '%s'", t->api_root);
+    }
+    t->tls_cert = cfg_opt_str(c, map, "tls_cert");
+    t->tls_key = cfg_opt_str(c, map, "tls_key");
+    if (!t->tls_cert != !t->tls_key) {
+        cfg_problem(c, map, "TLS needs both 'tls_cert' and 'tls_key'");
+    }
+    v = cfg_get(c, map, "collections");
+    if (v && v->type != YAML_SEQUENCE_NODE) {
+        cfg_problem(c, v, "'collections' must be a list, not %s", cfg_kind(v));
+    } else if (v) {
+        for (yaml_node_item_t *it = v->data.sequence.items.start;
+             it < v->data.sequence.items.top; it++) {
+            cfg_collection(c, t, yaml_document_get_node(c->doc, *it));
+        }
+    }
+}
+
+static void cfg_list_free(char **list, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(list[i]);
+    }
+    free(list);
+}
+
+static void cfg_taxii_free(cf_taxii_cfg *t)
+{
+    for (size_t i = 0; i < t->n_collections; i++) {
+        cf_taxii_collection_cfg *col = &t->collections[i];
+        free(col->id);
+        free(col->title);
+        free(col->description);
+        cfg_list_free(col->feeds, col->n_feeds);
+        cfg_list_free(col->labels, col->n_labels);
+        cfg_list_free(col->actors, col->n_actors);
+        cfg_auth_free(&col->auth);
+    }
+    free(t->collections);
+    free(t->listen);
+    free(t->title);
+    free(t->description);
+    free(t->api_root);
+    free(t->tls_cert);
+    free(t->tls_key);
+}
+
+/* --- end of HTTP outputs and TAXII server configuration --- */
+
 static unsigned cfg_output_formats(cfg_ctx *c, yaml_node_t *v)
 {
     unsigned bits = 0;
@@ -675,8 +917,13 @@ static void cfg_add_output(cfg_ctx *c, yaml_node_t *map)
 
     v = cfg_get(c, map, "type");
     s = v ? cfg_want_str(c, v, "type") : "directory";
+    if (s && cfg_http_type(s)) {
+        cfg_output_http(c, &o, map, s);
+        goto add;
+    }
     if (s && strcmp(s, "directory")) {
-        cfg_problem(c, v, "unknown output type '%s' (supported: directory)", s);
+        cfg_problem(c, v, "unknown output type '%s' (supported: directory, webhook, misp, taxii)",
+                    s);
     }
     o.type = cf_strdup("directory");
     v = cfg_get(c, map, "path");
@@ -705,6 +952,8 @@ static void cfg_add_output(cfg_ctx *c, yaml_node_t *map)
     if (v) {
         cfg_feed_tlp(c, &o.max_tlp, v, "max_tlp");
     }
+
+add:
     grown = realloc(cfg->outputs, (cfg->n_outputs + 1) * sizeof(*grown));
     if (!grown) {
         return;
@@ -785,6 +1034,10 @@ static void cfg_walk_main(cfg_ctx *c, yaml_node_t *root)
              it < v->data.sequence.items.top; it++) {
             cfg_add_feed(c, yaml_document_get_node(c->doc, *it));
         }
+    }
+    v = cfg_get(c, root, "taxii");
+    if (v) {
+        cfg_taxii(c, v);
     }
 }
 
@@ -961,7 +1214,9 @@ void cf_config_free(cf_config *cfg)
         free(cfg->outputs[i].type);
         free(cfg->outputs[i].path);
         free(cfg->outputs[i].source);
+        cfg_output_http_free(&cfg->outputs[i]);
     }
+    cfg_taxii_free(&cfg->taxii);
     free(cfg->outputs);
     free(cfg->path);
     free(cfg->dir);

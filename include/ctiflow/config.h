@@ -74,6 +74,52 @@ typedef struct cf_feed_cfg {
     uint64_t line;       /* line of its definition */
 } cf_feed_cfg;
 
+/* --- HTTP outputs and the TAXII server (publish/http_out.c, publish/taxii_server.c) --- */
+
+/* How a client authenticates to an endpoint, or a TAXII collection to us. */
+typedef enum cf_auth_type {
+    CF_AUTH_NONE = 0,
+    CF_AUTH_BASIC,   /* username and password */
+    CF_AUTH_BEARER,  /* Authorization: Bearer <token> */
+    CF_AUTH_API_KEY, /* <header>: <key> (MISP: Authorization: <key>) */
+} cf_auth_type;
+
+typedef struct cf_auth_cfg {
+    cf_auth_type type;
+    char *username; /* every string may hold ${VAR} */
+    char *password;
+    char *token;    /* bearer token or API key */
+    char *header;   /* API key header; NULL = the type's default */
+} cf_auth_cfg;
+
+/* One collection served by `ctiflow serve`. */
+typedef struct cf_taxii_collection_cfg {
+    char *id;
+    char *title;
+    char *description;  /* may be NULL */
+    char **feeds;       /* only IOCs listed by one of these feeds (none = any) */
+    size_t n_feeds;
+    char **labels;      /* only IOCs carrying one of these labels */
+    size_t n_labels;
+    char **actors;      /* only IOCs attributed to one of these actors */
+    size_t n_actors;
+    cf_tlp max_tlp;     /* default green */
+    cf_auth_cfg auth;   /* NONE = open */
+    uint64_t line;
+} cf_taxii_collection_cfg;
+
+/* The "taxii:" section of the main file. */
+typedef struct cf_taxii_cfg {
+    char *listen;       /* "127.0.0.1:9400" by default */
+    char *title;
+    char *description;
+    char *api_root;     /* path segment of the one API root, default "ctiflow" */
+    char *tls_cert;     /* PEM files; both set = HTTPS */
+    char *tls_key;
+    cf_taxii_collection_cfg *collections;
+    size_t n_collections;
+} cf_taxii_cfg;
+
 typedef struct cf_output_cfg {
     char *name;          /* defaults to the path's last component */
     char *type;          /* "directory" */
@@ -83,6 +129,12 @@ typedef struct cf_output_cfg {
     cf_tlp max_tlp;      /* IOCs above this TLP are not published; NONE = all */
     char *source;
     uint64_t line;
+    /* HTTP outputs (type webhook, misp or taxii); max_tlp defaults to green */
+    char *url;           /* webhook URL, MISP base URL, or TAXII collection URL */
+    cf_header_cfg *headers;
+    size_t n_headers;
+    cf_auth_cfg auth;
+    int64_t timeout_ms;  /* per request, default 30 s */
 } cf_output_cfg;
 
 typedef struct cf_config {
@@ -96,6 +148,7 @@ typedef struct cf_config {
     size_t n_feeds;
     cf_output_cfg *outputs;
     size_t n_outputs;
+    cf_taxii_cfg taxii;  /* what `ctiflow serve` serves */
 } cf_config;
 
 /* Receives one "FILE:LINE: message" per problem found. */

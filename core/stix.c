@@ -26,7 +26,9 @@
  *                network-traffic:dst_ref.value = '...' AND
  *                network-traffic:dst_port = 443]
  * A cve has no pattern (a vulnerability is not observable): writers emit a
- * vulnerability object for it instead of an indicator.
+ * vulnerability object for it instead of an indicator. A registry key
+ * written with an abbreviated hive (HKLM\...) gets the full hive name in
+ * its pattern and SCO, as STIX 2.1 section 6.13 requires.
  *
  * TLP. Clear, green, amber and red map to the four TLP 1.0 marking
  * definitions that STIX 2.1 section 7.2.1.4 fixes (white stands for clear);
@@ -269,11 +271,42 @@ static bool stix_is_v6(const char *s, size_t n)
     return memchr(s, ':', n) != NULL;
 }
 
+const char *cf_stix_regkey_hive(const char *key, size_t *abbrev_len)
+{
+    static const struct {
+        const char *abbrev;
+        const char *full;
+    } hives[] = {
+        {"HKLM", "HKEY_LOCAL_MACHINE"}, {"HKCU", "HKEY_CURRENT_USER"},
+        {"HKCR", "HKEY_CLASSES_ROOT"},  {"HKCC", "HKEY_CURRENT_CONFIG"},
+        {"HKU", "HKEY_USERS"},
+    };
+    for (size_t i = 0; i < sizeof(hives) / sizeof(hives[0]); i++) {
+        size_t n = strlen(hives[i].abbrev);
+        if (strncasecmp(key, hives[i].abbrev, n) == 0 && (key[n] == '\\' || key[n] == '\0')) {
+            *abbrev_len = n;
+            return hives[i].full;
+        }
+    }
+    return NULL;
+}
+
 /* Append "[<prefix>'<escaped value>']". */
 static cf_status stix_simple(cf_buf *out, const char *prefix, const char *v, size_t n)
 {
     if (cf_buf_putc(out, '[') != CF_OK || cf_buf_puts(out, prefix) != CF_OK ||
         cf_buf_append(out, " = '", 4) != CF_OK || cf_stix_escape(out, v, n) != CF_OK ||
+        cf_buf_append(out, "']", 2) != CF_OK) {
+        return CF_ENOMEM;
+    }
+    return CF_OK;
+}
+
+/* [windows-registry-key:key = '<hive><escaped rest>'], hive NULL for none. */
+static cf_status stix_pattern_regkey(cf_buf *out, const char *hive, const char *v, size_t n)
+{
+    if (cf_buf_puts(out, "[windows-registry-key:key = '") != CF_OK ||
+        (hive && cf_buf_puts(out, hive) != CF_OK) || cf_stix_escape(out, v, n) != CF_OK ||
         cf_buf_append(out, "']", 2) != CF_OK) {
         return CF_ENOMEM;
     }
@@ -373,8 +406,6 @@ static const char *stix_simple_path(cf_ioc_type t, const char *v, size_t n)
         return "network-traffic:extensions.'x-ja3-ext'.ja3_hash";
     case CF_IOC_X509_SHA1:
         return "x509-certificate:hashes.'SHA-1'";
-    case CF_IOC_REGKEY:
-        return "windows-registry-key:key";
     case CF_IOC_MUTEX:
         return "mutex:name";
     case CF_IOC_USER_AGENT:
@@ -401,6 +432,12 @@ cf_status cf_stix_pattern(cf_buf *out, const cf_ioc *ioc)
     case CF_IOC_ENDPOINT:
         st = stix_pattern_endpoint(out, ioc);
         break;
+    case CF_IOC_REGKEY: {
+        size_t skip = 0;
+        const char *hive = cf_stix_regkey_hive(v, &skip);
+        st = stix_pattern_regkey(out, hive, v + skip, n - skip);
+        break;
+    }
     case CF_IOC_ASN: {
         long long num = stix_asn_number(v);
         st = num < 0 ? CF_EMALFORMED : cf_buf_printf(out, "[autonomous-system:number = %lld]", num);
@@ -532,9 +569,21 @@ static cf_status stix_sco_jcs(cf_buf *jcs, const char **type, const cf_ioc *ioc)
     case CF_IOC_MUTEX:
         *type = "mutex";
         return stix_jcs_one(jcs, "name", v, n);
-    case CF_IOC_REGKEY:
+    case CF_IOC_REGKEY: {
+        size_t skip = 0;
+        const char *hive = cf_stix_regkey_hive(v, &skip);
         *type = "windows-registry-key";
-        return stix_jcs_one(jcs, "key", v, n);
+        if (!hive) {
+            return stix_jcs_one(jcs, "key", v, n);
+        }
+        cf_buf full = CF_BUF_INIT;
+        cf_status st = CF_ENOMEM;
+        if (cf_buf_puts(&full, hive) == CF_OK && cf_buf_puts(&full, v + skip) == CF_OK) {
+            st = stix_jcs_one(jcs, "key", full.data, full.len);
+        }
+        cf_buf_free(&full);
+        return st;
+    }
     case CF_IOC_X509_SHA1:
         *type = "x509-certificate";
         return stix_jcs_hashes(jcs, "SHA-1", v, n, NULL, 0);

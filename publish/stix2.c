@@ -531,6 +531,77 @@ static void sw_external_refs(stix_w *w, const cf_ioc *ioc)
     }
 }
 
+/* True for a host name of LDH labels (what domain-name.value must be). */
+static bool sw_ldh_host(const char *v)
+{
+    size_t label = 0;
+    for (const char *p = v; *p; p++) {
+        if (*p == '.') {
+            if (label == 0 || p[-1] == '-') {
+                return false;
+            }
+            label = 0;
+            continue;
+        }
+        bool ok = isalnum((unsigned char)*p) || (*p == '-' && label > 0);
+        if (!ok || ++label > 63 || (unsigned char)*p >= 0x80) {
+            return false;
+        }
+    }
+    return label > 0 && v[strlen(v) - 1] != '-';
+}
+
+/*
+ * True for an ASCII URI of RFC 3986 characters (what url.value must be):
+ * '[' and ']' only around an IP-literal host, one '#', '%' before two hex
+ * digits.
+ */
+static bool sw_uri_chars(const char *v)
+{
+    static const char allowed[] = "-._~:/?#@!$&'()*+,;=%";
+    const char *lit_open = NULL, *lit_close = NULL;
+    const char *auth = strstr(v, "://");
+    if (auth && auth[3] == '[') {
+        lit_open = auth + 3;
+        lit_close = strchr(lit_open, ']');
+    }
+
+    int hashes = 0;
+    for (const char *p = v; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (p == lit_open || p == lit_close) {
+            continue;
+        }
+        if (c == '%' && !(isxdigit((unsigned char)p[1]) && isxdigit((unsigned char)p[2]))) {
+            return false;
+        }
+        if (c == '#' && ++hashes > 1) {
+            return false;
+        }
+        if (c >= 0x80 || (!isalnum(c) && !strchr(allowed, c))) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Whether the SCO of ioc would meet its schema. The indicator is written
+ * either way; an SCO is left out when feeds deliver values that STIX's
+ * stricter SCO formats reject (a host name with '_', a URL with '|').
+ */
+static bool sw_sco_value_ok(const cf_ioc *ioc)
+{
+    switch (ioc->type) {
+    case CF_IOC_DOMAIN:
+        return sw_ldh_host(ioc->value);
+    case CF_IOC_URL:
+        return sw_uri_chars(ioc->value);
+    default:
+        return true;
+    }
+}
+
 /* Hash key of a file IOC's digest: its hash_type, else from the digest length. */
 static const char *sw_file_hash_alg(cf_ioc_type hash_type, size_t len)
 {
@@ -572,6 +643,9 @@ static void sw_sco(stix_w *w, const cf_iocset *set, const cf_ioc *ioc, cf_tlp tl
         src = &addr;
     }
 
+    if (!sw_sco_value_ok(src)) {
+        return;
+    }
     cf_buf_reset(&w->tmp);
     if (cf_stix_sco_id(&w->tmp, src) != CF_OK) {
         return;
@@ -622,10 +696,19 @@ static void sw_sco(stix_w *w, const cf_iocset *set, const cf_ioc *ioc, cf_tlp tl
         SW_LIT(w, ",\"name\":");
         sw_str(w, v);
         break;
-    case CF_IOC_REGKEY:
+    case CF_IOC_REGKEY: {
+        size_t skip = 0;
+        const char *hive = cf_stix_regkey_hive(v, &skip);
+        cf_buf_reset(&w->pat);
+        if ((hive && cf_buf_puts(&w->pat, hive) != CF_OK) ||
+            cf_buf_puts(&w->pat, v + skip) != CF_OK) {
+            w->st = CF_ENOMEM;
+            return;
+        }
         SW_LIT(w, ",\"key\":");
-        sw_str(w, v);
+        sw_strn(w, w->pat.data, w->pat.len);
         break;
+    }
     case CF_IOC_ASN:
         SW_LIT(w, ",\"number\":");
         sw_puts(w, v + ((v[0] == 'A' || v[0] == 'a') ? 2 : 0));

@@ -38,4 +38,13 @@ const char *cf_stix_tlp_marking_id(cf_tlp t);
 /* Inverse: a marking id (TLP 1.0 or 2.0) to its TLP; CF_TLP_NONE when not TLP. */
 cf_tlp cf_stix_tlp_from_marking_id(const char *id);
 
+/*
+ * Registry keys: STIX wants the full hive name. For a key starting with an
+ * abbreviated hive (HKLM, HKCU, HKCR, HKU, HKCC, any case, followed by '\'
+ * or the end) returns the full name ("HKEY_LOCAL_MACHINE") and sets
+ * *abbrev_len to the abbreviation's length; NULL otherwise. Patterns and
+ * SCOs write the full name followed by key + *abbrev_len.
+ */
+const char *cf_stix_regkey_hive(const char *key, size_t *abbrev_len);
+
 #endif

@@ -67,7 +67,7 @@ check() {
         failed=$((failed + 1))
     fi
 }
-check "out.jsonl lines=8 invalid=0"
-check "bad.jsonl lines=8 invalid=1"
+check "out.jsonl lines=11 invalid=0"
+check "bad.jsonl lines=11 invalid=1"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -117,6 +117,13 @@ static void test_patterns_simple(void)
     CHECK_STR(pat(CF_IOC_REGKEY, "HKEY_LOCAL_MACHINE\\Software\\Run"),
               "[windows-registry-key:key = 'HKEY_LOCAL_MACHINE\\\\Software\\\\Run']");
     CHECK_STR(pat(CF_IOC_MUTEX, "Global\\evil"), "[mutex:name = 'Global\\\\evil']");
+    /* Abbreviated hives get their full name (STIX 2.1 section 6.13). */
+    CHECK_STR(pat(CF_IOC_REGKEY, "HKLM\\Software\\Run"),
+              "[windows-registry-key:key = 'HKEY_LOCAL_MACHINE\\\\Software\\\\Run']");
+    CHECK_STR(pat(CF_IOC_REGKEY, "hkcu\\x"),
+              "[windows-registry-key:key = 'HKEY_CURRENT_USER\\\\x']");
+    CHECK_STR(pat(CF_IOC_REGKEY, "HKU"), "[windows-registry-key:key = 'HKEY_USERS']");
+    CHECK_STR(pat(CF_IOC_REGKEY, "HKUX\\y"), "[windows-registry-key:key = 'HKUX\\\\y']");
     CHECK_STR(pat(CF_IOC_USER_AGENT, "Mozilla/4.0 (compatible)"),
               "[network-traffic:extensions.'http-request-ext'.request_header.'User-Agent' = "
               "'Mozilla/4.0 (compatible)']");
@@ -236,6 +243,8 @@ static void test_sco_ids(void)
     CHECK_STR(sco(CF_IOC_ASN, "AS64496", 0),
               "autonomous-system--9ad79ee3-2fde-5015-b0cc-7a96404effca");
     CHECK_STR(sco(CF_IOC_REGKEY, "HKEY_LOCAL_MACHINE\\Software\\Run", 0),
+              "windows-registry-key--24f36866-8ff5-5ab0-b34a-dd64f23f023b");
+    CHECK_STR(sco(CF_IOC_REGKEY, "HKLM\\Software\\Run", 0),
               "windows-registry-key--24f36866-8ff5-5ab0-b34a-dd64f23f023b");
     /* RFC 8785 escapes: quote, backslash, \b short form, other controls as \u00xx. */
     CHECK_STR(sco(CF_IOC_URL, "a\"b\\c\bd\x01", 0), "url--791619a6-457f-5e0f-9094-ab7b3f401aae");

@@ -159,6 +159,18 @@ static cf_iocset *build_set(void)
     o.line = 3;
     add(set, &o, CF_IOC_IP, "2001:db8::1", CF_IOC_NONE, -1, NULL);
 
+    /* 9-11: values whose SCO STIX's formats reject, and an abbreviated hive. */
+    cf_obs_init(&o);
+    o.feed = "odd.txt";
+    o.line = 1;
+    add(set, &o, CF_IOC_DOMAIN, "konto_identity.example", CF_IOC_NONE, -1, NULL);
+    o.text = NULL;
+    o.line = 2;
+    add(set, &o, CF_IOC_URL, "http://a.example/x?q=1|2", CF_IOC_NONE, -1, NULL);
+    o.text = NULL;
+    o.line = 3;
+    add(set, &o, CF_IOC_REGKEY, "HKLM\\Software\\Run", CF_IOC_NONE, -1, NULL);
+
     /* A compound indicator of event 1. */
     cf_compound c;
     memset(&c, 0, sizeof(c));
@@ -219,7 +231,13 @@ static void test_jsonl(const cf_iocset *set, const cf_write_opts *o)
         "\"count\":1}\n"
         "{\"type\":\"ip\",\"value\":\"2001:db8::1\",\"valid_until\":\"2026-03-01T00:00:00.000Z\","
         "\"comment\":\"C2 server\",\"sources\":[{\"feed\":\"ips.txt\",\"line\":2},"
-        "{\"feed\":\"ips.txt\",\"line\":3}],\"count\":2}\n";
+        "{\"feed\":\"ips.txt\",\"line\":3}],\"count\":2}\n"
+        "{\"type\":\"domain\",\"value\":\"konto_identity.example\","
+        "\"sources\":[{\"feed\":\"odd.txt\",\"line\":1}],\"count\":1}\n"
+        "{\"type\":\"url\",\"value\":\"http://a.example/x?q=1|2\","
+        "\"sources\":[{\"feed\":\"odd.txt\",\"line\":2}],\"count\":1}\n"
+        "{\"type\":\"regkey\",\"value\":\"HKLM\\\\Software\\\\Run\","
+        "\"sources\":[{\"feed\":\"odd.txt\",\"line\":3}],\"count\":1}\n";
     CHECK_STR(got, want);
     free(got);
 }
@@ -239,7 +257,10 @@ static void test_csv(const cf_iocset *set, const cf_write_opts *o)
         "sslipblacklist.csv\n"
         "cve,CVE-2021-44228,,,,red,,event.json\n"
         "email,payroll@bad-sender.example,,,,,,senders.csv\n"
-        "ip,2001:db8::1,,,,,,ips.txt\n";
+        "ip,2001:db8::1,,,,,,ips.txt\n"
+        "domain,konto_identity.example,,,,,,odd.txt\n"
+        "url,http://a.example/x?q=1|2,,,,,,odd.txt\n"
+        "regkey,HKLM\\Software\\Run,,,,,,odd.txt\n";
     CHECK_STR(got, want);
     free(got);
 }
@@ -249,7 +270,8 @@ static void test_text(const cf_iocset *set, cf_write_opts o)
     /* The file IOC's digest is also an IOC of its own: written once. */
     char *got = render(CF_OUT_TEXT, set, &o);
     CHECK_STR(got, "bad-five.example\nhttp://example.com/evil.txt')\n" SHA256_DD "\n"
-                   "198.51.100.81:443\nCVE-2021-44228\npayroll@bad-sender.example\n2001:db8::1\n");
+                   "198.51.100.81:443\nCVE-2021-44228\npayroll@bad-sender.example\n2001:db8::1\n"
+                   "konto_identity.example\nhttp://a.example/x?q=1|2\nHKLM\\Software\\Run\n");
     free(got);
 
     o.only_type = CF_IOC_SHA256;
@@ -377,8 +399,8 @@ static void test_stix_indicators(json_t *objs)
 
 static void test_stix_others(json_t *objs)
 {
-    /* 8 IOCs: 7 indicators and a vulnerability; plus the compound's indicator. */
-    CHECK_INT(count_type(objs, "indicator"), 8);
+    /* 11 IOCs: 10 indicators and a vulnerability; plus the compound's indicator. */
+    CHECK_INT(count_type(objs, "indicator"), 11);
     CHECK_INT(count_type(objs, "vulnerability"), 1);
     CHECK_INT(count_type(objs, "malware"), 1);
     CHECK_INT(count_type(objs, "intrusion-set"), 2);
@@ -463,6 +485,12 @@ static void test_stix(const cf_iocset *set, cf_write_opts o)
     CHECK_STR(str_at(dn, "value"), "2001:db8::1");
     CHECK(json_object_get(dn, "defanged") == NULL);
     CHECK_INT(count_type(objs3, "file"), 2);
+    /* bad-five.example only: a host name with '_' is no valid domain-name value. */
+    CHECK_INT(count_type(objs3, "domain-name"), 1);
+    /* evil.txt') only: '|' is not allowed in a URI. */
+    CHECK_INT(count_type(objs3, "url"), 1);
+    json_t *rk = by_id(objs3, "windows-registry-key--24f36866-8ff5-5ab0-b34a-dd64f23f023b");
+    CHECK_STR(str_at(rk, "key"), "HKEY_LOCAL_MACHINE\\Software\\Run");
     CHECK_INT(count_type(objs3, "ipv4-addr"), 1);
     CHECK_INT(count_type(objs3, "email-addr"), 1);
     size_t i;

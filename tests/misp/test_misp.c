@@ -884,7 +884,7 @@ static void test_misp_stix_patterns(void)
     printf("misp-stix patterns: %zu of %zu carried attribute types equal (%.0f%%): %s\n", matched,
            compared, compared ? 100.0 * (double)matched / (double)compared : 0.0, same);
     CHECK_INT(compared, 35);
-    CHECK_INT(matched, 21);
+    CHECK_INT(matched, 20);
     CHECK(strstr(same, "filename|sha256") != NULL);
     CHECK(strstr(same, "domain") != NULL);
     json_decref(map);

@@ -1030,7 +1030,7 @@ cf_status cf_read_csv(cf_input *in, const cf_read_opts *o, const cf_sink *sink, 
         if (rc == 0) {
             break;
         }
-        if (rc < 0 && lerr.status == CF_ELIMIT) {
+        if (rc < 0 && lerr.status == CF_ELIMIT && !cf_lines_failed(lines)) {
             rd_diag(sink, CF_DIAG_REJECT, r.feed, line, 0, "line too long", NULL, 0);
             r.accum = false;
             continue;

@@ -149,12 +149,18 @@ static bool mr_is_uuid(const char *s)
     return true;
 }
 
-/* Refuse documents nested deeper than CF_MAX_JSON_DEPTH before parsing. */
-static bool mr_depth_ok(const char *s, size_t n)
+/*
+ * Refuse documents nested deeper than CF_MAX_JSON_DEPTH before parsing, and
+ * count the members of a top-level object (a manifest's events) on the way,
+ * so an over-long manifest is refused before jansson builds it in memory.
+ */
+static bool mr_depth_ok(const char *s, size_t n, size_t *top_members)
 {
     size_t depth = 0;
     bool in_str = false;
+    bool top_object = false;
 
+    *top_members = 0;
     for (size_t i = 0; i < n; i++) {
         char ch = s[i];
         if (in_str) {
@@ -165,12 +171,20 @@ static bool mr_depth_ok(const char *s, size_t n)
             }
         } else if (ch == '"') {
             in_str = true;
+            if (depth == 1 && top_object && *top_members == 0) {
+                *top_members = 1;
+            }
         } else if (ch == '[' || ch == '{') {
+            if (depth == 0) {
+                top_object = ch == '{';
+            }
             if (++depth > CF_MAX_JSON_DEPTH) {
                 return false;
             }
         } else if ((ch == ']' || ch == '}') && depth > 0) {
             depth--;
+        } else if (ch == ',' && depth == 1 && top_object) {
+            (*top_members)++;
         }
     }
     return true;
@@ -858,9 +872,15 @@ static cf_status mr_parse(mr_ctx *c, const char *data, size_t len, json_t **out)
         data += 3;
         len -= 3;
     }
-    if (!mr_depth_ok(data, len)) {
+    size_t members = 0;
+    if (!mr_depth_ok(data, len, &members)) {
         return cf_error_set(c->err, CF_ELIMIT, c->feed, 0,
                             "JSON nested deeper than %d levels", CF_MAX_JSON_DEPTH);
+    }
+    if (members > CF_MAX_MANIFEST_EVENTS) {
+        return cf_error_set(c->err, CF_ELIMIT, c->feed, 0,
+                            "object with more than %u members (the MISP manifest limit)",
+                            CF_MAX_MANIFEST_EVENTS);
     }
     *out = json_loadb(data, len, 0, &jerr);
     if (!*out) {

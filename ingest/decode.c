@@ -89,6 +89,14 @@ cf_status cf_decode_zip(char **out, size_t *out_len, const char *raw, size_t len
                               archive_entry_pathname(e) ? archive_entry_pathname(e) : "?");
             goto out;
         }
+        /* A declared size over the limit is refused before inflating a byte. */
+        if (archive_entry_size_is_set(e) && archive_entry_size(e) > 0 &&
+            (uint64_t)archive_entry_size(e) > limit) {
+            st = cf_error_set(err, CF_ELIMIT, NULL, 0,
+                              "zip member declares %lld bytes, over the limit of %llu bytes",
+                              (long long)archive_entry_size(e), (unsigned long long)limit);
+            goto out;
+        }
         st = dec_read_member(&b, a, limit, err);
         if (st != CF_OK) {
             goto out;

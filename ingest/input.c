@@ -553,9 +553,18 @@ static int lines_skip_long(cf_lines *l, cf_error *err)
     }
 }
 
+bool cf_lines_failed(const cf_lines *l)
+{
+    return l->failed;
+}
+
 int cf_lines_next(cf_lines *l, const char **line, size_t *len, uint64_t *lineno, cf_error *err)
 {
     if (l->failed) {
+        /* Sticky: hand out the stream's first error again. */
+        if (err && err->status == CF_OK) {
+            *err = l->in->saved;
+        }
         return -1;
     }
     if (l->skipping && lines_skip_long(l, err) < 0) {

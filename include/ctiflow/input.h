@@ -12,6 +12,7 @@
 #ifndef CTIFLOW_INPUT_H
 #define CTIFLOW_INPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -70,5 +71,8 @@ cf_lines *cf_lines_new(cf_input *in);
 void cf_lines_free(cf_lines *l);
 /* 1: a line in line and len; 0: end; -1: error (err set, CF_ELIMIT for a long line, go on). */
 int cf_lines_next(cf_lines *l, const char **line, size_t *len, uint64_t *lineno, cf_error *err);
+/* True once the underlying stream failed (I/O, damaged or over-size data):
+ * a -1 from cf_lines_next is then final, even when its status is CF_ELIMIT. */
+bool cf_lines_failed(const cf_lines *l);
 
 #endif

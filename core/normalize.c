@@ -10,9 +10,10 @@
  * start of a word and before "://" or '[', and the bracketed forms of '.',
  * ':', "://", '/', and '@' ("[.]", "(.)", "{.}", "[dot]", "(dot)", "[:]",
  * "[://]", "[@]", "[at]", "(at)", ...), any case; " [dot] " and " [at] "
- * swallow the spaces around them. Refanging repeats until nothing changes. The types kept as given (filename,
- * file, regkey, mutex, user-agent, ssdeep, TLSH) are not refanged, since
- * their text may legitimately hold such sequences.
+ * swallow the spaces around them. Refanging repeats until nothing
+ * changes. The types kept as given (filename, file, regkey, mutex,
+ * user-agent, ssdeep, TLSH) are not refanged, since their text may
+ * legitimately hold such sequences.
  *
  * With hint CF_IOC_NONE the type is detected (cf_detect_type); otherwise
  * the hint is the column's meaning, with the conversions feeds need: an ip
@@ -21,6 +22,7 @@
  * canonical value with the trimmed input, so trimming and a BOM alone do
  * not count as a change, refanging does.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include "ctiflow/limits.h"
@@ -126,6 +128,29 @@ static size_t refang_raw(char *dst, const char *s, size_t len, bool *replaced)
     return o;
 }
 
+/* True when some rule applies somewhere in s: most values need no copy. */
+static bool refang_needed(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++) {
+        switch (s[i]) {
+        case '[':
+        case '(':
+        case '{':
+        case 'h':
+        case 'H':
+        case 'f':
+        case 'F':
+            if (refang_rule_at(s, len, i)) {
+                return true;
+            }
+            break;
+        default:
+            break;
+        }
+    }
+    return false;
+}
+
 bool cf_refang(cf_buf *out, const char *text, size_t len)
 {
     bool replaced = false;
@@ -148,6 +173,16 @@ bool norm_utf8_valid(const char *text, size_t len)
         unsigned c = s[i];
         size_t n;
         unsigned min, cp;
+        uint64_t word;
+
+        /* Eight ASCII bytes at a time. */
+        if (len - i >= 8) {
+            memcpy(&word, s + i, 8);
+            if ((word & 0x8080808080808080ull) == 0) {
+                i += 8;
+                continue;
+            }
+        }
         if (c < 0x80) {
             i++;
             continue;
@@ -423,7 +458,7 @@ cf_status cf_normalize(cf_norm *out, cf_ioc_type hint, const char *text, size_t 
 
     const char *p = t;
     size_t pn = n;
-    if (!type_kept_as_given(hint)) {
+    if (!type_kept_as_given(hint) && refang_needed(t, n)) {
         size_t s = 0;
         pn = refang_raw(work, t, n, &replaced);
 

@@ -299,7 +299,8 @@ static void test_domain_case05(void)
     REJECT(CF_IOC_DOMAIN, "shop.xn--zz.example",
            "invalid A-label: does not decode to a valid U-label");
     /* An A-label of a name that is not a valid U-label (an emoji). */
-    REJECT(CF_IOC_DOMAIN, "xn--ls8h.example", "invalid A-label: does not decode to a valid U-label");
+    REJECT(CF_IOC_DOMAIN, "xn--ls8h.example",
+           "invalid A-label: does not decode to a valid U-label");
 }
 
 static void test_domain(void)
@@ -393,6 +394,10 @@ static void test_url(void)
 
     REJECT(CF_IOC_URL, "example.com", "not a URL: no scheme and no path");
     REJECT(CF_IOC_URL, "1http://example.com/", "invalid URL: bad scheme");
+    REJECT(CF_IOC_URL, "http://example.com\\path", "invalid URL: bad host name");
+    REJECT(CF_IOC_URL, "s\\\"@/x", "invalid URL: no host");
+    REJECT(CF_IOC_URL, "5A::/25", "invalid URL: port is not a number from 0 to 65535");
+    REJECT(CF_IOC_URL, "http://a.example:8a/", "invalid URL: port is not a number from 0 to 65535");
     REJECT(CF_IOC_URL, "hxx\xef\xbb\xbfp://example.com/", "invalid URL: bad scheme");
     OK(CF_IOC_URL, "http://hxxp:8080/x", CF_IOC_URL, "http://hxxp:8080/x");
     REJECT(CF_IOC_URL, "/just/a/path", "not a URL: no scheme and no path");
@@ -560,7 +565,8 @@ static void test_endpoint(void)
     OK(CF_IOC_NONE, "[::ffff:c000:20a]:8080", CF_IOC_ENDPOINT, "[::ffff:192.0.2.10]:8080");
     REJECT(CF_IOC_ENDPOINT, "198.51.100.7:65536",
            "invalid endpoint: port is not a number from 0 to 65535");
-    REJECT(CF_IOC_ENDPOINT, "198.51.100.7:", "invalid endpoint: port is not a number from 0 to 65535");
+    REJECT(CF_IOC_ENDPOINT, "198.51.100.7:",
+           "invalid endpoint: port is not a number from 0 to 65535");
     REJECT(CF_IOC_ENDPOINT, "198.51.100.7", "invalid endpoint: no port");
     REJECT(CF_IOC_ENDPOINT, "2001:db8::1:443",
            "invalid endpoint: IPv6 address must be written [address]:port");
@@ -584,7 +590,8 @@ static void test_asn_cve_text(void)
     OK(CF_IOC_ASN, "AS4294967295", CF_IOC_ASN, "AS4294967295");
     OK(CF_IOC_ASN, "AS1.10", CF_IOC_ASN, "AS65546");
     OK(CF_IOC_NONE, "asn64496", CF_IOC_ASN, "AS64496");
-    REJECT(CF_IOC_ASN, "AS4294967296", "invalid AS number: expected AS followed by 0 to 4294967295");
+    REJECT(CF_IOC_ASN, "AS4294967296",
+           "invalid AS number: expected AS followed by 0 to 4294967295");
     REJECT(CF_IOC_ASN, "AS", "invalid AS number: expected AS followed by 0 to 4294967295");
     REJECT(CF_IOC_ASN, "AS-1", "invalid AS number: expected AS followed by 0 to 4294967295");
 

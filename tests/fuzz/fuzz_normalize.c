@@ -3,17 +3,33 @@
  * with every type hint. Besides memory errors it checks what every caller
  * relies on: a success leaves a NUL-free value whose length matches, with a
  * reason only on failure, and the canonical value normalises to itself
- * under the type it was given. A broken invariant aborts.
+ * under the type it was given; a URL accepted without asking libcurl is
+ * one libcurl accepts. A broken invariant aborts.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <curl/curl.h>
+
 #include "ctiflow/normalize.h"
 
 static cf_norm fz_first = CF_NORM_INIT;
 static cf_norm fz_again = CF_NORM_INIT;
+static CURLU *fz_url;
+
+/* libcurl must accept every canonical URL, whichever path produced it. */
+static void fz_check_url(const cf_norm *n)
+{
+    if (!fz_url) {
+        fz_url = curl_url();
+    }
+    if (fz_url && curl_url_set(fz_url, CURLUPART_URL, cf_buf_str(&n->value),
+                               CURLU_NON_SUPPORT_SCHEME | CURLU_ALLOW_SPACE) != CURLUE_OK) {
+        abort();
+    }
+}
 
 static void fz_check_result(cf_status st, const cf_norm *n)
 {
@@ -44,6 +60,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         /* The canonical value is a fixed point of its own type. */
         cf_ioc_type type = fz_first.type;
+        if (type == CF_IOC_URL) {
+            fz_check_url(&fz_first);
+        }
         if (type == CF_IOC_FILE) {
             st = cf_norm_file(&fz_again, fz_first.hash_type, fz_first.value.data,
                               fz_first.value.len);

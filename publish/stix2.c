@@ -241,12 +241,12 @@ static void sw_uuid_text(char out[37], const unsigned char u[16])
     out[p] = '\0';
 }
 
-/* True for a 36-character UUID text whose version is 1 to 5. */
+/* True for a 36-character RFC 4122 UUID text of version 1 to 5 (what STIX ids need). */
 static bool sw_is_uuid(const char *s)
 {
     unsigned char u[16];
     return s && strlen(s) == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' &&
-           s[14] >= '1' && s[14] <= '5' && sw_uuid_bytes(u, s);
+           s[14] >= '1' && s[14] <= '5' && strchr("89abAB", s[19]) && sw_uuid_bytes(u, s);
 }
 
 /* "<type>--<uuid>" into out; truncated to "" when it does not fit. */
@@ -899,7 +899,10 @@ static void sw_event_id(stix_w *w, char out[128], const cf_event *ev, const char
     if (ev->uuid && *ev->uuid) {
         sw_named_id(w, out, 128, "report", ev->uuid);
     } else {
-        cf_time_format_rfc3339(stamp, sizeof(stamp), ev->date);
+        stamp[0] = '\0';
+        if (ev->date != CF_TIME_NONE) {
+            cf_time_format_rfc3339(stamp, sizeof(stamp), ev->date);
+        }
         cf_buf_reset(&w->pat);
         if (cf_buf_printf(&w->pat, "%s@%s", ev->info ? ev->info : "", stamp) != CF_OK) {
             w->st = CF_ENOMEM;

@@ -667,34 +667,12 @@ cf_status cf_iocset_add_labels(cf_iocset *set, cf_ioc *ioc, const char *const *l
     return set_unite(set, &ioc->labels, &ioc->n_labels, labels, n);
 }
 
-size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, const cf_ioc *ioc), void *ctx)
+/* Rehash every kept IOC's value into the cleared key table (the fallback). */
+static void set_rekey(cf_iocset *set)
 {
-    size_t kept = 0;
-
-    /* Compact the order array; a removed IOC gives back its sighting array. */
-    for (size_t i = 0; i < set->n_iocs; i++) {
-        cf_ioc *ioc = set->iocs[i];
-        if (!keep(ctx, ioc)) {
-            if (ioc->cap_sightings > 1) {
-                free(ioc->sightings);
-            }
-            ioc->sightings = NULL;
-            ioc->n_sightings = ioc->cap_sightings = 0;
-            continue;
-        }
-        ioc->index = (uint32_t)kept;
-        set->iocs[kept++] = ioc;
-    }
-    size_t removed = set->n_iocs - kept;
-    if (removed == 0) {
-        return 0;
-    }
-    set->n_iocs = kept;
-
-    /* Rebuild the key table over the kept IOCs; it never needs to grow. */
     memset(set->keys.slots, 0, (set->keys.mask + 1) * sizeof *set->keys.slots);
     set->keys.count = 0;
-    for (size_t i = 0; i < kept; i++) {
+    for (size_t i = 0; i < set->n_iocs; i++) {
         const cf_ioc *ioc = set->iocs[i];
         uint32_t h = set_hash((unsigned char)ioc->type, ioc->value, strlen(ioc->value));
         size_t j = h & set->keys.mask;
@@ -705,5 +683,68 @@ size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, const cf_ioc *io
         set->keys.slots[j].index = (uint32_t)(i + 1);
         set->keys.count++;
     }
+}
+
+/*
+ * Move the kept slots into a fresh table by their stored hashes, renumbered
+ * through remap (old position -> new position + 1, 0 when removed). Walking
+ * the old table in order keeps the writes nearly sequential.
+ */
+static bool set_rekey_remap(cf_iocset *set, const uint32_t *remap)
+{
+    slot *fresh = calloc(set->keys.mask + 1, sizeof *fresh);
+    if (!fresh) {
+        return false;
+    }
+    set->keys.count = 0;
+    for (size_t j = 0; j <= set->keys.mask; j++) {
+        const slot *old = &set->keys.slots[j];
+        if (!old->index || !remap[old->index - 1]) {
+            continue;
+        }
+        size_t k = old->hash & set->keys.mask;
+        while (fresh[k].index) {
+            k = (k + 1) & set->keys.mask;
+        }
+        fresh[k].hash = old->hash;
+        fresh[k].index = remap[old->index - 1];
+        set->keys.count++;
+    }
+    free(set->keys.slots);
+    set->keys.slots = fresh;
+    return true;
+}
+
+size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, const cf_ioc *ioc), void *ctx)
+{
+    size_t kept = 0, n_old = set->n_iocs;
+    uint32_t *remap = malloc((n_old ? n_old : 1) * sizeof *remap);
+
+    /* Compact the order array; a removed IOC gives back its sighting array. */
+    for (size_t i = 0; i < n_old; i++) {
+        cf_ioc *ioc = set->iocs[i];
+        if (!keep(ctx, ioc)) {
+            if (ioc->cap_sightings > 1) {
+                free(ioc->sightings);
+            }
+            ioc->sightings = NULL;
+            ioc->n_sightings = ioc->cap_sightings = 0;
+            if (remap) {
+                remap[i] = 0;
+            }
+            continue;
+        }
+        if (remap) {
+            remap[i] = (uint32_t)(kept + 1);
+        }
+        ioc->index = (uint32_t)kept;
+        set->iocs[kept++] = ioc;
+    }
+    size_t removed = n_old - kept;
+    set->n_iocs = kept;
+    if (removed && (!remap || !set_rekey_remap(set, remap))) {
+        set_rekey(set);
+    }
+    free(remap);
     return removed;
 }

@@ -32,6 +32,10 @@
 
 #define TBIT(t) (1u << (unsigned)(t))
 
+/* Entry kinds a name matches itself, and a parent name of it. */
+#define WL_KINDS_SELF ((1u << WL_K_EXACT) | (1u << WL_K_UNDER))
+#define WL_KINDS_PARENT ((1u << WL_K_UNDER) | (1u << WL_K_BELOW))
+
 static const char *const wl_kind_names[] = {"cidr", "hostname", "string", "substring", "regex"};
 
 const char *cf_wl_kind_name(cf_wl_kind k)
@@ -845,12 +849,10 @@ static void wl_match_addr(const cf_wlset *set, const char *s, size_t n, wl_hits 
 /* A name, then every parent name: exact strings and hostname entries. */
 static void wl_match_name(const cf_wlset *set, const char *s, size_t n, wl_hits *h)
 {
-    wl_ht_query(&set->names, WL_K_EXACT, s, n, h);
-    wl_ht_query(&set->names, WL_K_UNDER, s, n, h);
+    wl_ht_query(&set->names, WL_KINDS_SELF, s, n, h);
     for (size_t i = 0; i < n; i++) {
         if (s[i] == '.' && i + 1 < n) {
-            wl_ht_query(&set->names, WL_K_UNDER, s + i + 1, n - i - 1, h);
-            wl_ht_query(&set->names, WL_K_BELOW, s + i + 1, n - i - 1, h);
+            wl_ht_query(&set->names, WL_KINDS_PARENT, s + i + 1, n - i - 1, h);
         }
     }
 }
@@ -947,7 +949,8 @@ static void wl_match_keys(const cf_wlset *set, const char *value, size_t len, wl
     case CF_IOC_FILE: {
         const char *bar = strrchr(value, '|');
         if (names && bar) {
-            wl_ht_query(&set->names, WL_K_EXACT, bar + 1, len - (size_t)(bar + 1 - value), h);
+            wl_ht_query(&set->names, 1u << WL_K_EXACT, bar + 1,
+                        len - (size_t)(bar + 1 - value), h);
         }
         break;
     }
@@ -955,7 +958,7 @@ static void wl_match_keys(const cf_wlset *set, const char *value, size_t len, wl
         break;
     }
     if (names) {
-        wl_ht_query(&set->names, WL_K_EXACT, value, len, h);
+        wl_ht_query(&set->names, 1u << WL_K_EXACT, value, len, h);
     }
 }
 

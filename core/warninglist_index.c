@@ -8,8 +8,10 @@
  * their sorted start and end points into disjoint intervals that each
  * carry the set of lists covering them; neighbours with equal sets merge.
  * A point is one binary search, a published network a binary search and a
- * walk over the intervals it overlaps. Names live in one open-addressing
- * multimap keyed by (kind, lower-case text) with FNV-1a hashes; lookups fold
+ * walk over the intervals it overlaps; for IPv4 a table by the top 16 bits
+ * narrows the search to the intervals starting in that /16. Names live in
+ * one open-addressing multimap keyed by lower-case text (FNV-1a) whose
+ * entries carry their kind, so one probe serves every kind; lookups fold
  * ASCII case so the caller never copies a value. Substrings become one
  * Aho-Corasick automaton: bytes map to classes (upper-case letters share the
  * class of their lower-case twin, every byte absent from the patterns shares
@@ -93,6 +95,8 @@ void wl_iv_free(wl_ivtab *t)
     free(t->ids_off);
     free(t->ids_n);
     free(t->ids);
+    free(t->l1);
+    free(t->touched);
     memset(t, 0, sizeof *t);
 }
 
@@ -173,6 +177,34 @@ static void iv_emit(wl_ivtab *t, wl_u128 first, wl_u128 last, const uint32_t *co
     t->n++;
 }
 
+/* The IPv4 first-level table: where the intervals of each /16 begin. */
+static cf_status iv_build_l1(wl_ivtab *t)
+{
+    t->l1 = malloc(65537 * sizeof *t->l1);
+    if (!t->l1) {
+        return CF_ENOMEM;
+    }
+    size_t i = 0;
+    for (uint32_t k = 0; k <= 65536; k++) {
+        while (i < t->n && (t->first[i].lo >> 16) < k) {
+            i++;
+        }
+        t->l1[k] = (uint32_t)i;
+    }
+
+    /* Intervals are disjoint, so marking their /16s costs at most 65536 + n steps. */
+    t->touched = calloc(65536 / 64, sizeof *t->touched);
+    if (!t->touched) {
+        return CF_ENOMEM;
+    }
+    for (size_t k = 0; k < t->n; k++) {
+        for (uint64_t b = t->first[k].lo >> 16; b <= (t->last[k].lo >> 16); b++) {
+            t->touched[b / 64] |= 1ull << (b % 64);
+        }
+    }
+    return CF_OK;
+}
+
 cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
 {
     cf_status st = CF_ENOMEM;
@@ -185,6 +217,10 @@ cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
     free(t->ids_off);
     free(t->ids_n);
     free(t->ids);
+    free(t->l1);
+    free(t->touched);
+    t->l1 = NULL;
+    t->touched = NULL;
     t->first = t->last = NULL;
     t->ids_off = NULL;
     t->ids_n = t->ids = NULL;
@@ -240,7 +276,7 @@ cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
         }
         iv_emit(t, pos, last, count, n_lists);
     }
-    st = CF_OK;
+    st = v4 ? iv_build_l1(t) : CF_OK;
 
 out:
     free(ev);
@@ -252,6 +288,10 @@ out:
 static size_t iv_floor(const wl_ivtab *t, wl_u128 a)
 {
     size_t lo = 0, hi = t->n;
+    if (t->l1 && a.hi == 0 && a.lo <= 0xffffffffu) {
+        lo = t->l1[a.lo >> 16];
+        hi = t->l1[(a.lo >> 16) + 1];
+    }
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (u128_cmp(t->first[mid], a) <= 0) {
@@ -267,6 +307,13 @@ void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h)
 {
     if (t->n == 0) {
         return;
+    }
+    if (t->touched && first.hi == 0 && last.hi == 0 && (first.lo >> 16) == (last.lo >> 16) &&
+        last.lo <= 0xffffffffu) {
+        uint64_t b = first.lo >> 16;
+        if (!(t->touched[b / 64] & (1ull << (b % 64)))) {
+            return;
+        }
     }
     size_t i = iv_floor(t, first);
     if (i == SIZE_MAX || u128_cmp(t->last[i], first) < 0) {
@@ -286,21 +333,27 @@ static inline unsigned char ht_fold(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
-static uint64_t ht_hash(uint8_t kind, const char *s, size_t n)
+static uint32_t ht_hash(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull ^ kind;
-    h *= 1099511628211ull;
+    uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n; i++) {
         h ^= ht_fold((unsigned char)s[i]);
         h *= 1099511628211ull;
     }
-    return h ^ (h >> 29);
+    return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The filter bit of a hash: its high bits, mixed, so they differ from the slot's. */
+static inline size_t ht_fbit(uint32_t h, size_t fmask)
+{
+    return (size_t)(((uint64_t)h * 0x9E3779B97F4A7C15ull) >> 40) & fmask;
 }
 
 void wl_ht_free(wl_htab *t)
 {
     free(t->e);
     free(t->slots);
+    free(t->filter);
     cf_buf_free(&t->pool);
     memset(t, 0, sizeof *t);
 }
@@ -308,22 +361,31 @@ void wl_ht_free(wl_htab *t)
 static void ht_place(wl_htab *t, size_t idx)
 {
     size_t j = t->e[idx].hash & t->mask;
-    while (t->slots[j]) {
+    while (t->slots[j].index) {
         j = (j + 1) & t->mask;
     }
-    t->slots[j] = (uint32_t)(idx + 1);
+    t->slots[j].hash = (uint32_t)t->e[idx].hash;
+    t->slots[j].index = (uint32_t)(idx + 1);
+    size_t b = ht_fbit(t->e[idx].hash, t->fmask);
+    t->filter[b / 64] |= 1ull << (b % 64);
 }
 
 static cf_status ht_grow(wl_htab *t)
 {
     size_t cap = t->slots ? (t->mask + 1) * 2 : 1024;
-    uint32_t *slots = calloc(cap, sizeof *slots);
-    if (!slots) {
+    wl_hslot *slots = calloc(cap, sizeof *slots);
+    uint64_t *filter = calloc(cap * 8 / 64, sizeof *filter);
+    if (!slots || !filter) {
+        free(slots);
+        free(filter);
         return CF_ENOMEM;
     }
     free(t->slots);
+    free(t->filter);
     t->slots = slots;
+    t->filter = filter;
     t->mask = cap - 1;
+    t->fmask = cap * 8 - 1;
     for (size_t i = 0; i < t->n; i++) {
         ht_place(t, i);
     }
@@ -346,15 +408,14 @@ static bool ht_key_eq(const wl_htab *t, const wl_hentry *e, const char *key, siz
 
 cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint16_t list)
 {
-    uint64_t h = ht_hash(kind, key, len);
+    uint32_t h = ht_hash(key, len);
 
-    /* The same key of the same list twice is one entry. */
-    if (t->slots) {
-        for (size_t j = h & t->mask; t->slots[j]; j = (j + 1) & t->mask) {
-            const wl_hentry *e = &t->e[t->slots[j] - 1];
-            if (e->hash == h && e->kind == kind && e->list == list && ht_key_eq(t, e, key, len)) {
-                return CF_OK;
-            }
+    /* The same key of the same kind and list twice is one entry. */
+    for (size_t j = h & t->mask; t->slots && t->slots[j].index; j = (j + 1) & t->mask) {
+        const wl_hentry *e = &t->e[t->slots[j].index - 1];
+        if (t->slots[j].hash == h && e->kind == kind && e->list == list &&
+            ht_key_eq(t, e, key, len)) {
+            return CF_OK;
         }
     }
     if (!t->slots || (t->n + 1) * 10 >= (t->mask + 1) * 7) {
@@ -383,15 +444,22 @@ cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint1
     return CF_OK;
 }
 
-void wl_ht_query(const wl_htab *t, uint8_t kind, const char *key, size_t len, wl_hits *h)
+void wl_ht_query(const wl_htab *t, unsigned kinds, const char *key, size_t len, wl_hits *h)
 {
     if (!t->slots) {
         return;
     }
-    uint64_t hv = ht_hash(kind, key, len);
-    for (size_t j = hv & t->mask; t->slots[j]; j = (j + 1) & t->mask) {
-        const wl_hentry *e = &t->e[t->slots[j] - 1];
-        if (e->hash == hv && e->kind == kind && ht_key_eq(t, e, key, len)) {
+    uint32_t hv = ht_hash(key, len);
+    size_t b = ht_fbit(hv, t->fmask);
+    if (!(t->filter[b / 64] & (1ull << (b % 64)))) {
+        return;
+    }
+    for (size_t j = hv & t->mask; t->slots[j].index; j = (j + 1) & t->mask) {
+        if (t->slots[j].hash != hv) {
+            continue;
+        }
+        const wl_hentry *e = &t->e[t->slots[j].index - 1];
+        if (((1u << e->kind) & kinds) && ht_key_eq(t, e, key, len)) {
             wl_hit(h, e->list);
         }
     }

@@ -38,6 +38,8 @@ typedef struct wl_ivtab {
     size_t n;
     uint16_t *ids;
     size_t n_ids;
+    uint32_t *l1;      /* IPv4: l1[k] = intervals starting below k << 16 (65537 of them) */
+    uint64_t *touched; /* IPv4: bit k set when an interval covers part of /16 number k */
 } wl_ivtab;
 
 /* Kinds of keys in the name table. */
@@ -48,18 +50,29 @@ enum {
 };
 
 typedef struct wl_hentry {
-    uint64_t hash;
+    uint32_t hash;
     uint32_t off, len; /* key in the pool, lower-case */
     uint16_t list;
     uint8_t kind;
 } wl_hentry;
 
-/* A multimap from (kind, key) to lists, open addressing over entry numbers. */
+/* A slot of the name table: the key's hash beside its entry number + 1 (0 is empty). */
+typedef struct wl_hslot {
+    uint32_t hash;
+    uint32_t index;
+} wl_hslot;
+
+/*
+ * A multimap from a key to (kind, list) entries, open addressing over entry
+ * numbers; the hash in the slot spares a visit to the entry on a mismatch.
+ */
 typedef struct wl_htab {
     wl_hentry *e;
     size_t n, cap;
-    uint32_t *slots; /* entry number + 1; 0 is empty */
+    wl_hslot *slots;
     size_t mask;
+    uint64_t *filter; /* one bit per hash class, 8 per slot: most misses end here */
+    size_t fmask;
     cf_buf pool;
 } wl_htab;
 
@@ -125,7 +138,8 @@ void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h);
 /* Name table. */
 void wl_ht_free(wl_htab *t);
 cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint16_t list);
-void wl_ht_query(const wl_htab *t, uint8_t kind, const char *key, size_t len, wl_hits *h);
+/* Hits of every entry of key whose kind is in kinds (bits 1 << WL_K_*). */
+void wl_ht_query(const wl_htab *t, unsigned kinds, const char *key, size_t len, wl_hits *h);
 
 /* Substrings. */
 void wl_ac_free(wl_ac *a);

@@ -28,7 +28,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include <libxml/xmlreader.h>
+#include <libxml/SAX2.h>
+#include <libxml/parser.h>
+#include <libxml/parserInternals.h>
 
 #include "ctiflow/buf.h"
 #include "ctiflow/limits.h"
@@ -42,7 +44,7 @@
 #define S1_NS_TA "http://stix.mitre.org/ThreatActor-1"
 #define S1_NS_CAMP "http://stix.mitre.org/Campaign-1"
 
-enum { CTX_TTP, CTX_ACTOR, CTX_CAMPAIGN };
+enum { CTX_TTP, CTX_ACTOR, CTX_CAMPAIGN, S1_HEADER };
 
 /* A TTP, threat actor or campaign from pass 1. */
 typedef struct s1_ctxobj {
@@ -81,13 +83,38 @@ typedef struct s1_walk {
     bool cycle;
 } s1_walk;
 
+/* Interned names the SAX handlers compare by pointer. */
+typedef struct s1_names {
+    const xmlChar *stix, *common, *observable, *indicator, *object, *package, *ttp, *actor;
+    const xmlChar *campaign, *header, *indicators, *observables, *cybox, *idref, *id;
+} s1_names;
+
+struct s1_ctx;
+typedef cf_status (*s1_on_start)(struct s1_ctx *c, const xmlChar *local, const xmlChar *uri,
+                                 int nb_attrs, const xmlChar **attrs, int depth, int *kind);
+typedef cf_status (*s1_on_end)(struct s1_ctx *c, xmlNode *n, int kind);
+
+/* State of one SAX pass: which elements have a node and what is expanded. */
+typedef struct s1_sax {
+    s1_on_start on_start;
+    s1_on_end on_end;
+    s1_names nm;
+    int depth;
+    int expand_depth;
+    int expand_kind;
+    uint8_t built[CF_MAX_XML_DEPTH + 2];
+    uint8_t tag[CF_MAX_XML_DEPTH + 2];
+} s1_sax;
+
 typedef struct s1_ctx {
     const cf_read_opts *opts;
     const cf_sink *sink;
     cf_error *err;
     const char *feed;
     bool every_pattern;
-    xmlTextReaderPtr reader;
+    xmlParserCtxtPtr pctxt;
+    s1_sax sax;
+    cf_status sax_st;
     char xml_msg[256];
     int xml_line;
     /* pass 1 */
@@ -131,8 +158,8 @@ static void node_free_v(void *p)
 /* Every element below n with this local name in a namespace starting with ns. */
 typedef cf_status (*s1_visit)(s1_ctx *c, s1_ctxobj *o, xmlNode *n);
 
-static cf_status each_desc(s1_ctx *c, s1_ctxobj *o, xmlNode *n, const char *ns,
-                           const char *local, s1_visit fn, int depth)
+static cf_status each_desc(s1_ctx *c, s1_ctxobj *o, xmlNode *n, const char *ns, const char *local,
+                           s1_visit fn, int depth)
 {
     cf_status st = CF_OK;
     for (xmlNode *k = n ? n->children : NULL; k && st == CF_OK; k = k->next) {
@@ -391,14 +418,23 @@ static void s1_xml_error(void *arg, xmlErrorPtr e)
     c->xml_line = e->line;
 }
 
+/* Where a pass reads from: an input stream or a document in memory. */
 typedef struct s1_io {
     cf_input *in;
     cf_error *err;
+    const char *mem;
+    size_t len, pos;
 } s1_io;
 
 static int s1_io_read(void *ctx, char *buf, int len)
 {
     s1_io *io = ctx;
+    if (!io->in) {
+        size_t n = io->len - io->pos < (size_t)len ? io->len - io->pos : (size_t)len;
+        memcpy(buf, io->mem + io->pos, n);
+        io->pos += n;
+        return (int)n;
+    }
     ssize_t n = cf_input_read(io->in, buf, (size_t)len, io->err);
     return n < 0 ? -1 : (int)n;
 }
@@ -411,24 +447,134 @@ static int s1_io_close(void *ctx)
 /* No network, no DTD, no entity substitution, no XInclude. */
 #define S1_XML_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_COMPACT)
 
-/*
- * Check one node the reader stopped on. A document type declaration and an
- * entity reference are refused; so is nesting deeper than the limit.
- */
-static cf_status s1_check_node(s1_ctx *c, int type)
+static s1_ctx *sax_ctx(void *ud)
 {
-    int line = xmlTextReaderGetParserLineNumber(c->reader);
-    if (type == XML_READER_TYPE_DOCUMENT_TYPE || type == XML_READER_TYPE_ENTITY_REFERENCE ||
-        type == XML_READER_TYPE_ENTITY) {
-        return cf_error_set(c->err, CF_EUNSUPPORTED, c->feed, (uint64_t)line,
-                            "document type declaration refused: DTDs and entities are not "
-                            "allowed in STIX input (XXE or entity expansion)");
+    return ((xmlParserCtxtPtr)ud)->_private;
+}
+
+/* Stop the parse with st (already set in c->err). */
+static void sax_fail(s1_ctx *c, cf_status st)
+{
+    if (c->sax_st == CF_OK) {
+        c->sax_st = st;
     }
-    if (xmlTextReaderDepth(c->reader) > CF_MAX_XML_DEPTH) {
-        return cf_error_set(c->err, CF_ELIMIT, c->feed, (uint64_t)line,
-                            "XML nesting deeper than %d elements", CF_MAX_XML_DEPTH);
+    xmlStopParser(c->pctxt);
+}
+
+static void sax_refuse(s1_ctx *c)
+{
+    int line = xmlSAX2GetLineNumber(c->pctxt);
+    sax_fail(c, cf_error_set(c->err, CF_EUNSUPPORTED, c->feed, (uint64_t)line,
+                             "document type declaration refused: DTDs and entities are not "
+                             "allowed in STIX input (XXE or entity expansion)"));
+}
+
+static void sax_subset(void *ud, const xmlChar *name, const xmlChar *ext_id, const xmlChar *sys_id)
+{
+    sax_refuse(sax_ctx(ud));
+}
+
+static void sax_reference(void *ud, const xmlChar *name)
+{
+    sax_refuse(sax_ctx(ud));
+}
+
+static void sax_error(void *ud, xmlErrorPtr e)
+{
+    s1_xml_error(sax_ctx(ud), e);
+}
+
+/*
+ * An element starts. Only the root, elements declaring namespaces (so that
+ * xsi:type prefixes resolve) and the subtree being expanded get a node.
+ */
+static void sax_start(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
+                      int nb_ns, const xmlChar **ns, int nb_attrs, int nb_def,
+                      const xmlChar **attrs)
+{
+    s1_ctx *c = sax_ctx(ud);
+    s1_sax *s = &c->sax;
+    int d = ++s->depth;
+    if (c->sax_st != CF_OK) {
+        return;
     }
-    return CF_OK;
+    if (d > CF_MAX_XML_DEPTH) {
+        int line = xmlSAX2GetLineNumber(c->pctxt);
+        sax_fail(c, cf_error_set(c->err, CF_ELIMIT, c->feed, (uint64_t)line,
+                                 "XML nesting deeper than %d elements", CF_MAX_XML_DEPTH));
+        return;
+    }
+    bool build = s->expand_depth >= 0 || d == 0 || nb_ns > 0;
+    s->tag[d] = 0;
+    if (s->expand_depth < 0) {
+        int kind = -1;
+        cf_status st = s->on_start(c, local, uri, nb_attrs, attrs, d, &kind);
+        if (st != CF_OK) {
+            sax_fail(c, st);
+            return;
+        }
+        if (kind >= 0) {
+            s->expand_depth = d;
+            s->expand_kind = kind;
+            build = true;
+        }
+    }
+    s->built[d] = build;
+    if (build) {
+        xmlSAX2StartElementNs(c->pctxt, local, prefix, uri, nb_ns, ns, nb_attrs, nb_def, attrs);
+    }
+}
+
+/* An element ends: an expanded subtree is handed on, then every node but the root freed. */
+static void sax_end(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+{
+    s1_ctx *c = sax_ctx(ud);
+    s1_sax *s = &c->sax;
+    int d = s->depth--;
+    if (d < 0 || d > CF_MAX_XML_DEPTH || !s->built[d] || c->sax_st != CF_OK) {
+        return;
+    }
+    xmlNode *n = c->pctxt->node;
+    xmlSAX2EndElementNs(c->pctxt, local, prefix, uri);
+    if (d == s->expand_depth) {
+        s->expand_depth = -1;
+        cf_status st = n ? s->on_end(c, n, s->expand_kind) : CF_OK;
+        if (st != CF_OK) {
+            sax_fail(c, st);
+        }
+    }
+    if (s->expand_depth < 0 && d > 0 && n) {
+        xmlUnlinkNode(n);
+        xmlFreeNode(n);
+    }
+}
+
+static void sax_text(void *ud, const xmlChar *ch, int len)
+{
+    s1_ctx *c = sax_ctx(ud);
+    if (c->sax.expand_depth >= 0 && c->sax_st == CF_OK) {
+        xmlSAX2Characters(c->pctxt, ch, len);
+    }
+}
+
+static void sax_cdata(void *ud, const xmlChar *ch, int len)
+{
+    s1_ctx *c = sax_ctx(ud);
+    if (c->sax.expand_depth >= 0 && c->sax_st == CF_OK) {
+        xmlSAX2CDataBlock(c->pctxt, ch, len);
+    }
+}
+
+static void sax_ignore_text(void *ud, const xmlChar *ch, int len)
+{
+}
+
+static void sax_ignore_pi(void *ud, const xmlChar *target, const xmlChar *data)
+{
+}
+
+static void sax_ignore_comment(void *ud, const xmlChar *value)
+{
 }
 
 static cf_status s1_read_error(s1_ctx *c)
@@ -438,94 +584,77 @@ static cf_status s1_read_error(s1_ctx *c)
         return cf_error_set(c->err, CF_EUNSUPPORTED, c->feed, (uint64_t)c->xml_line,
                             "document refused: %s (entity expansion)", c->xml_msg);
     }
-    return cf_error_set(c->err, CF_EMALFORMED, c->feed, (uint64_t)c->xml_line,
-                        "malformed XML: %s", c->xml_msg[0] ? c->xml_msg : "parse error");
+    return cf_error_set(c->err, CF_EMALFORMED, c->feed, (uint64_t)c->xml_line, "malformed XML: %s",
+                        c->xml_msg[0] ? c->xml_msg : "parse error");
 }
 
-static bool name_is(xmlTextReaderPtr r, const char *ns, const char *local)
+static const xmlChar *attr_of(const s1_sax *s, int nb_attrs, const xmlChar **attrs,
+                              const xmlChar *name, size_t *len)
 {
-    const char *u = (const char *)xmlTextReaderConstNamespaceUri(r);
-    const char *l = (const char *)xmlTextReaderConstLocalName(r);
-    return u && l && strcmp(u, ns) == 0 && strcmp(l, local) == 0;
+    for (int i = 0; i < nb_attrs; i++) {
+        const xmlChar **a = attrs + 5 * i;
+        if (a[0] == name && !a[2]) {
+            *len = (size_t)(a[4] - a[3]);
+            return a[3];
+        }
+    }
+    return NULL;
 }
 
-/* Pass 1 on one element start; *skip when its subtree was consumed. */
-static cf_status pass1_element(s1_ctx *c, bool *skip)
+/* Pass 1 on one element start: idrefs, the package id, what to expand. */
+static cf_status pass1_start(s1_ctx *c, const xmlChar *l, const xmlChar *u, int nb_attrs,
+                             const xmlChar **attrs, int depth, int *kind)
 {
-    xmlTextReaderPtr r = c->reader;
-    const char *l = (const char *)xmlTextReaderConstLocalName(r);
-    const char *u = (const char *)xmlTextReaderConstNamespaceUri(r);
-    cf_status st = CF_OK;
-    *skip = false;
-    if (!l || !u) {
+    const s1_names *nm = &c->sax.nm;
+    size_t len = 0;
+    if (!u) {
         return CF_OK;
     }
-    if (strcmp(l, "Observable") == 0 || strcmp(l, "Indicator") == 0 || strcmp(l, "Object") == 0) {
-        char *idref = (char *)xmlTextReaderGetAttribute(r, (const xmlChar *)"idref");
+    if (l == nm->observable || l == nm->indicator || l == nm->object) {
+        const xmlChar *idref = attr_of(&c->sax, nb_attrs, attrs, nm->idref, &len);
         bool added;
         if (idref && c->wanted.n < CF_MAX_IDREFS) {
-            st = s1_map_put(&c->wanted, idref, NULL, &added);
+            char *key = cf_strndup((const char *)idref, len);
+            cf_status st = key ? s1_map_put(&c->wanted, key, NULL, &added) : CF_ENOMEM;
+            free(key);
+            return st;
         }
-        xmlFree(idref);
-        return st;
-    }
-    bool top = strcmp(u, S1_NS_STIX) == 0, common = strcmp(u, S1_NS_COMMON) == 0;
-    if (top && strcmp(l, "STIX_Package") == 0 && !c->package_id) {
-        char *id = (char *)xmlTextReaderGetAttribute(r, (const xmlChar *)"id");
-        c->package_id = id ? cf_strdup(id) : NULL;
-        xmlFree(id);
         return CF_OK;
     }
-    int kind = -1;
-    if ((top || common) && strcmp(l, "TTP") == 0) {
-        kind = CTX_TTP;
-    } else if ((top || common) && strcmp(l, "Threat_Actor") == 0) {
-        kind = CTX_ACTOR;
-    } else if ((top || common) && strcmp(l, "Campaign") == 0) {
-        kind = CTX_CAMPAIGN;
-    }
-    bool header = top && strcmp(l, "STIX_Header") == 0 && xmlTextReaderDepth(r) == 1;
-    if (kind < 0 && !header) {
+    bool top = u == nm->stix, common = u == nm->common;
+    if (top && l == nm->package && !c->package_id) {
+        const xmlChar *id = attr_of(&c->sax, nb_attrs, attrs, nm->id, &len);
+        if (id) {
+            c->package_id = cf_strndup((const char *)id, len);
+            return c->package_id ? CF_OK : CF_ENOMEM;
+        }
         return CF_OK;
     }
-    xmlChar *idref = xmlTextReaderGetAttribute(r, (const xmlChar *)"idref");
-    xmlNode *n = idref ? NULL : xmlTextReaderExpand(r);
-    xmlFree(idref);
-    if (!n) {
-        return CF_OK;
+    int k = -1;
+    if ((top || common) && l == nm->ttp) {
+        k = CTX_TTP;
+    } else if ((top || common) && l == nm->actor) {
+        k = CTX_ACTOR;
+    } else if ((top || common) && l == nm->campaign) {
+        k = CTX_CAMPAIGN;
+    } else if (top && l == nm->header && depth == 1) {
+        k = S1_HEADER;
     }
-    *skip = true;
-    if (header) {
+    if (k >= 0 && !attr_of(&c->sax, nb_attrs, attrs, nm->idref, &len)) {
+        *kind = k;
+    }
+    return CF_OK;
+}
+
+static cf_status pass1_end(s1_ctx *c, xmlNode *n, int kind)
+{
+    if (kind == S1_HEADER) {
+        free(c->package_title);
         c->package_title = s1_text(s1_child(n, S1_NS_STIX, "Title"));
         c->package_tlp = handling_tlp(s1_child(n, S1_NS_STIX, "Handling"));
         return CF_OK;
     }
     return ctx_define(c, n, kind, NULL);
-}
-
-typedef cf_status (*s1_on_element)(s1_ctx *c, bool *skip);
-
-/* Drive the text reader over a document, calling on_element per element. */
-static cf_status s1_run(s1_ctx *c, s1_on_element on_element)
-{
-    cf_status st = CF_OK;
-    int rc = xmlTextReaderRead(c->reader);
-    while (rc == 1 && st == CF_OK) {
-        int type = xmlTextReaderNodeType(c->reader);
-        bool skip = false;
-        st = s1_check_node(c, type);
-        if (st == CF_OK && type == XML_READER_TYPE_ELEMENT) {
-            st = on_element(c, &skip);
-        }
-        if (st != CF_OK) {
-            break;
-        }
-        rc = skip ? xmlTextReaderNext(c->reader) : xmlTextReaderRead(c->reader);
-    }
-    if (st == CF_OK && (rc < 0 || c->xml_msg[0])) {
-        st = s1_read_error(c);
-    }
-    return st;
 }
 
 /* ---- observable trees (pass 2) ---- */
@@ -907,10 +1036,19 @@ static cf_status unit_emit(s1_ctx *c, const s1_unit *u, const s1_walk *w)
         return st;
     }
     cf_compound cp = {
-        .id = u->id, .name = u->title, .pattern = w->pattern.data, .feed = c->feed,
-        .event = c->event, .tlp = o.tlp, .valid_from = u->time,
-        .labels = o.labels, .n_labels = o.n_labels, .actors = o.actors, .n_actors = o.n_actors,
-        .malware = o.malware, .n_malware = o.n_malware,
+        .id = u->id,
+        .name = u->title,
+        .pattern = w->pattern.data,
+        .feed = c->feed,
+        .event = c->event,
+        .tlp = o.tlp,
+        .valid_from = u->time,
+        .labels = o.labels,
+        .n_labels = o.n_labels,
+        .actors = o.actors,
+        .n_actors = o.n_actors,
+        .malware = o.malware,
+        .n_malware = o.n_malware,
     };
     return c->sink->compound(c->sink->ctx, &cp);
 }
@@ -1109,64 +1247,104 @@ static cf_status pass2_observable(s1_ctx *c, xmlNode *n)
     return unit_process(c, u);
 }
 
-/* Pass 2 on one element start. */
-static cf_status pass2_element(s1_ctx *c, bool *skip)
+enum { S1_TAG_INDICATORS = 1, S1_TAG_OBSERVABLES = 2 };
+
+/* Pass 2 on one element start: top-level Indicators and Observables are expanded. */
+static cf_status pass2_start(s1_ctx *c, const xmlChar *l, const xmlChar *u, int nb_attrs,
+                             const xmlChar **attrs, int depth, int *kind)
 {
-    xmlTextReaderPtr r = c->reader;
-    bool ind = name_is(r, S1_NS_STIX, "Indicator");
-    bool obs = !ind && name_is(r, S1_NS_CYBOX, "Observable");
-    *skip = false;
-    if (!ind && !obs) {
-        return CF_OK;
+    const s1_names *nm = &c->sax.nm;
+    uint8_t parent = depth > 0 ? c->sax.tag[depth - 1] : 0;
+    if (u == nm->stix && l == nm->indicators) {
+        c->sax.tag[depth] = S1_TAG_INDICATORS;
+    } else if (u == nm->stix && l == nm->observables) {
+        c->sax.tag[depth] = S1_TAG_OBSERVABLES;
+    } else if (u == nm->stix && l == nm->indicator && parent == S1_TAG_INDICATORS) {
+        *kind = S1_TAG_INDICATORS;
+    } else if (u == nm->cybox && l == nm->observable && parent == S1_TAG_OBSERVABLES) {
+        *kind = S1_TAG_OBSERVABLES;
     }
-    xmlNode *n = xmlTextReaderExpand(r);
-    if (!n) {
-        return CF_OK;
-    }
-    if (obs && !s1_is(n->parent, S1_NS_STIX, "Observables")) {
-        return CF_OK;
-    }
-    if (ind && !s1_is(n->parent, S1_NS_STIX, "Indicators")) {
-        return CF_OK;
-    }
-    *skip = true;
-    return ind ? pass2_indicator(c, n) : pass2_observable(c, n);
+    return CF_OK;
+}
+
+static cf_status pass2_end(s1_ctx *c, xmlNode *n, int kind)
+{
+    return kind == S1_TAG_INDICATORS ? pass2_indicator(c, n) : pass2_observable(c, n);
 }
 
 /* ---- driver ---- */
 
-static cf_status s1_open(s1_ctx *c, cf_input *in, const char *mem, size_t len, s1_io *io)
+static void s1_names_init(s1_names *nm, xmlDictPtr d)
 {
-    c->xml_msg[0] = '\0';
-    if (mem) {
-        c->reader = xmlReaderForMemory(mem, (int)len, NULL, NULL, S1_XML_OPTIONS);
-    } else {
-        io->in = in;
-        io->err = c->err;
-        c->reader = xmlReaderForIO(s1_io_read, s1_io_close, io, NULL, NULL, S1_XML_OPTIONS);
-    }
-    if (!c->reader) {
-        return cf_error_set(c->err, CF_ENOMEM, c->feed, 0, "cannot create an XML reader");
-    }
-    xmlTextReaderSetStructuredErrorHandler(c->reader, s1_xml_error, c);
-    return CF_OK;
+    nm->stix = xmlDictLookup(d, (const xmlChar *)S1_NS_STIX, -1);
+    nm->common = xmlDictLookup(d, (const xmlChar *)S1_NS_COMMON, -1);
+    nm->cybox = xmlDictLookup(d, (const xmlChar *)S1_NS_CYBOX, -1);
+    nm->observable = xmlDictLookup(d, (const xmlChar *)"Observable", -1);
+    nm->indicator = xmlDictLookup(d, (const xmlChar *)"Indicator", -1);
+    nm->object = xmlDictLookup(d, (const xmlChar *)"Object", -1);
+    nm->package = xmlDictLookup(d, (const xmlChar *)"STIX_Package", -1);
+    nm->ttp = xmlDictLookup(d, (const xmlChar *)"TTP", -1);
+    nm->actor = xmlDictLookup(d, (const xmlChar *)"Threat_Actor", -1);
+    nm->campaign = xmlDictLookup(d, (const xmlChar *)"Campaign", -1);
+    nm->header = xmlDictLookup(d, (const xmlChar *)"STIX_Header", -1);
+    nm->indicators = xmlDictLookup(d, (const xmlChar *)"Indicators", -1);
+    nm->observables = xmlDictLookup(d, (const xmlChar *)"Observables", -1);
+    nm->idref = xmlDictLookup(d, (const xmlChar *)"idref", -1);
+    nm->id = xmlDictLookup(d, (const xmlChar *)"id", -1);
 }
 
 static void s1_close(s1_ctx *c)
 {
-    if (c->reader) {
-        xmlFreeTextReader(c->reader);
-        c->reader = NULL;
+    if (c->pctxt) {
+        xmlFreeDoc(c->pctxt->myDoc);
+        c->pctxt->myDoc = NULL;
+        xmlFreeParserCtxt(c->pctxt);
+        c->pctxt = NULL;
     }
 }
 
-static cf_status s1_pass(s1_ctx *c, cf_input *in, const char *mem, size_t len,
-                         s1_on_element fn)
+/*
+ * One streaming pass with libxml2's SAX2 parser. Nothing is kept of the
+ * document but the root element and the one subtree being expanded.
+ */
+static cf_status s1_pass(s1_ctx *c, cf_input *in, const char *mem, size_t len, s1_on_start on_start,
+                         s1_on_end on_end)
 {
-    s1_io io;
-    cf_status st = s1_open(c, in, mem, len, &io);
-    if (st == CF_OK) {
-        st = s1_run(c, fn);
+    xmlSAXHandler h;
+    s1_io io = {mem ? NULL : in, c->err, mem, len, 0};
+    cf_status st = CF_OK;
+    memset(&h, 0, sizeof h);
+    xmlSAXVersion(&h, 2);
+    h.startElementNs = sax_start;
+    h.endElementNs = sax_end;
+    h.characters = sax_text;
+    h.ignorableWhitespace = sax_ignore_text;
+    h.cdataBlock = sax_cdata;
+    h.comment = sax_ignore_comment;
+    h.processingInstruction = sax_ignore_pi;
+    h.internalSubset = sax_subset;
+    h.externalSubset = sax_subset;
+    h.reference = sax_reference;
+    h.serror = sax_error;
+    c->xml_msg[0] = '\0';
+    c->sax_st = CF_OK;
+    memset(&c->sax, 0, sizeof c->sax);
+    c->sax.on_start = on_start;
+    c->sax.on_end = on_end;
+    c->sax.depth = -1;
+    c->sax.expand_depth = -1;
+    c->pctxt =
+        xmlCreateIOParserCtxt(&h, NULL, s1_io_read, s1_io_close, &io, XML_CHAR_ENCODING_NONE);
+    if (!c->pctxt) {
+        return cf_error_set(c->err, CF_ENOMEM, c->feed, 0, "cannot create an XML parser");
+    }
+    xmlCtxtUseOptions(c->pctxt, S1_XML_OPTIONS);
+    c->pctxt->_private = c;
+    s1_names_init(&c->sax.nm, c->pctxt->dict);
+    int rc = xmlParseDocument(c->pctxt);
+    st = c->sax_st;
+    if (st == CF_OK && (rc < 0 || c->xml_msg[0] || !c->pctxt->wellFormed)) {
+        st = s1_read_error(c);
     }
     s1_close(c);
     return st;
@@ -1267,7 +1445,7 @@ cf_status cf_stix1_read_ex(cf_input *in, const cf_read_opts *o, const cf_sink *s
         }
     }
     if (st == CF_OK) {
-        st = s1_pass(&c, in, mem, len, pass1_element);
+        st = s1_pass(&c, in, mem, len, pass1_start, pass1_end);
     }
     if (st == CF_OK) {
         st = ctx_derive(&c);
@@ -1277,7 +1455,7 @@ cf_status cf_stix1_read_ex(cf_input *in, const cf_read_opts *o, const cf_sink *s
     }
     if (st == CF_OK) {
         s1_make_event(&c);
-        st = s1_pass(&c, again, mem, len, pass2_element);
+        st = s1_pass(&c, again, mem, len, pass2_start, pass2_end);
     }
     if (st == CF_OK) {
         st = s1_finish(&c);

@@ -2,12 +2,17 @@
 # Generate STIX 1.2 packages of 10,000 and 1,000,000 indicators (each with
 # an inline CybOX observable, a TTP reference and a package TLP marking)
 # and time `ctiflow convert --from stix1 --to stix2` on them: prints
-# indicators per second and peak resident memory. Not a test.
+# indicators per second (by wall time, and by CPU time, user + system, the
+# steadier figure on a busy machine) and peak resident memory, for --to
+# stix2 and --to text (the smallest writer: the rest of its memory is the
+# set of unique IOCs convert keeps before writing). Not a test.
+# BENCH_TARGETS overrides the writers, e.g. BENCH_TARGETS=stix2.
 # Usage: bench/bench_stix1.sh [path/to/ctiflow] [sizes...]
 set -euo pipefail
 ctiflow="${1:-${CTIFLOW:-build/ctiflow}}"
 shift || true
 sizes=("${@:-10000 1000000}")
+targets=(${BENCH_TARGETS:-stix2 text})
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
@@ -49,18 +54,28 @@ w('</stix:Indicators>\n<stix:TTPs><stix:TTP id="b:ttp-1"><ttp:Title>t</ttp:Title
 PY
 }
 
+report() {
+    python3 -c '
+import sys
+n, secs, user, sys_, kb = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), \
+    float(sys.argv[4]), int(sys.argv[5])
+size, to = sys.argv[6], sys.argv[7]
+cpu = user + sys_
+rate = n / secs if secs > 0 else float("inf")
+crate = n / cpu if cpu > 0 else float("inf")
+print(f"stix1 -> {to}: {n} indicators ({size}) in {secs:.2f} s: {rate:,.0f} indicators/s; "
+      f"CPU {cpu:.2f} s: {crate:,.0f} indicators/s; peak RSS {kb / 1024:.1f} MB")
+' "$@"
+}
+
 for n in ${sizes[@]}; do
     f="$work/stix1-$n.xml"
     gen "$n" > "$f"
     size=$(du -h "$f" | cut -f1)
-    /usr/bin/time -f '%e %M' -o "$work/time" "$ctiflow" convert --from stix1 --to stix2 "$f" \
-        > "$work/out.json" 2> "$work/err" || { cat "$work/err"; exit 1; }
-    read -r secs kb < "$work/time"
-    python3 - "$n" "$secs" "$kb" "$size" <<'PY'
-import sys
-n, secs, kb, size = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-rate = n / secs if secs > 0 else float('inf')
-print(f"stix1 -> stix2: {n} indicators ({size}) in {secs:.2f} s: {rate:,.0f} indicators/s, "
-      f"peak RSS {kb / 1024:.1f} MB")
-PY
+    for to in "${targets[@]}"; do
+        /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$ctiflow" convert --from stix1 \
+            --to "$to" "$f" > "$work/out" 2> "$work/err" || { cat "$work/err"; exit 1; }
+        read -r secs user sys kb < "$work/time"
+        report "$n" "$secs" "$user" "$sys" "$kb" "$size" "$to"
+    done
 done

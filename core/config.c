@@ -83,33 +83,35 @@ static void cfg_problem(cfg_ctx *c, const yaml_node_t *node, const char *fmt, ..
 size_t cf_config_edit_distance(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
-    size_t row[64];
-    size_t i, j;
+    size_t d[64][64];
 
     if (lb >= 63 || la >= 63) {
         return la > lb ? la : lb;
     }
-    for (j = 0; j <= lb; j++) {
-        row[j] = j;
+    /* optimal string alignment: insert, delete, substitute, swap neighbours */
+    for (size_t i = 0; i <= la; i++) {
+        d[i][0] = i;
     }
-    for (i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
-        for (j = 1; j <= lb; j++) {
-            size_t up = row[j];
-            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t best = diag + cost;
-            if (row[j] + 1 < best) {
-                best = row[j] + 1;
+    for (size_t j = 0; j <= lb; j++) {
+        d[0][j] = j;
+    }
+    for (size_t i = 1; i <= la; i++) {
+        for (size_t j = 1; j <= lb; j++) {
+            size_t best = d[i - 1][j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+            if (d[i - 1][j] + 1 < best) {
+                best = d[i - 1][j] + 1;
             }
-            if (row[j - 1] + 1 < best) {
-                best = row[j - 1] + 1;
+            if (d[i][j - 1] + 1 < best) {
+                best = d[i][j - 1] + 1;
             }
-            row[j] = best;
-            diag = up;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < best) {
+                best = d[i - 2][j - 2] + 1;
+            }
+            d[i][j] = best;
         }
     }
-    return row[lb];
+    return d[la][lb];
 }
 
 /* The closest word of list to s when it is close enough to suggest, else NULL. */

@@ -395,11 +395,11 @@ static json_t *fetch_manifest(const char *path)
     return m;
 }
 
-static const char *fetch_event_ts(json_t *manifest, const char *uuid)
+/* The manifest's timestamp of an event (a string or an integer), or NULL. */
+static json_t *fetch_event_ts(json_t *manifest, const char *uuid)
 {
     json_t *ev = manifest ? json_object_get(manifest, uuid) : NULL;
-    json_t *ts = ev ? json_object_get(ev, "timestamp") : NULL;
-    return json_is_string(ts) ? json_string_value(ts) : NULL;
+    return ev ? json_object_get(ev, "timestamp") : NULL;
 }
 
 static bool fetch_uuid_ok(const char *s)
@@ -455,27 +455,34 @@ static cf_status fetch_misp_dir(const cf_fetch_req *req, const char *feed_dir,
         goto out;
     }
     json_object_foreach(new_m, uuid, ev) {
-        const char *ts_new = fetch_event_ts(new_m, uuid);
-        const char *ts_old = fetch_event_ts(old_m, uuid);
+        json_t *ts_new = fetch_event_ts(new_m, uuid);
+        json_t *ts_old = fetch_event_ts(old_m, uuid);
         char *dst;
         cf_fetch_result one = {0};
+        cf_error one_err;
 
         if (!fetch_uuid_ok(uuid)) {
             continue;
         }
-        if (ts_new && ts_old && !strcmp(ts_new, ts_old)) {
+        if (ts_new && ts_old && json_equal(ts_new, ts_old)) {
             continue;
         }
+        cf_error_clear(&one_err);
         cf_buf_reset(&url);
         cf_buf_printf(&url, "%.*s/%s.json", (int)blen, base, uuid);
         cf_buf_reset(&cmd);
         cf_buf_printf(&cmd, "%s/%s.json", stage, uuid);
         dst = cmd.data;
-        st = fetch_url(req, url.data, dst, false, &one, err);
+        st = fetch_url(req, url.data, dst, false, &one, &one_err);
         out->bytes += one.bytes;
         out->attempts += one.attempts;
+        /* a manifest may list an event its server no longer has: skip it */
+        if (st != CF_OK && one.http_status == 404) {
+            st = CF_OK;
+        }
         cf_fetch_result_fini(&one);
         if (st != CF_OK) {
+            *err = one_err;
             goto out;
         }
     }

@@ -552,7 +552,6 @@ cf_status cf_publish_dir(cf_store *store, const cf_output_cfg *out, int64_t run,
     memset(&current, 0, sizeof(current));
     cf_write_opts_init(&wo);
     wo.now = now;
-    wo.feed_name = out->name;
     st = dir_mkdir(out->path, err);
     if (st == CF_OK) {
         dir_sweep_tmp(out->path);

@@ -47,6 +47,7 @@ typedef struct convert_opts {
     int confidence;
     bool scos;
     bool quiet;
+    bool misp_feed; /* --to misp-feed: -o names a MISP feed directory */
     /* Warning lists: paths to load and the lists whose matches are withheld. */
     const char *wl_paths[CONVERT_MAX_WL];
     size_t n_wl_paths;
@@ -70,7 +71,8 @@ static void convert_usage(FILE *out)
             "A directory argument is read as a MISP feed directory.\n"
             "\n"
             "  --from FMT        csv, text, misp, stix1, stix2, jsonl (default: detect)\n"
-            "  --to FMT          jsonl (default), stix2, misp, csv, text\n"
+            "  --to FMT          jsonl (default), stix2, misp, csv, text, or misp-feed\n"
+            "                    (a MISP feed directory written to -o DIR)\n"
             "  -o, --output FILE write here instead of stdout (atomically)\n"
             "  --profile NAME    built-in feed profile (see `ctiflow profiles`)\n"
             "  --type TYPE       type of every value of a text list (default: detect)\n"
@@ -198,6 +200,11 @@ static int convert_parse_args(convert_opts *o, int argc, char **argv)
             }
             break;
         case OPT_TO: {
+            if (strcmp(optarg, "misp-feed") == 0) {
+                o->misp_feed = true;
+                o->to = CF_OUT_MISP;
+                break;
+            }
             int f = cf_out_format_from_name(optarg);
             if (f < 0) {
                 fprintf(stderr, "ctiflow: error: unknown output format '%s'\n", optarg);
@@ -279,6 +286,10 @@ static int convert_parse_args(convert_opts *o, int argc, char **argv)
     }
     if (o->n_wl_exclude && !o->n_wl_paths) {
         fprintf(stderr, "ctiflow: error: --exclude-list needs --warninglists\n");
+        return 2;
+    }
+    if (o->misp_feed && (!o->output || strcmp(o->output, "-") == 0)) {
+        fprintf(stderr, "ctiflow: error: --to misp-feed needs -o DIR\n");
         return 2;
     }
     if (o->profile && !cf_profile_find(o->profile)) {
@@ -403,6 +414,16 @@ static int convert_write(const convert_opts *o, cf_iocset *set)
 
     cf_error err;
     cf_error_clear(&err);
+    if (o->misp_feed) {
+        if (cf_write_misp_feed_dir(o->output, set, &wo, &err) == CF_OK) {
+            return 0;
+        }
+        char msg[1200];
+        cf_error_format(msg, sizeof msg, &err);
+        fprintf(stderr, "ctiflow: error: %s\n", msg);
+        return 1;
+    }
+
     char tmp[4096] = "";
     FILE *out = stdout;
     if (o->output && strcmp(o->output, "-") != 0) {

@@ -28,6 +28,7 @@
 #include "ctiflow/buf.h"
 #include "ctiflow/fetch.h"
 #include "ctiflow/input.h"
+#include "ctiflow/outbox.h"
 #include "ctiflow/iocset.h"
 #include "ctiflow/profile.h"
 #include "ctiflow/queue.h"
@@ -452,6 +453,36 @@ out:
     return st;
 }
 
+/* An HTTP output (webhook, misp, taxii) through its outbox (outbox.h). */
+static cf_status run_publish_http(const cf_config *cfg, const cf_run_opts *o, cf_store *store,
+                                  const cf_output_cfg *out, int64_t run, cf_time now,
+                                  cf_error *err)
+{
+    cf_outbox_result r;
+    char when[40];
+    cf_status st = cf_outbox_publish(store, cfg, out, run, now, &r, err);
+
+    if (st != CF_OK) {
+        char msg[1100];
+        cf_error_format(msg, sizeof(msg), err);
+        cf_run_log(o, CF_LOG_ERROR, "publish", NULL, "output '%s': %s", out->name, msg);
+        return st;
+    }
+    cf_time_format_rfc3339(when, sizeof(when), r.next_attempt);
+    if (r.problem[0]) {
+        cf_run_log(o, CF_LOG_ERROR, "publish", NULL, "output '%s': %s", out->name, r.problem);
+    }
+    cf_run_log(o, CF_LOG_INFO, "publish", NULL,
+               "output '%s': %llu IOCs queued, %llu withheld above TLP:%s, %llu items delivered, "
+               "%llu set aside, %llu pending%s%s",
+               out->name, (unsigned long long)r.objects, (unsigned long long)r.withheld,
+               cf_tlp_name(out->max_tlp) ? cf_tlp_name(out->max_tlp) : "none",
+               (unsigned long long)r.delivered, (unsigned long long)r.rejected,
+               (unsigned long long)r.pending, r.pending ? ", next attempt after " : "",
+               r.pending ? when : "");
+    return CF_OK;
+}
+
 static cf_status run_publish(const cf_config *cfg, const cf_run_opts *o, cf_store *store,
                              int64_t run, cf_time now, cf_run_summary *sum, cf_error *err)
 {
@@ -459,7 +490,16 @@ static cf_status run_publish(const cf_config *cfg, const cf_run_opts *o, cf_stor
         const cf_output_cfg *out = &cfg->outputs[i];
         cf_publish_result res;
         double t0 = run_clock();
-        cf_status st = cf_publish_dir(store, out, run, now, o->force, &res, err);
+        cf_status st;
+
+        if (strcmp(out->type, "directory") != 0) {
+            st = run_publish_http(cfg, o, store, out, run, now, err);
+            if (st != CF_OK) {
+                return st;
+            }
+            continue;
+        }
+        st = cf_publish_dir(store, out, run, now, o->force, &res, err);
 
         if (st != CF_OK) {
             char msg[1100];

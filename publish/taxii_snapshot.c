@@ -30,23 +30,6 @@
 
 #define TX_MAX_LIST_ITEMS 64
 
-/* What the store said about one indicator. */
-typedef struct tx_ind {
-    char id[64];
-    cf_time added;
-    cf_time expired;
-} tx_ind;
-
-/* Reading one collection's rows. */
-typedef struct tx_loader {
-    const cf_taxii_collection_cfg *col;
-    cf_iocset *set;
-    cf_norm norm;
-    tx_ind *inds;
-    size_t n_inds, cap_inds;
-    cf_time first;  /* earliest date added */
-} tx_loader;
-
 /* Does the '\n'-separated list hold one of names? */
 static bool tx_list_has_any(const char *list, char *const *names, size_t n)
 {
@@ -67,6 +50,9 @@ static bool tx_list_has_any(const char *list, char *const *names, size_t n)
 
 static bool tx_row_wanted(const cf_taxii_collection_cfg *col, const cf_store_row *r)
 {
+    if (!col) {
+        return true;
+    }
     if (col->n_feeds && !tx_list_has_any(r->sources, col->feeds, col->n_feeds)) {
         return false;
     }
@@ -208,7 +194,7 @@ static const tx_ind *tx_ind_find(const tx_loader *l, const char *id)
 }
 
 /* Render the loaded set as a bundle and parse it back. */
-static cf_status tx_render(json_t **out, const tx_loader *l, cf_error *err)
+cf_status tx_render(json_t **out, const tx_loader *l, cf_error *err)
 {
     char *data = NULL;
     size_t len = 0;
@@ -307,7 +293,7 @@ static cf_status tx_dates(cf_time *dates, json_t *objects, const tx_loader *l)
 }
 
 /* Revoke the indicator of an expired IOC. */
-static void tx_revoke(json_t *o, const tx_loader *l)
+void tx_revoke(json_t *o, const tx_loader *l)
 {
     const char *type = json_string_value(json_object_get(o, "type"));
     const tx_ind *ind;
@@ -399,39 +385,48 @@ out:
     return st;
 }
 
+cf_status tx_load(tx_loader *l, cf_store *store, int64_t since, cf_tlp max_tlp,
+                  const cf_taxii_collection_cfg *col, cf_error *err)
+{
+    cf_norm init = CF_NORM_INIT;
+    cf_status st;
+
+    memset(l, 0, sizeof(*l));
+    l->col = col;
+    l->norm = init;
+    l->first = CF_TIME_NONE;
+    l->set = cf_iocset_new();
+    if (!l->set) {
+        return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
+    }
+    st = cf_store_each(store, since, max_tlp, tx_load_row, l, err);
+    qsort(l->inds, l->n_inds, sizeof(*l->inds), tx_ind_cmp);
+    return st;
+}
+
+void tx_loader_fini(tx_loader *l)
+{
+    cf_iocset_free(l->set);
+    cf_norm_free(&l->norm);
+    free(l->inds);
+    memset(l, 0, sizeof(*l));
+}
+
 static cf_status tx_coll_build(tx_coll *c, cf_store *store, const cf_taxii_collection_cfg *col,
                                cf_error *err)
 {
     tx_loader l;
-    cf_norm init = CF_NORM_INIT;
     json_t *bundle = NULL;
-    cf_status st;
+    cf_status st = tx_load(&l, store, 0, col->max_tlp, col, err);
 
-    memset(&l, 0, sizeof(l));
-    l.col = col;
-    l.norm = init;
-    l.first = CF_TIME_NONE;
-    l.set = cf_iocset_new();
-    if (!l.set) {
-        return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
-    }
-    st = cf_store_each(store, 0, col->max_tlp, tx_load_row, &l, err);
-    if (st == CF_OK && cf_iocset_count(l.set) == 0) {
-        goto out;
-    }
-    if (st == CF_OK) {
-        qsort(l.inds, l.n_inds, sizeof(*l.inds), tx_ind_cmp);
+    if (st == CF_OK && cf_iocset_count(l.set) > 0) {
         st = tx_render(&bundle, &l, err);
+        if (st == CF_OK) {
+            st = tx_cut(c, bundle, &l, err);
+        }
     }
-    if (st == CF_OK) {
-        st = tx_cut(c, bundle, &l, err);
-    }
-
-out:
     json_decref(bundle);
-    cf_iocset_free(l.set);
-    cf_norm_free(&l.norm);
-    free(l.inds);
+    tx_loader_fini(&l);
     return st;
 }
 

@@ -277,7 +277,16 @@ static cf_status leaf_cmp(s1_leaf *lb, cf_buf *t, const char *join, const char *
         st = cf_buf_puts(t, join);
     }
     if (st == CF_OK) {
-        st = cf_buf_printf(t, "%s %s ", path, op->op);
+        st = cf_buf_puts(t, path);
+    }
+    if (st == CF_OK) {
+        st = cf_buf_putc(t, ' ');
+    }
+    if (st == CF_OK) {
+        st = cf_buf_puts(t, op->op);
+    }
+    if (st == CF_OK) {
+        st = cf_buf_putc(t, ' ');
     }
     if (st == CF_OK) {
         st = leaf_literal(lb, t, op, v, n, kind, ioc);
@@ -416,8 +425,8 @@ static const char *hash_name(const char *type, size_t vlen, cf_ioc_type *ioc)
 }
 
 /* File hashes: one term, several hashes joined by OR. */
-static cf_status file_hashes(s1_leaf *lb, const char *prefix, const xmlNode *hashes,
-                             bool with_name, char **hash_v, cf_ioc_type *hash_t, int *n_hash)
+static cf_status file_hashes(s1_leaf *lb, const char *prefix, const xmlNode *hashes, bool with_name,
+                             char **hash_v, cf_ioc_type *hash_t, int *n_hash)
 {
     cf_buf *t = &lb->terms[lb->n_terms];
     int count = 0;
@@ -437,8 +446,7 @@ static cf_status file_hashes(s1_leaf *lb, const char *prefix, const xmlNode *has
             char path[128];
             snprintf(path, sizeof path, "%shashes.%s", prefix, name);
             bool pair = with_name && cf_ioc_type_is_hash(ioc) && strcmp(op->op, "=") == 0;
-            st = leaf_cmp(lb, t, " OR ", path, op, v, strlen(v), LIT_STR,
-                          pair ? CF_IOC_NONE : ioc);
+            st = leaf_cmp(lb, t, " OR ", path, op, v, strlen(v), LIT_STR, pair ? CF_IOC_NONE : ioc);
             if (pair && *n_hash < 8) {
                 hash_v[*n_hash] = v;
                 hash_t[(*n_hash)++] = ioc;
@@ -470,8 +478,8 @@ static cf_status obj_file(s1_leaf *lb, const xmlNode *props, const char *prefix)
     char *hash_v[8];
     cf_ioc_type hash_t[8];
     int n_hash = 0;
-    cf_status st = file_hashes(lb, prefix, s1_child_in(props, S1_NS_OBJ, "Hashes"), name_eq,
-                               hash_v, hash_t, &n_hash);
+    cf_status st = file_hashes(lb, prefix, s1_child_in(props, S1_NS_OBJ, "Hashes"), name_eq, hash_v,
+                               hash_t, &n_hash);
     snprintf(path, sizeof path, "%sname", prefix);
     if (st == CF_OK) {
         st = leaf_prop(lb, path, name_el, LIT_STR, n_hash ? CF_IOC_NONE : CF_IOC_FILENAME);
@@ -535,12 +543,11 @@ static cf_status obj_email(s1_leaf *lb, const xmlNode *props, const xmlNode *obj
     }
     if (st == CF_OK) {
         st = leaf_prop(lb, "email-message:sender_ref.value",
-                       inner_address(s1_child_in(hdr, S1_NS_OBJ, "Sender")), LIT_STR,
-                       CF_IOC_EMAIL);
+                       inner_address(s1_child_in(hdr, S1_NS_OBJ, "Sender")), LIT_STR, CF_IOC_EMAIL);
     }
     if (st == CF_OK) {
-        st = leaf_prop(lb, "email-message:subject", s1_child_in(hdr, S1_NS_OBJ, "Subject"),
-                       LIT_STR, CF_IOC_NONE);
+        st = leaf_prop(lb, "email-message:subject", s1_child_in(hdr, S1_NS_OBJ, "Subject"), LIT_STR,
+                       CF_IOC_NONE);
     }
     const xmlNode *att = s1_child_in(props, S1_NS_OBJ, "Attachments");
     for (xmlNode *f = att ? att->children : NULL; f && st == CF_OK; f = f->next) {
@@ -568,8 +575,8 @@ static cf_status obj_regkey(s1_leaf *lb, const xmlNode *props)
         if (key && op) {
             st = cf_buf_printf(&full, "%s\\%s", hive, key);
             if (st == CF_OK) {
-                st = leaf_cmp(lb, &lb->terms[lb->n_terms], " AND ", "windows-registry-key:key",
-                              op, full.data, full.len, LIT_STR, CF_IOC_REGKEY);
+                st = leaf_cmp(lb, &lb->terms[lb->n_terms], " AND ", "windows-registry-key:key", op,
+                              full.data, full.len, LIT_STR, CF_IOC_REGKEY);
                 leaf_term_done(lb, 1);
             }
         }
@@ -614,10 +621,10 @@ static cf_status socket_side(s1_leaf *lb, const xmlNode *sock, const char *side)
 {
     char path[64];
     const xmlNode *ip = inner_address(s1_child_in(sock, S1_NS_OBJ, "IP_Address"));
-    const xmlNode *host = s1_child_in(s1_child_in(sock, S1_NS_OBJ, "Hostname"), S1_NS_ANY_CYBOX,
-                                      "Hostname_Value");
-    const xmlNode *port = s1_child_in(s1_child_in(sock, S1_NS_OBJ, "Port"), S1_NS_ANY_CYBOX,
-                                      "Port_Value");
+    const xmlNode *host =
+        s1_child_in(s1_child_in(sock, S1_NS_OBJ, "Hostname"), S1_NS_ANY_CYBOX, "Hostname_Value");
+    const xmlNode *port =
+        s1_child_in(s1_child_in(sock, S1_NS_OBJ, "Port"), S1_NS_ANY_CYBOX, "Port_Value");
     snprintf(path, sizeof path, "network-traffic:%s_ref.value", side);
     cf_status st = leaf_prop(lb, path, ip, LIT_STR, CF_IOC_IP);
     if (st == CF_OK) {
@@ -640,8 +647,9 @@ static cf_status socket_side(s1_leaf *lb, const xmlNode *sock, const char *side)
 
 static cf_status obj_netconn(s1_leaf *lb, const xmlNode *props)
 {
-    cf_status st = leaf_prop(lb, "network-traffic:protocols[*]",
-                             s1_child_in(props, S1_NS_OBJ, "Layer3_Protocol"), LIT_STR, CF_IOC_NONE);
+    cf_status st =
+        leaf_prop(lb, "network-traffic:protocols[*]",
+                  s1_child_in(props, S1_NS_OBJ, "Layer3_Protocol"), LIT_STR, CF_IOC_NONE);
     if (st == CF_OK) {
         st = leaf_prop(lb, "network-traffic:protocols[*]",
                        s1_child_in(props, S1_NS_OBJ, "Layer4_Protocol"), LIT_STR, CF_IOC_NONE);
@@ -695,8 +703,9 @@ static cf_status leaf_props(s1_leaf *lb, const xmlNode *props, const xmlNode *ob
         return obj_regkey(lb, props);
     }
     if (strcmp(obj, "HTTPSessionObject") == 0) {
-        return leaf_prop(lb, "network-traffic:extensions.'http-request-ext'.request_header."
-                             "'User-Agent'",
+        return leaf_prop(lb,
+                         "network-traffic:extensions.'http-request-ext'.request_header."
+                         "'User-Agent'",
                          find_desc(props, "User_Agent", 0), LIT_STR, CF_IOC_USER_AGENT);
     }
     if (strcmp(obj, "PortObject") == 0) {
@@ -722,10 +731,24 @@ static cf_status leaf_finish(s1_leaf *lb, s1_node *n)
 {
     cf_buf e = CF_BUF_INIT;
     cf_status st = CF_OK;
-    for (int i = 0; i < lb->n_terms && st == CF_OK; i++) {
+    bool one = lb->n_terms == 1;
+    if (one) {
+        /* The common case: the one term is the expression. */
+        e = lb->terms[0];
+        lb->terms[0] = (cf_buf)CF_BUF_INIT;
+    }
+    for (int i = 0; i < lb->n_terms && st == CF_OK && !one; i++) {
         bool paren = lb->term_multi[i] && lb->n_terms > 1;
-        st = cf_buf_printf(&e, "%s%s%s%s", i ? " AND " : "", paren ? "(" : "",
-                           cf_buf_str(&lb->terms[i]), paren ? ")" : "");
+        st = cf_buf_puts(&e, i ? " AND " : "");
+        if (st == CF_OK) {
+            st = cf_buf_puts(&e, paren ? "(" : "");
+        }
+        if (st == CF_OK) {
+            st = cf_buf_append(&e, lb->terms[i].data, lb->terms[i].len);
+        }
+        if (st == CF_OK) {
+            st = cf_buf_puts(&e, paren ? ")" : "");
+        }
     }
     if (st != CF_OK || lb->n_terms == 0) {
         cf_buf_free(&e);
@@ -795,7 +818,7 @@ cf_status s1_cybox_object(s1_node **out, xmlNode *object, s1_map *unsupported)
     } else if (st == CF_OK) {
         st = leaf_finish(&lb, n);
     }
-    for (int i = 0; i < S1_MAX_TERMS; i++) {
+    for (int i = 0; i <= lb.n_terms && i < S1_MAX_TERMS; i++) {
         cf_buf_free(&lb.terms[i]);
     }
     cf_buf_free(&lb.vals);

@@ -4,9 +4,15 @@
  * threat actors, campaigns and malware the package attributes them to.
  *
  * DESIGN
- * The package is streamed twice with libxml2's text reader, never built
- * as a whole tree; only one Indicator, Observable, TTP, Threat_Actor or
- * Campaign element at a time is expanded into a small subtree.
+ * The package is streamed twice with libxml2's SAX2 parser, never built
+ * as a whole tree. Elements are recognised in the start callback by
+ * comparing interned local names and namespace URIs by pointer; only the
+ * root element, elements that declare namespaces (so xsi:type prefixes
+ * resolve) and the one Indicator, Observable, TTP, Threat_Actor, Campaign
+ * or STIX_Header subtree being expanded get libxml2 nodes, and each is
+ * freed as soon as its end tag has been handled. Text outside an expanded
+ * subtree is dropped unread, so the memory of a pass does not grow with
+ * the package.
  *  - Pass 1 collects what later elements need: every idref that points
  *    at an Observable, Object or Indicator, the header (title, TLP) and
  *    the TTPs, threat actors and campaigns with their relations, which
@@ -418,25 +424,38 @@ static void s1_xml_error(void *arg, xmlErrorPtr e)
     c->xml_line = e->line;
 }
 
-/* Where a pass reads from: an input stream or a document in memory. */
+/*
+ * Where a pass reads from: an input stream or a document in memory. libxml2
+ * asks for a few kilobytes at a time; a stream is read in larger blocks.
+ */
+#define S1_IO_BLOCK (256 * 1024)
+
 typedef struct s1_io {
     cf_input *in;
     cf_error *err;
     const char *mem;
     size_t len, pos;
+    char *block;
 } s1_io;
 
 static int s1_io_read(void *ctx, char *buf, int len)
 {
     s1_io *io = ctx;
-    if (!io->in) {
-        size_t n = io->len - io->pos < (size_t)len ? io->len - io->pos : (size_t)len;
-        memcpy(buf, io->mem + io->pos, n);
-        io->pos += n;
-        return (int)n;
+    if (io->in && io->pos == io->len) {
+        ssize_t got = cf_input_read(io->in, io->block, S1_IO_BLOCK, io->err);
+        if (got < 0) {
+            return -1;
+        }
+        io->mem = io->block;
+        io->len = (size_t)got;
+        io->pos = 0;
     }
-    ssize_t n = cf_input_read(io->in, buf, (size_t)len, io->err);
-    return n < 0 ? -1 : (int)n;
+    size_t n = io->len - io->pos < (size_t)len ? io->len - io->pos : (size_t)len;
+    if (n) {
+        memcpy(buf, io->mem + io->pos, n);
+    }
+    io->pos += n;
+    return (int)n;
 }
 
 static int s1_io_close(void *ctx)
@@ -1311,8 +1330,14 @@ static cf_status s1_pass(s1_ctx *c, cf_input *in, const char *mem, size_t len, s
                          s1_on_end on_end)
 {
     xmlSAXHandler h;
-    s1_io io = {mem ? NULL : in, c->err, mem, len, 0};
+    s1_io io = {mem ? NULL : in, c->err, mem, mem ? len : 0, 0, NULL};
     cf_status st = CF_OK;
+    if (io.in) {
+        io.block = malloc(S1_IO_BLOCK);
+        if (!io.block) {
+            return cf_error_set(c->err, CF_ENOMEM, c->feed, 0, "out of memory reading STIX 1.x");
+        }
+    }
     memset(&h, 0, sizeof h);
     xmlSAXVersion(&h, 2);
     h.startElementNs = sax_start;
@@ -1336,6 +1361,7 @@ static cf_status s1_pass(s1_ctx *c, cf_input *in, const char *mem, size_t len, s
     c->pctxt =
         xmlCreateIOParserCtxt(&h, NULL, s1_io_read, s1_io_close, &io, XML_CHAR_ENCODING_NONE);
     if (!c->pctxt) {
+        free(io.block);
         return cf_error_set(c->err, CF_ENOMEM, c->feed, 0, "cannot create an XML parser");
     }
     xmlCtxtUseOptions(c->pctxt, S1_XML_OPTIONS);
@@ -1347,6 +1373,7 @@ static cf_status s1_pass(s1_ctx *c, cf_input *in, const char *mem, size_t len, s
         st = s1_read_error(c);
     }
     s1_close(c);
+    free(io.block);
     return st;
 }
 

@@ -186,15 +186,22 @@ bool norm_utf8_valid(const char *text, size_t len)
         if (c < 0x80) {
             i++;
             continue;
-        } else if (c >= 0xc2 && c <= 0xdf) {
-            n = 1, min = 0x80, cp = c & 0x1f;
+        }
+
+        /* Lead byte: number of continuation bytes and the smallest value. */
+        if (c >= 0xc2 && c <= 0xdf) {
+            n = 1;
+            min = 0x80;
         } else if (c >= 0xe0 && c <= 0xef) {
-            n = 2, min = 0x800, cp = c & 0x0f;
+            n = 2;
+            min = 0x800;
         } else if (c >= 0xf0 && c <= 0xf4) {
-            n = 3, min = 0x10000, cp = c & 0x07;
+            n = 3;
+            min = 0x10000;
         } else {
             return false;
         }
+        cp = c & (0x3fu >> n);
         if (len - i <= n) {
             return false;
         }

@@ -48,6 +48,10 @@ void cf_norm_free(cf_norm *n);
  * a domain hint accepts a URL-less host, a hash hint of the wrong length is
  * a reject, CF_IOC_FILE takes "name|hash" split at the last '|', and
  * CF_IOC_ENDPOINT takes "a.b.c.d:port" and "[v6]:port".
+ * A url hint without "scheme://" but with a host and a path
+ * ("example.com/x") gets "http://" in front and changed set; a domain hint
+ * holding an IP address gives an ip. The types kept as given (filename,
+ * file, regkey, mutex, user-agent, ssdeep, tlsh) are not refanged.
  */
 cf_status cf_normalize(cf_norm *out, cf_ioc_type hint, const char *text, size_t len);
 

@@ -70,8 +70,13 @@ static cf_status fetch_mkdirs(const char *path, cf_error *err)
             *p = '/';
         }
     }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+    /* The state, cache and outbox directories are private to the user. */
+    if (mkdir(tmp, 0700) != 0 && errno != EEXIST) {
         return cf_error_set(err, CF_EIO, path, 0, "cannot create directory: %s", strerror(errno));
+    }
+    if (chmod(tmp, 0700) != 0) {
+        return cf_error_set(err, CF_EIO, path, 0, "cannot make directory private: %s",
+                            strerror(errno));
     }
     return CF_OK;
 }

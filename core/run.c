@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "ctiflow/buf.h"
+#include "ctiflow/correlate.h"
 #include "ctiflow/fetch.h"
 #include "ctiflow/input.h"
 #include "ctiflow/outbox.h"
@@ -58,6 +59,14 @@ typedef struct run_ctx {
 } run_ctx;
 
 static pthread_mutex_t run_log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * The correlation database of the run in progress (state_dir/correlation.db),
+ * fed by the single store-writer thread after each feed's store transaction.
+ * NULL when it could not be opened: correlation is then skipped with a
+ * warning, and the run goes on.
+ */
+static cf_corr *run_corr;
 
 void cf_run_opts_init(cf_run_opts *o)
 {
@@ -306,6 +315,14 @@ static cf_status run_store_job(cf_store *store, const cf_run_opts *o, run_job *j
             run_failed(store, o, job, now, sum);
             return CF_OK;
         }
+        if (run_corr) {
+            cf_error cerr;
+            cf_error_clear(&cerr);
+            if (cf_corr_ingest(run_corr, f->name, f->actor, job->set, now, &cerr) != CF_OK) {
+                cf_run_log(o, CF_LOG_WARNING, "correlate", f->name, "correlation skipped: %s",
+                           cerr.msg[0] ? cerr.msg : cf_status_str(cerr.status));
+            }
+        }
         sum->ok++;
         job->state.iocs = (int64_t)cf_iocset_count(job->set);
         job->state.rejected = (int64_t)stats->rejected;
@@ -548,6 +565,16 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
         st = run_select(cfg, o, store, now, &jobs, &n, err);
     }
     if (st == CF_OK) {
+        cf_buf cpath = CF_BUF_INIT;
+        cf_error cerr;
+        cf_error_clear(&cerr);
+        if (cf_buf_printf(&cpath, "%s/correlation.db", cfg->state_dir) != CF_OK ||
+            cf_corr_open(&run_corr, cpath.data, &cerr) != CF_OK) {
+            run_corr = NULL;
+            cf_run_log(o, CF_LOG_WARNING, "correlate", NULL, "correlation disabled: %s",
+                       cerr.msg[0] ? cerr.msg : "out of memory");
+        }
+        cf_buf_free(&cpath);
         st = cf_store_run_begin(store, now, &sum.run, err);
     }
     if (st == CF_OK) {
@@ -572,6 +599,8 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
         run_job_free(jobs[i]);
     }
     free(jobs);
+    cf_corr_close(run_corr);
+    run_corr = NULL;
     cf_store_close(store);
     if (out) {
         *out = sum;

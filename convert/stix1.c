@@ -123,6 +123,7 @@ typedef struct s1_ctx {
     cf_status sax_st;
     char xml_msg[256];
     int xml_line;
+    int xml_code;
     /* pass 1 */
     s1_map wanted;
     s1_map ctxobjs;
@@ -422,6 +423,7 @@ static void s1_xml_error(void *arg, xmlErrorPtr e)
         c->xml_msg[--n] = '\0';
     }
     c->xml_line = e->line;
+    c->xml_code = e->code;
 }
 
 /*
@@ -596,9 +598,33 @@ static void sax_ignore_comment(void *ud, const xmlChar *value)
 {
 }
 
+/* Errors libxml2 raises on an entity reference or declaration (not on any message). */
+static bool s1_entity_error(int code)
+{
+    switch (code) {
+    case XML_ERR_UNDECLARED_ENTITY:
+    case XML_WAR_UNDECLARED_ENTITY:
+    case XML_ERR_UNPARSED_ENTITY:
+    case XML_ERR_ENTITY_IS_EXTERNAL:
+    case XML_ERR_ENTITY_IS_PARAMETER:
+    case XML_ERR_ENTITY_LOOP:
+    case XML_ERR_ENTITY_BOUNDARY:
+    case XML_ERR_ENTITY_PE_INTERNAL:
+    case XML_ERR_ENTITYREF_IN_PROLOG:
+    case XML_ERR_ENTITYREF_IN_EPILOG:
+    case XML_ERR_ENTITYREF_IN_DTD:
+    case XML_ERR_ENTITY_NOT_STARTED:
+    case XML_ERR_ENTITY_NOT_FINISHED:
+    case XML_ERR_ENTITY_CHAR_ERROR:
+        return true;
+    default:
+        return false;
+    }
+}
+
 static cf_status s1_read_error(s1_ctx *c)
 {
-    if (strstr(c->xml_msg, "ntity")) {
+    if (s1_entity_error(c->xml_code)) {
         /* libxml2 stopped an entity expansion before the DTD reached us. */
         return cf_error_set(c->err, CF_EUNSUPPORTED, c->feed, (uint64_t)c->xml_line,
                             "document refused: %s (entity expansion)", c->xml_msg);

@@ -43,13 +43,14 @@ typedef struct cfg_ctx {
 } cfg_ctx;
 
 static const char *const cfg_main_keys[] = {
-    "state_dir", "cache_dir", "feeds_dir", "outputs", "feeds", "workers", "taxii", NULL};
+    "state_dir", "cache_dir", "feeds_dir", "outputs", "feeds", "workers", "taxii",
+    "warninglists", "galaxy", NULL};
 static const char *const cfg_feed_keys[] = {
     "name", "url", "profile", "format", "type", "interval", "timeout", "retries", "headers",
     "proxy", "tls_verify", "confidence", "tlp", "labels", "actor", "expiry", "enabled", NULL};
 static const char *const cfg_output_keys[] = {
     "name", "type", "path", "formats", "keep_deltas", "max_tlp",
-    "url", "headers", "auth", "timeout", NULL};
+    "url", "headers", "auth", "timeout", "exclude_lists", NULL};
 static const char *const cfg_expiry_keys[] = {"days", "gone", NULL};
 static const char *const cfg_formats[] = {"stix2", "misp-feed", "text", "csv", "jsonl", NULL};
 static const char *const cfg_input_formats[] = {
@@ -954,6 +955,11 @@ static void cfg_add_output(cfg_ctx *c, yaml_node_t *map)
     if (v) {
         cfg_feed_tlp(c, &o.max_tlp, v, "max_tlp");
     }
+    v = cfg_get(c, map, "exclude_lists");
+    if (v) {
+        o.exclude_lists = cfg_str_list(c, v, "exclude_lists", &o.n_exclude_lists);
+        o.has_exclude_lists = true;
+    }
 
 add:
     grown = realloc(cfg->outputs, (cfg->n_outputs + 1) * sizeof(*grown));
@@ -993,6 +999,37 @@ static bool cfg_load_doc(cfg_ctx *c, const char *path, yaml_document_t *doc)
     yaml_parser_delete(&parser);
     fclose(fp);
     return ok;
+}
+
+/* warninglists: paths (relative to the main file); galaxy: one path. */
+static void cfg_walk_lists(cfg_ctx *c, yaml_node_t *root)
+{
+    cf_config *cfg = c->cfg;
+    yaml_node_t *v = cfg_get(c, root, "warninglists");
+    const char *s;
+
+    if (v) {
+        cfg->warninglists = cfg_str_list(c, v, "warninglists", &cfg->n_warninglists);
+    }
+    for (size_t i = 0; i < cfg->n_warninglists; i++) {
+        char *abs;
+        if (!cfg->warninglists[i]) {
+            continue;
+        }
+        if (strstr(cfg->warninglists[i], "://")) {
+            cfg_problem(c, v, "warning list '%s': only local files and directories are supported",
+                        cfg->warninglists[i]);
+            continue;
+        }
+        abs = cfg_resolve(cfg->dir, cfg->warninglists[i]);
+        free(cfg->warninglists[i]);
+        cfg->warninglists[i] = abs;
+    }
+    v = cfg_get(c, root, "galaxy");
+    s = v ? cfg_want_str(c, v, "galaxy") : NULL;
+    if (s) {
+        cfg->galaxy = cfg_resolve(cfg->dir, s);
+    }
 }
 
 static void cfg_walk_main(cfg_ctx *c, yaml_node_t *root)
@@ -1041,6 +1078,7 @@ static void cfg_walk_main(cfg_ctx *c, yaml_node_t *root)
     if (v) {
         cfg_taxii(c, v);
     }
+    cfg_walk_lists(c, root);
 }
 
 static int cfg_name_cmp(const void *a, const void *b)
@@ -1216,6 +1254,7 @@ void cf_config_free(cf_config *cfg)
         free(cfg->outputs[i].type);
         free(cfg->outputs[i].path);
         free(cfg->outputs[i].source);
+        cfg_list_free(cfg->outputs[i].exclude_lists, cfg->outputs[i].n_exclude_lists);
         cfg_output_http_free(&cfg->outputs[i]);
     }
     cfg_taxii_free(&cfg->taxii);
@@ -1225,6 +1264,8 @@ void cf_config_free(cf_config *cfg)
     free(cfg->state_dir);
     free(cfg->cache_dir);
     free(cfg->feeds_dir);
+    cfg_list_free(cfg->warninglists, cfg->n_warninglists);
+    free(cfg->galaxy);
     free(cfg);
 }
 

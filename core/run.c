@@ -13,6 +13,10 @@
  * result it runs one store transaction, writes the feed state, promotes or
  * discards the fetched body, and logs the feed's summary. A failure in one
  * feed is recorded in its state and never stops the others.
+ * Warning lists (config "warninglists") are loaded once before the workers
+ * start; each worker labels its feed's set with the lists it matches, so the
+ * store keeps the labels, and every directory output matches again against
+ * the current lists when it publishes and withholds what its policy says.
  */
 #include "ctiflow/run.h"
 
@@ -67,6 +71,9 @@ static pthread_mutex_t run_log_mu = PTHREAD_MUTEX_INITIALIZER;
  * warning, and the run goes on.
  */
 static cf_corr *run_corr;
+
+/* The warning lists of the run in progress (read-only once loaded), or NULL. */
+static cf_wlset *run_wl;
 
 void cf_run_opts_init(cf_run_opts *o)
 {
@@ -239,6 +246,13 @@ static void run_work(run_ctx *c, run_job *job)
     }
     job->stage = "parse";
     job->st = run_parse(job);
+    if (job->st == CF_OK && run_wl) {
+        job->stage = "warninglist";
+        job->st = cf_wl_apply(run_wl, NULL, job->set, NULL);
+        if (job->st != CF_OK) {
+            cf_error_set(&job->err, job->st, job->feed->name, 0, "out of memory");
+        }
+    }
 }
 
 static void *run_worker(void *arg)
@@ -505,6 +519,108 @@ static cf_status run_publish_http(const cf_config *cfg, const cf_run_opts *o, cf
     return CF_OK;
 }
 
+static void run_wl_report(void *ctx, const char *msg)
+{
+    cf_run_log(ctx, CF_LOG_WARNING, "warninglist", NULL, "%s", msg);
+}
+
+/* Load the configured warning lists into run_wl; a list that cannot be read fails the run. */
+static cf_status run_wl_load(const cf_config *cfg, const cf_run_opts *o, cf_error *err)
+{
+    cf_status st = CF_OK;
+
+    if (!cfg->n_warninglists) {
+        return CF_OK;
+    }
+    run_wl = cf_wl_new();
+    if (!run_wl) {
+        return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
+    }
+    for (size_t i = 0; st == CF_OK && i < cfg->n_warninglists; i++) {
+        st = cf_wl_load_path(run_wl, cfg->warninglists[i], run_wl_report, (void *)o, err);
+    }
+    if (st != CF_OK) {
+        char msg[1100];
+        cf_error_format(msg, sizeof(msg), err);
+        cf_run_log(o, CF_LOG_ERROR, "warninglist", NULL, "%s", msg);
+        return st;
+    }
+    cf_run_log(o, CF_LOG_DEBUG, "warninglist", NULL, "%zu warning lists loaded",
+               cf_wl_count(run_wl));
+    return CF_OK;
+}
+
+/*
+ * The policy of a directory output: its exclude_lists for every file, or by
+ * default the never-block set for the text and CSV files. fp gets the
+ * fingerprint (list ids and versions, then the exclusions).
+ */
+static cf_status run_wl_policy(const cf_output_cfg *out, cf_publish_wl *wl, cf_buf *fp,
+                               cf_error *err)
+{
+    const char *const *names = (const char *const *)out->exclude_lists;
+    size_t n = out->n_exclude_lists;
+    cf_status st;
+
+    wl->lists = run_wl;
+    wl->block_only = !out->has_exclude_lists;
+    if (wl->block_only) {
+        names = cf_wl_default_exclude(true);
+        for (n = 0; names && names[n]; n++) {
+        }
+    }
+    for (size_t i = 0; i < cf_wl_count(run_wl); i++) {
+        const cf_wl_info *info = cf_wl_info_at(run_wl, i);
+        cf_buf_printf(fp, "%s%s@%s", i ? "," : "", info->id, info->version);
+    }
+    cf_buf_puts(fp, wl->block_only ? ";block:" : ";all:");
+    for (size_t i = 0; i < n; i++) {
+        cf_buf_printf(fp, "%s%s", i ? "," : "", names[i]);
+    }
+    st = cf_wl_policy_new(&wl->policy, run_wl, names, n, err);
+    if (st != CF_OK) {
+        char msg[sizeof(err->msg)];
+        snprintf(msg, sizeof(msg), "%s", err->msg);
+        cf_error_set(err, st, out->source, out->line, "output '%s': exclude_lists: %s",
+                     out->name, msg);
+    }
+    wl->fingerprint = cf_buf_str(fp);
+    return st;
+}
+
+/* "output 'x': withheld 48 (public-dns-v4 45, rfc1918 3)", largest first. */
+static void run_wl_summary(const cf_run_opts *o, const cf_output_cfg *out,
+                           const cf_wl_policy *pol)
+{
+    size_t n = cf_wl_count(run_wl);
+    bool *done = calloc(n + 1, sizeof(*done));
+    cf_buf line = CF_BUF_INIT;
+
+    cf_buf_printf(&line, "output '%s': withheld %llu", out->name,
+                  (unsigned long long)cf_wl_policy_total(pol));
+    for (size_t k = 0; done && k < n; k++) {
+        size_t best = n;
+        for (size_t i = 0; i < n; i++) {
+            if (!done[i] && cf_wl_policy_withheld(pol, i) &&
+                (best == n || cf_wl_policy_withheld(pol, i) > cf_wl_policy_withheld(pol, best))) {
+                best = i;
+            }
+        }
+        if (best == n) {
+            break;
+        }
+        done[best] = true;
+        cf_buf_printf(&line, "%s%s %llu", k ? ", " : " (", cf_wl_info_at(run_wl, best)->id,
+                      (unsigned long long)cf_wl_policy_withheld(pol, best));
+    }
+    if (cf_wl_policy_total(pol)) {
+        cf_buf_puts(&line, ")");
+    }
+    cf_run_log(o, CF_LOG_INFO, "publish", NULL, "%s", cf_buf_str(&line));
+    cf_buf_free(&line);
+    free(done);
+}
+
 static cf_status run_publish(const cf_config *cfg, const cf_run_opts *o, cf_store *store,
                              int64_t run, cf_time now, cf_run_summary *sum, cf_error *err)
 {
@@ -521,7 +637,18 @@ static cf_status run_publish(const cf_config *cfg, const cf_run_opts *o, cf_stor
             }
             continue;
         }
-        st = cf_publish_dir(store, out, run, now, o->force, &res, err);
+        cf_publish_wl wl = {NULL, NULL, false, NULL};
+        cf_buf fp = CF_BUF_INIT;
+        st = run_wl ? run_wl_policy(out, &wl, &fp, err) : CF_OK;
+        if (st == CF_OK) {
+            st = cf_publish_dir_wl(store, out, run, now, o->force, run_wl ? &wl : NULL, &res,
+                                   err);
+        }
+        if (st == CF_OK && run_wl && !res.skipped) {
+            run_wl_summary(o, out, wl.policy);
+        }
+        cf_wl_policy_free(wl.policy);
+        cf_buf_free(&fp);
 
         if (st != CF_OK) {
             char msg[1100];
@@ -560,6 +687,9 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
     st = cf_run_open_store(cfg, &store, err);
     if (st == CF_OK) {
         st = run_mkdirs(cfg->cache_dir, err);
+    }
+    if (st == CF_OK) {
+        st = run_wl_load(cfg, o, err);
     }
     if (st == CF_OK) {
         st = run_select(cfg, o, store, now, &jobs, &n, err);
@@ -601,6 +731,8 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
     free(jobs);
     cf_corr_close(run_corr);
     run_corr = NULL;
+    cf_wl_free(run_wl);
+    run_wl = NULL;
     cf_store_close(store);
     if (out) {
         *out = sum;

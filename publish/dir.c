@@ -16,6 +16,11 @@
  *   index.json                     what was written, written last
  * Old delta bundles beyond keep_deltas are removed; temporary files left by
  * an interrupted run are removed on the next publish.
+ * With warning lists (cf_publish_dir_wl), the warninglist labels a row had
+ * in the store are replaced by matches against the current lists, and the
+ * output's policy withholds IOCs from every file or, by default, only from
+ * the text and CSV files, which are written last from the same set. The
+ * lists' fingerprint is kept in index.json: a change publishes again.
  */
 #include "ctiflow/run.h"
 
@@ -49,7 +54,21 @@ typedef struct dir_loader {
     char **revoked;       /* indicator ids of expired IOCs */
     size_t n_revoked, cap_revoked;
     uint64_t rows;
+    bool strip_wl;        /* drop stored warninglist labels (matched again) */
 } dir_loader;
+
+/* Drop the warninglist labels of items; returns how many are left. */
+static size_t dir_strip_wl(const char **items, size_t n)
+{
+    size_t plen = strlen(CF_WL_LABEL_PREFIX), kept = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (strncmp(items[i], CF_WL_LABEL_PREFIX, plen) != 0) {
+            items[kept++] = items[i];
+        }
+    }
+    return kept;
+}
 
 /* Split a '\n' list into up to max pointers into a scratch copy. */
 static size_t dir_split(char *scratch, const char **items, size_t max)
@@ -127,6 +146,9 @@ static cf_status dir_load_row(void *ctx, const cf_store_row *r)
     o.comment = r->comment;
     o.labels = labels;
     o.n_labels = dir_split(lab, labels, DIR_MAX_LIST_ITEMS);
+    if (l->strip_wl) {
+        o.n_labels = dir_strip_wl(labels, o.n_labels);
+    }
     o.malware = malware;
     o.n_malware = dir_split(mal, malware, DIR_MAX_LIST_ITEMS);
     o.actors = actors;
@@ -418,18 +440,33 @@ static void dir_prune_deltas(const char *dir, int keep, json_t *list)
     cf_buf_free(&p);
 }
 
-static cf_status dir_load(cf_store *store, int64_t since, cf_tlp max_tlp, dir_loader *l,
-                          cf_error *err)
+static cf_status dir_load(cf_store *store, int64_t since, cf_tlp max_tlp,
+                          const cf_publish_wl *wl, dir_loader *l, cf_error *err)
 {
     cf_norm init = CF_NORM_INIT;
+    cf_status st;
 
     memset(l, 0, sizeof(*l));
     l->norm = init;
+    l->strip_wl = wl && wl->lists;
     l->set = cf_iocset_new();
     if (!l->set) {
         return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
     }
-    return cf_store_each(store, since, max_tlp, dir_load_row, l, err);
+    st = cf_store_each(store, since, max_tlp, dir_load_row, l, err);
+    if (st == CF_OK && l->strip_wl) {
+        /* label with the current lists; withhold from every file unless block_only */
+        st = cf_wl_apply(wl->lists, wl->block_only ? NULL : wl->policy, l->set, NULL);
+        if (st != CF_OK) {
+            st = cf_error_set(err, st, NULL, 0, "out of memory");
+        }
+    }
+    return st;
+}
+
+static bool dir_wl_keep(void *ctx, const cf_ioc *ioc)
+{
+    return !cf_wl_policy_withholds_labels(ctx, ioc->labels, ioc->n_labels, NULL);
 }
 
 static cf_status dir_write_delta(const cf_output_cfg *out, dir_loader *delta, int64_t run,
@@ -465,8 +502,9 @@ static cf_status dir_write_delta(const cf_output_cfg *out, dir_loader *delta, in
     return st;
 }
 
-static cf_status dir_write_current(const cf_output_cfg *out, const cf_iocset *set,
-                                   const cf_write_opts *wo, dir_index *ix, cf_error *err)
+static cf_status dir_write_current(const cf_output_cfg *out, cf_iocset *set,
+                                   const cf_write_opts *wo, const cf_publish_wl *wl,
+                                   dir_index *ix, cf_error *err)
 {
     cf_buf sub = CF_BUF_INIT;
     cf_status st = CF_OK;
@@ -484,22 +522,26 @@ static cf_status dir_write_current(const cf_output_cfg *out, const cf_iocset *se
             dir_index_add(ix, "misp/manifest.json", "misp-feed", cf_iocset_count(set));
         }
     }
+    if (st == CF_OK && (out->formats & CF_OUTFMT_JSONL)) {
+        st = dir_emit(out->path, "iocs.jsonl", "iocs.jsonl", CF_OUT_JSONL, "jsonl", set, wo, ix,
+                      err);
+    }
+    /* block lists last: the policy of block_only outputs withholds from them alone */
+    if (st == CF_OK && wl && wl->lists && wl->block_only && wl->policy) {
+        cf_iocset_retain(set, dir_wl_keep, wl->policy);
+    }
     if (st == CF_OK && (out->formats & CF_OUTFMT_TEXT)) {
         st = dir_block_lists(out->path, set, wo, ix, err);
     }
     if (st == CF_OK && (out->formats & CF_OUTFMT_CSV)) {
         st = dir_emit(out->path, "iocs.csv", "iocs.csv", CF_OUT_CSV, "csv", set, wo, ix, err);
     }
-    if (st == CF_OK && (out->formats & CF_OUTFMT_JSONL)) {
-        st = dir_emit(out->path, "iocs.jsonl", "iocs.jsonl", CF_OUT_JSONL, "jsonl", set, wo, ix,
-                      err);
-    }
     cf_buf_free(&sub);
     return st;
 }
 
 static cf_status dir_write_index(const cf_output_cfg *out, int64_t run, cf_time now,
-                                 dir_index *ix, cf_error *err)
+                                 const char *fingerprint, dir_index *ix, cf_error *err)
 {
     char ts[40];
     json_t *deltas = json_array();
@@ -513,6 +555,9 @@ static cf_status dir_write_index(const cf_output_cfg *out, int64_t run, cf_time 
     cf_time_format_rfc3339(ts, sizeof(ts), now);
     root = json_pack("{s:s, s:I, s:s, s:o, s:o}", "generated", ts, "run", (json_int_t)run,
                      "producer", "ctiflow", "files", json_incref(ix->files), "deltas", deltas);
+    if (root && fingerprint) {
+        json_object_set_new(root, "warninglists", json_string(fingerprint));
+    }
     text = root ? json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
     json_decref(root);
     if (!text) {
@@ -526,13 +571,19 @@ static cf_status dir_write_index(const cf_output_cfg *out, int64_t run, cf_time 
     return st;
 }
 
-static bool dir_has_index(const char *root)
+/* True when root has an index.json written with the same warning lists. */
+static bool dir_has_index(const char *root, const char *fingerprint)
 {
     cf_buf p = CF_BUF_INIT;
+    json_t *ix;
+    const char *had;
     bool ok;
 
     cf_buf_printf(&p, "%s/index.json", root);
-    ok = access(cf_buf_str(&p), R_OK) == 0;
+    ix = json_load_file(cf_buf_str(&p), 0, NULL);
+    had = json_string_value(json_object_get(ix, "warninglists"));
+    ok = ix && (fingerprint ? had && !strcmp(had, fingerprint) : !had);
+    json_decref(ix);
     cf_buf_free(&p);
     return ok;
 }
@@ -540,6 +591,14 @@ static bool dir_has_index(const char *root)
 cf_status cf_publish_dir(cf_store *store, const cf_output_cfg *out, int64_t run, cf_time now,
                          bool force, cf_publish_result *res, cf_error *err)
 {
+    return cf_publish_dir_wl(store, out, run, now, force, NULL, res, err);
+}
+
+cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t run, cf_time now,
+                            bool force, const cf_publish_wl *wl, cf_publish_result *res,
+                            cf_error *err)
+{
+    const char *fingerprint = wl && wl->lists ? wl->fingerprint : NULL;
     dir_loader delta, current;
     dir_index ix = {json_array(), 0};
     cf_write_opts wo;
@@ -558,14 +617,14 @@ cf_status cf_publish_dir(cf_store *store, const cf_output_cfg *out, int64_t run,
         st = cf_store_output_last_run(store, out->name, &last, err);
     }
     if (st == CF_OK) {
-        st = dir_load(store, last, out->max_tlp, &delta, err);
+        st = dir_load(store, last, out->max_tlp, wl, &delta, err);
     }
     if (st != CF_OK) {
         goto out;
     }
     res->delta = delta.rows;
     res->revoked = delta.n_revoked;
-    if (delta.rows == 0 && !force && dir_has_index(out->path)) {
+    if (delta.rows == 0 && !force && dir_has_index(out->path, fingerprint)) {
         res->skipped = true;
         st = cf_store_output_done(store, out->name, run, now, err);
         goto out;
@@ -577,15 +636,19 @@ cf_status cf_publish_dir(cf_store *store, const cf_output_cfg *out, int64_t run,
     }
     dir_loader_fini(&delta);
     memset(&delta, 0, sizeof(delta));
+    /* the withheld counts are those of the snapshot, not of the delta */
+    if (wl) {
+        cf_wl_policy_reset(wl->policy);
+    }
     if (st == CF_OK) {
-        st = dir_load(store, -1, out->max_tlp, &current, err);
+        st = dir_load(store, -1, out->max_tlp, wl, &current, err);
     }
     if (st == CF_OK) {
         res->current = current.rows;
-        st = dir_write_current(out, current.set, &wo, &ix, err);
+        st = dir_write_current(out, current.set, &wo, wl, &ix, err);
     }
     if (st == CF_OK) {
-        st = dir_write_index(out, run, now, &ix, err);
+        st = dir_write_index(out, run, now, fingerprint, &ix, err);
     }
     for (size_t i = 0; st == CF_OK && i < json_array_size(ix.files); i++) {
         json_t *e = json_array_get(ix.files, i);

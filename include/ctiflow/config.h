@@ -135,6 +135,12 @@ typedef struct cf_output_cfg {
     size_t n_headers;
     cf_auth_cfg auth;
     int64_t timeout_ms;  /* per request, default 30 s */
+    /* warning lists whose IOCs this output withholds ("default" = the
+       never-block set); when has_exclude_lists is false the defaults apply:
+       the never-block set for text and CSV files, none for STIX, MISP, JSONL */
+    char **exclude_lists;
+    size_t n_exclude_lists;
+    bool has_exclude_lists;
 } cf_output_cfg;
 
 typedef struct cf_config {
@@ -149,6 +155,9 @@ typedef struct cf_config {
     cf_output_cfg *outputs;
     size_t n_outputs;
     cf_taxii_cfg taxii;  /* what `ctiflow serve` serves */
+    char **warninglists; /* absolute paths: directories, .json lists, text allow-lists */
+    size_t n_warninglists;
+    char *galaxy;        /* absolute path of the threat-actor cluster file, or NULL */
 } cf_config;
 
 /* Receives one "FILE:LINE: message" per problem found. */

@@ -21,6 +21,7 @@
 #include "ctiflow/config.h"
 #include "ctiflow/status.h"
 #include "ctiflow/store.h"
+#include "ctiflow/warninglist.h"
 
 /* Exit codes of `ctiflow run` and `ctiflow daemon`. */
 enum {
@@ -94,5 +95,19 @@ typedef struct cf_publish_result {
  */
 cf_status cf_publish_dir(cf_store *store, const cf_output_cfg *out, int64_t run, cf_time now,
                          bool force, cf_publish_result *res, cf_error *err);
+
+/* The warning lists of a directory output (docs/warninglists.md). */
+typedef struct cf_publish_wl {
+    const cf_wlset *lists;   /* warninglist labels of store rows are replaced by matches
+                                against these, so every file reflects the current lists */
+    cf_wl_policy *policy;    /* what is withheld (counted in it); NULL = nothing */
+    bool block_only;         /* the policy applies only to the text and CSV files */
+    const char *fingerprint; /* lists and exclusions; a change publishes again */
+} cf_publish_wl;
+
+/* cf_publish_dir with warning lists; wl may be NULL. */
+cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t run, cf_time now,
+                            bool force, const cf_publish_wl *wl, cf_publish_result *res,
+                            cf_error *err);
 
 #endif

@@ -8,7 +8,10 @@
  * Values are normalised as on input (cf_normalize), so a defanged or
  * upper-case value finds its canonical IOC. The correlation database is
  * <state_dir>/correlation.db of the configuration (or --db); the galaxy is
- * --galaxy, else $CTIFLOW_GALAXY, else <state_dir>/galaxy/threat-actor.json.
+ * --galaxy, else the configuration's "galaxy", else $CTIFLOW_GALAXY, else
+ * <state_dir>/galaxy/threat-actor.json. With a configuration that names
+ * warning lists, each value is matched against them and the directory
+ * outputs that withhold it are named (the same policy as `ctiflow run`).
  * Exit codes: 0 every value was listed or correlated, 1 some value is
  * unknown or could not be normalised, 2 usage or setup error.
  */
@@ -24,6 +27,14 @@
 #include "ctiflow/correlate.h"
 #include "ctiflow/galaxy.h"
 #include "ctiflow/normalize.h"
+#include "ctiflow/warninglist.h"
+
+/* The configuration's warning lists and one policy per directory output. */
+typedef struct lookup_wl {
+    cf_config *cfg;
+    cf_wlset *set;
+    cf_wl_policy **pols;   /* per output; NULL for HTTP outputs */
+} lookup_wl;
 
 static void lookup_usage(FILE *out)
 {
@@ -61,6 +72,9 @@ int cf_cli_corr_setup(const char *config, const char *db, const char *galaxy, cf
         snprintf(gpath, sizeof gpath, "%s/galaxy/threat-actor.json", cfg->state_dir);
         db = dbpath;
     }
+    if (!galaxy && cfg && cfg->galaxy) {
+        galaxy = cfg->galaxy;
+    }
     if (!galaxy) {
         galaxy = getenv("CTIFLOW_GALAXY");
     }
@@ -83,6 +97,102 @@ out:
     return rc;
 }
 
+static void lookup_wl_fini(lookup_wl *w)
+{
+    for (size_t i = 0; w->cfg && w->pols && i < w->cfg->n_outputs; i++) {
+        cf_wl_policy_free(w->pols[i]);
+    }
+    free(w->pols);
+    cf_wl_free(w->set);
+    cf_config_free(w->cfg);
+}
+
+static void lookup_wl_report(void *ctx, const char *msg)
+{
+    (void)ctx;
+    fprintf(stderr, "ctiflow: warning: %s\n", msg);
+}
+
+/* Load the warning lists of config and the policy of each directory output; 2 on failure. */
+static int lookup_wl_setup(lookup_wl *w, const char *config)
+{
+    cf_error err = {0};
+    char msg[1200];
+    cf_status st;
+
+    if (!config) {
+        return 0;
+    }
+    st = cf_config_load(&w->cfg, config, NULL, NULL, &err);
+    if (st == CF_OK && w->cfg->n_warninglists) {
+        w->set = cf_wl_new();
+        w->pols = calloc(w->cfg->n_outputs + 1, sizeof(*w->pols));
+        st = w->set && w->pols ? CF_OK : cf_error_set(&err, CF_ENOMEM, NULL, 0, "out of memory");
+    }
+    for (size_t i = 0; st == CF_OK && w->set && i < w->cfg->n_warninglists; i++) {
+        st = cf_wl_load_path(w->set, w->cfg->warninglists[i], lookup_wl_report, NULL, &err);
+    }
+    for (size_t i = 0; st == CF_OK && w->set && i < w->cfg->n_outputs; i++) {
+        const cf_output_cfg *o = &w->cfg->outputs[i];
+        const char *const *names = (const char *const *)o->exclude_lists;
+        size_t n = o->n_exclude_lists;
+        if (strcmp(o->type, "directory") != 0) {
+            continue;
+        }
+        if (!o->has_exclude_lists) {
+            names = cf_wl_default_exclude(true);
+            for (n = 0; names && names[n]; n++) {
+            }
+        }
+        st = cf_wl_policy_new(&w->pols[i], w->set, names, n, &err);
+    }
+    if (st != CF_OK) {
+        cf_error_format(msg, sizeof msg, &err);
+        fprintf(stderr, "ctiflow: error: %s\n", msg);
+        return 2;
+    }
+    return 0;
+}
+
+/*
+ * The lists value matches and the outputs that withhold it, as a text block
+ * (text) or as JSON members to append to the value's object (json).
+ */
+static void lookup_wl_value(lookup_wl *w, const cf_norm *norm, cf_buf *text, cf_buf *json)
+{
+    cf_wl_matches m;
+    size_t n_out = 0;
+
+    if (!w->set) {
+        return;
+    }
+    cf_wl_match_value(w->set, norm->type, norm->hash_type, cf_buf_str(&norm->value), &m);
+    cf_buf_puts(json, ",\"warninglists\":[");
+    for (size_t k = 0; k < m.n; k++) {
+        const cf_wl_info *info = cf_wl_info_at(w->set, m.lists[k]);
+        cf_buf_printf(text, "  warning list: %s (%s)\n", info->id, info->title);
+        cf_buf_printf(json, "%s", k ? "," : "");
+        cf_buf_json_quoted(json, info->id);
+    }
+    cf_buf_puts(json, "],\"withheld_by\":[");
+    for (size_t i = 0; m.n && i < w->cfg->n_outputs; i++) {
+        const cf_output_cfg *o = &w->cfg->outputs[i];
+        bool block_only = !o->has_exclude_lists;
+        unsigned block = o->formats & (CF_OUTFMT_TEXT | CF_OUTFMT_CSV);
+        if (!w->pols[i] || !cf_wl_policy_withholds(w->pols[i], &m) || (block_only && !block)) {
+            continue;
+        }
+        cf_buf_printf(text, "  withheld by: output '%s'%s\n", o->name,
+                      !block_only ? "" : block == CF_OUTFMT_TEXT ? " (text lists)"
+                                     : block == CF_OUTFMT_CSV  ? " (csv)"
+                                                               : " (text lists and csv)");
+        cf_buf_printf(json, "%s{\"output\":", n_out++ ? "," : "");
+        cf_buf_json_quoted(json, o->name);
+        cf_buf_printf(json, ",\"files\":\"%s\"}", block_only ? "block-lists" : "all");
+    }
+    cf_buf_puts(json, "]");
+}
+
 static void lookup_time(char *out, size_t n, cf_time t)
 {
     if (t == CF_TIME_NONE) {
@@ -92,7 +202,7 @@ static void lookup_time(char *out, size_t n, cf_time t)
     }
 }
 
-static void lookup_text(const cf_corr_result *r)
+static void lookup_text(const cf_corr_result *r, const char *extra)
 {
     char a[40], b[40];
 
@@ -141,9 +251,10 @@ static void lookup_text(const cf_corr_result *r)
         }
         printf("\n");
     }
+    fputs(extra, stdout);
 }
 
-static void lookup_json(const cf_corr_result *r)
+static void lookup_json(const cf_corr_result *r, const char *extra)
 {
     cf_buf b = CF_BUF_INIT;
     char t[40];
@@ -191,7 +302,7 @@ static void lookup_json(const cf_corr_result *r)
         cf_buf_json_quoted(&b, l->detail);
         cf_buf_puts(&b, "}");
     }
-    cf_buf_puts(&b, "]}");
+    cf_buf_printf(&b, "]%s}", extra);
     printf("%s\n", cf_buf_str(&b));
     cf_buf_free(&b);
 }
@@ -209,6 +320,8 @@ int cf_cmd_lookup(int argc, char **argv)
     cf_corr *corr = NULL;
     cf_galaxy *gal = NULL;
     cf_norm norm = CF_NORM_INIT;
+    lookup_wl wl = {NULL, NULL, NULL};
+    cf_buf wtext = CF_BUF_INIT, wjson = CF_BUF_INIT;
     int opt, rc = 0;
 
     optind = 1;
@@ -245,7 +358,8 @@ int cf_cmd_lookup(int argc, char **argv)
         lookup_usage(stderr);
         return 2;
     }
-    if (cf_cli_corr_setup(config, db, galaxy, &corr, &gal) != 0) {
+    if (cf_cli_corr_setup(config, db, galaxy, &corr, &gal) != 0 ||
+        lookup_wl_setup(&wl, config) != 0) {
         rc = 2;
         goto out;
     }
@@ -263,10 +377,13 @@ int cf_cmd_lookup(int argc, char **argv)
             fprintf(stderr, "ctiflow: error: %s\n", err.msg);
             rc = 1;
         } else {
+            cf_buf_reset(&wtext);
+            cf_buf_reset(&wjson);
+            lookup_wl_value(&wl, &norm, &wtext, &wjson);
             if (json) {
-                lookup_json(&r);
+                lookup_json(&r, cf_buf_str(&wjson));
             } else {
-                lookup_text(&r);
+                lookup_text(&r, cf_buf_str(&wtext));
             }
             if (!r.listed && r.n_links == 0) {
                 rc = 1;
@@ -275,6 +392,9 @@ int cf_cmd_lookup(int argc, char **argv)
         cf_corr_result_fini(&r);
     }
 out:
+    lookup_wl_fini(&wl);
+    cf_buf_free(&wtext);
+    cf_buf_free(&wjson);
     cf_norm_free(&norm);
     cf_corr_close(corr);
     cf_galaxy_free(gal);

@@ -25,17 +25,20 @@ export CTIFLOW_NOW=2026-01-01T00:00:00Z
 UNIQUE_URLS=$(grep -v '^#' "$CSV" | awk -F'","' '{print $3}' | sort -u | wc -l)
 UNIQUE_IPS=$(grep -v '^;' "$IPS" | sort -u | wc -l)
 echo "rows: $ROWS; unique URLs: $UNIQUE_URLS; unique IPs: $UNIQUE_IPS; $(nproc) cores"
-printf '%-34s %11s %19s %12s\n' "command" "time" "rate" "peak RSS"
+printf '%-34s %10s %10s %18s %11s\n' "command" "wall" "cpu" "rate (wall)" "peak RSS"
 
 bench_time "floor: grep|awk|sort -u (csv)" "$ROWS" \
     "grep -v '^#' '$CSV' | awk -F'\",\"' '{print \$3}' | sort -u > /dev/null"
 FLOOR=$BENCH_LAST_SECS
+FLOOR_CPU=$BENCH_LAST_CPU
 bench_time "convert --to jsonl (csv)" "$ROWS" \
     "'$CTIFLOW' convert -q --profile urlhaus --to jsonl '$CSV' > /dev/null"
 JSONL=$BENCH_LAST_SECS
+JSONL_CPU=$BENCH_LAST_CPU
 bench_time "convert --to stix2 (csv)" "$ROWS" \
     "'$CTIFLOW' convert -q --profile urlhaus --to stix2 '$CSV' > /dev/null"
 STIX=$BENCH_LAST_SECS
+STIX_CPU=$BENCH_LAST_CPU
 bench_time "convert --to text (csv)" "$ROWS" \
     "'$CTIFLOW' convert -q --profile urlhaus --to text '$CSV' > /dev/null"
 
@@ -46,7 +49,9 @@ bench_time "convert --to jsonl (ip list)" "$ROWS" \
 bench_time "convert --to stix2 (ip list)" "$ROWS" \
     "'$CTIFLOW' convert -q --from text --to stix2 '$IPS' > /dev/null"
 
-awk -v f="$FLOOR" -v j="$JSONL" -v s="$STIX" -v u="$UNIQUE_URLS" 'BEGIN {
-    printf "\njsonl / floor: %.2fx (target <= 2x)   stix2 / floor: %.2fx (target <= 4x)\n",
+awk -v f="$FLOOR" -v j="$JSONL" -v s="$STIX" -v fc="$FLOOR_CPU" -v jc="$JSONL_CPU" \
+    -v sc="$STIX_CPU" -v u="$UNIQUE_URLS" 'BEGIN {
+    printf "\nwall: jsonl / floor %.2fx (target <= 2x), stix2 / floor %.2fx (target <= 4x)\n",
         j / f, s / f;
+    printf "cpu:  jsonl / floor %.2fx, stix2 / floor %.2fx\n", jc / fc, sc / fc;
     printf "memory budget for %d unique URLs: %.1f MB\n", u, 64 + u * 300 / 1048576 }'

@@ -50,6 +50,10 @@ struct cf_iocset {
     size_t n_strings, cap_strings;
     table interned;
 
+    const char ***lists; /* shared name lists, indexed by slot.index */
+    size_t n_lists, cap_lists;
+    table shared;
+
     cf_event **events;
     size_t n_events, cap_events;
 
@@ -185,6 +189,8 @@ void cf_iocset_free(cf_iocset *set)
     free(set->keys.slots);
     free(set->strings);
     free(set->interned.slots);
+    free(set->lists);
+    free(set->shared.slots);
     free(set->events);
     free(set->compounds);
     free(set);
@@ -342,13 +348,73 @@ cf_ioc *cf_iocset_at(const cf_iocset *set, size_t i)
 }
 
 /*
- * Unite names into *arr (interned pointers). The array is rebuilt in the
- * arena when it grows; at most CF_MAX_LABELS_PER_IOC are kept.
+ * The shared copy of a name list: lists are interned like strings, so the
+ * many IOCs of one feed that carry the same labels point at one array.
+ * A stored list is preceded by its length; lists are never changed in
+ * place (a union builds a new one), which makes sharing safe.
+ */
+static const char **set_share_list(cf_iocset *set, const char *const *names, uint16_t n)
+{
+    uint32_t h = set_hash(1, (const char *)names, n * sizeof *names);
+
+    if (set->shared.slots) {
+        size_t j = h & set->shared.mask;
+        while (set->shared.slots[j].index) {
+            const slot *sl = &set->shared.slots[j];
+            const char **cand = set->lists[sl->index - 1];
+            if (sl->hash == h && (uintptr_t)cand[-1] == n &&
+                memcmp(cand, names, n * sizeof *names) == 0) {
+                return cand;
+            }
+            j = (j + 1) & set->shared.mask;
+        }
+    }
+
+    if (table_reserve(&set->shared) != CF_OK) {
+        return NULL;
+    }
+    if (set->n_lists == set->cap_lists) {
+        size_t cap = set->cap_lists ? set->cap_lists * 2 : 256;
+        const char ***p = realloc(set->lists, cap * sizeof *p);
+        if (!p) {
+            return NULL;
+        }
+        set->lists = p;
+        set->cap_lists = cap;
+    }
+    const char **block = set_alloc(set, (n + 1u) * sizeof *block);
+    if (!block) {
+        return NULL;
+    }
+    block[0] = (const char *)(uintptr_t)n;
+    memcpy(block + 1, names, n * sizeof *names);
+    set->lists[set->n_lists++] = block + 1;
+
+    size_t j = h & set->shared.mask;
+    while (set->shared.slots[j].index) {
+        j = (j + 1) & set->shared.mask;
+    }
+    set->shared.slots[j].hash = h;
+    set->shared.slots[j].index = (uint32_t)set->n_lists;
+    set->shared.count++;
+    return block + 1;
+}
+
+/*
+ * Unite names into *arr (interned pointers, first-seen order); at most
+ * CF_MAX_LABELS_PER_IOC are kept. The result is a shared list.
  */
 static cf_status set_unite(cf_iocset *set, const char ***arr, uint16_t *n,
                            const char *const *add, size_t n_add)
 {
-    for (size_t i = 0; i < n_add; i++) {
+    const char *merged[CF_MAX_LABELS_PER_IOC];
+    uint16_t m = *n;
+    bool grew = false;
+
+    if (m) {
+        memcpy(merged, *arr, m * sizeof *merged);
+    }
+    for (size_t i = 0; i < n_add && m < CF_MAX_LABELS_PER_IOC; i++) {
         if (!add[i] || !add[i][0]) {
             continue;
         }
@@ -357,22 +423,24 @@ static cf_status set_unite(cf_iocset *set, const char ***arr, uint16_t *n,
             return CF_ENOMEM;
         }
         bool present = false;
-        for (uint16_t k = 0; k < *n && !present; k++) {
-            present = (*arr)[k] == s;
+        for (uint16_t k = 0; k < m && !present; k++) {
+            present = merged[k] == s;
         }
-        if (present || *n >= CF_MAX_LABELS_PER_IOC) {
-            continue;
+        if (!present) {
+            merged[m++] = s;
+            grew = true;
         }
-        const char **grown = set_alloc(set, (*n + 1u) * sizeof *grown);
-        if (!grown) {
-            return CF_ENOMEM;
-        }
-        if (*n) {
-            memcpy(grown, *arr, *n * sizeof *grown);
-        }
-        grown[(*n)++] = s;
-        *arr = grown;
     }
+    if (!grew) {
+        return CF_OK;
+    }
+
+    const char **shared = set_share_list(set, merged, m);
+    if (!shared) {
+        return CF_ENOMEM;
+    }
+    *arr = shared;
+    *n = m;
     return CF_OK;
 }
 

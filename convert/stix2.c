@@ -5,18 +5,28 @@
  * DESIGN
  * A bundle is read whole (bounded by CF_MAX_JSON_DOC_BYTES, nesting by
  * CF_MAX_JSON_DEPTH) because relationships may come before or after the
- * objects they join. Objects are indexed by id; relationships give every
- * indicator its attribution: `indicates` towards malware, intrusion-sets,
- * threat-actors and campaigns, `attributed-to` from intrusion-sets and
- * campaigns to actors, `uses` from actors to malware. An indicator's
- * pattern is scanned by a small parser (observation expressions in
+ * objects they join. Objects are indexed by id, relationships by source and
+ * by target, reports and groupings by member. Attribution is read as an
+ * analyst reads a bundle, at most two hops from the indicator: `indicates`
+ * an intrusion-set or threat-actor (and what that is attributed to), a
+ * malware (its family, the actors it is attributed to, the one actor that
+ * uses it when only one does), or a campaign (label "campaign:<name>", its
+ * `attributed-to` actors and those of the reports listing it); the reports
+ * and groupings listing the indicator, and those listing them, give the
+ * actors they are attributed to or list; `uses` or `indicates` an
+ * attack-pattern gives "attack-pattern:<name>". What one object contributes
+ * is worked out once and cached.
+ *
+ * An indicator's pattern is scanned by a small parser (observation expressions in
  * brackets, comparisons joined by AND/OR, string escapes \' and \\); each
  * equality on a supported SCO property becomes one observation, a file
- * name with a hash in the same brackets becomes a "name|hash" pair and an
- * address with a destination port an endpoint. A pattern with anything
+ * name with a hash in the same brackets becomes a "name|hash" pair, an
+ * address with a destination port an endpoint, and a directory:path ANDed
+ * with a file:name is kept as the name's comment. A pattern with anything
  * else (other operators, qualifiers, FOLLOWEDBY, properties we do not map)
- * is reported and the indicator skipped: nothing is guessed. A pattern of
- * several observations is also passed on whole as a cf_compound.
+ * is reported and the indicator skipped: nothing is guessed; after the
+ * bundle one warning per reason and property counts what was skipped. A
+ * pattern of several observations is also passed on whole as a cf_compound.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -32,6 +42,22 @@
 
 #define S2_MAX_CMP 256
 
+/* What one object contributes to the indicators that point at it. */
+typedef struct s2_contrib {
+    s1_list actors, malware, labels;
+} s2_contrib;
+
+static void contrib_free(void *p)
+{
+    s2_contrib *k = p;
+    if (k) {
+        s1_list_free(&k->actors);
+        s1_list_free(&k->malware);
+        s1_list_free(&k->labels);
+        free(k);
+    }
+}
+
 typedef struct s2_ctx {
     const cf_read_opts *opts;
     const cf_sink *sink;
@@ -39,9 +65,13 @@ typedef struct s2_ctx {
     const char *feed;
     json_t *index;    /* id -> object */
     json_t *rel_out;  /* source id -> array of relationships */
+    json_t *rel_in;   /* target id -> array of relationships */
+    json_t *containers; /* object id -> ids of the reports and groupings listing it */
     json_t *in_report;/* object id -> report id */
     json_t *events;   /* report id -> (pointer as integer) */
     json_t *tlp_defs; /* marking-definition id -> tlp (integer) */
+    json_t *unreduced_by; /* reason -> count of indicators not reduced */
+    s1_map contrib;   /* object id -> s2_contrib */
     uint64_t unreduced;
 } s2_ctx;
 
@@ -60,6 +90,7 @@ typedef struct s2_pattern {
     int groups;
     bool group_or[S2_MAX_CMP];
     const char *why; /* reason it cannot be reduced, NULL when it can */
+    char why_path[192]; /* the object path the reason is about, or "" */
 } s2_pattern;
 
 /* ---- pattern scanner ---- */
@@ -174,6 +205,7 @@ static bool scan_comparison(const char **p, s2_pattern *pt, int group)
         (*p)++;
     } else {
         pt->why = "comparison operator other than '='";
+        snprintf(pt->why_path, sizeof pt->why_path, "%s", c->path);
         return false;
     }
     skip_ws(p);
@@ -375,60 +407,6 @@ static cf_status list_add_json_strings(s1_list *l, const json_t *arr, const char
     return st;
 }
 
-/* Attribution reached from one object: itself, and one more hop. */
-static cf_status attribute(s2_ctx *c, const char *id, s1_list *actors, s1_list *malware,
-                           int depth)
-{
-    const json_t *o = json_object_get(c->index, id);
-    const char *type = obj_str(o, "type"), *name = obj_str(o, "name");
-    cf_status st = CF_OK;
-    if (!type || depth > 2) {
-        return CF_OK;
-    }
-    if (strcmp(type, "malware") == 0 && name) {
-        st = s1_list_adds(malware, name);
-    } else if ((strcmp(type, "intrusion-set") == 0 || strcmp(type, "threat-actor") == 0) &&
-               name) {
-        st = s1_list_adds(actors, name);
-    }
-    size_t i;
-    json_t *rel;
-    json_array_foreach(json_object_get(c->rel_out, id), i, rel) {
-        const char *rt = obj_str(rel, "relationship_type");
-        const char *target = obj_str(rel, "target_ref");
-        if (st != CF_OK || !rt || !target) {
-            continue;
-        }
-        if (strcmp(rt, "attributed-to") == 0 || strcmp(rt, "uses") == 0) {
-            st = attribute(c, target, actors, malware, depth + 1);
-        }
-    }
-    return st;
-}
-
-/* Who uses a malware: actors whose `uses` points at it. */
-static cf_status attribute_users(s2_ctx *c, const char *malware_id, s1_list *actors)
-{
-    const char *key;
-    json_t *rels;
-    cf_status st = CF_OK;
-    json_object_foreach(c->rel_out, key, rels) {
-        size_t i;
-        json_t *rel;
-        json_array_foreach(rels, i, rel) {
-            const char *rt = obj_str(rel, "relationship_type");
-            const char *target = obj_str(rel, "target_ref");
-            if (st == CF_OK && rt && target && strcmp(rt, "uses") == 0 &&
-                strcmp(target, malware_id) == 0) {
-                s1_list none = {0};
-                st = attribute(c, key, actors, &none, 1);
-                s1_list_free(&none);
-            }
-        }
-    }
-    return st;
-}
-
 static cf_tlp marking_tlp(s2_ctx *c, const json_t *obj)
 {
     cf_tlp tlp = CF_TLP_NONE;
@@ -450,15 +428,264 @@ static cf_tlp marking_tlp(s2_ctx *c, const json_t *obj)
 /* ---- emission ---- */
 
 typedef struct s2_obj_ctx {
-    s1_list labels, actors, malware;
+    s2_contrib k;
     cf_obs obs;
+    cf_buf comment;
 } s2_obj_ctx;
 
 static void objctx_free(s2_obj_ctx *x)
 {
-    s1_list_free(&x->labels);
-    s1_list_free(&x->actors);
-    s1_list_free(&x->malware);
+    s1_list_free(&x->k.labels);
+    s1_list_free(&x->k.actors);
+    s1_list_free(&x->k.malware);
+    cf_buf_free(&x->comment);
+}
+
+/*
+ * Attribution is read the way an analyst reads a bundle, in at most two
+ * hops from the indicator or observable. Relationships are indexed once by
+ * source (rel_out) and by target (rel_in), containers (reports, groupings)
+ * by member; what one object contributes (actors, families, labels) is
+ * worked out once and cached, so a bundle costs about the size of its
+ * relationships and object_refs, whatever the number of indicators.
+ */
+
+static const json_t *s2_obj(const s2_ctx *c, const char *id)
+{
+    return id ? json_object_get(c->index, id) : NULL;
+}
+
+static bool s2_type_is(const json_t *o, const char *type)
+{
+    const char *t = obj_str(o, "type");
+    return t && strcmp(t, type) == 0;
+}
+
+static bool s2_is_actor(const json_t *o)
+{
+    return s2_type_is(o, "intrusion-set") || s2_type_is(o, "threat-actor");
+}
+
+static bool s2_is_container(const json_t *o)
+{
+    return s2_type_is(o, "report") || s2_type_is(o, "grouping");
+}
+
+static bool s2_rel_is(const json_t *rel, const char *type)
+{
+    const char *rt = obj_str(rel, "relationship_type");
+    return rt && strcmp(rt, type) == 0;
+}
+
+/* "prefix:name" of an object into l. */
+static cf_status s2_add_prefixed(s1_list *l, const char *prefix, const json_t *o)
+{
+    const char *name = obj_str(o, "name");
+    cf_buf b = CF_BUF_INIT;
+    cf_status st = CF_OK;
+    if (name) {
+        st = cf_buf_printf(&b, "%s:%s", prefix, name);
+        if (st == CF_OK) {
+            st = s1_list_adds(l, b.data);
+        }
+    }
+    cf_buf_free(&b);
+    return st;
+}
+
+/* An intrusion-set or threat-actor, and the actors it is attributed to. */
+static cf_status s2_add_actor(s2_ctx *c, const char *id, s1_list *actors)
+{
+    const json_t *o = s2_obj(c, id);
+    const char *name = obj_str(o, "name");
+    cf_status st = CF_OK;
+    if (!s2_is_actor(o)) {
+        return CF_OK;
+    }
+    if (name) {
+        st = s1_list_adds(actors, name);
+    }
+    size_t i;
+    json_t *rel;
+    json_array_foreach(json_object_get(c->rel_out, id), i, rel) {
+        const json_t *t = s2_obj(c, obj_str(rel, "target_ref"));
+        const char *tn = obj_str(t, "name");
+        if (st == CF_OK && tn && s2_rel_is(rel, "attributed-to") && s2_is_actor(t)) {
+            st = s1_list_adds(actors, tn);
+        }
+    }
+    return st;
+}
+
+/* Targets of id's `attributed-to` relationships that are actors. */
+static cf_status s2_add_attributed(s2_ctx *c, const char *id, s1_list *actors)
+{
+    cf_status st = CF_OK;
+    size_t i;
+    json_t *rel;
+    json_array_foreach(json_object_get(c->rel_out, id), i, rel) {
+        if (st == CF_OK && s2_rel_is(rel, "attributed-to")) {
+            st = s2_add_actor(c, obj_str(rel, "target_ref"), actors);
+        }
+    }
+    return st;
+}
+
+static cf_status s2_merge(s2_contrib *to, const s2_contrib *from)
+{
+    cf_status st = s1_list_merge(&to->actors, &from->actors);
+    if (st == CF_OK) {
+        st = s1_list_merge(&to->malware, &from->malware);
+    }
+    if (st == CF_OK) {
+        st = s1_list_merge(&to->labels, &from->labels);
+    }
+    return st;
+}
+
+static cf_status s2_contrib_of(s2_ctx *c, const char *id, const s2_contrib **out);
+
+/* Into k: what the containers listing id say, and the containers listing those. */
+static cf_status s2_container_actors(s2_ctx *c, const char *id, s2_contrib *k)
+{
+    cf_status st = CF_OK;
+    size_t i, j;
+    json_t *r, *p;
+    json_array_foreach(json_object_get(c->containers, id), i, r) {
+        const s2_contrib *own = NULL;
+        const char *rid = json_string_value(r);
+        if (st == CF_OK) {
+            st = s2_contrib_of(c, rid, &own);
+        }
+        if (st == CF_OK && own) {
+            st = s1_list_merge(&k->actors, &own->actors);
+        }
+        json_array_foreach(json_object_get(c->containers, rid), j, p) {
+            own = NULL;
+            if (st == CF_OK) {
+                st = s2_contrib_of(c, json_string_value(p), &own);
+            }
+            if (st == CF_OK && own) {
+                st = s1_list_merge(&k->actors, &own->actors);
+            }
+        }
+    }
+    return st;
+}
+
+/* The single actor using a malware; NULL when none or several do. */
+static const char *s2_malware_user(s2_ctx *c, const char *id)
+{
+    const char *user = NULL;
+    size_t i;
+    json_t *rel;
+    json_array_foreach(json_object_get(c->rel_in, id), i, rel) {
+        const char *src = obj_str(rel, "source_ref");
+        if (src && s2_rel_is(rel, "uses") && s2_is_actor(s2_obj(c, src))) {
+            if (user && strcmp(user, src) != 0) {
+                return NULL;
+            }
+            user = src;
+        }
+    }
+    return user;
+}
+
+/* Work out what one object contributes to the indicators that point at it. */
+static cf_status s2_contrib_build(s2_ctx *c, const char *id, s2_contrib *k)
+{
+    const json_t *o = s2_obj(c, id);
+    cf_status st = CF_OK;
+    if (s2_is_actor(o)) {
+        st = s2_add_actor(c, id, &k->actors);
+    } else if (s2_type_is(o, "malware")) {
+        const char *name = obj_str(o, "name");
+        const char *user = s2_malware_user(c, id);
+        st = name ? s1_list_adds(&k->malware, name) : CF_OK;
+        if (st == CF_OK) {
+            st = s2_add_attributed(c, id, &k->actors);
+        }
+        if (st == CF_OK && user) {
+            st = s2_add_actor(c, user, &k->actors);
+        }
+    } else if (s2_type_is(o, "campaign")) {
+        st = s2_add_prefixed(&k->labels, "campaign", o);
+        if (st == CF_OK) {
+            st = s2_add_attributed(c, id, &k->actors);
+        }
+        if (st == CF_OK) {
+            st = s2_container_actors(c, id, k);
+        }
+    } else if (s2_type_is(o, "attack-pattern")) {
+        st = s2_add_prefixed(&k->labels, "attack-pattern", o);
+    } else if (s2_is_container(o)) {
+        st = s2_add_attributed(c, id, &k->actors);
+        size_t i;
+        json_t *v;
+        json_array_foreach(json_object_get(o, "object_refs"), i, v) {
+            const char *ref = json_string_value(v);
+            if (st == CF_OK && ref &&
+                (strncmp(ref, "intrusion-set--", 15) == 0 ||
+                 strncmp(ref, "threat-actor--", 14) == 0)) {
+                st = s2_add_actor(c, ref, &k->actors);
+            }
+        }
+    }
+    return st;
+}
+
+/* The cached contribution of id (NULL when id is not in the bundle). */
+static cf_status s2_contrib_of(s2_ctx *c, const char *id, const s2_contrib **out)
+{
+    s2_contrib *k;
+    bool added = false;
+    cf_status st;
+    *out = NULL;
+    if (!id || !s2_obj(c, id)) {
+        return CF_OK;
+    }
+    k = s1_map_get(&c->contrib, id);
+    if (k) {
+        *out = k;
+        return CF_OK;
+    }
+    k = calloc(1, sizeof *k);
+    if (!k) {
+        return CF_ENOMEM;
+    }
+    st = s1_map_put(&c->contrib, id, k, &added);
+    if (st != CF_OK || !added) {
+        contrib_free(k);
+        return st;
+    }
+    /* Cached before it is built: a cycle of containers sees an empty one. */
+    st = s2_contrib_build(c, id, k);
+    *out = k;
+    return st;
+}
+
+/* Everything an indicator or observable is attributed to. */
+static cf_status s2_attribute(s2_ctx *c, const char *id, s2_contrib *x)
+{
+    cf_status st = s2_container_actors(c, id, x);
+    size_t i;
+    json_t *rel;
+    json_array_foreach(json_object_get(c->rel_out, id), i, rel) {
+        const char *tid = obj_str(rel, "target_ref");
+        const json_t *t = s2_obj(c, tid);
+        const s2_contrib *k = NULL;
+        bool ind = s2_rel_is(rel, "indicates");
+        bool take = (ind && (s2_is_actor(t) || s2_type_is(t, "malware") ||
+                             s2_type_is(t, "campaign") || s2_type_is(t, "attack-pattern"))) ||
+                    (s2_rel_is(rel, "uses") && s2_type_is(t, "attack-pattern"));
+        if (st == CF_OK && take) {
+            st = s2_contrib_of(c, tid, &k);
+        }
+        if (st == CF_OK && k) {
+            st = s2_merge(x, k);
+        }
+    }
+    return st;
 }
 
 static cf_status objctx_init(s2_ctx *c, s2_obj_ctx *x, const json_t *obj)
@@ -493,9 +720,9 @@ static cf_status objctx_init(s2_ctx *c, s2_obj_ctx *x, const json_t *obj)
         x->obs.valid_until = CF_TIME_NONE;
     }
     x->obs.comment = obj_str(obj, "name");
-    st = list_add_json_strings(&x->labels, json_object_get(obj, "labels"), "");
+    st = list_add_json_strings(&x->k.labels, json_object_get(obj, "labels"), "");
     if (st == CF_OK) {
-        st = list_add_json_strings(&x->labels, json_object_get(obj, "indicator_types"), "");
+        st = list_add_json_strings(&x->k.labels, json_object_get(obj, "indicator_types"), "");
     }
     size_t i;
     json_t *k;
@@ -505,28 +732,20 @@ static cf_status objctx_init(s2_ctx *c, s2_obj_ctx *x, const json_t *obj)
             cf_buf b = CF_BUF_INIT;
             st = cf_buf_printf(&b, "kill-chain:%s", ph);
             if (st == CF_OK) {
-                st = s1_list_adds(&x->labels, b.data);
+                st = s1_list_adds(&x->k.labels, b.data);
             }
             cf_buf_free(&b);
         }
     }
-    json_t *rel;
-    json_array_foreach(id ? json_object_get(c->rel_out, id) : NULL, i, rel) {
-        const char *rt = obj_str(rel, "relationship_type");
-        const char *target = obj_str(rel, "target_ref");
-        if (st == CF_OK && rt && target && strcmp(rt, "indicates") == 0) {
-            st = attribute(c, target, &x->actors, &x->malware, 0);
-            if (st == CF_OK && strncmp(target, "malware--", 9) == 0) {
-                st = attribute_users(c, target, &x->actors);
-            }
-        }
+    if (st == CF_OK && id) {
+        st = s2_attribute(c, id, &x->k);
     }
-    x->obs.labels = (const char *const *)x->labels.v;
-    x->obs.n_labels = x->labels.n;
-    x->obs.actors = (const char *const *)x->actors.v;
-    x->obs.n_actors = x->actors.n;
-    x->obs.malware = (const char *const *)x->malware.v;
-    x->obs.n_malware = x->malware.n;
+    x->obs.labels = (const char *const *)x->k.labels.v;
+    x->obs.n_labels = x->k.labels.n;
+    x->obs.actors = (const char *const *)x->k.actors.v;
+    x->obs.n_actors = x->k.actors.n;
+    x->obs.malware = (const char *const *)x->k.malware.v;
+    x->obs.n_malware = x->k.malware.n;
     return st;
 }
 
@@ -541,16 +760,24 @@ static cf_status emit(s2_ctx *c, cf_obs *o, cf_ioc_type type, const char *text, 
 /* Equalities of one bracket group: pairs first, then the rest one by one. */
 static cf_status emit_group(s2_ctx *c, cf_obs *o, s2_pattern *pt, int g, int *n_obs)
 {
-    int name = -1, dst = -1, port = -1;
+    int name = -1, dst = -1, port = -1, dir = -1;
     cf_status st = CF_OK;
     bool paired[S2_MAX_CMP] = {false};
+    const char *comment = o->comment;
+    cf_buf note = CF_BUF_INIT;
     for (int i = 0; i < pt->n; i++) {
         if (pt->cmp[i].group != g || pt->group_or[g]) {
             continue;
         }
         name = strcmp(pt->cmp[i].path, "file:name") == 0 ? i : name;
+        dir = strcmp(pt->cmp[i].path, "directory:path") == 0 ? i : dir;
         dst = strcmp(pt->cmp[i].path, "network-traffic:dst_ref.value") == 0 ? i : dst;
         port = strcmp(pt->cmp[i].path, "network-traffic:dst_port") == 0 ? i : port;
+    }
+    if (dir >= 0) {
+        st = cf_buf_printf(&note, "%s%sdirectory: %s", comment ? comment : "",
+                           comment ? "; " : "", cf_buf_str(&pt->cmp[dir].value));
+        o->comment = note.data;
     }
     for (int i = 0; i < pt->n && st == CF_OK && name >= 0; i++) {
         cf_ioc_type t = path_type(pt->cmp[i].path);
@@ -592,7 +819,55 @@ static cf_status emit_group(s2_ctx *c, cf_obs *o, s2_pattern *pt, int g, int *n_
         st = emit(c, o, t, v, strlen(v));
         (*n_obs)++;
     }
+    o->comment = comment;
+    cf_buf_free(&note);
     return st;
+}
+
+/* A directory:path ANDed with a file:name in the same brackets: context of the name. */
+static bool s2_dir_of_file(const s2_pattern *pt, int dir)
+{
+    int g = pt->cmp[dir].group;
+    if (pt->group_or[g]) {
+        return false;
+    }
+    for (int i = 0; i < pt->n; i++) {
+        if (pt->cmp[i].group == g && strcmp(pt->cmp[i].path, "file:name") == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Count an indicator not reduced under its reason and the object path concerned. */
+static cf_status s2_count_unreduced(s2_ctx *c, const s2_pattern *pt)
+{
+    cf_buf key = CF_BUF_INIT;
+    cf_status st = pt->why_path[0] ? cf_buf_printf(&key, "%s: %s", pt->why, pt->why_path)
+                                   : cf_buf_puts(&key, pt->why);
+    if (st == CF_OK) {
+        json_int_t n = json_integer_value(json_object_get(c->unreduced_by, key.data));
+        if (json_object_set_new(c->unreduced_by, key.data, json_integer(n + 1)) != 0) {
+            st = CF_ENOMEM;
+        }
+    }
+    cf_buf_free(&key);
+    return st;
+}
+
+/* One warning per reason with the number of indicators it kept out, after the bundle. */
+static void s2_report_unreduced(s2_ctx *c)
+{
+    const char *key;
+    json_t *n;
+    json_object_foreach(c->unreduced_by, key, n) {
+        cf_buf reason = CF_BUF_INIT;
+        if (cf_buf_printf(&reason, "%lld indicator(s) not reduced: %s",
+                          (long long)json_integer_value(n), key) == CF_OK) {
+            cf_sink_diag(c->sink, CF_DIAG_WARNING, c->feed, 0, NULL, reason.data, NULL, 0);
+        }
+        cf_buf_free(&reason);
+    }
 }
 
 static cf_status read_indicator(s2_ctx *c, const json_t *obj)
@@ -610,13 +885,19 @@ static cf_status read_indicator(s2_ctx *c, const json_t *obj)
         pt->why = "indicator without a STIX pattern";
     } else if (pattern_scan(pattern, pt)) {
         for (int i = 0; i < pt->n && !pt->why; i++) {
-            if (path_type(pt->cmp[i].path) == CF_IOC_NONE && !path_ancillary(pt->cmp[i].path)) {
-                pt->why = "pattern compares a property we do not map";
+            const char *path = pt->cmp[i].path;
+            if (path_type(path) == CF_IOC_NONE && !path_ancillary(path) &&
+                !(strcmp(path, "directory:path") == 0 && s2_dir_of_file(pt, i))) {
+                pt->why = strcmp(path, "directory:path") == 0
+                              ? "directory path without a file name"
+                              : "pattern compares a property we do not map";
+                snprintf(pt->why_path, sizeof pt->why_path, "%s", path);
             }
         }
     }
     if (pt->why) {
         c->unreduced++;
+        st = s2_count_unreduced(c, pt);
         cf_sink_diag(c->sink, CF_DIAG_REJECT, c->feed, 0, id, pt->why, pattern,
                      pattern ? strlen(pattern) : 0);
         goto out;
@@ -722,24 +1003,48 @@ static int json_depth(const json_t *v, int depth)
     return max;
 }
 
+/* Append v to the array under key in map, creating it. */
+static cf_status s2_push(json_t *map, const char *key, json_t *v)
+{
+    json_t *arr = json_object_get(map, key);
+    if (!arr) {
+        arr = json_array();
+        if (!arr || json_object_set_new(map, key, arr) != 0) {
+            json_decref(v);
+            return CF_ENOMEM;
+        }
+    }
+    return json_array_append_new(arr, v) == 0 ? CF_OK : CF_ENOMEM;
+}
+
 static cf_status index_objects(s2_ctx *c, json_t *objects)
 {
     size_t i;
     json_t *o;
+    cf_status st = CF_OK;
     json_array_foreach(objects, i, o) {
         const char *id = obj_str(o, "id"), *type = obj_str(o, "type");
-        if (!id || !type) {
+        if (!id || !type || st != CF_OK) {
             continue;
         }
         json_object_set(c->index, id, o);
         if (strcmp(type, "relationship") == 0) {
-            const char *src = obj_str(o, "source_ref");
-            json_t *arr = src ? json_object_get(c->rel_out, src) : NULL;
-            if (src && !arr) {
-                arr = json_array();
-                json_object_set_new(c->rel_out, src, arr);
+            const char *src = obj_str(o, "source_ref"), *dst = obj_str(o, "target_ref");
+            if (src) {
+                st = s2_push(c->rel_out, src, json_incref(o));
             }
-            json_array_append(arr, o);
+            if (dst && st == CF_OK) {
+                st = s2_push(c->rel_in, dst, json_incref(o));
+            }
+        } else if (strcmp(type, "report") == 0 || strcmp(type, "grouping") == 0) {
+            size_t k;
+            json_t *ref;
+            json_array_foreach(json_object_get(o, "object_refs"), k, ref) {
+                const char *rid = json_string_value(ref);
+                if (rid && st == CF_OK) {
+                    st = s2_push(c->containers, rid, json_string(id));
+                }
+            }
         } else if (strcmp(type, "marking-definition") == 0) {
             const char *name = obj_str(o, "name");
             const char *t1 = obj_str(json_object_get(o, "definition"), "tlp");
@@ -749,7 +1054,7 @@ static cf_status index_objects(s2_ctx *c, json_t *objects)
             }
         }
     }
-    return CF_OK;
+    return st;
 }
 
 static cf_status read_reports(s2_ctx *c, json_t *objects)
@@ -807,8 +1112,11 @@ cf_status cf_read_stix2(cf_input *in, const cf_read_opts *o, const cf_sink *sink
         cf_read_opts_init(&defaults);
         o = &defaults;
     }
-    s2_ctx c = {o, sink, err, o->feed ? o->feed : cf_input_name(in), json_object(), json_object(),
-                json_object(), json_object(), json_object(), 0};
+    s2_ctx c = {.opts = o, .sink = sink, .err = err,
+                .feed = o->feed ? o->feed : cf_input_name(in), .index = json_object(),
+                .rel_out = json_object(), .rel_in = json_object(), .containers = json_object(),
+                .in_report = json_object(), .events = json_object(), .tlp_defs = json_object(),
+                .unreduced_by = json_object()};
     char *text = NULL;
     size_t len = 0;
     json_t *root = NULL;
@@ -817,7 +1125,8 @@ cf_status cf_read_stix2(cf_input *in, const cf_read_opts *o, const cf_sink *sink
     if (st != CF_OK) {
         goto out;
     }
-    if (!c.index || !c.rel_out || !c.in_report || !c.events || !c.tlp_defs) {
+    if (!c.index || !c.rel_out || !c.rel_in || !c.containers || !c.in_report || !c.events ||
+        !c.tlp_defs || !c.unreduced_by) {
         st = cf_error_set(err, CF_ENOMEM, c.feed, 0, "out of memory");
         goto out;
     }
@@ -845,7 +1154,12 @@ cf_status cf_read_stix2(cf_input *in, const cf_read_opts *o, const cf_sink *sink
         st = cf_error_set(err, CF_EMALFORMED, c.feed, 0, "not a STIX bundle: no 'objects' array");
         goto out;
     }
-    index_objects(&c, objects);
+    st = index_objects(&c, objects);
+    if (st != CF_OK) {
+        st = cf_error_set(err, st, c.feed, 0, "out of memory indexing the bundle");
+        json_decref(single);
+        goto out;
+    }
     read_reports(&c, objects);
     size_t i;
     json_t *obj;
@@ -861,10 +1175,17 @@ cf_status cf_read_stix2(cf_input *in, const cf_read_opts *o, const cf_sink *sink
         }
     }
     json_decref(single);
+    if (st == CF_OK) {
+        s2_report_unreduced(&c);
+    }
 out:
     json_decref(root);
     json_decref(c.index);
     json_decref(c.rel_out);
+    json_decref(c.rel_in);
+    json_decref(c.containers);
+    json_decref(c.unreduced_by);
+    s1_map_free(&c.contrib, contrib_free);
     json_decref(c.in_report);
     json_decref(c.events);
     json_decref(c.tlp_defs);

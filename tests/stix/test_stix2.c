@@ -1,7 +1,10 @@
 /*
  * Tests of the STIX 2.x bundle reader: pattern reduction, attribution
- * through relationships, TLP, unreducible patterns reported, and every
- * STIX 2.x corpus file read without a crash.
+ * through relationships (direct, through campaigns, reports and groupings,
+ * intrusion-sets attributed to threat-actors, malware), TLP, unreducible
+ * patterns reported and counted by reason, the Unit 42 Sofacy and CozyDuke
+ * bundles attributed to their intrusion-sets, and every STIX 2.x corpus
+ * file read without a crash.
  */
 #include <dirent.h>
 
@@ -10,15 +13,36 @@
 #include "ctiflow/reader.h"
 #include "testlib.h"
 
-static int n_rejects;
-static char last_reason[256];
+static int n_rejects, n_warnings;
+static char last_reason[256], warnings[2048];
 
 static void diag(void *ctx, const cf_diag *d)
 {
     if (d->level == CF_DIAG_REJECT) {
         n_rejects++;
         snprintf(last_reason, sizeof last_reason, "%s", d->reason);
+    } else if (d->level == CF_DIAG_WARNING) {
+        size_t n = strlen(warnings);
+        n_warnings++;
+        snprintf(warnings + n, sizeof warnings - n, "%s\n", d->reason);
     }
+}
+
+static void diag_reset(void)
+{
+    n_rejects = n_warnings = 0;
+    last_reason[0] = warnings[0] = '\0';
+}
+
+/* True when list (n names) holds name. */
+static bool has(const char **list, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(list[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
 }
 
 static cf_status read_into(cf_iocset *set, const char *name, const char *doc, const char *path)
@@ -79,6 +103,159 @@ static void test_bundle(void)
     cf_iocset_free(set);
 }
 
+#define REL(id, type, src, dst)                                                              \
+    "{\"type\":\"relationship\",\"id\":\"relationship--" id "\",\"relationship_type\":\"" type \
+    "\",\"source_ref\":\"" src "\",\"target_ref\":\"" dst "\"},"
+#define IND(id, pattern)                                                                      \
+    "{\"type\":\"indicator\",\"id\":\"indicator--" id "\",\"pattern\":\"" pattern         \
+    "\",\"valid_from\":\"2020-01-01T00:00:00Z\"},"
+
+/* Each way a bundle attributes an indicator, one small bundle. */
+static void test_attribution_paths(void)
+{
+    static const char doc[] =
+        "{\"type\":\"bundle\",\"id\":\"bundle--2\",\"objects\":["
+        /* indicator -> campaign -> intrusion-set */
+        IND("1", "[domain-name:value = 'camp.example']")
+        "{\"type\":\"campaign\",\"id\":\"campaign--1\",\"name\":\"Op Snow\"},"
+        "{\"type\":\"intrusion-set\",\"id\":\"intrusion-set--1\",\"name\":\"Snowy\"},"
+        REL("1", "indicates", "indicator--1", "campaign--1")
+        REL("2", "attributed-to", "campaign--1", "intrusion-set--1")
+        /* report attributed-to threat-actor: its indicator and observable */
+        "{\"type\":\"report\",\"id\":\"report--1\",\"name\":\"R1\","
+        "\"published\":\"2020-01-02T00:00:00Z\","
+        "\"object_refs\":[\"indicator--2\",\"ipv4-addr--1\"]},"
+        "{\"type\":\"threat-actor\",\"id\":\"threat-actor--1\",\"name\":\"Ursa\"},"
+        REL("3", "attributed-to", "report--1", "threat-actor--1")
+        IND("2", "[url:value = 'http://rep.example/a']")
+        "{\"type\":\"ipv4-addr\",\"id\":\"ipv4-addr--1\",\"value\":\"198.51.100.7\"},"
+        /* grouping listing an intrusion-set and a campaign that indicator 3 indicates */
+        "{\"type\":\"grouping\",\"id\":\"grouping--1\",\"context\":\"x\","
+        "\"object_refs\":[\"intrusion-set--2\",\"campaign--2\"]},"
+        "{\"type\":\"intrusion-set\",\"id\":\"intrusion-set--2\",\"name\":\"Kitten\"},"
+        "{\"type\":\"campaign\",\"id\":\"campaign--2\",\"name\":\"Op Purr\"},"
+        IND("3", "[ipv4-addr:value = '198.51.100.8']")
+        REL("4", "indicates", "indicator--3", "campaign--2")
+        /* intrusion-set attributed to a threat-actor: both names */
+        "{\"type\":\"intrusion-set\",\"id\":\"intrusion-set--3\",\"name\":\"Set3\"},"
+        "{\"type\":\"threat-actor\",\"id\":\"threat-actor--3\",\"name\":\"Actor3\"},"
+        REL("5", "attributed-to", "intrusion-set--3", "threat-actor--3")
+        IND("4", "[email-addr:value = 'a@set3.example']")
+        REL("6", "indicates", "indicator--4", "intrusion-set--3")
+        /* malware used by two actors: family only; malware attributed-to: actor */
+        "{\"type\":\"malware\",\"id\":\"malware--1\",\"name\":\"Shared\"},"
+        REL("7", "uses", "intrusion-set--1", "malware--1")
+        REL("8", "uses", "intrusion-set--2", "malware--1")
+        IND("5", "[file:hashes.MD5 = '0123456789abcdef0123456789abcdef']")
+        REL("9", "indicates", "indicator--5", "malware--1")
+        "{\"type\":\"malware\",\"id\":\"malware--2\",\"name\":\"Own\"},"
+        REL("10", "attributed-to", "malware--2", "threat-actor--1")
+        IND("6", "[mutex:name = 'own-mutex']")
+        REL("11", "indicates", "indicator--6", "malware--2")
+        /* attack-pattern via uses: a label */
+        "{\"type\":\"attack-pattern\",\"id\":\"attack-pattern--1\",\"name\":\"T1064\"},"
+        REL("12", "uses", "indicator--6", "attack-pattern--1")
+        /* a directory with a file name: the name, the directory as comment */
+        "{\"type\":\"indicator\",\"id\":\"indicator--7\",\"name\":\"dropper\","
+        "\"pattern\":\"[directory:path = '%APPDATA%' AND file:name = 'drop.bat']\","
+        "\"valid_from\":\"2020-01-01T00:00:00Z\"},"
+        IND("8", "[directory:path = '/tmp']")
+        IND("9", "[process:command_line = 'whoami']")
+        IND("10", "[process:command_line = 'id']")
+        REL("13", "uses", "intrusion-set--9", "malware--9")
+        "{\"type\":\"identity\",\"id\":\"identity--1\",\"name\":\"end\"}]}";
+    cf_iocset *set = cf_iocset_new();
+    diag_reset();
+    CHECK_INT(read_into(set, "paths.json", doc, NULL), CF_OK);
+    CHECK_INT(cf_iocset_count(set), 8);
+
+    cf_ioc *i = cf_iocset_find(set, CF_IOC_DOMAIN, "camp.example");
+    CHECK(i && i->n_actors == 1 && has(i->actors, i->n_actors, "Snowy"));
+    CHECK(i && has(i->labels, i->n_labels, "campaign:Op Snow"));
+
+    i = cf_iocset_find(set, CF_IOC_URL, "http://rep.example/a");
+    CHECK(i && i->n_actors == 1 && has(i->actors, i->n_actors, "Ursa"));
+    i = cf_iocset_find(set, CF_IOC_IP, "198.51.100.7");
+    CHECK(i && i->n_actors == 1 && has(i->actors, i->n_actors, "Ursa"));
+
+    i = cf_iocset_find(set, CF_IOC_IP, "198.51.100.8");
+    CHECK(i && i->n_actors == 1 && has(i->actors, i->n_actors, "Kitten"));
+    CHECK(i && has(i->labels, i->n_labels, "campaign:Op Purr"));
+
+    i = cf_iocset_find(set, CF_IOC_EMAIL, "a@set3.example");
+    CHECK_INT(i ? i->n_actors : -1, 2);
+    CHECK(i && has(i->actors, i->n_actors, "Set3") && has(i->actors, i->n_actors, "Actor3"));
+
+    i = cf_iocset_find(set, CF_IOC_MD5, "0123456789abcdef0123456789abcdef");
+    CHECK_INT(i ? i->n_actors : -1, 0);
+    CHECK(i && i->n_malware == 1 && has(i->malware, i->n_malware, "Shared"));
+
+    i = cf_iocset_find(set, CF_IOC_MUTEX, "own-mutex");
+    CHECK(i && i->n_actors == 1 && has(i->actors, i->n_actors, "Ursa"));
+    CHECK(i && i->n_malware == 1 && has(i->malware, i->n_malware, "Own"));
+    CHECK(i && has(i->labels, i->n_labels, "attack-pattern:T1064"));
+
+    i = cf_iocset_find(set, CF_IOC_FILENAME, "drop.bat");
+    CHECK_STR(i ? i->comment : NULL, "dropper; directory: %APPDATA%");
+    CHECK_INT(i ? i->n_actors : -1, 0);
+
+    CHECK_INT(n_rejects, 3);
+    CHECK_INT(n_warnings, 2);
+    CHECK_STR(warnings,
+              "1 indicator(s) not reduced: directory path without a file name: directory:path\n"
+              "2 indicator(s) not reduced: pattern compares a property we do not map: "
+              "process:command_line\n");
+    cf_iocset_free(set);
+}
+
+/* The Unit 42 playbooks attribute through reports and campaigns only. */
+static void test_unit42(void)
+{
+    char p[1024];
+    if (!test_corpus(p, sizeof p, "stix2/unit42-playbooks-stix20/sofacy.json")) {
+        printf("skipped Unit 42 bundles: absent\n");
+        return;
+    }
+    cf_iocset *set = cf_iocset_new();
+    diag_reset();
+    CHECK_INT(read_into(set, NULL, NULL, p), CF_OK);
+    CHECK_INT(cf_iocset_count(set), 48);
+    int sofacy = 0;
+    for (size_t k = 0; k < cf_iocset_count(set); k++) {
+        const cf_ioc *i = cf_iocset_at(set, k);
+        sofacy += i->n_actors == 1 && strcmp(i->actors[0], "Sofacy") == 0;
+    }
+    CHECK_INT(sofacy, 48);
+    CHECK_INT(n_rejects, 7);
+    CHECK_INT(n_warnings, 5);
+    cf_ioc *i = cf_iocset_find(set, CF_IOC_FILENAME, "cdnver.bat");
+    CHECK(i && i->comment && strstr(i->comment, "; directory: %LOCALAPPDATA%") != NULL);
+    CHECK(i && has(i->labels, i->n_labels, "campaign:sofacy_play1"));
+    i = cf_iocset_find(set, CF_IOC_DOMAIN, "cdnverify.net");
+    CHECK(i && has(i->labels, i->n_labels, "campaign:sofacy_play1"));
+    i = cf_iocset_find(set, CF_IOC_SHA256,
+                       "12e6642cf6413bdf5388bee663080fa299591b2ba023d069286f3be9647547c8");
+    CHECK(i && has(i->actors, i->n_actors, "Sofacy"));
+    CHECK(i && has(i->labels, i->n_labels, "attack-pattern:T1085: Rundll32"));
+    cf_iocset_free(set);
+
+    if (!test_corpus(p, sizeof p, "stix2/unit42-playbooks-stix20/cozyduke.json")) {
+        return;
+    }
+    set = cf_iocset_new();
+    CHECK_INT(read_into(set, NULL, NULL, p), CF_OK);
+    CHECK_INT(cf_iocset_count(set), 11);
+    int cozy = 0;
+    for (size_t k = 0; k < cf_iocset_count(set); k++) {
+        const cf_ioc *c = cf_iocset_at(set, k);
+        cozy += c->n_actors == 1 && strcmp(c->actors[0], "CozyDuke") == 0;
+    }
+    CHECK_INT(cozy, 11);
+    i = cf_iocset_find(set, CF_IOC_DOMAIN, "kane-consulting.net");
+    CHECK(i && has(i->labels, i->n_labels, "campaign:MiniDionis Campaign"));
+    cf_iocset_free(set);
+}
+
 static void test_corpus_files(void)
 {
     char p[1024];
@@ -124,6 +301,8 @@ static void test_corpus_files(void)
 int main(void)
 {
     test_bundle();
+    test_attribution_paths();
+    test_unit42();
     test_corpus_files();
     TEST_MAIN_END();
 }

@@ -578,12 +578,6 @@ static cf_status run_wl_policy(const cf_output_cfg *out, cf_publish_wl *wl, cf_b
         cf_buf_printf(fp, "%s%s", i ? "," : "", names[i]);
     }
     st = cf_wl_policy_new(&wl->policy, run_wl, names, n, err);
-    if (st != CF_OK) {
-        char msg[sizeof(err->msg)];
-        snprintf(msg, sizeof(msg), "%s", err->msg);
-        cf_error_set(err, st, out->source, out->line, "output '%s': exclude_lists: %s",
-                     out->name, msg);
-    }
     wl->fingerprint = cf_buf_str(fp);
     return st;
 }

@@ -10,12 +10,17 @@
  * anything else removes the temporary file, so the last good body stays.
  * Retries back off exponentially (500 ms, 1 s, 2 s, ... plus random jitter
  * of up to the same again) on timeouts, connection failures, 429 and 5xx.
+ * Cache directories (a MISP feed's events) are staged, copied, swapped and
+ * removed with rename(2), nftw(3) and a plain read/write loop: no shell ever
+ * sees a path.
  */
 #include "ctiflow/fetch.h"
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,6 +394,137 @@ out:
     return st;
 }
 
+/* nftw callback: remove one entry, children before their directory. */
+static int fetch_rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb;
+    (void)ftw;
+    if (flag == FTW_DP) {
+        return rmdir(path) == 0 || errno == ENOENT ? 0 : -1;
+    }
+    return unlink(path) == 0 || errno == ENOENT ? 0 : -1;
+}
+
+/* Remove path and everything under it; a missing path is fine. */
+static int fetch_rmtree(const char *path)
+{
+    struct stat sb;
+
+    if (lstat(path, &sb) != 0) {
+        return errno == ENOENT ? 0 : -1;
+    }
+    if (!S_ISDIR(sb.st_mode)) {
+        return unlink(path);
+    }
+    return nftw(path, fetch_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Copy the regular file src to dst (created new), keeping mode and times. */
+static int fetch_copy_file(int src_dir, int dst_dir, const char *name)
+{
+    char block[65536];
+    struct stat sb;
+    struct timespec times[2];
+    int in = openat(src_dir, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int out = -1;
+    int rc = -1;
+    ssize_t n;
+
+    if (in < 0 || fstat(in, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        goto out;
+    }
+    out = openat(dst_dir, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                 sb.st_mode & 0777);
+    if (out < 0) {
+        goto out;
+    }
+    for (;;) {
+        n = read(in, block, sizeof(block));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            break;
+        }
+        for (ssize_t done = 0; done < n;) {
+            ssize_t w = write(out, block + done, (size_t)(n - done));
+            if (w < 0 && errno != EINTR) {
+                goto out;
+            }
+            done += w > 0 ? w : 0;
+        }
+    }
+    if (n < 0) {
+        goto out;
+    }
+    times[0] = sb.st_atim;
+    times[1] = sb.st_mtim;
+    futimens(out, times);
+    rc = 0;
+
+out:
+    if (in >= 0) {
+        close(in);
+    }
+    if (out >= 0 && close(out) != 0) {
+        rc = -1;
+    }
+    return rc;
+}
+
+/* Copy every "*.json" regular file of src (if it exists) into dst. */
+static int fetch_copy_json(const char *src, const char *dst)
+{
+    DIR *d = opendir(src);
+    int dst_fd = -1;
+    int rc = 0;
+    struct dirent *e;
+
+    if (!d) {
+        return errno == ENOENT ? 0 : -1;
+    }
+    dst_fd = open(dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dst_fd < 0) {
+        closedir(d);
+        return -1;
+    }
+    while (rc == 0 && (e = readdir(d)) != NULL) {
+        size_t n = strlen(e->d_name);
+        if (e->d_name[0] == '.' || n < 6 || strcmp(e->d_name + n - 5, ".json") != 0) {
+            continue;
+        }
+        rc = fetch_copy_file(dirfd(d), dst_fd, e->d_name);
+    }
+    close(dst_fd);
+    closedir(d);
+    return rc;
+}
+
+/* Put the directory fresh at good, keeping the old one until fresh is in place. */
+static int fetch_swap_dir(const char *fresh, const char *good)
+{
+    cf_buf old = CF_BUF_INIT;
+    int rc = -1;
+
+    if (cf_buf_printf(&old, "%s.old", good) != CF_OK || fetch_rmtree(old.data) != 0) {
+        goto out;
+    }
+    if (rename(good, old.data) != 0 && errno != ENOENT) {
+        goto out;
+    }
+    if (rename(fresh, good) != 0) {
+        /* put the last good directory back */
+        rename(old.data, good);
+        goto out;
+    }
+    rc = 0;
+    fetch_rmtree(old.data);
+
+out:
+    cf_buf_free(&old);
+    return rc;
+}
+
 /* Event timestamps of a MISP manifest file, as a JSON object (or NULL). */
 static json_t *fetch_manifest(const char *path)
 {
@@ -427,7 +563,7 @@ static cf_status fetch_misp_dir(const cf_fetch_req *req, const char *feed_dir,
     char *old_manifest_path = good ? fetch_join(good, "manifest.json") : NULL;
     char *manifest_tmp = stage ? fetch_join(feed_dir, "manifest.fetch") : NULL;
     json_t *old_m = NULL, *new_m = NULL;
-    cf_buf url = CF_BUF_INIT, cmd = CF_BUF_INIT;
+    cf_buf url = CF_BUF_INIT, file = CF_BUF_INIT;
     const char *base = f->url;
     size_t blen = strlen(base);
     cf_status st;
@@ -453,9 +589,8 @@ static cf_status fetch_misp_dir(const cf_fetch_req *req, const char *feed_dir,
         goto out;
     }
     old_m = fetch_manifest(old_manifest_path);
-    cf_buf_printf(&cmd, "rm -rf '%s' && mkdir -p '%s' && { [ ! -d '%s' ] || cp -p '%s'/*.json '%s'/ "
-                  "2>/dev/null || true; }", stage, stage, good, good, stage);
-    if (strchr(stage, '\'') || system(cmd.data) != 0) {
+    if (fetch_rmtree(stage) != 0 || mkdir(stage, 0700) != 0 ||
+        fetch_copy_json(good, stage) != 0) {
         st = cf_error_set(err, CF_EIO, f->name, 0, "cannot prepare the cache directory");
         goto out;
     }
@@ -475,9 +610,9 @@ static cf_status fetch_misp_dir(const cf_fetch_req *req, const char *feed_dir,
         cf_error_clear(&one_err);
         cf_buf_reset(&url);
         cf_buf_printf(&url, "%.*s/%s.json", (int)blen, base, uuid);
-        cf_buf_reset(&cmd);
-        cf_buf_printf(&cmd, "%s/%s.json", stage, uuid);
-        dst = cmd.data;
+        cf_buf_reset(&file);
+        cf_buf_printf(&file, "%s/%s.json", stage, uuid);
+        dst = file.data;
         st = fetch_url(req, url.data, dst, false, &one, &one_err);
         out->bytes += one.bytes;
         out->attempts += one.attempts;
@@ -491,9 +626,9 @@ static cf_status fetch_misp_dir(const cf_fetch_req *req, const char *feed_dir,
             goto out;
         }
     }
-    cf_buf_reset(&cmd);
-    cf_buf_printf(&cmd, "%s/manifest.json", stage);
-    if (rename(manifest_tmp, cmd.data) != 0) {
+    cf_buf_reset(&file);
+    cf_buf_printf(&file, "%s/manifest.json", stage);
+    if (rename(manifest_tmp, file.data) != 0) {
         st = cf_error_set(err, CF_EIO, f->name, 0, "cannot write the cache: %s", strerror(errno));
         goto out;
     }
@@ -510,7 +645,7 @@ out:
     json_decref(old_m);
     json_decref(new_m);
     cf_buf_free(&url);
-    cf_buf_free(&cmd);
+    cf_buf_free(&file);
     free(good);
     free(stage);
     free(old_manifest_path);
@@ -602,7 +737,6 @@ static bool fetch_is_fresh(const cf_fetch_req *req, const cf_fetch_result *r)
 cf_status cf_fetch_commit(const cf_fetch_req *req, cf_fetch_result *r, cf_error *err)
 {
     char *good = NULL;
-    cf_buf cmd = CF_BUF_INIT;
     cf_status st = CF_OK;
 
     if (!fetch_is_fresh(req, r)) {
@@ -614,11 +748,9 @@ cf_status cf_fetch_commit(const cf_fetch_req *req, cf_fetch_result *r, cf_error 
     }
     if (req->feed->misp_feed_dir) {
         /* a directory cannot replace another in one rename: swap through .old */
-        cf_buf_printf(&cmd, "rm -rf '%s.old'; { [ ! -d '%s' ] || mv '%s' '%s.old'; } && "
-                      "mv '%s' '%s' && rm -rf '%s.old'", good, good, good, good, r->path, good,
-                      good);
-        if (strchr(good, '\'') || system(cmd.data) != 0) {
-            st = cf_error_set(err, CF_EIO, req->feed->name, 0, "cannot update the cache");
+        if (fetch_swap_dir(r->path, good) != 0) {
+            st = cf_error_set(err, CF_EIO, req->feed->name, 0, "cannot update the cache: %s",
+                              strerror(errno));
         }
     } else if (rename(r->path, good) != 0) {
         st = cf_error_set(err, CF_EIO, req->feed->name, 0, "cannot update the cache: %s",
@@ -630,24 +762,17 @@ cf_status cf_fetch_commit(const cf_fetch_req *req, cf_fetch_result *r, cf_error 
         good = NULL;
     }
     free(good);
-    cf_buf_free(&cmd);
     return st;
 }
 
 void cf_fetch_discard(const cf_fetch_req *req, cf_fetch_result *r)
 {
-    cf_buf cmd = CF_BUF_INIT;
-
     if (!fetch_is_fresh(req, r)) {
         return;
     }
     if (req->feed->misp_feed_dir) {
-        cf_buf_printf(&cmd, "rm -rf '%s'", r->path);
-        if (!strchr(r->path, '\'') && system(cmd.data) != 0) {
-            cmd.len = 0;
-        }
+        fetch_rmtree(r->path);
     } else {
         unlink(r->path);
     }
-    cf_buf_free(&cmd);
 }

@@ -94,5 +94,15 @@ check_eq "bad next token" "$code" "400"
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "$ACCEPT" "$BASE/ctiflow/collections/open/objects/?limit=1")
 check_eq "open collection needs no key" "$code" "200"
 
+# Everything the collection serves, wrapped in a bundle, is valid STIX 2.1.
+curl -sf -H "$ACCEPT" -H "$key" "$col/objects/?limit=1000" >"$TMP/all.json"
+python3 - "$TMP/all.json" "$TMP/served-bundle.json" <<'PY'
+import json, sys
+env = json.load(open(sys.argv[1]))
+json.dump({"type": "bundle", "id": "bundle--6f6c6f36-8a8e-4b8e-9d0c-3c2f3c1e5a10",
+           "objects": env["objects"]}, open(sys.argv[2], "w"))
+PY
+validate_stix "$TMP/served-bundle.json"
+
 stop_server
 finish

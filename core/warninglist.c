@@ -846,15 +846,22 @@ static void wl_match_addr(const cf_wlset *set, const char *s, size_t n, wl_hits 
     }
 }
 
-/* A name, then every parent name: exact strings and hostname entries. */
+/*
+ * Every parent name, then the name: exact strings and hostname entries. One
+ * pass from the last byte gives the hash of each parent on the way.
+ */
 static void wl_match_name(const cf_wlset *set, const char *s, size_t n, wl_hits *h)
 {
-    wl_ht_query(&set->names, WL_KINDS_SELF, s, n, h);
-    for (size_t i = 0; i < n; i++) {
+    uint64_t acc = WL_HT_SEED;
+
+    for (size_t i = n; i-- > 0;) {
         if (s[i] == '.' && i + 1 < n) {
-            wl_ht_query(&set->names, WL_KINDS_PARENT, s + i + 1, n - i - 1, h);
+            wl_ht_query_hash(&set->names, WL_KINDS_PARENT, s + i + 1, n - i - 1,
+                             wl_ht_final(acc), h);
         }
+        acc = wl_ht_step(acc, (unsigned char)s[i]);
     }
+    wl_ht_query_hash(&set->names, WL_KINDS_SELF, s, n, wl_ht_final(acc), h);
 }
 
 /* The host of a canonical URL: after "://", before '/', '?' or '#', without userinfo or port. */

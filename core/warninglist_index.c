@@ -335,12 +335,11 @@ static inline unsigned char ht_fold(unsigned char c)
 
 static uint32_t ht_hash(const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= ht_fold((unsigned char)s[i]);
-        h *= 1099511628211ull;
+    uint64_t h = WL_HT_SEED;
+    for (size_t i = n; i-- > 0;) {
+        h = wl_ht_step(h, (unsigned char)s[i]);
     }
-    return (uint32_t)(h ^ (h >> 32));
+    return wl_ht_final(h);
 }
 
 /* The filter bit of a hash: its high bits, mixed, so they differ from the slot's. */
@@ -446,10 +445,17 @@ cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint1
 
 void wl_ht_query(const wl_htab *t, unsigned kinds, const char *key, size_t len, wl_hits *h)
 {
+    if (t->slots) {
+        wl_ht_query_hash(t, kinds, key, len, ht_hash(key, len), h);
+    }
+}
+
+void wl_ht_query_hash(const wl_htab *t, unsigned kinds, const char *key, size_t len,
+                      uint32_t hv, wl_hits *h)
+{
     if (!t->slots) {
         return;
     }
-    uint32_t hv = ht_hash(key, len);
     size_t b = ht_fbit(hv, t->fmask);
     if (!(t->filter[b / 64] & (1ull << (b % 64)))) {
         return;

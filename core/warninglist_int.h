@@ -140,6 +140,24 @@ void wl_ht_free(wl_htab *t);
 cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint16_t list);
 /* Hits of every entry of key whose kind is in kinds (bits 1 << WL_K_*). */
 void wl_ht_query(const wl_htab *t, unsigned kinds, const char *key, size_t len, wl_hits *h);
+/* The same with the key's hash (wl_ht_final of wl_ht_step over it, last byte first). */
+void wl_ht_query_hash(const wl_htab *t, unsigned kinds, const char *key, size_t len,
+                      uint32_t hv, wl_hits *h);
+
+/*
+ * Name-table hashing runs from the last byte to the first, so the hashes of
+ * all the parent names of a host come out of one pass over it.
+ */
+#define WL_HT_SEED 1469598103934665603ull
+static inline uint64_t wl_ht_step(uint64_t h, unsigned char c)
+{
+    c = (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+    return (h ^ c) * 1099511628211ull;
+}
+static inline uint32_t wl_ht_final(uint64_t h)
+{
+    return (uint32_t)(h ^ (h >> 32));
+}
 
 /* Substrings. */
 void wl_ac_free(wl_ac *a);

@@ -17,6 +17,7 @@
  * document through the sink's diag callback.
  */
 #include <ctype.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@
 #include "ctiflow/normalize.h"
 #include "ctiflow/reader.h"
 #include "ctiflow/timeutil.h"
+#include "misp_json.h"
 #include "misp_types.h"
 
 #define MR_MAX_TAGS CF_MAX_LABELS_PER_IOC
@@ -63,26 +65,28 @@ typedef struct mr_ctx {
     uint64_t skips_other;
     uint64_t n_attrs; /* attributes seen in the current event */
     cf_buf value;     /* composite parts put back together */
+    mj_doc doc;       /* the document read */
+    mj_doc evdoc;     /* an event file of a manifest, reused from file to file */
 } mr_ctx;
 
-static cf_status mr_document(mr_ctx *c, json_t *root, const char *base_dir, bool top);
+static cf_status mr_document(mr_ctx *c, const mj_node *root, const char *base_dir, bool top);
 
 /* ---- small JSON helpers ---- */
 
 /* Text of a scalar: a string, or a number printed into tmp. */
-static const char *mr_scalar(json_t *v, char *tmp, size_t tmpsz, size_t *len)
+static const char *mr_scalar(const mj_node *v, char *tmp, size_t tmpsz, size_t *len)
 {
-    if (json_is_string(v)) {
-        *len = json_string_length(v);
-        return json_string_value(v);
+    if (mj_is(v, MJ_STRING)) {
+        *len = v->len;
+        return v->u.s;
     }
-    if (json_is_integer(v)) {
-        int n = snprintf(tmp, tmpsz, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+    if (mj_is(v, MJ_INT)) {
+        int n = snprintf(tmp, tmpsz, "%" PRId64, v->u.i);
         *len = n > 0 ? (size_t)n : 0;
         return tmp;
     }
-    if (json_is_real(v)) {
-        int n = snprintf(tmp, tmpsz, "%.17g", json_real_value(v));
+    if (mj_is(v, MJ_REAL)) {
+        int n = snprintf(tmp, tmpsz, "%.17g", v->u.d);
         *len = n > 0 ? (size_t)n : 0;
         return tmp;
     }
@@ -90,23 +94,23 @@ static const char *mr_scalar(json_t *v, char *tmp, size_t tmpsz, size_t *len)
     return NULL;
 }
 
-static const char *mr_str(json_t *obj, const char *key)
+static const char *mr_str(const mj_node *obj, const char *key)
 {
-    json_t *v = json_object_get(obj, key);
-    return json_is_string(v) ? json_string_value(v) : NULL;
+    const mj_node *v = cf_mj_get(obj, key);
+    return mj_is(v, MJ_STRING) ? v->u.s : NULL;
 }
 
 /* MISP booleans: true/false, "1"/"0", 1/0, "true"/"false". */
-static bool mr_bool(json_t *v, bool dflt)
+static bool mr_bool(const mj_node *v, bool dflt)
 {
-    if (json_is_boolean(v)) {
-        return json_is_true(v);
+    if ((mj_is(v, MJ_TRUE) || mj_is(v, MJ_FALSE))) {
+        return mj_is(v, MJ_TRUE);
     }
-    if (json_is_integer(v)) {
-        return json_integer_value(v) != 0;
+    if (mj_is(v, MJ_INT)) {
+        return v->u.i != 0;
     }
-    if (json_is_string(v)) {
-        const char *s = json_string_value(v);
+    if (mj_is(v, MJ_STRING)) {
+        const char *s = v->u.s;
         if (strcmp(s, "1") == 0 || strcasecmp(s, "true") == 0) {
             return true;
         }
@@ -117,16 +121,16 @@ static bool mr_bool(json_t *v, bool dflt)
     return dflt;
 }
 
-static int mr_int(json_t *v, int dflt)
+static int mr_int(const mj_node *v, int dflt)
 {
-    if (json_is_integer(v)) {
-        json_int_t i = json_integer_value(v);
+    if (mj_is(v, MJ_INT)) {
+        int64_t i = v->u.i;
         return i >= -1000000 && i <= 1000000 ? (int)i : dflt;
     }
-    if (json_is_string(v)) {
+    if (mj_is(v, MJ_STRING)) {
         char *end = NULL;
-        long l = strtol(json_string_value(v), &end, 10);
-        if (end && *end == '\0' && end != json_string_value(v) && l >= -1000000 &&
+        long l = strtol(v->u.s, &end, 10);
+        if (end && *end == '\0' && end != v->u.s && l >= -1000000 &&
             l <= 1000000) {
             return (int)l;
         }
@@ -198,7 +202,7 @@ static bool mr_depth_ok(const char *s, size_t n, size_t *top_members)
  * warning; a real is printed to the millisecond and its digits parsed, so
  * 1558612345.678 gives ...345678 ms exactly. 0 and null mean "none".
  */
-static cf_time mr_epoch(mr_ctx *c, json_t *v, const char *ref)
+static cf_time mr_epoch(mr_ctx *c, const mj_node *v, const char *ref)
 {
     char tmp[64];
     const char *s = NULL;
@@ -206,17 +210,17 @@ static cf_time mr_epoch(mr_ctx *c, json_t *v, const char *ref)
     bool conforming = false;
     cf_time t = CF_TIME_NONE;
 
-    if (!v || json_is_null(v)) {
+    if (!v || mj_is(v, MJ_NULL)) {
         return CF_TIME_NONE;
     }
-    if (json_is_string(v)) {
-        s = json_string_value(v);
-        n = json_string_length(v);
+    if (mj_is(v, MJ_STRING)) {
+        s = v->u.s;
+        n = v->len;
         conforming = n > 0 && strspn(s, "0123456789") == n;
-    } else if (json_is_integer(v)) {
+    } else if (mj_is(v, MJ_INT)) {
         s = mr_scalar(v, tmp, sizeof tmp, &n);
-    } else if (json_is_real(v)) {
-        double d = json_real_value(v);
+    } else if (mj_is(v, MJ_REAL)) {
+        double d = v->u.d;
         if (d >= 0 && d < 1e13) {
             int k = snprintf(tmp, sizeof tmp, "%.3f", d);
             s = tmp;
@@ -237,16 +241,16 @@ static cf_time mr_epoch(mr_ctx *c, json_t *v, const char *ref)
 }
 
 /* An ISO 8601 / RFC 3339 time (first_seen, last_seen, date) or null. */
-static cf_time mr_iso(mr_ctx *c, json_t *v, const char *ref)
+static cf_time mr_iso(mr_ctx *c, const mj_node *v, const char *ref)
 {
     cf_time t = CF_TIME_NONE;
 
-    if (!json_is_string(v) || json_string_length(v) == 0) {
+    if (!mj_is(v, MJ_STRING) || v->len == 0) {
         return CF_TIME_NONE;
     }
-    if (cf_time_parse(&t, json_string_value(v), json_string_length(v)) != CF_OK) {
+    if (cf_time_parse(&t, v->u.s, v->len) != CF_OK) {
         cf_sink_diag(c->sink, CF_DIAG_WARNING, c->feed, 0, ref, "invalid time ignored",
-                     json_string_value(v), json_string_length(v));
+                     v->u.s, v->len);
         return CF_TIME_NONE;
     }
     return t;
@@ -367,17 +371,17 @@ static void mr_tag(mr_tags *t, const char *name)
 }
 
 /* The "Tag" array of an event or attribute, and "EventTag"/"AttributeTag". */
-static void mr_tags_read(mr_tags *t, json_t *obj)
+static void mr_tags_read(mr_tags *t, const mj_node *obj)
 {
     static const char *const keys[] = {"Tag", "EventTag", "AttributeTag"};
 
     for (size_t k = 0; k < 3; k++) {
-        json_t *arr = json_object_get(obj, keys[k]);
+        const mj_node *arr = cf_mj_get(obj, keys[k]);
         size_t i;
-        json_t *tag;
-        json_array_foreach(arr, i, tag) {
-            json_t *inner = json_object_get(tag, "Tag");
-            const char *name = mr_str(json_is_object(inner) ? inner : tag, "name");
+        const mj_node *tag;
+        MJ_ARRAY_FOREACH(arr, i, tag) {
+            const mj_node *inner = cf_mj_get(tag, "Tag");
+            const char *name = mr_str(mj_is_object(inner) ? inner : tag, "name");
             if (name && *name) {
                 mr_tag(t, name);
             }
@@ -386,13 +390,13 @@ static void mr_tags_read(mr_tags *t, json_t *obj)
 }
 
 /* "Galaxy": [{"type": "threat-actor", "GalaxyCluster": [{"value": ...}]}] */
-static void mr_galaxies_read(mr_tags *t, json_t *obj)
+static void mr_galaxies_read(mr_tags *t, const mj_node *obj)
 {
-    json_t *arr = json_object_get(obj, "Galaxy");
+    const mj_node *arr = cf_mj_get(obj, "Galaxy");
     size_t i, j;
-    json_t *g, *cl;
+    const mj_node *g, *cl;
 
-    json_array_foreach(arr, i, g) {
+    MJ_ARRAY_FOREACH(arr, i, g) {
         const char *type = mr_str(g, "type");
         if (!type) {
             continue;
@@ -401,10 +405,11 @@ static void mr_galaxies_read(mr_tags *t, json_t *obj)
         if (!actor && !mr_galaxy_is_malware(type, strlen(type))) {
             continue;
         }
-        json_array_foreach(json_object_get(g, "GalaxyCluster"), j, cl) {
-            json_t *v = json_object_get(cl, "value");
-            if (json_is_string(v)) {
-                mr_cluster(t, actor, json_string_value(v), json_string_length(v));
+        const mj_node *clusters = cf_mj_get(g, "GalaxyCluster");
+        MJ_ARRAY_FOREACH(clusters, j, cl) {
+            const mj_node *v = cf_mj_get(cl, "value");
+            if (mj_is(v, MJ_STRING)) {
+                mr_cluster(t, actor, v->u.s, v->len);
             }
         }
     }
@@ -604,7 +609,7 @@ static void mr_union(const char **dst, size_t *n, const char *const *src, size_t
  * (may be NULL); port_text, when set, joins the value into an endpoint
  * (ip-port objects).
  */
-static cf_status mr_attribute(mr_ctx *c, json_t *a, const mr_tags *evt, const cf_event *event,
+static cf_status mr_attribute(mr_ctx *c, const mj_node *a, const mr_tags *evt, const cf_event *event,
                               const char *port_text)
 {
     char tmp[64];
@@ -614,7 +619,7 @@ static cf_status mr_attribute(mr_ctx *c, json_t *a, const mr_tags *evt, const cf
     const char *labels[2 * MR_MAX_TAGS], *actors[2 * MR_MAX_TAGS], *malware[2 * MR_MAX_TAGS];
     size_t nl = 0, na = 0, nm = 0;
 
-    if (!json_is_object(a) || mr_bool(json_object_get(a, "deleted"), false)) {
+    if (!mj_is_object(a) || mr_bool(cf_mj_get(a, "deleted"), false)) {
         return CF_OK;
     }
     if (++c->n_attrs > CF_MAX_ATTRIBUTES_PER_EVENT) {
@@ -625,7 +630,7 @@ static cf_status mr_attribute(mr_ctx *c, json_t *a, const mr_tags *evt, const cf
     if (!type) {
         type = mr_relation_type(mr_str(a, "object_relation"));
     }
-    const char *v = mr_scalar(json_object_get(a, "value"), tmp, sizeof tmp, &n);
+    const char *v = mr_scalar(cf_mj_get(a, "value"), tmp, sizeof tmp, &n);
     if (!type || !v) {
         cf_sink_diag(c->sink, CF_DIAG_REJECT, c->feed, 0, ref, "attribute without type or value",
                      v, v ? n : 0);
@@ -665,10 +670,10 @@ static cf_status mr_attribute(mr_ctx *c, json_t *a, const mr_tags *evt, const cf
     obs.feed = c->feed;
     obs.ref = ref;
     obs.event = event;
-    obs.time = mr_epoch(c, json_object_get(a, "timestamp"), ref);
-    obs.first_seen = mr_iso(c, json_object_get(a, "first_seen"), ref);
-    obs.last_seen = mr_iso(c, json_object_get(a, "last_seen"), ref);
-    obs.to_ids = mr_bool(json_object_get(a, "to_ids"), mt->to_ids);
+    obs.time = mr_epoch(c, cf_mj_get(a, "timestamp"), ref);
+    obs.first_seen = mr_iso(c, cf_mj_get(a, "first_seen"), ref);
+    obs.last_seen = mr_iso(c, cf_mj_get(a, "last_seen"), ref);
+    obs.to_ids = mr_bool(cf_mj_get(a, "to_ids"), mt->to_ids);
     obs.confidence = c->o->confidence;
     obs.tlp = at.tlp != CF_TLP_NONE ? at.tlp : (evt ? evt->tlp : CF_TLP_NONE);
     if (c->o->tlp != CF_TLP_NONE) {
@@ -702,21 +707,21 @@ static cf_status mr_attribute(mr_ctx *c, json_t *a, const mr_tags *evt, const cf
  * An ip-port object with one address and one port becomes one endpoint;
  * its other attributes are read one by one.
  */
-static cf_status mr_object(mr_ctx *c, json_t *obj, const mr_tags *evt, const cf_event *event)
+static cf_status mr_object(mr_ctx *c, const mj_node *obj, const mr_tags *evt, const cf_event *event)
 {
-    json_t *attrs = json_object_get(obj, "Attribute");
-    json_t *a, *ip = NULL, *port = NULL;
+    const mj_node *attrs = cf_mj_get(obj, "Attribute");
+    const mj_node *a, *ip = NULL, *port = NULL;
     size_t i, n_ip = 0, n_port = 0;
     char tmp[64];
 
-    if (!json_is_object(obj) || mr_bool(json_object_get(obj, "deleted"), false)) {
+    if (!mj_is_object(obj) || mr_bool(cf_mj_get(obj, "deleted"), false)) {
         return CF_OK;
     }
     const char *name = mr_str(obj, "name");
     if (name && strcmp(name, "ip-port") == 0) {
-        json_array_foreach(attrs, i, a) {
+        MJ_ARRAY_FOREACH(attrs, i, a) {
             const char *rel = mr_str(a, "object_relation");
-            if (!rel || mr_bool(json_object_get(a, "deleted"), false)) {
+            if (!rel || mr_bool(cf_mj_get(a, "deleted"), false)) {
                 continue;
             }
             if (strcmp(rel, "ip") == 0 || strcmp(rel, "ip-dst") == 0 ||
@@ -731,14 +736,14 @@ static cf_status mr_object(mr_ctx *c, json_t *obj, const mr_tags *evt, const cf_
     }
     bool pair = n_ip == 1 && n_port == 1;
 
-    json_array_foreach(attrs, i, a) {
+    MJ_ARRAY_FOREACH(attrs, i, a) {
         cf_status st;
         if (pair && a == port) {
             continue;
         }
         if (pair && a == ip) {
             size_t pn = 0;
-            const char *p = mr_scalar(json_object_get(port, "value"), tmp, sizeof tmp, &pn);
+            const char *p = mr_scalar(cf_mj_get(port, "value"), tmp, sizeof tmp, &pn);
             char portbuf[16];
             snprintf(portbuf, sizeof portbuf, "%.*s", (int)(pn < 15 ? pn : 15), p ? p : "");
             st = mr_attribute(c, a, evt, event, portbuf);
@@ -754,31 +759,31 @@ static cf_status mr_object(mr_ctx *c, json_t *obj, const mr_tags *evt, const cf_
 
 /* ---- events ---- */
 
-static bool mr_looks_like_event(json_t *ev)
+static bool mr_looks_like_event(const mj_node *ev)
 {
     static const char *const keys[] = {"Attribute", "Object", "info", "uuid", "date"};
 
-    if (json_object_get(ev, "GalaxyCluster")) {
+    if (cf_mj_get(ev, "GalaxyCluster")) {
         return false; /* a bare galaxy */
     }
     for (size_t i = 0; i < 5; i++) {
-        if (json_object_get(ev, keys[i])) {
+        if (cf_mj_get(ev, keys[i])) {
             return true;
         }
     }
     return false;
 }
 
-static cf_status mr_event(mr_ctx *c, json_t *ev)
+static cf_status mr_event(mr_ctx *c, const mj_node *ev)
 {
     mr_tags et = {0};
     cf_event proto;
     cf_event *event = NULL;
     cf_status st = CF_OK;
     size_t i;
-    json_t *a;
+    const mj_node *a;
 
-    if (!json_is_object(ev)) {
+    if (!mj_is_object(ev)) {
         return CF_OK;
     }
     if (!mr_looks_like_event(ev)) {
@@ -793,14 +798,14 @@ static cf_status mr_event(mr_ctx *c, json_t *ev)
     memset(&proto, 0, sizeof proto);
     proto.uuid = (char *)uuid;
     proto.info = (char *)mr_str(ev, "info");
-    proto.orgc = (char *)mr_str(json_object_get(ev, "Orgc"), "name");
+    proto.orgc = (char *)mr_str(cf_mj_get(ev, "Orgc"), "name");
     if (!proto.orgc) {
-        proto.orgc = (char *)mr_str(json_object_get(ev, "Org"), "name");
+        proto.orgc = (char *)mr_str(cf_mj_get(ev, "Org"), "name");
     }
-    proto.date = mr_iso(c, json_object_get(ev, "date"), uuid);
-    proto.timestamp = mr_epoch(c, json_object_get(ev, "timestamp"), uuid);
-    proto.publish_timestamp = mr_epoch(c, json_object_get(ev, "publish_timestamp"), uuid);
-    proto.published = mr_bool(json_object_get(ev, "published"), false);
+    proto.date = mr_iso(c, cf_mj_get(ev, "date"), uuid);
+    proto.timestamp = mr_epoch(c, cf_mj_get(ev, "timestamp"), uuid);
+    proto.publish_timestamp = mr_epoch(c, cf_mj_get(ev, "publish_timestamp"), uuid);
+    proto.published = mr_bool(cf_mj_get(ev, "published"), false);
     proto.tlp = c->o->tlp != CF_TLP_NONE ? c->o->tlp : et.tlp;
     proto.labels = et.labels;
     proto.n_labels = (uint16_t)et.n_labels;
@@ -808,20 +813,22 @@ static cf_status mr_event(mr_ctx *c, json_t *ev)
     proto.n_actors = (uint16_t)et.n_actors;
     proto.malware = et.malware;
     proto.n_malware = (uint16_t)et.n_malware;
-    proto.threat_level = mr_int(json_object_get(ev, "threat_level_id"), 0);
-    proto.analysis = mr_int(json_object_get(ev, "analysis"), -1);
+    proto.threat_level = mr_int(cf_mj_get(ev, "threat_level_id"), 0);
+    proto.analysis = mr_int(cf_mj_get(ev, "analysis"), -1);
     if (c->sink->event) {
         event = c->sink->event(c->sink->ctx, &proto);
     }
 
     c->n_attrs = 0;
-    json_array_foreach(json_object_get(ev, "Attribute"), i, a) {
+    const mj_node *attrs = cf_mj_get(ev, "Attribute");
+    MJ_ARRAY_FOREACH(attrs, i, a) {
         st = mr_attribute(c, a, &et, event, NULL);
         if (st != CF_OK) {
             goto out;
         }
     }
-    json_array_foreach(json_object_get(ev, "Object"), i, a) {
+    const mj_node *objs = cf_mj_get(ev, "Object");
+    MJ_ARRAY_FOREACH(objs, i, a) {
         st = mr_object(c, a, &et, event);
         if (st != CF_OK) {
             goto out;
@@ -844,35 +851,34 @@ out:
  * A manifest: an object of objects with at least one event uuid as key and
  * no event fields. Keys that are not uuids are reported when it is read.
  */
-static bool mr_is_manifest(json_t *root)
+static bool mr_is_manifest(const mj_node *root)
 {
-    const char *key;
-    json_t *v;
+    const mj_node *k, *v;
+    size_t i;
     bool any_uuid = false;
 
-    if (json_object_size(root) == 0 || mr_looks_like_event(root)) {
+    if (!mj_is_object(root) || root->len == 0 || mr_looks_like_event(root)) {
         return false;
     }
-    json_object_foreach(root, key, v) {
-        if (!json_is_object(v)) {
+    MJ_OBJECT_FOREACH(root, i, k, v) {
+        if (!mj_is_object(v)) {
             return false;
         }
-        any_uuid = any_uuid || mr_is_uuid(key);
+        any_uuid = any_uuid || mr_is_uuid(k->u.s);
     }
     return any_uuid;
 }
 
-/* One document read from an event file, the input, or memory. */
-static cf_status mr_parse(mr_ctx *c, const char *data, size_t len, json_t **out)
+/*
+ * The error for a document the fast check refused, exactly as before the
+ * check existed: depth, then the manifest member limit, then jansson's
+ * own message and line.
+ */
+static cf_status mr_parse_error(mr_ctx *c, const char *data, size_t len)
 {
     json_error_t jerr;
-
-    *out = NULL;
-    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
-        data += 3;
-        len -= 3;
-    }
     size_t members = 0;
+
     if (!mr_depth_ok(data, len, &members)) {
         return cf_error_set(c->err, CF_ELIMIT, c->feed, 0,
                             "JSON nested deeper than %d levels", CF_MAX_JSON_DEPTH);
@@ -882,11 +888,35 @@ static cf_status mr_parse(mr_ctx *c, const char *data, size_t len, json_t **out)
                             "object with more than %u members (the MISP manifest limit)",
                             CF_MAX_MANIFEST_EVENTS);
     }
-    *out = json_loadb(data, len, 0, &jerr);
-    if (!*out) {
-        return cf_error_set(c->err, CF_EMALFORMED, c->feed, (uint64_t)(jerr.line > 0 ? jerr.line : 0),
-                            "invalid JSON: %s", jerr.text);
+    json_t *root = json_loadb(data, len, 0, &jerr);
+    if (root) {
+        json_decref(root);
+        return cf_error_set(c->err, CF_EMALFORMED, c->feed, 0, "invalid JSON");
     }
+    return cf_error_set(c->err, CF_EMALFORMED, c->feed, (uint64_t)(jerr.line > 0 ? jerr.line : 0),
+                        "invalid JSON: %s", jerr.text);
+}
+
+/*
+ * One document read from an event file or the input: checked, then laid
+ * out in doc with its strings decoded in place in data.
+ */
+static cf_status mr_parse(mr_ctx *c, mj_doc *doc, char *data, size_t len, const mj_node **out)
+{
+    size_t n_nodes = 0;
+
+    *out = NULL;
+    if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0) {
+        data += 3;
+        len -= 3;
+    }
+    if (cf_mj_check(data, len, CF_MAX_JSON_DEPTH, CF_MAX_MANIFEST_EVENTS, &n_nodes) != MJ_OK) {
+        return mr_parse_error(c, data, len);
+    }
+    if (!cf_mj_build(doc, data, len, n_nodes)) {
+        return CF_ENOMEM;
+    }
+    *out = doc->nodes;
     return CF_OK;
 }
 
@@ -902,7 +932,7 @@ static cf_status mr_event_file(mr_ctx *c, const char *dir, const char *uuid)
     cf_input *in = NULL;
     char *data = NULL;
     size_t len = 0;
-    json_t *root = NULL;
+    const mj_node *root = NULL;
     cf_error ferr;
     cf_status st;
 
@@ -918,7 +948,7 @@ static cf_status mr_event_file(mr_ctx *c, const char *dir, const char *uuid)
     if (st == CF_OK) {
         cf_error *saved = c->err;
         c->err = &ferr;
-        st = mr_parse(c, data, len, &root);
+        st = mr_parse(c, &c->evdoc, data, len, &root);
         c->err = saved;
     }
     if (st == CF_ENOMEM) {
@@ -929,8 +959,8 @@ static cf_status mr_event_file(mr_ctx *c, const char *dir, const char *uuid)
         st = CF_OK;
         goto out;
     }
-    json_t *ev = json_object_get(root, "Event");
-    const char *inner = mr_str(json_is_object(ev) ? ev : root, "uuid");
+    const mj_node *ev = cf_mj_get(root, "Event");
+    const char *inner = mr_str(mj_is_object(ev) ? ev : root, "uuid");
     if (inner && strcasecmp(inner, uuid) != 0) {
         cf_sink_diag(c->sink, CF_DIAG_WARNING, c->feed, 0, uuid,
                      "event file holds an event with another uuid", inner, strlen(inner));
@@ -938,18 +968,16 @@ static cf_status mr_event_file(mr_ctx *c, const char *dir, const char *uuid)
     st = mr_document(c, root, NULL, false);
 
 out:
-    json_decref(root);
     free(data);
     cf_input_close(in);
     return st;
 }
 
 /* Every event a manifest lists, in uuid order; a missing file is reported. */
-static cf_status mr_manifest(mr_ctx *c, json_t *root, const char *dir)
+static cf_status mr_manifest(mr_ctx *c, const mj_node *root, const char *dir)
 {
-    const char *key;
-    json_t *v;
-    size_t n = 0, cap = json_object_size(root);
+    const mj_node *k, *v;
+    size_t n = 0, cap = root->len, m;
     const char **keys = NULL;
     cf_status st = CF_OK;
 
@@ -966,12 +994,20 @@ static cf_status mr_manifest(mr_ctx *c, json_t *root, const char *dir)
     if (!keys) {
         return CF_ENOMEM;
     }
-    json_object_foreach(root, key, v) {
+    MJ_OBJECT_FOREACH(root, m, k, v) {
         if (n < cap) {
-            keys[n++] = key;
+            keys[n++] = k->u.s;
         }
     }
     qsort(keys, n, sizeof *keys, mr_key_cmp);
+    /* a key given twice names one event, as in a JSON object read whole */
+    size_t u = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (u == 0 || strcmp(keys[u - 1], keys[i]) != 0) {
+            keys[u++] = keys[i];
+        }
+    }
+    n = u;
 
     for (size_t i = 0; i < n && st == CF_OK; i++) {
         if (!mr_is_uuid(keys[i])) {
@@ -986,29 +1022,29 @@ static cf_status mr_manifest(mr_ctx *c, json_t *root, const char *dir)
 }
 
 /* An item of a collection: {"Event":...}, {"Object":...}, {"Attribute":...} or an event. */
-static cf_status mr_item(mr_ctx *c, json_t *item)
+static cf_status mr_item(mr_ctx *c, const mj_node *item)
 {
-    json_t *v;
+    const mj_node *v;
     size_t i;
-    json_t *x;
+    const mj_node *x;
 
-    v = json_object_get(item, "Event");
-    if (json_is_object(v)) {
+    v = cf_mj_get(item, "Event");
+    if (mj_is_object(v)) {
         return mr_event(c, v);
     }
-    v = json_object_get(item, "Object");
-    if (json_is_object(v)) {
+    v = cf_mj_get(item, "Object");
+    if (mj_is_object(v)) {
         c->n_attrs = 0;
         return mr_object(c, v, NULL, NULL);
     }
-    v = json_object_get(item, "Attribute");
-    if (json_is_object(v)) {
+    v = cf_mj_get(item, "Attribute");
+    if (mj_is_object(v)) {
         c->n_attrs = 0;
         return mr_attribute(c, v, NULL, NULL, NULL);
     }
-    if (json_is_array(v) && !mr_looks_like_event(item)) {
+    if (mj_is_array(v) && !mr_looks_like_event(item)) {
         c->n_attrs = 0;
-        json_array_foreach(v, i, x) {
+        MJ_ARRAY_FOREACH(v, i, x) {
             cf_status st = mr_attribute(c, x, NULL, NULL, NULL);
             if (st != CF_OK) {
                 return st;
@@ -1019,14 +1055,14 @@ static cf_status mr_item(mr_ctx *c, json_t *item)
     return mr_event(c, item);
 }
 
-static cf_status mr_document(mr_ctx *c, json_t *root, const char *base_dir, bool top)
+static cf_status mr_document(mr_ctx *c, const mj_node *root, const char *base_dir, bool top)
 {
-    json_t *v;
+    const mj_node *v;
     size_t i;
     cf_status st = CF_OK;
 
-    if (json_is_array(root)) {
-        json_array_foreach(root, i, v) {
+    if (mj_is_array(root)) {
+        MJ_ARRAY_FOREACH(root, i, v) {
             st = mr_item(c, v);
             if (st != CF_OK) {
                 break;
@@ -1034,22 +1070,22 @@ static cf_status mr_document(mr_ctx *c, json_t *root, const char *base_dir, bool
         }
         return st;
     }
-    if (!json_is_object(root)) {
+    if (!mj_is_object(root)) {
         return cf_error_set(c->err, CF_EMALFORMED, c->feed, 0,
                             "MISP JSON must be an object or an array");
     }
-    v = json_object_get(root, "Event");
+    v = cf_mj_get(root, "Event");
     if (v) {
-        if (json_is_array(v)) {
+        if (mj_is_array(v)) {
             return mr_document(c, v, NULL, false);
         }
         return mr_event(c, v);
     }
-    v = json_object_get(root, "response");
-    if (json_is_array(v)) {
+    v = cf_mj_get(root, "response");
+    if (mj_is_array(v)) {
         return mr_document(c, v, NULL, false);
     }
-    if (json_is_object(v)) {
+    if (mj_is_object(v)) {
         return mr_item(c, v);
     }
     if (top && mr_is_manifest(root)) {
@@ -1088,7 +1124,7 @@ cf_status cf_read_misp(cf_input *in, const cf_read_opts *o, const cf_sink *sink,
     mr_ctx c;
     char *data = NULL;
     size_t len = 0;
-    json_t *root = NULL;
+    const mj_node *root = NULL;
     char dir[4096];
     const char *base = NULL;
     cf_status st;
@@ -1102,12 +1138,10 @@ cf_status cf_read_misp(cf_input *in, const cf_read_opts *o, const cf_sink *sink,
     if (st != CF_OK) {
         goto out;
     }
-    st = mr_parse(&c, data, len, &root);
+    st = mr_parse(&c, &c.doc, data, len, &root);
     if (st != CF_OK) {
         goto out;
     }
-    free(data);
-    data = NULL;
 
     base = o->base_dir;
     if (!base && cf_input_path(in)) {
@@ -1118,9 +1152,10 @@ cf_status cf_read_misp(cf_input *in, const cf_read_opts *o, const cf_sink *sink,
     mr_skip_report(&c);
 
 out:
-    json_decref(root);
     free(data);
     cf_buf_free(&c.value);
+    cf_mj_free(&c.doc);
+    cf_mj_free(&c.evdoc);
     return st;
 }
 

@@ -247,9 +247,18 @@ static void mw_group_identity(mw_group *g, const cf_write_opts *o, const cf_iocs
 
 /* ---- JSON output helpers ---- */
 
+/* Appends the n-1 bytes of a string literal. */
+#define MW_LIT(b, lit) cf_buf_append((b), (lit), sizeof(lit) - 1)
+
 static cf_status mw_key_str(cf_buf *b, const char *key, const char *val)
 {
-    cf_status st = cf_buf_printf(b, "\"%s\": ", key);
+    cf_status st = cf_buf_putc(b, '"');
+    if (st == CF_OK) {
+        st = cf_buf_puts(b, key);
+    }
+    if (st == CF_OK) {
+        st = MW_LIT(b, "\": ");
+    }
     if (st == CF_OK) {
         st = cf_buf_json_quoted(b, val ? val : "");
     }
@@ -260,23 +269,37 @@ static cf_status mw_key_epoch(cf_buf *b, const char *key, cf_time t)
 {
     char s[32];
     cf_time_format_epoch(s, sizeof s, t);
-    return cf_buf_printf(b, "\"%s\": \"%s\"", key, s);
+    cf_status st = cf_buf_putc(b, '"');
+    if (st == CF_OK) {
+        st = cf_buf_puts(b, key);
+    }
+    if (st == CF_OK) {
+        st = MW_LIT(b, "\": \"");
+    }
+    if (st == CF_OK) {
+        st = cf_buf_puts(b, s);
+    }
+    return st == CF_OK ? cf_buf_putc(b, '"') : st;
 }
 
 /* One {"name": ...} tag; prefix and suffix wrap the name (galaxy tags). */
 static cf_status mw_tag(cf_buf *b, cf_buf *tmp, bool *first, const char *prefix,
                         const char *name, const char *suffix)
 {
-    cf_buf_reset(tmp);
-    cf_status st = cf_buf_printf(tmp, "%s%s%s", prefix, name, suffix);
+    /* escaping is byte by byte, so the parts are escaped one after the other */
+    (void)tmp;
+    cf_status st = cf_buf_puts(b, *first ? "{\"name\": \"" : ", {\"name\": \"");
     if (st == CF_OK) {
-        st = cf_buf_puts(b, *first ? "{\"name\": " : ", {\"name\": ");
+        st = cf_buf_json_str(b, prefix, strlen(prefix));
     }
     if (st == CF_OK) {
-        st = cf_buf_json_quoted(b, cf_buf_str(tmp));
+        st = cf_buf_json_str(b, name, strlen(name));
     }
     if (st == CF_OK) {
-        st = cf_buf_putc(b, '}');
+        st = cf_buf_json_str(b, suffix, strlen(suffix));
+    }
+    if (st == CF_OK) {
+        st = MW_LIT(b, "\"}");
     }
     *first = false;
     return st;
@@ -298,7 +321,8 @@ static bool mw_in(const char *const *arr, size_t n, const char *s)
  */
 static cf_status mw_tags(cf_buf *b, cf_buf *tmp, cf_tlp tlp, const char *const *labels,
                          size_t nl, const char *const *actors, size_t na,
-                         const char *const *malware, size_t nm, const cf_event *ev)
+                         const char *const *malware, size_t nm, const cf_event *ev,
+                         const cf_galaxy *gal)
 {
     bool first = true;
     cf_status st = CF_OK;
@@ -315,7 +339,13 @@ static cf_status mw_tags(cf_buf *b, cf_buf *tmp, cf_tlp tlp, const char *const *
     }
     for (size_t i = 0; st == CF_OK && i < na; i++) {
         if (!ev || !mw_in(ev->actors, ev->n_actors, actors[i])) {
-            st = mw_tag(b, tmp, &first, "misp-galaxy:threat-actor=\"", actors[i], "\"");
+            cf_actor_res res;
+            const char *name = actors[i];
+            if (gal && cf_galaxy_resolve(gal, NULL, name, &res) != CF_ACTOR_AMBIGUOUS &&
+                res.actor) {
+                name = res.actor->value;
+            }
+            st = mw_tag(b, tmp, &first, "misp-galaxy:threat-actor=\"", name, "\"");
         }
     }
     for (size_t i = 0; st == CF_OK && i < nm; i++) {
@@ -344,10 +374,16 @@ static cf_status mw_value(cf_buf *out, const cf_ioc *ioc)
         return cf_buf_puts(out, v);
     }
     size_t hn = (size_t)(colon - v);
+    cf_status st;
     if (hn >= 2 && v[0] == '[' && v[hn - 1] == ']') {
-        return cf_buf_printf(out, "%.*s|%s", (int)(hn - 2), v + 1, colon + 1);
+        st = cf_buf_append(out, v + 1, hn - 2);
+    } else {
+        st = cf_buf_append(out, v, hn);
     }
-    return cf_buf_printf(out, "%.*s|%s", (int)hn, v, colon + 1);
+    if (st == CF_OK) {
+        st = cf_buf_putc(out, '|');
+    }
+    return st == CF_OK ? cf_buf_puts(out, colon + 1) : st;
 }
 
 /* Latest time a sighting of ioc in group g gives, or CF_TIME_NONE. */
@@ -370,6 +406,7 @@ typedef struct mw_render {
     cf_buf val;
     cf_buf tmp;
     cf_buf name;
+    const cf_galaxy *gal; /* actor names resolved to cluster values, or NULL */
 } mw_render;
 
 static void mw_render_free(mw_render *r)
@@ -396,18 +433,47 @@ static cf_status mw_attribute(mw_render *r, const cf_ioc *ioc, const mw_group *g
     if (st != CF_OK) {
         return st;
     }
+    /* uuid5 over "<event uuid>/<type>/<value>" */
     cf_buf_reset(&r->name);
-    st = cf_buf_printf(&r->name, "%s/%s/%s", g->uuid, type, cf_buf_str(&r->val));
+    st = cf_buf_puts(&r->name, g->uuid);
+    if (st == CF_OK) {
+        st = cf_buf_putc(&r->name, '/');
+    }
+    if (st == CF_OK) {
+        st = cf_buf_puts(&r->name, type);
+    }
+    if (st == CF_OK) {
+        st = cf_buf_putc(&r->name, '/');
+    }
+    if (st == CF_OK) {
+        st = cf_buf_append(&r->name, cf_buf_str(&r->val), r->val.len);
+    }
     if (st != CF_OK) {
         return st;
     }
     cf_uuid5(u, CF_NS, r->name.data, r->name.len);
     cf_time t = mw_ioc_time(ioc, g);
 
-    st = cf_buf_printf(b, "%s\n    {\"uuid\": \"%s\", \"type\": \"%s\", \"category\": \"%s\", "
-                          "\"to_ids\": %s, \"distribution\": \"5\", ",
-                       first ? "" : ",", u, type, mt ? mt->category : "Other",
-                       ioc->to_ids ? "true" : "false");
+    st = cf_buf_puts(b, first ? "\n    {\"uuid\": \"" : ",\n    {\"uuid\": \"");
+    if (st == CF_OK) {
+        st = cf_buf_append(b, u, 36);
+    }
+    if (st == CF_OK) {
+        st = MW_LIT(b, "\", \"type\": \"");
+    }
+    if (st == CF_OK) {
+        st = cf_buf_puts(b, type);
+    }
+    if (st == CF_OK) {
+        st = MW_LIT(b, "\", \"category\": \"");
+    }
+    if (st == CF_OK) {
+        st = cf_buf_puts(b, mt ? mt->category : "Other");
+    }
+    if (st == CF_OK) {
+        st = cf_buf_puts(b, ioc->to_ids ? "\", \"to_ids\": true, \"distribution\": \"5\", "
+                                        : "\", \"to_ids\": false, \"distribution\": \"5\", ");
+    }
     if (st == CF_OK) {
         st = mw_key_epoch(b, "timestamp", t != CF_TIME_NONE ? t : ev_ts);
     }
@@ -425,16 +491,28 @@ static cf_status mw_attribute(mw_render *r, const cf_ioc *ioc, const mw_group *g
     }
     if (st == CF_OK && ioc->first_seen != CF_TIME_NONE) {
         cf_time_format_rfc3339(when, sizeof when, ioc->first_seen);
-        st = cf_buf_printf(b, ", \"first_seen\": \"%s\"", when);
+        st = MW_LIT(b, ", \"first_seen\": \"");
+        if (st == CF_OK) {
+            st = cf_buf_puts(b, when);
+        }
+        if (st == CF_OK) {
+            st = cf_buf_putc(b, '"');
+        }
     }
     if (st == CF_OK && ioc->last_seen != CF_TIME_NONE) {
         cf_time_format_rfc3339(when, sizeof when, ioc->last_seen);
-        st = cf_buf_printf(b, ", \"last_seen\": \"%s\"", when);
+        st = MW_LIT(b, ", \"last_seen\": \"");
+        if (st == CF_OK) {
+            st = cf_buf_puts(b, when);
+        }
+        if (st == CF_OK) {
+            st = cf_buf_putc(b, '"');
+        }
     }
     if (st == CF_OK) {
         cf_tlp tlp = (cf_tlp)ioc->tlp != g->tlp ? (cf_tlp)ioc->tlp : CF_TLP_NONE;
         st = mw_tags(b, &r->tmp, tlp, ioc->labels, ioc->n_labels, ioc->actors, ioc->n_actors,
-                     ioc->malware, ioc->n_malware, g->event);
+                     ioc->malware, ioc->n_malware, g->event, r->gal);
     }
     if (st == CF_OK) {
         st = cf_buf_putc(b, '}');
@@ -502,7 +580,7 @@ static cf_status mw_meta(mw_render *r, const mw_group *g, const cf_write_opts *o
     if (st == CF_OK) {
         st = mw_tags(b, &r->tmp, g->tlp, e ? e->labels : NULL, e ? e->n_labels : 0,
                      e ? e->actors : NULL, e ? e->n_actors : 0, e ? e->malware : NULL,
-                     e ? e->n_malware : 0, NULL);
+                     e ? e->n_malware : 0, NULL, r->gal);
     }
     return st;
 }
@@ -556,7 +634,8 @@ cf_status cf_write_misp(FILE *out, const cf_iocset *set, const cf_write_opts *op
 {
     cf_write_opts o;
     mw_groups gs;
-    mw_render r = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT};
+    mw_render r = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT,
+                   opts ? opts->galaxy : NULL};
     cf_status st;
     size_t written = 0;
 
@@ -705,25 +784,39 @@ static cf_time mw_old_timestamp(const char *data)
 }
 
 /* md5 of s in hex, then ",uuid\n", appended to b. */
-static cf_status mw_hash_line(cf_buf *b, const char *s, size_t n, const char *uuid)
+static cf_status mw_hash_line(cf_buf *b, EVP_MD_CTX *ctx, const char *s, size_t n,
+                              const char *uuid)
 {
+    static const char digits[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     char hex[2 * EVP_MAX_MD_SIZE + 1];
 
-    if (EVP_Digest(s, n, md, &mdlen, EVP_md5(), NULL) != 1) {
+    if (EVP_DigestInit_ex(ctx, EVP_md5(), NULL) != 1 || EVP_DigestUpdate(ctx, s, n) != 1 ||
+        EVP_DigestFinal_ex(ctx, md, &mdlen) != 1) {
         return CF_ENOMEM;
     }
     for (unsigned int i = 0; i < mdlen; i++) {
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+        hex[2 * i] = digits[md[i] >> 4];
+        hex[2 * i + 1] = digits[md[i] & 15];
     }
-    return cf_buf_printf(b, "%s,%s\n", hex, uuid);
+    hex[2 * mdlen] = ',';
+    cf_status st = cf_buf_append(b, hex, 2 * mdlen + 1);
+    if (st == CF_OK) {
+        st = cf_buf_puts(b, uuid);
+    }
+    return st == CF_OK ? cf_buf_putc(b, '\n') : st;
 }
 
 /* hashes.csv lines of one event: every value and every part of a composite. */
 static cf_status mw_hashes(cf_buf *b, cf_buf *val, const cf_iocset *set, const mw_group *g)
 {
     cf_status st = CF_OK;
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+    if (!ctx) {
+        return CF_ENOMEM;
+    }
 
     for (size_t i = 0; st == CF_OK && i < g->n; i++) {
         const cf_ioc *ioc = cf_iocset_at(set, g->iocs[i]);
@@ -735,15 +828,16 @@ static cf_status mw_hashes(cf_buf *b, cf_buf *val, const cf_iocset *set, const m
             break;
         }
         const char *v = cf_buf_str(val);
-        st = mw_hash_line(b, v, val->len, g->uuid);
+        st = mw_hash_line(b, ctx, v, val->len, g->uuid);
         const char *bar = strrchr(v, '|');
         if (st == CF_OK && bar) {
-            st = mw_hash_line(b, v, (size_t)(bar - v), g->uuid);
+            st = mw_hash_line(b, ctx, v, (size_t)(bar - v), g->uuid);
             if (st == CF_OK) {
-                st = mw_hash_line(b, bar + 1, strlen(bar + 1), g->uuid);
+                st = mw_hash_line(b, ctx, bar + 1, strlen(bar + 1), g->uuid);
             }
         }
     }
+    EVP_MD_CTX_free(ctx);
     return st;
 }
 
@@ -823,7 +917,8 @@ cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set,
 {
     cf_write_opts o;
     mw_groups gs;
-    mw_render r = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT};
+    mw_render r = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT,
+                   opts ? opts->galaxy : NULL};
     cf_buf manifest = CF_BUF_INIT, hashes = CF_BUF_INIT;
     cf_status st;
 

@@ -75,6 +75,9 @@ static cf_corr *run_corr;
 /* The warning lists of the run in progress (read-only once loaded), or NULL. */
 static cf_wlset *run_wl;
 
+/* The threat-actor clusters of config "galaxy", for the writers, or NULL. */
+static cf_galaxy *run_gal;
+
 void cf_run_opts_init(cf_run_opts *o)
 {
     memset(o, 0, sizeof(*o));
@@ -550,6 +553,23 @@ static cf_status run_wl_load(const cf_config *cfg, const cf_run_opts *o, cf_erro
     return CF_OK;
 }
 
+/* Load config "galaxy" into run_gal; a file that cannot be read fails the run. */
+static cf_status run_gal_load(const cf_config *cfg, const cf_run_opts *o, cf_error *err)
+{
+    cf_status st;
+
+    if (!cfg->galaxy) {
+        return CF_OK;
+    }
+    st = cf_galaxy_load(&run_gal, cfg->galaxy, err);
+    if (st != CF_OK) {
+        char msg[1100];
+        cf_error_format(msg, sizeof(msg), err);
+        cf_run_log(o, CF_LOG_ERROR, "galaxy", NULL, "%s", msg);
+    }
+    return st;
+}
+
 /*
  * The policy of a directory output: its exclude_lists for every file, or by
  * default the never-block set for the text and CSV files. fp gets the
@@ -631,12 +651,11 @@ static cf_status run_publish(const cf_config *cfg, const cf_run_opts *o, cf_stor
             }
             continue;
         }
-        cf_publish_wl wl = {NULL, NULL, false, NULL};
+        cf_publish_wl wl = {NULL, NULL, false, NULL, run_gal};
         cf_buf fp = CF_BUF_INIT;
         st = run_wl ? run_wl_policy(out, &wl, &fp, err) : CF_OK;
         if (st == CF_OK) {
-            st = cf_publish_dir_wl(store, out, run, now, o->force, run_wl ? &wl : NULL, &res,
-                                   err);
+            st = cf_publish_dir_wl(store, out, run, now, o->force, &wl, &res, err);
         }
         if (st == CF_OK && run_wl && !res.skipped) {
             run_wl_summary(o, out, wl.policy);
@@ -686,6 +705,9 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
         st = run_wl_load(cfg, o, err);
     }
     if (st == CF_OK) {
+        st = run_gal_load(cfg, o, err);
+    }
+    if (st == CF_OK) {
         st = run_select(cfg, o, store, now, &jobs, &n, err);
     }
     if (st == CF_OK) {
@@ -727,6 +749,8 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
     run_corr = NULL;
     cf_wl_free(run_wl);
     run_wl = NULL;
+    cf_galaxy_free(run_gal);
+    run_gal = NULL;
     cf_store_close(store);
     if (out) {
         *out = sum;

@@ -611,6 +611,7 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
     memset(&current, 0, sizeof(current));
     cf_write_opts_init(&wo);
     wo.now = now;
+    wo.galaxy = wl ? wl->galaxy : NULL;
     st = dir_mkdir(out->path, err);
     if (st == CF_OK) {
         dir_sweep_tmp(out->path);

@@ -354,6 +354,46 @@ static void sw_named_object(stix_w *w, char out[128], const char *type, const ch
     SW_LIT(w, "}");
 }
 
+/*
+ * The intrusion-set of an actor name: with a galaxy that resolves the name,
+ * the cluster's (id from its uuid, name its value, aliases its synonyms),
+ * else one named after the name.
+ */
+static void sw_actor_object(stix_w *w, char out[128], const char *name)
+{
+    cf_actor_res res;
+    const cf_actor *a = NULL;
+
+    if (w->o->galaxy &&
+        cf_galaxy_resolve(w->o->galaxy, NULL, name, &res) != CF_ACTOR_AMBIGUOUS) {
+        a = res.actor;
+    }
+    if (!a) {
+        sw_named_object(w, out, "intrusion-set", name);
+        return;
+    }
+    sw_join_id(out, 128, "intrusion-set", a->uuid);
+    if (w->st != CF_OK || !sw_idset_add(w, &w->named, out)) {
+        return;
+    }
+    sw_begin(w, "intrusion-set", out);
+    sw_times(w, SW_FIXED_TIME, SW_FIXED_TIME);
+    SW_LIT(w, ",\"name\":");
+    sw_str(w, a->value);
+    for (size_t i = 0; i < a->n_synonyms; i++) {
+        if (i == 0) {
+            SW_LIT(w, ",\"aliases\":[");
+        } else {
+            SW_LIT(w, ",");
+        }
+        sw_str(w, a->synonyms[i]);
+    }
+    if (a->n_synonyms) {
+        SW_LIT(w, "]");
+    }
+    SW_LIT(w, "}");
+}
+
 static void sw_relationship(stix_w *w, const char *src, const char *type, const char *tgt,
                             cf_tlp tlp)
 {
@@ -392,7 +432,7 @@ static void sw_indicates(stix_w *w, const char *src, const char *const *malware,
         sw_relationship(w, src, "indicates", id, tlp);
     }
     for (size_t i = 0; i < n_actors; i++) {
-        sw_named_object(w, id, "intrusion-set", actors[i]);
+        sw_actor_object(w, id, actors[i]);
         sw_relationship(w, src, "indicates", id, tlp);
     }
 }
@@ -935,7 +975,11 @@ static void sw_event_object(stix_w *w, const sw_event *e)
     for (size_t i = 0; i < n_named; i++) {
         bool mw = i < ev->n_malware;
         const char *name = mw ? ev->malware[i] : ev->actors[i - ev->n_malware];
-        sw_named_object(w, named[i], mw ? "malware" : "intrusion-set", name);
+        if (mw) {
+            sw_named_object(w, named[i], "malware", name);
+        } else {
+            sw_actor_object(w, named[i], name);
+        }
     }
     by[0] = '\0';
     if (ev->orgc && *ev->orgc) {

@@ -19,6 +19,7 @@
 #include <stdio.h>
 
 #include "ctiflow/config.h"
+#include "ctiflow/galaxy.h"
 #include "ctiflow/status.h"
 #include "ctiflow/store.h"
 #include "ctiflow/warninglist.h"
@@ -103,9 +104,10 @@ typedef struct cf_publish_wl {
     cf_wl_policy *policy;    /* what is withheld (counted in it); NULL = nothing */
     bool block_only;         /* the policy applies only to the text and CSV files */
     const char *fingerprint; /* lists and exclusions; a change publishes again */
+    const cf_galaxy *galaxy; /* threat-actor clusters for the writers, or NULL */
 } cf_publish_wl;
 
-/* cf_publish_dir with warning lists; wl may be NULL. */
+/* cf_publish_dir with warning lists and a galaxy; wl may be NULL. */
 cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t run, cf_time now,
                             bool force, const cf_publish_wl *wl, cf_publish_result *res,
                             cf_error *err);

@@ -8,6 +8,7 @@
 
 #include <stdio.h>
 
+#include "ctiflow/galaxy.h"
 #include "ctiflow/iocset.h"
 #include "ctiflow/status.h"
 
@@ -29,6 +30,10 @@ typedef struct cf_write_opts {
     const char *feed_name;    /* MISP: event info for line-based input */
     cf_ioc_type only_type;    /* text: restrict to one type (NONE = all) */
     bool with_scos;           /* stix2: also emit SCOs */
+    /* threat-actor clusters (may be NULL): an actor name that resolves to a
+       cluster becomes the cluster's value in MISP galaxy tags and a STIX
+       intrusion-set whose id is the cluster uuid, with its synonyms as aliases */
+    const cf_galaxy *galaxy;
 } cf_write_opts;
 
 void cf_write_opts_init(cf_write_opts *o);

@@ -370,29 +370,34 @@ static void mr_tag(mr_tags *t, const char *name)
     mr_add_name(t->labels, &t->n_labels, name);
 }
 
+/* One array of tags: [{"name": ...}] or [{"Tag": {"name": ...}}]. */
+static void mr_tag_array(mr_tags *t, const mj_node *arr)
+{
+    size_t i;
+    const mj_node *tag;
+
+    MJ_ARRAY_FOREACH(arr, i, tag) {
+        const mj_node *inner = cf_mj_get(tag, "Tag");
+        const char *name = mr_str(mj_is_object(inner) ? inner : tag, "name");
+        if (name && *name) {
+            mr_tag(t, name);
+        }
+    }
+}
+
 /* The "Tag" array of an event or attribute, and "EventTag"/"AttributeTag". */
 static void mr_tags_read(mr_tags *t, const mj_node *obj)
 {
     static const char *const keys[] = {"Tag", "EventTag", "AttributeTag"};
 
     for (size_t k = 0; k < 3; k++) {
-        const mj_node *arr = cf_mj_get(obj, keys[k]);
-        size_t i;
-        const mj_node *tag;
-        MJ_ARRAY_FOREACH(arr, i, tag) {
-            const mj_node *inner = cf_mj_get(tag, "Tag");
-            const char *name = mr_str(mj_is_object(inner) ? inner : tag, "name");
-            if (name && *name) {
-                mr_tag(t, name);
-            }
-        }
+        mr_tag_array(t, cf_mj_get(obj, keys[k]));
     }
 }
 
 /* "Galaxy": [{"type": "threat-actor", "GalaxyCluster": [{"value": ...}]}] */
-static void mr_galaxies_read(mr_tags *t, const mj_node *obj)
+static void mr_galaxy_array(mr_tags *t, const mj_node *arr)
 {
-    const mj_node *arr = cf_mj_get(obj, "Galaxy");
     size_t i, j;
     const mj_node *g, *cl;
 
@@ -413,6 +418,11 @@ static void mr_galaxies_read(mr_tags *t, const mj_node *obj)
             }
         }
     }
+}
+
+static void mr_galaxies_read(mr_tags *t, const mj_node *obj)
+{
+    mr_galaxy_array(t, cf_mj_get(obj, "Galaxy"));
 }
 
 /* ---- unsupported types ---- */
@@ -609,28 +619,98 @@ static void mr_union(const char **dst, size_t *n, const char *const *src, size_t
  * (may be NULL); port_text, when set, joins the value into an endpoint
  * (ip-port objects).
  */
+/* The members of an attribute that the reader uses, found in one pass (last wins). */
+typedef struct mr_afields {
+    const mj_node *deleted, *uuid, *type, *relation, *value, *timestamp;
+    const mj_node *first_seen, *last_seen, *to_ids, *comment, *galaxy;
+    const mj_node *tags[3]; /* Tag, EventTag, AttributeTag */
+} mr_afields;
+
+static void mr_afields_read(mr_afields *f, const mj_node *a)
+{
+    const mj_node *k, *v;
+    size_t i;
+
+    memset(f, 0, sizeof *f);
+    MJ_OBJECT_FOREACH(a, i, k, v) {
+        const char *s = k->u.s;
+        const mj_node **slot = NULL;
+        switch (k->len) {
+        case 3:
+            slot = memcmp(s, "Tag", 3) == 0 ? &f->tags[0] : NULL;
+            break;
+        case 4:
+            slot = memcmp(s, "uuid", 4) == 0 ? &f->uuid
+                   : memcmp(s, "type", 4) == 0 ? &f->type : NULL;
+            break;
+        case 5:
+            slot = memcmp(s, "value", 5) == 0 ? &f->value : NULL;
+            break;
+        case 6:
+            slot = memcmp(s, "to_ids", 6) == 0 ? &f->to_ids
+                   : memcmp(s, "Galaxy", 6) == 0 ? &f->galaxy : NULL;
+            break;
+        case 7:
+            slot = memcmp(s, "deleted", 7) == 0 ? &f->deleted
+                   : memcmp(s, "comment", 7) == 0 ? &f->comment : NULL;
+            break;
+        case 8:
+            slot = memcmp(s, "EventTag", 8) == 0 ? &f->tags[1] : NULL;
+            break;
+        case 9:
+            slot = memcmp(s, "timestamp", 9) == 0 ? &f->timestamp
+                   : memcmp(s, "last_seen", 9) == 0 ? &f->last_seen : NULL;
+            break;
+        case 10:
+            slot = memcmp(s, "first_seen", 10) == 0 ? &f->first_seen : NULL;
+            break;
+        case 12:
+            slot = memcmp(s, "AttributeTag", 12) == 0 ? &f->tags[2] : NULL;
+            break;
+        case 15:
+            slot = memcmp(s, "object_relation", 15) == 0 ? &f->relation : NULL;
+            break;
+        default:
+            break;
+        }
+        if (slot) {
+            *slot = v;
+        }
+    }
+}
+
+static const char *mr_strv(const mj_node *v)
+{
+    return mj_is(v, MJ_STRING) ? v->u.s : NULL;
+}
+
 static cf_status mr_attribute(mr_ctx *c, const mj_node *a, const mr_tags *evt, const cf_event *event,
                               const char *port_text)
 {
     char tmp[64];
     size_t n = 0;
     cf_status st = CF_OK;
-    mr_tags at = {0};
+    mr_tags at;
+    mr_afields f;
     const char *labels[2 * MR_MAX_TAGS], *actors[2 * MR_MAX_TAGS], *malware[2 * MR_MAX_TAGS];
     size_t nl = 0, na = 0, nm = 0;
 
-    if (!mj_is_object(a) || mr_bool(cf_mj_get(a, "deleted"), false)) {
+    if (!mj_is_object(a)) {
+        return CF_OK;
+    }
+    mr_afields_read(&f, a);
+    if (mr_bool(f.deleted, false)) {
         return CF_OK;
     }
     if (++c->n_attrs > CF_MAX_ATTRIBUTES_PER_EVENT) {
         return CF_ELIMIT;
     }
-    const char *ref = mr_str(a, "uuid");
-    const char *type = mr_str(a, "type");
+    const char *ref = mr_strv(f.uuid);
+    const char *type = mr_strv(f.type);
     if (!type) {
-        type = mr_relation_type(mr_str(a, "object_relation"));
+        type = mr_relation_type(mr_strv(f.relation));
     }
-    const char *v = mr_scalar(cf_mj_get(a, "value"), tmp, sizeof tmp, &n);
+    const char *v = mr_scalar(f.value, tmp, sizeof tmp, &n);
     if (!type || !v) {
         cf_sink_diag(c->sink, CF_DIAG_REJECT, c->feed, 0, ref, "attribute without type or value",
                      v, v ? n : 0);
@@ -648,8 +728,12 @@ static cf_status mr_attribute(mr_ctx *c, const mj_node *a, const mr_tags *evt, c
     }
 
     /* Context: the attribute's own tags over the event's; feed options last. */
-    mr_tags_read(&at, a);
-    mr_galaxies_read(&at, a);
+    at.tlp = CF_TLP_NONE;
+    at.n_labels = at.n_actors = at.n_malware = at.n_owned = 0;
+    for (size_t k = 0; k < 3; k++) {
+        mr_tag_array(&at, f.tags[k]);
+    }
+    mr_galaxy_array(&at, f.galaxy);
     if (evt) {
         mr_union(labels, &nl, evt->labels, evt->n_labels);
         mr_union(actors, &na, evt->actors, evt->n_actors);
@@ -670,16 +754,16 @@ static cf_status mr_attribute(mr_ctx *c, const mj_node *a, const mr_tags *evt, c
     obs.feed = c->feed;
     obs.ref = ref;
     obs.event = event;
-    obs.time = mr_epoch(c, cf_mj_get(a, "timestamp"), ref);
-    obs.first_seen = mr_iso(c, cf_mj_get(a, "first_seen"), ref);
-    obs.last_seen = mr_iso(c, cf_mj_get(a, "last_seen"), ref);
-    obs.to_ids = mr_bool(cf_mj_get(a, "to_ids"), mt->to_ids);
+    obs.time = mr_epoch(c, f.timestamp, ref);
+    obs.first_seen = mr_iso(c, f.first_seen, ref);
+    obs.last_seen = mr_iso(c, f.last_seen, ref);
+    obs.to_ids = mr_bool(f.to_ids, mt->to_ids);
     obs.confidence = c->o->confidence;
     obs.tlp = at.tlp != CF_TLP_NONE ? at.tlp : (evt ? evt->tlp : CF_TLP_NONE);
     if (c->o->tlp != CF_TLP_NONE) {
         obs.tlp = c->o->tlp;
     }
-    const char *comment = mr_str(a, "comment");
+    const char *comment = mr_strv(f.comment);
     obs.comment = comment && *comment ? comment : NULL;
     obs.labels = labels;
     obs.n_labels = nl;

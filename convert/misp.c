@@ -2,9 +2,11 @@
  * MISP JSON reader: events, event collections and MISP feed directories.
  *
  * DESIGN
- * A document is read whole (bounded by CF_MAX_JSON_DOC_BYTES), its bracket
- * depth checked against CF_MAX_JSON_DEPTH before jansson parses it, then
- * walked once. Accepted shapes: {"Event": {...}}, a bare event object,
+ * A document is read whole (bounded by CF_MAX_JSON_DOC_BYTES), checked
+ * (syntax, UTF-8, depth against CF_MAX_JSON_DEPTH, manifest size) and laid
+ * out as a flat node array with strings decoded in place (misp_json.c), then
+ * walked once; jansson only words the error of a refused document.
+ * Accepted shapes: {"Event": {...}}, a bare event object,
  * {"response": [...]} or a top-level array of events, attributes or objects,
  * and a feed manifest.json (an object keyed by event uuid) whose event files
  * <uuid>.json are read from the manifest's directory; a manifest key that is
@@ -157,6 +159,7 @@ static bool mr_is_uuid(const char *s)
  * Refuse documents nested deeper than CF_MAX_JSON_DEPTH before parsing, and
  * count the members of a top-level object (a manifest's events) on the way,
  * so an over-long manifest is refused before jansson builds it in memory.
+ * Used only to word the error of a document the fast check refused.
  */
 static bool mr_depth_ok(const char *s, size_t n, size_t *top_members)
 {
@@ -684,8 +687,8 @@ static const char *mr_strv(const mj_node *v)
     return mj_is(v, MJ_STRING) ? v->u.s : NULL;
 }
 
-static cf_status mr_attribute(mr_ctx *c, const mj_node *a, const mr_tags *evt, const cf_event *event,
-                              const char *port_text)
+static cf_status mr_attribute(mr_ctx *c, const mj_node *a, const mr_tags *evt,
+                              const cf_event *event, const char *port_text)
 {
     char tmp[64];
     size_t n = 0;

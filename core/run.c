@@ -25,6 +25,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -685,6 +687,26 @@ static cf_status run_publish(const cf_config *cfg, const cf_run_opts *o, cf_stor
     return CF_OK;
 }
 
+/*
+ * Take the run lock (state_dir/run.lock, flock): runs of one configuration
+ * never publish into the same directories at once; a second run waits for
+ * the first. Returns the descriptor to close, or -1 when it cannot be had.
+ */
+static int run_lock(const cf_config *cfg)
+{
+    cf_buf path = CF_BUF_INIT;
+    int fd = -1;
+
+    if (cf_buf_printf(&path, "%s/run.lock", cfg->state_dir) == CF_OK) {
+        fd = open(path.data, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    }
+    while (fd >= 0 && flock(fd, LOCK_EX) != 0 && errno == EINTR) {
+        continue;
+    }
+    cf_buf_free(&path);
+    return fd;
+}
+
 cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary *out,
                       cf_error *err)
 {
@@ -694,11 +716,13 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
     cf_time now = cf_time_now();
     double t0 = run_clock();
     cf_run_summary sum;
+    int lock_fd = -1;
     cf_status st;
 
     memset(&sum, 0, sizeof(sum));
     st = cf_run_open_store(cfg, &store, err);
     if (st == CF_OK) {
+        lock_fd = run_lock(cfg);
         st = run_mkdirs(cfg->cache_dir, err);
     }
     if (st == CF_OK) {
@@ -752,6 +776,9 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
     cf_galaxy_free(run_gal);
     run_gal = NULL;
     cf_store_close(store);
+    if (lock_fd >= 0) {
+        close(lock_fd);
+    }
     if (out) {
         *out = sum;
     }

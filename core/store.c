@@ -2,7 +2,8 @@
  * The SQLite implementation of the IOC store (store.h).
  *
  * DESIGN
- * One connection in WAL mode with synchronous=NORMAL; every statement used
+ * One connection in WAL mode with synchronous=NORMAL, opened without
+ * SQLite's own mutexes (the caller serialises, store.h); every statement used
  * per IOC is prepared once. cf_store_ingest() runs one transaction per feed:
  * for each IOC an upsert into iocs (the merge rules are written in SQL, with
  * the list union as an SQL function registered here, so an IOC costs one
@@ -250,7 +251,8 @@ cf_status cf_store_open(cf_store **out, const char *path, cf_error *err)
     if (!s) {
         return cf_error_set(err, CF_ENOMEM, path, 0, "out of memory");
     }
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                         SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
         st = cf_error_set(err, CF_EIO, path, 0, "cannot open the store: %s",
                           s->db ? sqlite3_errmsg(s->db) : "out of memory");

@@ -14,6 +14,8 @@
  *   lists/<type>.txt               plain block lists, one per IOC type
  *   iocs.csv, iocs.jsonl           when configured
  *   index.json                     what was written, written last
+ * Files are streamed from the writer to disk, never built in memory (only a
+ * delta bundle with revoked indicators is rendered in memory to mark them).
  * Old delta bundles beyond keep_deltas are removed; temporary files left by
  * an interrupted run are removed on the next publish.
  * With warning lists (cf_publish_dir_wl), the warninglist labels a row had
@@ -241,6 +243,81 @@ out:
     return st;
 }
 
+/* Counts the lines passing through a stream on their way to the file. */
+typedef struct dir_sink {
+    FILE *fp;
+    uint64_t lines;
+} dir_sink;
+
+static ssize_t dir_sink_write(void *cookie, const char *data, size_t len)
+{
+    dir_sink *k = cookie;
+    const char *p = data;
+    const char *end = data + len;
+
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        k->lines++;
+        p++;
+    }
+    return fwrite(data, 1, len, k->fp) == len ? (ssize_t)len : -1;
+}
+
+/*
+ * Render set in format f straight into dir/name, atomically: the writer's
+ * output streams through a line-counting stream into a hidden temporary
+ * file, which is fsynced and renamed. Nothing is held in memory whatever
+ * the set's size. *lines gets the number of lines written.
+ */
+static cf_status dir_stream_atomic(const char *dir, const char *name, cf_out_format f,
+                                   const cf_iocset *set, const cf_write_opts *wo,
+                                   uint64_t *lines, cf_error *err)
+{
+    static const cookie_io_functions_t io = {NULL, dir_sink_write, NULL, NULL};
+    cf_buf tmp = CF_BUF_INIT, dst = CF_BUF_INIT;
+    dir_sink sink = {NULL, 0};
+    FILE *out = NULL;
+    cf_status st = CF_OK;
+
+    cf_buf_printf(&tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
+    cf_buf_printf(&dst, "%s/%s", dir, name);
+    sink.fp = fopen(cf_buf_str(&tmp), "wb");
+    out = sink.fp ? fopencookie(&sink, "w", io) : NULL;
+    if (!out) {
+        st = cf_error_set(err, CF_EIO, cf_buf_str(&dst), 0, "cannot write: %s", strerror(errno));
+        goto out;
+    }
+    setvbuf(out, NULL, _IOFBF, 1 << 20);
+    st = cf_write_any(out, f, set, wo, err);
+    if (fclose(out) != 0 && st == CF_OK) {
+        st = cf_error_set(err, CF_EIO, cf_buf_str(&dst), 0, "cannot write: %s", strerror(errno));
+    }
+    if (st == CF_OK && (fflush(sink.fp) != 0 || fsync(fileno(sink.fp)) != 0)) {
+        st = cf_error_set(err, CF_EIO, cf_buf_str(&dst), 0, "cannot write: %s", strerror(errno));
+    }
+    if (fclose(sink.fp) != 0 && st == CF_OK) {
+        st = cf_error_set(err, CF_EIO, cf_buf_str(&dst), 0, "cannot write: %s", strerror(errno));
+    }
+    sink.fp = NULL;
+    if (st == CF_OK && rename(tmp.data, dst.data) != 0) {
+        st = cf_error_set(err, CF_EIO, cf_buf_str(&dst), 0, "cannot rename: %s", strerror(errno));
+    }
+    if (st == CF_OK) {
+        dir_fsync_dir(dir);
+        *lines = sink.lines;
+    }
+
+out:
+    if (sink.fp) {
+        fclose(sink.fp);
+    }
+    if (st != CF_OK) {
+        unlink(cf_buf_str(&tmp));
+    }
+    cf_buf_free(&tmp);
+    cf_buf_free(&dst);
+    return st;
+}
+
 /* Render set in format f into memory. */
 static cf_status dir_render(char **out, size_t *len, cf_out_format f, const cf_iocset *set,
                             const cf_write_opts *wo, cf_error *err)
@@ -322,14 +399,9 @@ static cf_status dir_emit(const char *dir, const char *name, const char *rel, cf
                           const char *format_name, const cf_iocset *set, const cf_write_opts *wo,
                           dir_index *ix, cf_error *err)
 {
-    char *data = NULL;
-    size_t len = 0;
-    cf_status st = dir_render(&data, &len, f, set, wo, err);
+    uint64_t lines = 0;
+    cf_status st = dir_stream_atomic(dir, name, f, set, wo, &lines, err);
 
-    if (st == CF_OK) {
-        st = dir_write_atomic(dir, name, data, len, err);
-    }
-    free(data);
     if (st == CF_OK) {
         dir_index_add(ix, rel, format_name, cf_iocset_count(set));
     }
@@ -346,25 +418,16 @@ static cf_status dir_block_lists(const char *root, const cf_iocset *set, const c
     st = dir_mkdir(dir.data, err);
     for (size_t i = 0; st == CF_OK && i < sizeof(dir_list_types) / sizeof(*dir_list_types); i++) {
         cf_write_opts wo = *base;
-        char *data = NULL;
-        size_t len = 0;
+        uint64_t lines = 0;
         wo.only_type = dir_list_types[i];
         cf_buf_reset(&name);
         cf_buf_reset(&rel);
         cf_buf_printf(&name, "%s.txt", cf_ioc_type_name(dir_list_types[i]));
         cf_buf_printf(&rel, "lists/%s", name.data);
-        st = dir_render(&data, &len, CF_OUT_TEXT, set, &wo, err);
+        st = dir_stream_atomic(dir.data, name.data, CF_OUT_TEXT, set, &wo, &lines, err);
         if (st == CF_OK) {
-            st = dir_write_atomic(dir.data, name.data, data, len, err);
-        }
-        if (st == CF_OK) {
-            uint64_t lines = 0;
-            for (size_t k = 0; k < len; k++) {
-                lines += data[k] == '\n';
-            }
             dir_index_add(ix, rel.data, "text", lines);
         }
-        free(data);
     }
     cf_buf_free(&dir);
     cf_buf_free(&name);
@@ -483,14 +546,20 @@ static cf_status dir_write_delta(const cf_output_cfg *out, dir_loader *delta, in
     cf_buf_printf(&rel, "stix2/deltas/%s", name.data);
     st = dir_mkdir(dir.data, err);
     if (st == CF_OK) {
-        st = dir_render(&data, &len, CF_OUT_STIX2, delta->set, wo, err);
-    }
-    if (st == CF_OK && delta->n_revoked) {
-        st = dir_revoke(&data, &len, delta, now, err);
-    }
-    if (st == CF_OK) {
         dir_sweep_tmp(dir.data);
-        st = dir_write_atomic(dir.data, name.data, data, len, err);
+    }
+    if (st == CF_OK && !delta->n_revoked) {
+        /* nothing to mark revoked: stream the bundle straight to its file */
+        uint64_t lines = 0;
+        st = dir_stream_atomic(dir.data, name.data, CF_OUT_STIX2, delta->set, wo, &lines, err);
+    } else if (st == CF_OK) {
+        st = dir_render(&data, &len, CF_OUT_STIX2, delta->set, wo, err);
+        if (st == CF_OK) {
+            st = dir_revoke(&data, &len, delta, now, err);
+        }
+        if (st == CF_OK) {
+            st = dir_write_atomic(dir.data, name.data, data, len, err);
+        }
     }
     if (st == CF_OK) {
         dir_index_add(ix, rel.data, "stix2-delta", cf_iocset_count(delta->set));

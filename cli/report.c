@@ -232,7 +232,7 @@ static cf_status rp_linked(void *ctx, const cf_corr_row *row)
 
 static void rp_print_counts(const char *title, rp_count *v, size_t n)
 {
-    qsort(v, n, sizeof *v, rp_count_cmp);
+    cf_sort(v, n, sizeof *v, rp_count_cmp);
     printf("  %s:", title);
     for (size_t i = 0; i < n; i++) {
         printf("%s %s %lld", i ? "," : "", v[i].name, (long long)v[i].n);
@@ -242,7 +242,7 @@ static void rp_print_counts(const char *title, rp_count *v, size_t n)
 
 static void rp_json_counts(cf_buf *b, const char *key, rp_count *v, size_t n)
 {
-    qsort(v, n, sizeof *v, rp_count_cmp);
+    cf_sort(v, n, sizeof *v, rp_count_cmp);
     cf_buf_printf(b, ",\"%s\":{", key);
     for (size_t i = 0; i < n; i++) {
         cf_buf_puts(b, i ? "," : "");

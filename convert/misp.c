@@ -1086,7 +1086,7 @@ static cf_status mr_manifest(mr_ctx *c, const mj_node *root, const char *dir)
             keys[n++] = k->u.s;
         }
     }
-    qsort(keys, n, sizeof *keys, mr_key_cmp);
+    cf_sort(keys, n, sizeof *keys, mr_key_cmp);
     /* a key given twice names one event, as in a JSON object read whole */
     size_t u = 0;
     for (size_t i = 0; i < n; i++) {

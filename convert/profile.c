@@ -455,7 +455,7 @@ static void prof_load(void)
             prof_table[prof_n++] = p;
         }
     }
-    qsort(prof_table, prof_n, sizeof *prof_table, prof_cmp);
+    cf_sort(prof_table, prof_n, sizeof *prof_table, prof_cmp);
 }
 
 size_t cf_profile_count(void)

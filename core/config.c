@@ -1121,7 +1121,7 @@ static void cfg_walk_feeds_dir(cfg_ctx *c)
     if (!names) {
         return;
     }
-    qsort(names, n, sizeof(*names), cfg_name_cmp);
+    cf_sort(names, n, sizeof(*names), cfg_name_cmp);
     for (size_t i = 0; i < n; i++) {
         yaml_document_t doc;
         char *path = cfg_resolve(c->cfg->feeds_dir, names[i]);

@@ -394,7 +394,7 @@ cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
         evm[i].ev = cf_iocset_event_at(set, i);
         evm[i].id = corr_event_id(c, feed, evm[i].ev);
     }
-    qsort(evm, n_ev, sizeof *evm, corr_evmap_cmp);
+    cf_sort(evm, n_ev, sizeof *evm, corr_evmap_cmp);
     for (size_t i = 0; i < cf_iocset_count(set); i++) {
         if (!corr_ingest_ioc(c, feed, feed_actor, cf_iocset_at(set, i), now, evm, n_ev,
                              &tmp)) {
@@ -877,7 +877,9 @@ cf_status cf_corr_lookup(cf_corr *c, const cf_galaxy *g, cf_ioc_type type, const
         }
     }
 
-    qsort(out->attrs, out->n_attrs, sizeof *out->attrs, corr_attr_cmp);
+    if (out->n_attrs > 1) {
+        cf_sort(out->attrs, out->n_attrs, sizeof *out->attrs, corr_attr_cmp);
+    }
     cf_buf_free(&lk.path);
     if (lk.oom || !out->value) {
         return cf_error_set(err, CF_ENOMEM, "correlation", 0, "out of memory");

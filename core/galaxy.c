@@ -294,7 +294,7 @@ static cf_status gx_build(cf_galaxy *g, json_t *root, const char *name, cf_error
     }
     gx_index *ixs[] = {&g->by_uuid, &g->by_value, &g->by_synonym};
     for (size_t i = 0; i < 3; i++) {
-        qsort(ixs[i]->v, ixs[i]->n, sizeof(gx_entry), gx_entry_cmp);
+        cf_sort(ixs[i]->v, ixs[i]->n, sizeof(gx_entry), gx_entry_cmp);
         gx_index_dedup(ixs[i]);
     }
     return CF_OK;
@@ -497,7 +497,7 @@ static void gx_unwrap(const char **name, size_t *len)
     while (n > 0 && isspace((unsigned char)s[n - 1])) {
         n--;
     }
-    const char *eq = memchr(s, '=', n);
+    const char *eq = n ? memchr(s, '=', n) : NULL;
     if (eq && (size_t)(eq - s) + 2 < n && eq[1] == '"' && s[n - 1] == '"' &&
         memchr(s, ':', (size_t)(eq - s))) {
         n = (size_t)(s + n - 1 - (eq + 2));
@@ -515,7 +515,9 @@ cf_actor_match cf_galaxy_resolve(const cf_galaxy *g, const char *uuid, const cha
 
     memset(out, 0, sizeof *out);
     out->how = CF_ACTOR_UNKNOWN;
-    gx_unwrap(&s, &len);
+    if (s) {
+        gx_unwrap(&s, &len);
+    }
 
     /* A STIX id or a bare uuid in the name counts as a uuid. */
     const char *dd = len > 38 ? strstr(s, "--") : NULL;

@@ -170,7 +170,7 @@ static cf_status mw_group_all(mw_groups *gs, const cf_iocset *set, const char *d
         gs->sorted[i].ptr = (uintptr_t)g->event;
         gs->sorted[i].group = i;
     }
-    qsort(gs->sorted, ne, sizeof *gs->sorted, mw_evref_cmp);
+    cf_sort(gs->sorted, ne, sizeof *gs->sorted, mw_evref_cmp);
 
     size_t n = cf_iocset_count(set);
     for (size_t i = 0; i < n; i++) {

@@ -144,7 +144,7 @@ static char **ob_list(const char *dir, size_t *n)
     }
     closedir(d);
     if (names) {
-        qsort(names, *n, sizeof(*names), ob_name_cmp);
+        cf_sort(names, *n, sizeof(*names), ob_name_cmp);
     }
     return names;
 }

@@ -1063,7 +1063,7 @@ static cf_status sw_setup(stix_w *w, FILE *out, const cf_iocset *set, const cf_w
         for (size_t i = 0; i < w->n_events; i++) {
             w->events[i].ev = cf_iocset_event_at(set, i);
         }
-        qsort(w->events, w->n_events, sizeof(sw_event), sw_event_cmp);
+        cf_sort(w->events, w->n_events, sizeof(sw_event), sw_event_cmp);
     }
     return CF_OK;
 }

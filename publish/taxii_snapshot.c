@@ -280,7 +280,7 @@ static cf_status tx_dates(cf_time *dates, json_t *objects, const tx_loader *l)
             dates[i] = ind->added;
         }
     }
-    qsort(refs, n_refs, sizeof(*refs), tx_ref_cmp);
+    cf_sort(refs, n_refs, sizeof(*refs), tx_ref_cmp);
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_array_get(objects, i);
         if (dates[i] == CF_TIME_NONE) {
@@ -378,7 +378,7 @@ static cf_status tx_cut(tx_coll *c, json_t *bundle, const tx_loader *l, cf_error
         st = cf_error_set(err, st, NULL, 0, "out of memory");
         goto out;
     }
-    qsort(c->objs, c->n, sizeof(*c->objs), tx_obj_cmp);
+    cf_sort(c->objs, c->n, sizeof(*c->objs), tx_obj_cmp);
 
 out:
     free(dates);
@@ -400,7 +400,7 @@ cf_status tx_load(tx_loader *l, cf_store *store, int64_t since, cf_tlp max_tlp,
         return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
     }
     st = cf_store_each(store, since, max_tlp, tx_load_row, l, err);
-    qsort(l->inds, l->n_inds, sizeof(*l->inds), tx_ind_cmp);
+    cf_sort(l->inds, l->n_inds, sizeof(*l->inds), tx_ind_cmp);
     return st;
 }
 

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "ctiflow/status.h"
 
@@ -43,6 +44,18 @@ cf_status cf_buf_printf(cf_buf *b, const char *fmt, ...) __attribute__((format(p
 cf_status cf_buf_json_str(cf_buf *b, const char *s, size_t n);
 /* Append s as a complete JSON string with quotes; NULL becomes null. */
 cf_status cf_buf_json_quoted(cf_buf *b, const char *s);
+
+/*
+ * qsort that accepts an empty array whose pointer is NULL (qsort itself
+ * must not be given a NULL base, even for zero elements).
+ */
+static inline void cf_sort(void *base, size_t n, size_t size,
+                           int (*cmp)(const void *, const void *))
+{
+    if (n > 1) {
+        qsort(base, n, size, cmp);
+    }
+}
 
 /* Duplicate n bytes into a new NUL-terminated string; NULL on no memory. */
 char *cf_strndup(const char *s, size_t n);

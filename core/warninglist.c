@@ -826,14 +826,17 @@ void wl_hit(wl_hits *h, uint16_t list)
     if (!wl_applies(&h->set->lists[list], h->type, h->hash_type)) {
         return;
     }
-    for (size_t i = 0; i < m->n; i++) {
-        if (m->lists[i] == list) {
-            return;
-        }
+    /* Kept ascending: find the place, skip a duplicate, shift the rest up. */
+    size_t i = m->n;
+    while (i > 0 && m->lists[i - 1] > list) {
+        i--;
     }
-    if (m->n < CF_WL_MAX_MATCHES) {
-        m->lists[m->n++] = list;
+    if ((i > 0 && m->lists[i - 1] == list) || m->n >= CF_WL_MAX_MATCHES) {
+        return;
     }
+    memmove(&m->lists[i + 1], &m->lists[i], (m->n - i) * sizeof m->lists[0]);
+    m->lists[i] = list;
+    m->n++;
 }
 
 static void wl_match_addr(const cf_wlset *set, const char *s, size_t n, wl_hits *h)
@@ -969,11 +972,6 @@ static void wl_match_keys(const cf_wlset *set, const char *value, size_t len, wl
     }
 }
 
-static int wl_u16_cmp(const void *a, const void *b)
-{
-    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
-}
-
 size_t cf_wl_match_value(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type,
                          const char *value, cf_wl_matches *out)
 {
@@ -998,9 +996,6 @@ size_t cf_wl_match_value(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash
                 wl_hit(&h, r->list);
             }
         }
-    }
-    if (out->n > 1) {
-        qsort(out->lists, out->n, sizeof out->lists[0], wl_u16_cmp);
     }
     return out->n;
 }

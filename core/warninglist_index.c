@@ -54,12 +54,70 @@ static bool u128_is_max(wl_u128 a, bool v4)
     return v4 ? a.lo == 0xffffffffu : (a.hi == UINT64_MAX && a.lo == UINT64_MAX);
 }
 
+/* One decimal number of canonical form (no leading zero) up to max, at *p. */
+static inline bool net_num(const char **p, const char *end, uint32_t max, uint32_t *out)
+{
+    const char *q = *p;
+
+    if (q == end || *q < '0' || *q > '9') {
+        return false;
+    }
+    uint32_t v = (uint32_t)(*q++ - '0');
+    for (int d = 0; v != 0 && d < 2 && q < end && *q >= '0' && *q <= '9'; d++) {
+        v = v * 10 + (uint32_t)(*q++ - '0');
+    }
+    if (v > max || (q < end && *q >= '0' && *q <= '9')) {
+        return false;
+    }
+    *p = q;
+    *out = v;
+    return true;
+}
+
+/*
+ * Canonical "a.b.c.d" or "a.b.c.d/p" straight to bits; false for anything
+ * else, which then takes the general parser.
+ */
+static bool net_fast_v4(const char *s, size_t len, unsigned char b[16], int *prefix)
+{
+    const char *p = s, *end = s + len;
+    uint32_t v = 0;
+
+    for (int k = 0; k < 4; k++) {
+        if (!net_num(&p, end, 255, &v)) {
+            return false;
+        }
+        b[k] = (unsigned char)v;
+        if (k < 3) {
+            if (p == end || *p != '.') {
+                return false;
+            }
+            p++;
+        }
+    }
+    *prefix = 32;
+    if (p == end) {
+        return true;
+    }
+    if (*p != '/') {
+        return false;
+    }
+    p++;
+    if (!net_num(&p, end, 32, &v) || p != end) {
+        return false;
+    }
+    *prefix = (int)v;
+    return true;
+}
+
 bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_u128 *last)
 {
     unsigned char b[16];
     int prefix = 0;
 
-    if (!cf_parse_cidr(text, len, family, b, &prefix)) {
+    if (net_fast_v4(text, len, b, &prefix)) {
+        *family = 4;
+    } else if (!cf_parse_cidr(text, len, family, b, &prefix)) {
         return false;
     }
     int bits = *family == 4 ? 32 : 128;
@@ -348,6 +406,22 @@ static inline size_t ht_fbit(uint32_t h, size_t fmask)
     return (size_t)(((uint64_t)h * 0x9E3779B97F4A7C15ull) >> 40) & fmask;
 }
 
+/*
+ * The exact-key filter bit: length, first, middle and last byte (folded).
+ * Whole values (URLs, hashes, addresses) rarely share all four with a key,
+ * so most exact lookups end before hashing the value.
+ */
+static inline size_t ht_exact_bit(const char *s, size_t len)
+{
+    uint32_t h = (uint32_t)len;
+    if (len) {
+        h = h * 257 + ht_fold((unsigned char)s[0]);
+        h = h * 257 + ht_fold((unsigned char)s[len / 2]);
+        h = h * 257 + ht_fold((unsigned char)s[len - 1]);
+    }
+    return (size_t)((h * 0x9E3779B1u) >> 16) & (WL_HT_EXACT_BITS - 1);
+}
+
 void wl_ht_free(wl_htab *t)
 {
     free(t->e);
@@ -432,10 +506,16 @@ cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint1
         t->cap = cap;
     }
     size_t off = t->pool.len;
-    for (size_t i = 0; i < len; i++) {
-        if (cf_buf_putc(&t->pool, (char)ht_fold((unsigned char)key[i])) != CF_OK) {
-            return CF_ENOMEM;
-        }
+    if (cf_buf_append(&t->pool, key, len) != CF_OK) {
+        return CF_ENOMEM;
+    }
+    for (size_t i = off; i < off + len; i++) {
+        t->pool.data[i] = (char)ht_fold((unsigned char)t->pool.data[i]);
+    }
+    if (kind == WL_K_EXACT) {
+        size_t b = ht_exact_bit(key, len);
+        t->exact[b / 64] |= 1ull << (b % 64);
+        t->n_exact++;
     }
     t->e[t->n] = (wl_hentry){h, (uint32_t)off, (uint32_t)len, list, kind};
     ht_place(t, t->n);
@@ -445,6 +525,12 @@ cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint1
 
 void wl_ht_query(const wl_htab *t, unsigned kinds, const char *key, size_t len, wl_hits *h)
 {
+    if (kinds == (1u << WL_K_EXACT)) {
+        size_t b = ht_exact_bit(key, len);
+        if (!(t->exact[b / 64] & (1ull << (b % 64)))) {
+            return;
+        }
+    }
     if (t->slots) {
         wl_ht_query_hash(t, kinds, key, len, ht_hash(key, len), h);
     }
@@ -482,6 +568,7 @@ void wl_ac_free(wl_ac *a)
     free(a->out_n);
     free(a->out_link);
     free(a->out_ids);
+    free(a->shift);
     memset(a, 0, sizeof *a);
 }
 
@@ -601,6 +688,75 @@ out:
     return st;
 }
 
+/*
+ * The skip filter over the first min_len bytes of every pattern (a
+ * Wu-Manber shift table over q consecutive byte classes, q = 3 when the
+ * table stays small, else 2): for the q bytes ending a window, how far the
+ * window may move without passing the end of such a prefix. A block with a
+ * byte absent from every pattern moves the window as far as it can go.
+ * Only a shift of 0 can be a match, and then the automaton decides.
+ */
+static cf_status ac_skips(wl_ac *a)
+{
+    uint32_t m = UINT32_MAX;
+    for (size_t p = 0; p < a->n_pats; p++) {
+        m = a->pats[p].len < m ? a->pats[p].len : m;
+    }
+    a->min_len = m;
+    a->q = (uint64_t)a->n_cls * a->n_cls * a->n_cls <= 65536 && m >= 4 ? 3 : 2;
+    if (m < a->q + 1) {
+        return CF_OK;
+    }
+    size_t cells = a->q == 3 ? (size_t)a->n_cls * a->n_cls * a->n_cls
+                             : (size_t)a->n_cls * a->n_cls;
+    uint32_t top = m - a->q + 1 > 255 ? 255 : m - a->q + 1;
+    a->shift = malloc(cells);
+    if (!a->shift) {
+        return CF_ENOMEM;
+    }
+    memset(a->shift, (int)top, cells);
+    for (size_t p = 0; p < a->n_pats; p++) {
+        const unsigned char *pat = (const unsigned char *)a->pool.data + a->pats[p].off;
+        for (uint32_t j = a->q - 1; j < m; j++) {
+            size_t cell = 0;
+            for (uint32_t k = j + 1 - a->q; k <= j; k++) {
+                cell = cell * a->n_cls + a->cls[pat[k]];
+            }
+            uint32_t sh = m - 1 - j;
+            if (sh < a->shift[cell]) {
+                a->shift[cell] = (uint8_t)sh;
+            }
+        }
+    }
+    return CF_OK;
+}
+
+/*
+ * Where the automaton must start for text: len when no pattern can occur in
+ * it, else a position no occurrence starts before.
+ */
+static size_t ac_start(const wl_ac *a, const char *text, size_t len)
+{
+    if (!a->shift) {
+        return 0;
+    }
+    const unsigned char *t = (const unsigned char *)text;
+    const uint8_t *cls = a->cls;
+    size_t n_cls = a->n_cls;
+    for (size_t e = a->min_len - 1; e < len;) {
+        size_t cell = (size_t)cls[t[e - 1]] * n_cls + cls[t[e]];
+        if (a->q == 3) {
+            cell += (size_t)cls[t[e - 2]] * n_cls * n_cls;
+        }
+        uint8_t sh = a->shift[cell];
+        if (sh == 0) {
+            return e + 1 - a->min_len;
+        }
+        e += sh;
+    }
+    return len;
+}
+
 cf_status wl_ac_build(wl_ac *a)
 {
     cf_status st = CF_ENOMEM;
@@ -611,6 +767,9 @@ cf_status wl_ac_build(wl_ac *a)
     free(a->out_n);
     free(a->out_link);
     free(a->out_ids);
+    free(a->shift);
+    a->shift = NULL;
+    a->min_len = 0;
     a->delta = NULL;
     a->out_off = a->out_link = NULL;
     a->out_n = a->out_ids = NULL;
@@ -645,6 +804,9 @@ cf_status wl_ac_build(wl_ac *a)
         a->out_ids[i] = ends[i].list;
     }
     st = ac_links(a);
+    if (st == CF_OK) {
+        st = ac_skips(a);
+    }
 
 out:
     free(ends);
@@ -657,7 +819,7 @@ void wl_ac_scan(const wl_ac *a, const char *text, size_t len, wl_hits *h)
         return;
     }
     uint32_t s = 0;
-    for (size_t i = 0; i < len; i++) {
+    for (size_t i = ac_start(a, text, len); i < len; i++) {
         s = a->delta[(size_t)s * a->n_cls + a->cls[(unsigned char)text[i]]];
         for (uint32_t u = a->out_n[s] ? s : a->out_link[s]; u; u = a->out_link[u]) {
             for (uint16_t k = 0; k < a->out_n[u]; k++) {

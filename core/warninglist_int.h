@@ -62,6 +62,8 @@ typedef struct wl_hslot {
     uint32_t index;
 } wl_hslot;
 
+#define WL_HT_EXACT_BITS 65536
+
 /*
  * A multimap from a key to (kind, list) entries, open addressing over entry
  * numbers; the hash in the slot spares a visit to the entry on a mismatch.
@@ -73,6 +75,8 @@ typedef struct wl_htab {
     size_t mask;
     uint64_t *filter; /* one bit per hash class, 8 per slot: most misses end here */
     size_t fmask;
+    uint64_t exact[WL_HT_EXACT_BITS / 64]; /* exact keys by length and three bytes */
+    size_t n_exact;
     cf_buf pool;
 } wl_htab;
 
@@ -94,6 +98,9 @@ typedef struct wl_ac {
     uint32_t *out_link;  /* nearest state along the fail chain with outputs */
     uint16_t *out_ids;
     size_t n_states;
+    uint32_t min_len;    /* shortest pattern */
+    uint32_t q;          /* bytes per block of the skip filter: 2 or 3 */
+    uint8_t *shift;      /* n_cls^q: safe skip by the block ending a window, or NULL */
 } wl_ac;
 
 typedef struct wl_regex {

@@ -452,20 +452,14 @@ static char *wl_json_str(json_t *obj, const char *key)
 
 /* ---- MISP lists ----------------------------------------------------- */
 
-static cf_status wl_load_json(wl_load *ld, json_t *doc, const char *id, cf_error *err)
+/* Register and fill one MISP list from its members. */
+static cf_status wl_load_doc(wl_load *ld, const wl_doc *doc, const char *id, cf_error *err)
 {
-    json_t *type = json_object_get(doc, "type");
-    json_t *list = json_object_get(doc, "list");
-    json_t *attrs = json_object_get(doc, "matching_attributes");
     cf_wl_kind kind = CF_WL_STRING;
 
-    if (!json_is_object(doc) || !json_is_array(list)) {
-        return cf_error_set(err, CF_EMALFORMED, ld->path, 0,
-                            "not a warning list (no \"list\" array)");
-    }
-    if (json_is_string(type) && wl_kind_from_name(json_string_value(type), &kind) != CF_OK) {
+    if (doc->type && wl_kind_from_name(doc->type, &kind) != CF_OK) {
         return cf_error_set(err, CF_EUNSUPPORTED, ld->path, 0,
-                            "unsupported warning list type '%s'", json_string_value(type));
+                            "unsupported warning list type '%s'", doc->type);
     }
     cf_status st = wl_list_add(ld, id, kind, false, err);
     if (st != CF_OK) {
@@ -473,16 +467,14 @@ static cf_status wl_load_json(wl_load *ld, json_t *doc, const char *id, cf_error
     }
 
     wl_list *l = &ld->set->lists[ld->list];
-    l->title = wl_json_str(doc, "name");
-    l->description = wl_json_str(doc, "description");
-    l->version = wl_json_str(doc, "version");
+    l->title = doc->name ? cf_strdup(doc->name) : NULL;
+    l->description = doc->description ? cf_strdup(doc->description) : NULL;
+    l->version = doc->version ? cf_strdup(doc->version) : NULL;
     wl_list_sync(l);
-    if (json_is_array(attrs) && json_array_size(attrs) > 0) {
-        size_t i;
-        json_t *a;
-        json_array_foreach(attrs, i, a) {
-            if (json_is_string(a)) {
-                wl_map_attr(l, json_string_value(a));
+    if (doc->has_attrs && doc->n_attrs > 0) {
+        for (size_t i = 0; i < doc->n_attrs; i++) {
+            if (doc->attrs[i].s) {
+                wl_map_attr(l, doc->attrs[i].s);
             }
         }
     } else {
@@ -491,14 +483,13 @@ static cf_status wl_load_json(wl_load *ld, json_t *doc, const char *id, cf_error
     }
     wl_note_kind(ld->set, l, kind);
 
-    size_t i;
-    json_t *v;
-    json_array_foreach(list, i, v) {
-        if (!json_is_string(v)) {
+    for (size_t i = 0; i < doc->n_list; i++) {
+        const wl_docval *v = &doc->list[i];
+        if (!v->s) {
             wl_skip(ld, "", "not a string");
             continue;
         }
-        st = wl_add_entry(ld, kind, json_string_value(v), json_string_length(v));
+        st = wl_add_entry(ld, kind, v->s, v->len);
         if (st != CF_OK) {
             return st;
         }
@@ -507,6 +498,103 @@ static cf_status wl_load_json(wl_load *ld, json_t *doc, const char *id, cf_error
         wl_report(ld, "list '%s': %zu entries skipped in all", l->id, l->info.skipped);
     }
     return CF_OK;
+}
+
+/* The values of a JSON array as wl_docval (strings borrowed from the tree). */
+static cf_status wl_json_vals(json_t *arr, wl_docval **out, size_t *n)
+{
+    size_t i;
+    json_t *v;
+
+    *n = json_array_size(arr);
+    *out = calloc(*n ? *n : 1, sizeof **out);
+    if (!*out) {
+        return CF_ENOMEM;
+    }
+    json_array_foreach(arr, i, v) {
+        if (json_is_string(v)) {
+            (*out)[i].s = (char *)json_string_value(v);
+            (*out)[i].len = json_string_length(v);
+        }
+    }
+    return CF_OK;
+}
+
+static cf_status wl_load_json(wl_load *ld, json_t *doc, const char *id, cf_error *err)
+{
+    json_t *type = json_object_get(doc, "type");
+    json_t *list = json_object_get(doc, "list");
+    json_t *attrs = json_object_get(doc, "matching_attributes");
+    wl_doc d;
+    char *name = NULL, *description = NULL, *version = NULL;
+    cf_status st = CF_ENOMEM;
+
+    memset(&d, 0, sizeof d);
+    if (!json_is_object(doc) || !json_is_array(list)) {
+        return cf_error_set(err, CF_EMALFORMED, ld->path, 0,
+                            "not a warning list (no \"list\" array)");
+    }
+    d.type = json_is_string(type) ? json_string_value(type) : NULL;
+    name = wl_json_str(doc, "name");
+    description = wl_json_str(doc, "description");
+    version = wl_json_str(doc, "version");
+    d.name = name;
+    d.description = description;
+    d.version = version;
+    d.has_list = true;
+    if (wl_json_vals(list, &d.list, &d.n_list) != CF_OK) {
+        goto out;
+    }
+    if (json_is_array(attrs)) {
+        d.has_attrs = true;
+        if (wl_json_vals(attrs, &d.attrs, &d.n_attrs) != CF_OK) {
+            goto out;
+        }
+    }
+    st = wl_load_doc(ld, &d, id, err);
+
+out:
+    wl_doc_free(&d);
+    free(name);
+    free(description);
+    free(version);
+    return st;
+}
+
+/*
+ * The whole file in *buf; CF_OK with *buf NULL when it cannot be read this
+ * way (the general parser then reports it).
+ */
+static cf_status wl_read_whole(const char *path, char **buf, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    struct stat sb;
+    cf_status st = CF_OK;
+
+    *buf = NULL;
+    *len = 0;
+    if (!f) {
+        return CF_OK;
+    }
+    if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode) ||
+        (uint64_t)sb.st_size > CF_WL_MAX_FILE_BYTES) {
+        goto out;
+    }
+    *buf = malloc((size_t)sb.st_size + 1);
+    if (!*buf) {
+        st = CF_ENOMEM;
+        goto out;
+    }
+    *len = fread(*buf, 1, (size_t)sb.st_size, f);
+    if (*len != (size_t)sb.st_size || ferror(f)) {
+        free(*buf);
+        *buf = NULL;
+        *len = 0;
+    }
+
+out:
+    fclose(f);
+    return st;
 }
 
 /* Size check before a whole-file read. */
@@ -531,15 +619,14 @@ static cf_status wl_load_file_nobuild(cf_wlset *set, const char *path, const cha
     char *own_id = NULL;
     json_t *doc = NULL;
     json_error_t jerr;
+    wl_doc fast;
+    char *buf = NULL;
+    size_t len = 0;
     cf_status st = wl_check_file(path, err);
 
+    memset(&fast, 0, sizeof fast);
+
     if (st != CF_OK) {
-        goto out;
-    }
-    doc = json_load_file(path, 0, &jerr);
-    if (!doc) {
-        st = cf_error_set(err, CF_EMALFORMED, path, (uint64_t)(jerr.line > 0 ? jerr.line : 0),
-                          "invalid JSON: %s", jerr.text);
         goto out;
     }
     if (!id) {
@@ -550,10 +637,26 @@ static cf_status wl_load_file_nobuild(cf_wlset *set, const char *path, const cha
         }
         id = own_id;
     }
+    st = wl_read_whole(path, &buf, &len);
+    if (st != CF_OK) {
+        goto out;
+    }
+    if (buf && wl_doc_parse(buf, len, &fast)) {
+        st = wl_load_doc(&ld, &fast, id, err);
+        goto out;
+    }
+    doc = json_load_file(path, 0, &jerr);
+    if (!doc) {
+        st = cf_error_set(err, CF_EMALFORMED, path, (uint64_t)(jerr.line > 0 ? jerr.line : 0),
+                          "invalid JSON: %s", jerr.text);
+        goto out;
+    }
     st = wl_load_json(&ld, doc, id, err);
 
 out:
     json_decref(doc);
+    wl_doc_free(&fast);
+    free(buf);
     free(own_id);
     return st;
 }

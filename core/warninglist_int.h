@@ -179,6 +179,29 @@ void wl_ac_scan(const wl_ac *a, const char *text, size_t len, wl_hits *h);
  */
 bool wl_regex_convert(cf_buf *out, const char *src, bool *icase, const char **reason);
 
+/* A value of a JSON array: a string (NUL-ended) or, with s NULL, anything else. */
+typedef struct wl_docval {
+    char *s;
+    size_t len;
+} wl_docval;
+
+/* The members of a MISP warning list that loading uses; strings are borrowed. */
+typedef struct wl_doc {
+    const char *name, *description, *version, *type; /* NULL when absent */
+    wl_docval *attrs; /* matching_attributes */
+    size_t n_attrs;
+    wl_docval *list;
+    size_t n_list;
+    bool has_attrs, has_list;
+} wl_doc;
+
+/*
+ * Read a warning list of the simple kind (ASCII JSON, string members) from
+ * buf, decoding in place. False when the general JSON parser must read it.
+ */
+bool wl_doc_parse(char *buf, size_t len, wl_doc *doc);
+void wl_doc_free(wl_doc *doc);
+
 /* Network from an address or "addr/prefix" text, host bits cleared. */
 bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_u128 *last);
 

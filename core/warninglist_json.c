@@ -1,0 +1,371 @@
+/*
+ * A quick reader for the common shape of a MISP warning list: one JSON
+ * object of plain ASCII text whose "list" is an array, read in place.
+ *
+ * DESIGN
+ * The large lists (tens of thousands of addresses and names) spend most of
+ * their loading time building and freeing a general JSON tree. This reader
+ * makes one pass over the file's bytes, decodes strings in place (a decoded
+ * string is never longer than its escaped form, so it ends with a NUL
+ * where its text was) and keeps only the members a warning list uses;
+ * other members are checked and skipped. It is strict JSON. Whenever the
+ * file is anything but the simple case (not ASCII, a \u escape outside
+ * ASCII or of NUL, a number where a title is expected, a repeated member,
+ * deep nesting, any syntax error) it gives up and the caller uses the
+ * general parser, which also words the errors, so both paths load a list
+ * the same way.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "warninglist_int.h"
+
+#define WJ_MAX_DEPTH 64
+
+typedef struct wj {
+    char *p, *end;
+    wl_doc *doc;
+} wj;
+
+static void wj_ws(wj *j)
+{
+    while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t')) {
+        j->p++;
+    }
+}
+
+static int wj_hex(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* A string at j->p (the opening quote), decoded in place and NUL-ended. */
+static bool wj_string(wj *j, char **out, size_t *len)
+{
+    if (j->p >= j->end || *j->p != '"') {
+        return false;
+    }
+    char *r = ++j->p, *w = r, *start = r;
+    for (;;) {
+        if (r >= j->end) {
+            return false;
+        }
+        unsigned char c = (unsigned char)*r;
+        if (c == '"') {
+            break;
+        }
+        if (c < 0x20 || c >= 0x80) {
+            return false;
+        }
+        if (c != '\\') {
+            *w++ = *r++;
+            continue;
+        }
+        if (r + 1 >= j->end) {
+            return false;
+        }
+        char e = r[1];
+        r += 2;
+        switch (e) {
+        case '"': *w++ = '"'; break;
+        case '\\': *w++ = '\\'; break;
+        case '/': *w++ = '/'; break;
+        case 'b': *w++ = '\b'; break;
+        case 'f': *w++ = '\f'; break;
+        case 'n': *w++ = '\n'; break;
+        case 'r': *w++ = '\r'; break;
+        case 't': *w++ = '\t'; break;
+        case 'u': {
+            if (j->end - r < 4) {
+                return false;
+            }
+            int v = 0;
+            for (int k = 0; k < 4; k++) {
+                int h = wj_hex(r[k]);
+                if (h < 0) {
+                    return false;
+                }
+                v = v * 16 + h;
+            }
+            if (v == 0 || v >= 0x80) {
+                return false;
+            }
+            *w++ = (char)v;
+            r += 4;
+            break;
+        }
+        default:
+            return false;
+        }
+    }
+    j->p = r + 1;
+    *w = '\0';
+    *out = start;
+    *len = (size_t)(w - start);
+    return true;
+}
+
+/* A number by the JSON grammar; it is only checked. */
+static bool wj_number(wj *j)
+{
+    char *p = j->p;
+    if (p < j->end && *p == '-') {
+        p++;
+    }
+    if (p >= j->end || *p < '0' || *p > '9') {
+        return false;
+    }
+    if (*p == '0') {
+        p++;
+    } else {
+        while (p < j->end && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+    if (p < j->end && *p == '.') {
+        p++;
+        if (p >= j->end || *p < '0' || *p > '9') {
+            return false;
+        }
+        while (p < j->end && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+    if (p < j->end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < j->end && (*p == '+' || *p == '-')) {
+            p++;
+        }
+        if (p >= j->end || *p < '0' || *p > '9') {
+            return false;
+        }
+        while (p < j->end && *p >= '0' && *p <= '9') {
+            p++;
+        }
+    }
+    j->p = p;
+    return true;
+}
+
+static bool wj_word(wj *j, const char *w, size_t n)
+{
+    if ((size_t)(j->end - j->p) < n || memcmp(j->p, w, n) != 0) {
+        return false;
+    }
+    j->p += n;
+    return true;
+}
+
+/* Any value, checked and skipped. */
+static bool wj_skip(wj *j, int depth)
+{
+    char *s;
+    size_t n;
+
+    if (depth > WJ_MAX_DEPTH || j->p >= j->end) {
+        return false;
+    }
+    switch (*j->p) {
+    case '"': return wj_string(j, &s, &n);
+    case 't': return wj_word(j, "true", 4);
+    case 'f': return wj_word(j, "false", 5);
+    case 'n': return wj_word(j, "null", 4);
+    case '[':
+    case '{': {
+        bool obj = *j->p == '{';
+        char close = obj ? '}' : ']';
+        j->p++;
+        wj_ws(j);
+        if (j->p < j->end && *j->p == close) {
+            j->p++;
+            return true;
+        }
+        for (;;) {
+            if (obj) {
+                if (!wj_string(j, &s, &n)) {
+                    return false;
+                }
+                wj_ws(j);
+                if (j->p >= j->end || *j->p != ':') {
+                    return false;
+                }
+                j->p++;
+                wj_ws(j);
+            }
+            if (!wj_skip(j, depth + 1)) {
+                return false;
+            }
+            wj_ws(j);
+            if (j->p < j->end && *j->p == ',') {
+                j->p++;
+                wj_ws(j);
+                continue;
+            }
+            if (j->p < j->end && *j->p == close) {
+                j->p++;
+                return true;
+            }
+            return false;
+        }
+    }
+    default:
+        return wj_number(j);
+    }
+}
+
+/* An array whose strings go to vals (NULL for any other value). */
+static bool wj_strings(wj *j, wl_docval **vals, size_t *n_vals)
+{
+    size_t cap = 0;
+
+    if (j->p >= j->end || *j->p != '[') {
+        return false;
+    }
+    j->p++;
+    wj_ws(j);
+    if (j->p < j->end && *j->p == ']') {
+        j->p++;
+        return true;
+    }
+    for (;;) {
+        if (*n_vals == cap) {
+            cap = cap ? cap * 2 : 64;
+            wl_docval *v = realloc(*vals, cap * sizeof *v);
+            if (!v) {
+                return false;
+            }
+            *vals = v;
+        }
+        wl_docval *v = &(*vals)[*n_vals];
+        if (j->p < j->end && *j->p == '"') {
+            if (!wj_string(j, &v->s, &v->len)) {
+                return false;
+            }
+        } else {
+            v->s = NULL;
+            v->len = 0;
+            if (!wj_skip(j, 1)) {
+                return false;
+            }
+        }
+        (*n_vals)++;
+        wj_ws(j);
+        if (j->p < j->end && *j->p == ',') {
+            j->p++;
+            wj_ws(j);
+            continue;
+        }
+        if (j->p < j->end && *j->p == ']') {
+            j->p++;
+            return true;
+        }
+        return false;
+    }
+}
+
+/* A member the list uses: a string value, seen once. */
+static bool wj_member_str(wj *j, const char **slot)
+{
+    char *s;
+    size_t n;
+
+    if (*slot || !wj_string(j, &s, &n) || memchr(s, '\0', n)) {
+        return false;
+    }
+    *slot = s;
+    return true;
+}
+
+static bool wj_member(wj *j, const char *key)
+{
+    wl_doc *d = j->doc;
+
+    if (strcmp(key, "name") == 0) {
+        return wj_member_str(j, &d->name);
+    }
+    if (strcmp(key, "description") == 0) {
+        return wj_member_str(j, &d->description);
+    }
+    if (strcmp(key, "version") == 0) {
+        return wj_member_str(j, &d->version);
+    }
+    if (strcmp(key, "type") == 0) {
+        return wj_member_str(j, &d->type);
+    }
+    if (strcmp(key, "list") == 0) {
+        if (d->has_list) {
+            return false;
+        }
+        d->has_list = true;
+        return wj_strings(j, &d->list, &d->n_list);
+    }
+    if (strcmp(key, "matching_attributes") == 0) {
+        if (d->has_attrs) {
+            return false;
+        }
+        d->has_attrs = true;
+        return wj_strings(j, &d->attrs, &d->n_attrs);
+    }
+    return wj_skip(j, 1);
+}
+
+bool wl_doc_parse(char *buf, size_t len, wl_doc *doc)
+{
+    wj j = {buf, buf + len, doc};
+    char *key;
+    size_t n;
+
+    memset(doc, 0, sizeof *doc);
+    wj_ws(&j);
+    if (j.p >= j.end || *j.p != '{') {
+        return false;
+    }
+    j.p++;
+    wj_ws(&j);
+    if (j.p < j.end && *j.p == '}') {
+        return false;
+    }
+    for (;;) {
+        if (!wj_string(&j, &key, &n) || memchr(key, '\0', n)) {
+            return false;
+        }
+        wj_ws(&j);
+        if (j.p >= j.end || *j.p != ':') {
+            return false;
+        }
+        j.p++;
+        wj_ws(&j);
+        if (!wj_member(&j, key)) {
+            return false;
+        }
+        wj_ws(&j);
+        if (j.p < j.end && *j.p == ',') {
+            j.p++;
+            wj_ws(&j);
+            continue;
+        }
+        if (j.p < j.end && *j.p == '}') {
+            j.p++;
+            break;
+        }
+        return false;
+    }
+    wj_ws(&j);
+    return j.p == j.end && doc->has_list;
+}
+
+void wl_doc_free(wl_doc *doc)
+{
+    free(doc->list);
+    free(doc->attrs);
+    memset(doc, 0, sizeof *doc);
+}

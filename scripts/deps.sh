@@ -6,7 +6,7 @@ set -e
 PKGS="build-essential cmake pkg-config git ca-certificates curl
       libxml2-dev libjansson-dev libcurl4-openssl-dev zlib1g-dev libsqlite3-dev
       libidn2-dev libyaml-dev libarchive-dev libssl-dev libmicrohttpd-dev
-      sqlite3 python3 zip unzip time nodejs npm"
+      sqlite3 python3 python3-yaml python3-jsonschema zip unzip time nodejs npm"
 
 missing=""
 for p in $PKGS; do

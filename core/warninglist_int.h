@@ -179,6 +179,8 @@ void wl_ac_scan(const wl_ac *a, const char *text, size_t len, wl_hits *h);
  */
 bool wl_regex_convert(cf_buf *out, const char *src, bool *icase, const char **reason);
 
+#define WL_DOC_NUM 24
+
 /* A value of a JSON array: a string (NUL-ended) or, with s NULL, anything else. */
 typedef struct wl_docval {
     char *s;
@@ -193,6 +195,7 @@ typedef struct wl_doc {
     wl_docval *list;
     size_t n_list;
     bool has_attrs, has_list;
+    char num[4][WL_DOC_NUM]; /* integer members as text */
 } wl_doc;
 
 /*

@@ -15,6 +15,8 @@
  * general parser, which also words the errors, so both paths load a list
  * the same way.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -272,13 +274,41 @@ static bool wj_strings(wj *j, wl_docval **vals, size_t *n_vals)
     }
 }
 
-/* A member the list uses: a string value, seen once. */
-static bool wj_member_str(wj *j, const char **slot)
+/*
+ * A member the list uses, seen once: a string, or an integer (as MISP
+ * writes versions) as its decimal text in num.
+ */
+static bool wj_member_str(wj *j, const char **slot, char num[WL_DOC_NUM])
 {
     char *s;
     size_t n;
 
-    if (*slot || !wj_string(j, &s, &n) || memchr(s, '\0', n)) {
+    if (*slot) {
+        return false;
+    }
+    if (j->p < j->end && (*j->p == '-' || (*j->p >= '0' && *j->p <= '9'))) {
+        char *start = j->p;
+        if (!wj_number(j)) {
+            return false;
+        }
+        size_t k = (size_t)(j->p - start);
+        char digits[WL_DOC_NUM];
+        if (k >= sizeof digits || memchr(start, '.', k) || memchr(start, 'e', k) ||
+            memchr(start, 'E', k)) {
+            return false;
+        }
+        memcpy(digits, start, k);
+        digits[k] = '\0';
+        errno = 0;
+        long long v = strtoll(digits, NULL, 10);
+        if (errno == ERANGE) {
+            return false;
+        }
+        snprintf(num, WL_DOC_NUM, "%lld", v);
+        *slot = num;
+        return true;
+    }
+    if (!wj_string(j, &s, &n)) {
         return false;
     }
     *slot = s;
@@ -290,16 +320,20 @@ static bool wj_member(wj *j, const char *key)
     wl_doc *d = j->doc;
 
     if (strcmp(key, "name") == 0) {
-        return wj_member_str(j, &d->name);
+        return wj_member_str(j, &d->name, d->num[0]);
     }
     if (strcmp(key, "description") == 0) {
-        return wj_member_str(j, &d->description);
+        return wj_member_str(j, &d->description, d->num[1]);
     }
     if (strcmp(key, "version") == 0) {
-        return wj_member_str(j, &d->version);
+        return wj_member_str(j, &d->version, d->num[2]);
     }
     if (strcmp(key, "type") == 0) {
-        return wj_member_str(j, &d->type);
+        /* A type that is not a string is ignored by the general path: leave it to that. */
+        if (j->p >= j->end || *j->p != '"') {
+            return false;
+        }
+        return wj_member_str(j, &d->type, d->num[3]);
     }
     if (strcmp(key, "list") == 0) {
         if (d->has_list) {

@@ -190,6 +190,57 @@ static int iv_event_cmp(const void *a, const void *b)
     return c;
 }
 
+/*
+ * IPv4 events in the order of iv_event_cmp, by a radix sort of one 64-bit
+ * key each: the position (at most 2^32 - 1: no end event follows the last
+ * address), whether it is a start, and the list. False when out of memory.
+ */
+static bool iv_sort_v4(iv_event *ev, size_t n)
+{
+    uint64_t *a = malloc((n ? n : 1) * sizeof *a);
+    uint64_t *b = malloc((n ? n : 1) * sizeof *b);
+    size_t count[256];
+
+    if (!a || !b) {
+        free(a);
+        free(b);
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        a[i] = (ev[i].pos.lo << 32) | ((uint64_t)(ev[i].delta > 0) << 16) | ev[i].list;
+    }
+    /* The list (low 16 bits) needs no order; bits 16..63 in six byte passes. */
+    for (unsigned shift = 16; n > 0 && shift < 64; shift += 8) {
+        memset(count, 0, sizeof count);
+        for (size_t i = 0; i < n; i++) {
+            count[(a[i] >> shift) & 0xff]++;
+        }
+        if (count[(a[0] >> shift) & 0xff] == n) {
+            continue;
+        }
+        size_t sum = 0;
+        for (int d = 0; d < 256; d++) {
+            size_t c = count[d];
+            count[d] = sum;
+            sum += c;
+        }
+        for (size_t i = 0; i < n; i++) {
+            b[count[(a[i] >> shift) & 0xff]++] = a[i];
+        }
+        uint64_t *t = a;
+        a = b;
+        b = t;
+    }
+    for (size_t i = 0; i < n; i++) {
+        ev[i].pos = (wl_u128){0, a[i] >> 32};
+        ev[i].delta = (a[i] >> 16) & 1 ? 1 : -1;
+        ev[i].list = (uint16_t)(a[i] & 0xffff);
+    }
+    free(a);
+    free(b);
+    return true;
+}
+
 /* Space for n intervals and m list ids in the built arrays. */
 static cf_status iv_alloc(wl_ivtab *t, size_t n, size_t m)
 {
@@ -300,7 +351,9 @@ cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
             ev[n_ev++] = (iv_event){u128_inc(w->last), w->list, -1};
         }
     }
-    qsort(ev, n_ev, sizeof *ev, iv_event_cmp);
+    if (!v4 || !iv_sort_v4(ev, n_ev)) {
+        qsort(ev, n_ev, sizeof *ev, iv_event_cmp);
+    }
 
     /* Every interval between two event points, ids of at most n_lists each. */
     if (iv_alloc(t, n_ev, n_ev * (n_lists < 8 ? n_lists : 8) + n_lists) != CF_OK) {

@@ -791,6 +791,10 @@ size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, const cf_ioc *io
     /* Compact the order array; a removed IOC gives back its sighting array. */
     for (size_t i = 0; i < n_old; i++) {
         cf_ioc *ioc = set->iocs[i];
+        /* Records of a large set are far apart: fetch ahead the one renumbered later. */
+        if (i + 16 < n_old) {
+            __builtin_prefetch(&set->iocs[i + 16]->index, 1);
+        }
         if (!keep(ctx, ioc)) {
             if (ioc->cap_sightings > 1) {
                 free(ioc->sightings);

@@ -956,18 +956,39 @@ static void wl_match_addr(const cf_wlset *set, const char *s, size_t n, wl_hits 
  * Every parent name, then the name: exact strings and hostname entries. One
  * pass from the last byte gives the hash of each parent on the way.
  */
+#define WL_NAME_LABELS 32 /* parent names looked up after one hashing pass */
+
 static void wl_match_name(const cf_wlset *set, const char *s, size_t n, wl_hits *h)
 {
     uint64_t acc = WL_HT_SEED;
+    size_t at[WL_NAME_LABELS];
+    uint32_t hv[WL_NAME_LABELS];
+    size_t k = 0;
 
+    /*
+     * Hash every parent first and ask for their filter words together, so
+     * the probes of one name wait for memory once, not once per label.
+     */
     for (size_t i = n; i-- > 0;) {
         if (s[i] == '.' && i + 1 < n) {
-            wl_ht_query_hash(&set->names, WL_KINDS_PARENT, s + i + 1, n - i - 1,
-                             wl_ht_final(acc), h);
+            if (k == WL_NAME_LABELS) {
+                wl_ht_query_hash(&set->names, WL_KINDS_PARENT, s + i + 1, n - i - 1,
+                                 wl_ht_final(acc), h);
+            } else {
+                at[k] = i + 1;
+                hv[k] = wl_ht_final(acc);
+                wl_ht_prefetch(&set->names, hv[k]);
+                k++;
+            }
         }
         acc = wl_ht_step(acc, (unsigned char)s[i]);
     }
-    wl_ht_query_hash(&set->names, WL_KINDS_SELF, s, n, wl_ht_final(acc), h);
+    uint32_t self = wl_ht_final(acc);
+    wl_ht_prefetch(&set->names, self);
+    for (size_t j = 0; j < k; j++) {
+        wl_ht_query_hash(&set->names, WL_KINDS_PARENT, s + at[j], n - at[j], hv[j], h);
+    }
+    wl_ht_query_hash(&set->names, WL_KINDS_SELF, s, n, self, h);
 }
 
 /* The host of a canonical URL: after "://", before '/', '?' or '#', without userinfo or port. */

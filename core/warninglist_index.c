@@ -155,6 +155,7 @@ void wl_iv_free(wl_ivtab *t)
     free(t->ids);
     free(t->l1);
     free(t->touched);
+    free(t->v4);
     memset(t, 0, sizeof *t);
 }
 
@@ -311,6 +312,14 @@ static cf_status iv_build_l1(wl_ivtab *t)
             t->touched[b / 64] |= 1ull << (b % 64);
         }
     }
+    t->v4 = malloc((t->n ? t->n : 1) * sizeof *t->v4);
+    if (!t->v4) {
+        return CF_ENOMEM;
+    }
+    for (size_t k = 0; k < t->n; k++) {
+        t->v4[k] = (wl_iv4){(uint32_t)t->first[k].lo, (uint32_t)t->last[k].lo, t->ids_off[k],
+                            t->ids_n[k]};
+    }
     return CF_OK;
 }
 
@@ -328,8 +337,10 @@ cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
     free(t->ids);
     free(t->l1);
     free(t->touched);
+    free(t->v4);
     t->l1 = NULL;
     t->touched = NULL;
+    t->v4 = NULL;
     t->first = t->last = NULL;
     t->ids_off = NULL;
     t->ids_n = t->ids = NULL;
@@ -414,6 +425,32 @@ static size_t iv_floor(const wl_ivtab *t, wl_u128 a)
     return lo == 0 ? SIZE_MAX : lo - 1;
 }
 
+/* wl_iv_query over the packed IPv4 intervals. */
+static void iv_query_v4(const wl_ivtab *t, uint32_t a, uint32_t b, wl_hits *h)
+{
+    size_t lo = t->l1[a >> 16], hi = t->l1[(a >> 16) + 1];
+    const wl_iv4 *v = t->v4;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].first <= a) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    /* lo - 1 is the last interval starting at or before a, if any. */
+    size_t i = lo;
+    if (lo > 0 && v[lo - 1].last >= a) {
+        i = lo - 1;
+    }
+    for (; i < t->n && v[i].first <= b; i++) {
+        for (uint16_t k = 0; k < v[i].ids_n; k++) {
+            wl_hit(h, t->ids[v[i].ids_off + k]);
+        }
+    }
+}
+
 void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h)
 {
     if (t->n == 0) {
@@ -425,6 +462,10 @@ void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h)
         if (!(t->touched[b / 64] & (1ull << (b % 64)))) {
             return;
         }
+    }
+    if (t->v4 && first.hi == 0 && last.hi == 0 && last.lo <= 0xffffffffu) {
+        iv_query_v4(t, (uint32_t)first.lo, (uint32_t)last.lo, h);
+        return;
     }
     size_t i = iv_floor(t, first);
     if (i == SIZE_MAX || u128_cmp(t->last[i], first) < 0) {
@@ -453,11 +494,6 @@ static uint32_t ht_hash(const char *s, size_t n)
     return wl_ht_final(h);
 }
 
-/* The filter bit of a hash: its high bits, mixed, so they differ from the slot's. */
-static inline size_t ht_fbit(uint32_t h, size_t fmask)
-{
-    return (size_t)(((uint64_t)h * 0x9E3779B97F4A7C15ull) >> 40) & fmask;
-}
 
 /*
  * The exact-key filter bit: length, first, middle and last byte (folded).
@@ -492,7 +528,7 @@ static void ht_place(wl_htab *t, size_t idx)
     }
     t->slots[j].hash = (uint32_t)t->e[idx].hash;
     t->slots[j].index = (uint32_t)(idx + 1);
-    size_t b = ht_fbit(t->e[idx].hash, t->fmask);
+    size_t b = wl_ht_fbit(t->e[idx].hash, t->fmask);
     t->filter[b / 64] |= 1ull << (b % 64);
 }
 
@@ -595,7 +631,7 @@ void wl_ht_query_hash(const wl_htab *t, unsigned kinds, const char *key, size_t 
     if (!t->slots) {
         return;
     }
-    size_t b = ht_fbit(hv, t->fmask);
+    size_t b = wl_ht_fbit(hv, t->fmask);
     if (!(t->filter[b / 64] & (1ull << (b % 64)))) {
         return;
     }

@@ -28,6 +28,12 @@ typedef struct wl_net {
     uint16_t list;
 } wl_net;
 
+/* An IPv4 interval packed with its list ids' place: one cache line visit per probe. */
+typedef struct wl_iv4 {
+    uint32_t first, last, ids_off;
+    uint16_t ids_n;
+} wl_iv4;
+
 /* Disjoint sorted intervals, each with the lists that cover all of it. */
 typedef struct wl_ivtab {
     wl_net *staged;
@@ -40,6 +46,7 @@ typedef struct wl_ivtab {
     size_t n_ids;
     uint32_t *l1;      /* IPv4: l1[k] = intervals starting below k << 16 (65537 of them) */
     uint64_t *touched; /* IPv4: bit k set when an interval covers part of /16 number k */
+    wl_iv4 *v4;        /* IPv4: the intervals again, packed */
 } wl_ivtab;
 
 /* Kinds of keys in the name table. */
@@ -164,6 +171,20 @@ static inline uint64_t wl_ht_step(uint64_t h, unsigned char c)
 static inline uint32_t wl_ht_final(uint64_t h)
 {
     return (uint32_t)(h ^ (h >> 32));
+}
+
+/* The filter bit of a hash: its high bits, mixed, so they differ from the slot's. */
+static inline size_t wl_ht_fbit(uint32_t h, size_t fmask)
+{
+    return (size_t)(((uint64_t)h * 0x9E3779B97F4A7C15ull) >> 40) & fmask;
+}
+
+/* Start loading what a lookup of hash hv reads first. */
+static inline void wl_ht_prefetch(const wl_htab *t, uint32_t hv)
+{
+    if (t->filter) {
+        __builtin_prefetch(&t->filter[wl_ht_fbit(hv, t->fmask) / 64]);
+    }
 }
 
 /* Substrings. */

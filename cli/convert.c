@@ -90,17 +90,40 @@ static void convert_usage(FILE *out)
             "                    is the never-block set); counts go to stderr\n");
 }
 
-/* Print a value for a one-line message: at most 200 bytes, controls escaped. */
+/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t convert_utf8_len(const unsigned char *s, size_t n)
+{
+    size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+    if (s[0] > 0xf4 || len == 0 || len > n) {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+    }
+    return len;
+}
+
+/*
+ * Print a value for a one-line message: at most 200 bytes; control bytes and
+ * bytes that are not valid UTF-8 are escaped as \xNN, so a message never
+ * carries raw binary to a terminal or a log.
+ */
 static void convert_quote_value(cf_buf *b, const char *v, size_t n)
 {
     size_t shown = n > 200 ? 200 : n;
-    for (size_t i = 0; i < shown; i++) {
-        unsigned char c = (unsigned char)v[i];
-        if (c < 0x20 || c == 0x7f) {
+    const unsigned char *u = (const unsigned char *)v;
+    for (size_t i = 0; i < shown;) {
+        unsigned char c = u[i];
+        size_t seq = c >= 0x80 ? convert_utf8_len(u + i, shown - i) : 1;
+        if (c < 0x20 || c == 0x7f || seq == 0) {
             cf_buf_printf(b, "\\x%02x", c);
-        } else {
-            cf_buf_putc(b, (char)c);
+            i++;
+            continue;
         }
+        cf_buf_append(b, v + i, seq);
+        i += seq;
     }
     if (shown < n) {
         cf_buf_puts(b, "...");
@@ -317,7 +340,10 @@ static int convert_one(const convert_opts *o, const char *path, const cf_sink *s
     cf_error_clear(&err);
     cf_status st;
     struct stat sb;
-    const char *name = o->feed ? o->feed : (strcmp(path, "-") == 0 ? "<stdin>" : path);
+    /* Sightings name the file, not where it lives: bundles are shared. */
+    const char *base = strrchr(path, '/');
+    base = base && base[1] ? base + 1 : path;
+    const char *name = o->feed ? o->feed : (strcmp(path, "-") == 0 ? "<stdin>" : base);
     ro.feed = name;
 
     if (strcmp(path, "-") != 0 && stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {

@@ -11,13 +11,13 @@ check_eq "missing file message" "$(cat "$TMP/err")" \
 
 head -c 4096 "$CTIFLOW" >"$TMP/binary"
 check_eq "binary exit" "$(run "$TMP/binary")" 1
-check_eq "binary message" "$(cat "$TMP/err")" "ctiflow: error: $TMP/binary:1: binary data at line 1"
+check_eq "binary message" "$(cat "$TMP/err")" "ctiflow: error: binary:1: binary data at line 1"
 
 # A 64 MiB line is reported once; the lines around it are kept.
 python3 -c "import sys; sys.stdout.write('198.51.100.1\n' + 'a' * (64 << 20) + '\n198.51.100.3\n')" \
     >"$TMP/long.txt"
 check_eq "long line exit" "$(run "$TMP/long.txt")" 0
-check_eq "long line message" "$(cat "$TMP/err")" "$TMP/long.txt:2: line too long"
+check_eq "long line message" "$(cat "$TMP/err")" "long.txt:2: line too long"
 check_eq "long line neighbours" "$(jsonl_pairs "$TMP/out")" "ip 198.51.100.1
 ip 198.51.100.3"
 
@@ -41,12 +41,23 @@ check_eq "bad confidence" "$(run --confidence 101 "$TMP/good.txt")" 2
 # --rejects writes JSON lines with the position and the reason.
 printf '198.051.100.7\n192.0.2.9\n' >"$TMP/rej.txt"
 check_eq "rejects exit" "$(run --rejects "$TMP/rej.jsonl" "$TMP/rej.txt")" 0
-check_contains "rejects stderr" "$(cat "$TMP/err")" "$TMP/rej.txt:1: "
+check_contains "rejects stderr" "$(cat "$TMP/err")" "rej.txt:1: "
 check_contains "rejects stderr value" "$(cat "$TMP/err")" ": '198.051.100.7'"
 check_eq "rejects json" "$(python3 -c '
 import json, sys
 r = json.loads(open(sys.argv[1]).readline())
 print(r["line"], r["level"], r["value"])' "$TMP/rej.jsonl")" "1 reject 198.051.100.7"
+
+# Bytes that are not UTF-8 are escaped in messages, never printed raw.
+printf '\xff\xfe(bad.example.com\n' >"$TMP/u8.txt"
+check_eq "invalid UTF-8 exit" "$(run "$TMP/u8.txt")" 0
+check_eq "invalid UTF-8 message" "$(head -1 "$TMP/err")" \
+    "u8.txt:1: invalid UTF-8: '\\xff\\xfe(bad.example.com'"
+
+# Sightings and messages name the file, not the directory it was read from.
+check_eq "feed is the file name" "$(run "$TMP/good.txt"; jsonl_field "$TMP/out" 192.0.2.1 sources)" \
+    '0
+[{"feed": "good.txt", "line": 1}]'
 
 # -o writes atomically: a failed run leaves no partial file behind.
 check_eq "output to missing dir" "$(run -o "$TMP/no/such/dir/out.json" "$TMP/good.txt")" 1

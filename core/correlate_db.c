@@ -53,6 +53,24 @@ static const char CORR_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS hosts (ioc_id INTEGER PRIMARY KEY, rhost TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS hosts_key ON hosts (rhost);";
 
+/*
+ * Derived data, rebuilt by ingesting the feeds again: WAL without fsync
+ * (synchronous=OFF) survives a crash of the program, not always one of the
+ * machine. A large page cache keeps the key indexes in memory during a load.
+ */
+static const char CORR_PRAGMAS[] =
+    "PRAGMA journal_mode = WAL; PRAGMA synchronous = OFF; PRAGMA cache_size = -131072;"
+    " PRAGMA temp_store = MEMORY;";
+
+/* The secondary indexes a bulk load drops and builds again once loaded. */
+static const char CORR_DROP_INDEXES[] =
+    "DROP INDEX IF EXISTS sightings_event; DROP INDEX IF EXISTS sightings_ref;"
+    " DROP INDEX IF EXISTS nets_key; DROP INDEX IF EXISTS addrs_key;"
+    " DROP INDEX IF EXISTS hosts_key;";
+
+/* A feed set at least this large, and larger than the database, is a bulk load. */
+#define CORR_BULK_MIN 20000
+
 enum {
     Q_UPSERT_IOC,
     Q_EVENT_INSERT,
@@ -108,7 +126,7 @@ static const char *const corr_sql[Q_COUNT] = {
                    " ORDER BY p.ioc_id LIMIT 1000",
     [Q_EVENT_ACTORS] =
         "SELECT DISTINCT coalesce(e.info, e.key), i.type, i.value, o.feed, o.actors"
-        " FROM sightings s JOIN sightings m ON m.event_id = s.event_id"
+        " FROM sightings s JOIN sightings m ON m.event_id = s.event_id AND m.event_id != 0"
         " JOIN sightings o ON o.ioc_id = m.ioc_id AND o.actors != ''"
         " JOIN iocs i ON i.id = m.ioc_id JOIN events e ON e.id = s.event_id"
         " WHERE s.ioc_id = ?1 AND s.event_id != 0 AND m.ioc_id != ?1"
@@ -147,8 +165,7 @@ cf_status cf_corr_open(cf_corr **out, const char *path, cf_error *err)
         goto out;
     }
     sqlite3_busy_timeout(c->db, 10000);
-    if (sqlite3_exec(c->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;", NULL,
-                     NULL, NULL) != SQLITE_OK ||
+    if (sqlite3_exec(c->db, CORR_PRAGMAS, NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(c->db, CORR_SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
         st = cf_error_set(err, CF_EIO, path, 0, "cannot create the correlation tables: %s",
                           sqlite3_errmsg(c->db));
@@ -375,6 +392,28 @@ static bool corr_ingest_ioc(cf_corr *c, const char *feed, const char *feed_actor
     return corr_keys(c, id, ioc, tmp);
 }
 
+/*
+ * True when n IOCs are a bulk load: many, and more than the database holds
+ * (the largest IOC id bounds its size). Maintaining the secondary indexes
+ * row by row then costs more than building them once at the end.
+ */
+static bool corr_is_bulk(cf_corr *c, size_t n)
+{
+    sqlite3_stmt *q = NULL;
+    int64_t have = 0;
+
+    if (n < CORR_BULK_MIN) {
+        return false;
+    }
+    if (sqlite3_prepare_v2(c->db, "SELECT coalesce(max(id), 0) FROM iocs", -1, &q, NULL) ==
+            SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW) {
+        have = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    return (int64_t)n > have;
+}
+
 cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
                          const cf_iocset *set, cf_time now, cf_error *err)
 {
@@ -382,12 +421,19 @@ cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
     corr_evmap *evm = calloc(n_ev + 1, sizeof *evm);
     cf_buf tmp = CF_BUF_INIT;
     cf_status st = CF_OK;
+    bool bulk;
 
     if (!evm) {
         return cf_error_set(err, CF_ENOMEM, feed, 0, "out of memory");
     }
     if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         st = corr_db_error(c, err, "cannot begin a transaction");
+        goto out;
+    }
+    bulk = corr_is_bulk(c, cf_iocset_count(set));
+    if (bulk && sqlite3_exec(c->db, CORR_DROP_INDEXES, NULL, NULL, NULL) != SQLITE_OK) {
+        st = corr_db_error(c, err, "cannot prepare a bulk load");
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
         goto out;
     }
     for (size_t i = 0; i < n_ev; i++) {
@@ -403,7 +449,9 @@ cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
             goto out;
         }
     }
-    if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    /* a bulk load builds the dropped indexes again in the same transaction */
+    if ((bulk && sqlite3_exec(c->db, CORR_SCHEMA, NULL, NULL, NULL) != SQLITE_OK) ||
+        sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         st = corr_db_error(c, err, "cannot commit");
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     }

@@ -532,6 +532,16 @@ static cf_status store_apply_expiry(cf_store *s, const cf_store_ingest_opts *o, 
     return CF_OK;
 }
 
+/* IOCs in the order of the (type, value) key: type name, then value bytes. */
+static int store_key_cmp(const void *a, const void *b)
+{
+    const cf_ioc *x = *(const cf_ioc *const *)a;
+    const cf_ioc *y = *(const cf_ioc *const *)b;
+    int c = x->type == y->type ? 0 : strcmp(cf_ioc_type_name(x->type), cf_ioc_type_name(y->type));
+
+    return c ? c : strcmp(x->value, y->value);
+}
+
 cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_iocset *set,
                           cf_store_counts *out, cf_error *err)
 {
@@ -539,6 +549,7 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     cf_store_counts counts = {0};
     int64_t feed_id = 0;
     size_t n = cf_iocset_count(set);
+    const cf_ioc **order = NULL;
     cf_status st;
 
     st = store_exec(s, "BEGIN IMMEDIATE", err);
@@ -546,9 +557,21 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
         return st;
     }
     st = store_feed_id(s, o->feed, &feed_id, err);
-    for (size_t i = 0; st == CF_OK && i < n; i++) {
-        st = store_upsert_one(s, o, feed_id, cf_iocset_at(set, i), &l, &counts, err);
+    order = n ? malloc(n * sizeof(*order)) : NULL;
+    if (st == CF_OK && n && !order) {
+        st = cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
     }
+    if (st == CF_OK) {
+        /* in key order, so the (type, value) index is written front to back */
+        for (size_t i = 0; i < n; i++) {
+            order[i] = cf_iocset_at(set, i);
+        }
+        cf_sort(order, n, sizeof(*order), store_key_cmp);
+    }
+    for (size_t i = 0; st == CF_OK && i < n; i++) {
+        st = store_upsert_one(s, o, feed_id, order[i], &l, &counts, err);
+    }
+    free(order);
     if (st == CF_OK) {
         st = store_apply_expiry(s, o, feed_id, true, &counts, err);
     }

@@ -56,6 +56,7 @@ typedef struct dir_loader {
     char **revoked;       /* indicator ids of expired IOCs */
     size_t n_revoked, cap_revoked;
     uint64_t rows;
+    uint64_t expired;     /* rows of expired IOCs */
     bool strip_wl;        /* drop stored warninglist labels (matched again) */
 } dir_loader;
 
@@ -167,6 +168,9 @@ static cf_status dir_load_row(void *ctx, const cf_store_row *r)
         o.feed = n_src ? sources[i] : "ctiflow";
         st = cf_iocset_merge(l->set, &o, &l->norm, &ioc);
     }
+    if (r->expired_at != CF_TIME_NONE) {
+        l->expired++;
+    }
     if (st == CF_OK && r->expired_at != CF_TIME_NONE && ioc) {
         st = dir_add_revoked(l, ioc);
     }
@@ -190,8 +194,26 @@ static void dir_loader_fini(dir_loader *l)
     free(l->revoked);
 }
 
+/* Create path and any missing parents (an output may name a new tree). */
 static cf_status dir_mkdir(const char *path, cf_error *err)
 {
+    char tmp[4096];
+    size_t n = strlen(path);
+
+    if (n >= sizeof(tmp)) {
+        return cf_error_set(err, CF_ELIMIT, path, 0, "path too long");
+    }
+    memcpy(tmp, path, n + 1);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0755) != 0 && errno != EEXIST) {
+                return cf_error_set(err, CF_EIO, path, 0, "cannot create directory '%s': %s",
+                                    tmp, strerror(errno));
+            }
+            *p = '/';
+        }
+    }
     if (mkdir(path, 0755) != 0 && errno != EEXIST) {
         return cf_error_set(err, CF_EIO, path, 0, "cannot create directory: %s", strerror(errno));
     }
@@ -316,6 +338,34 @@ out:
     cf_buf_free(&tmp);
     cf_buf_free(&dst);
     return st;
+}
+
+/*
+ * Give dir/name the bytes of the file src without writing them again: a
+ * hard link under a hidden temporary name, renamed into place. Files are
+ * only ever replaced by rename, never written in place, so the two names
+ * never see each other's later versions. False when the file system cannot
+ * link (the caller then renders the file).
+ */
+static bool dir_link_atomic(const char *src, const char *dir, const char *name)
+{
+    cf_buf tmp = CF_BUF_INIT, dst = CF_BUF_INIT;
+    bool ok;
+
+    cf_buf_printf(&tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
+    cf_buf_printf(&dst, "%s/%s", dir, name);
+    unlink(cf_buf_str(&tmp));
+    ok = link(src, cf_buf_str(&tmp)) == 0;
+    if (ok && rename(cf_buf_str(&tmp), cf_buf_str(&dst)) != 0) {
+        unlink(cf_buf_str(&tmp));
+        ok = false;
+    }
+    if (ok) {
+        dir_fsync_dir(dir);
+    }
+    cf_buf_free(&tmp);
+    cf_buf_free(&dst);
+    return ok;
 }
 
 /* Render set in format f into memory. */
@@ -571,17 +621,26 @@ static cf_status dir_write_delta(const cf_output_cfg *out, dir_loader *delta, in
     return st;
 }
 
+/*
+ * The files of every current IOC. same_stix2, when not NULL, is a bundle
+ * already written from this very set (the delta of a first publish): the
+ * snapshot gets its bytes by a link instead of a second rendering.
+ */
 static cf_status dir_write_current(const cf_output_cfg *out, cf_iocset *set,
                                    const cf_write_opts *wo, const cf_publish_wl *wl,
-                                   dir_index *ix, cf_error *err)
+                                   const char *same_stix2, dir_index *ix, cf_error *err)
 {
     cf_buf sub = CF_BUF_INIT;
     cf_status st = CF_OK;
 
     if (out->formats & CF_OUTFMT_STIX2) {
         cf_buf_printf(&sub, "%s/stix2", out->path);
-        st = dir_emit(sub.data, "snapshot.json", "stix2/snapshot.json", CF_OUT_STIX2, "stix2",
-                      set, wo, ix, err);
+        if (same_stix2 && dir_link_atomic(same_stix2, sub.data, "snapshot.json")) {
+            dir_index_add(ix, "stix2/snapshot.json", "stix2", cf_iocset_count(set));
+        } else {
+            st = dir_emit(sub.data, "snapshot.json", "stix2/snapshot.json", CF_OUT_STIX2,
+                          "stix2", set, wo, ix, err);
+        }
     }
     if (st == CF_OK && (out->formats & CF_OUTFMT_MISP_FEED)) {
         cf_buf_reset(&sub);
@@ -672,7 +731,8 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
     dir_index ix = {json_array(), 0};
     cf_write_opts wo;
     int64_t last = 0;
-    cf_buf sub = CF_BUF_INIT;
+    cf_buf sub = CF_BUF_INIT, same_stix2 = CF_BUF_INIT;
+    bool same;
     cf_status st;
 
     memset(res, 0, sizeof(*res));
@@ -699,23 +759,39 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
         st = cf_store_output_done(store, out->name, run, now, err);
         goto out;
     }
+    /*
+     * A first publish with nothing expired: the delta holds every current IOC
+     * (same rows, same filters), so it is the snapshot set too, read once,
+     * and the snapshot bundle is the delta bundle's bytes.
+     */
+    same = last == 0 && delta.expired == 0;
     cf_buf_printf(&sub, "%s/stix2", out->path);
     st = (out->formats & CF_OUTFMT_STIX2) ? dir_mkdir(sub.data, err) : CF_OK;
     if (st == CF_OK && (out->formats & CF_OUTFMT_STIX2) && delta.rows) {
         st = dir_write_delta(out, &delta, run, now, &wo, &ix, err);
+        if (st == CF_OK && same) {
+            cf_buf_printf(&same_stix2, "%s/stix2/deltas/delta-%08lld.json", out->path,
+                          (long long)run);
+        }
     }
-    dir_loader_fini(&delta);
-    memset(&delta, 0, sizeof(delta));
-    /* the withheld counts are those of the snapshot, not of the delta */
-    if (wl) {
-        cf_wl_policy_reset(wl->policy);
-    }
-    if (st == CF_OK) {
-        st = dir_load(store, -1, out->max_tlp, wl, &current, err);
+    if (same) {
+        current = delta;
+        memset(&delta, 0, sizeof(delta));
+    } else {
+        dir_loader_fini(&delta);
+        memset(&delta, 0, sizeof(delta));
+        /* the withheld counts are those of the snapshot, not of the delta */
+        if (wl) {
+            cf_wl_policy_reset(wl->policy);
+        }
+        if (st == CF_OK) {
+            st = dir_load(store, -1, out->max_tlp, wl, &current, err);
+        }
     }
     if (st == CF_OK) {
         res->current = current.rows;
-        st = dir_write_current(out, current.set, &wo, wl, &ix, err);
+        st = dir_write_current(out, current.set, &wo, wl,
+                               same_stix2.len ? cf_buf_str(&same_stix2) : NULL, &ix, err);
     }
     if (st == CF_OK) {
         st = dir_write_index(out, run, now, fingerprint, &ix, err);
@@ -737,5 +813,6 @@ out:
     dir_loader_fini(&current);
     json_decref(ix.files);
     cf_buf_free(&sub);
+    cf_buf_free(&same_stix2);
     return st;
 }

@@ -996,6 +996,20 @@ static bool cfg_load_doc(cfg_ctx *c, const char *path, yaml_document_t *doc)
             c->report(c->report_ctx, msg);
         }
     }
+
+    /* One document per file: a second one would be silently ignored. */
+    if (ok) {
+        yaml_document_t extra;
+        if (yaml_parser_load(&parser, &extra) != 0) {
+            yaml_node_t *root = yaml_document_get_root_node(&extra);
+            if (root) {
+                cfg_problem(c, root, "a second YAML document ('---') would be ignored: "
+                                     "a file holds one document (one feed per feeds.d file)");
+                ok = false;
+            }
+            yaml_document_delete(&extra);
+        }
+    }
     yaml_parser_delete(&parser);
     fclose(fp);
     return ok;

@@ -426,7 +426,10 @@ static int rp_actor(cf_corr *corr, const cf_galaxy *g, const char *name, bool js
 
     c.g = g;
     c.name = name;
-    if (g) {
+    if (!g) {
+        fprintf(stderr, "ctiflow: warning: no threat-actor galaxy (galaxy: in the configuration "
+                        "or --galaxy): '%s' is matched by its exact name only\n", name);
+    } else {
         cf_actor_res r;
         if (cf_galaxy_resolve(g, NULL, name, &r) == CF_ACTOR_AMBIGUOUS) {
             fprintf(stderr, "ctiflow: error: actor name '%s' is ambiguous:", name);
@@ -609,6 +612,8 @@ static int rp_overlap_report(cf_corr *corr, bool json)
     } else if (json) {
         cf_buf_puts(&o.b, "]}");
         printf("%s\n", cf_buf_str(&o.b));
+    } else if (o.n == 0) {
+        printf("no two feeds share an IOC\n");
     }
     cf_buf_free(&o.b);
     return rc;

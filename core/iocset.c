@@ -767,6 +767,10 @@ static bool set_rekey_remap(cf_iocset *set, const uint32_t *remap)
     set->keys.count = 0;
     for (size_t j = 0; j <= set->keys.mask; j++) {
         const slot *old = &set->keys.slots[j];
+        /* Slot order is random in remap: fetch the entry of a later slot ahead. */
+        if (j + 16 <= set->keys.mask && set->keys.slots[j + 16].index) {
+            __builtin_prefetch(&remap[set->keys.slots[j + 16].index - 1]);
+        }
         if (!old->index || !remap[old->index - 1]) {
             continue;
         }

@@ -1110,10 +1110,11 @@ static cf_status unit_process(s1_ctx *c, s1_unit *u)
         return unit_defer(c, u);
     }
     if (st == CF_OK && w.missing) {
-        char reason[512];
-        snprintf(reason, sizeof reason, "%s '%s' in %s '%s'",
-                 w.cycle ? "idref cycle through" : "unresolved idref", w.missing,
-                 u->indicator ? "indicator" : "observable", u->id ? u->id : "");
+        /* The diagnostic names the unit (its ref) and gives the idref as its value. */
+        char reason[128];
+        snprintf(reason, sizeof reason, "%s in %s",
+                 w.cycle ? "idref cycle" : "unresolved idref",
+                 u->indicator ? "indicator" : "observable");
         cf_sink_diag(c->sink, CF_DIAG_REJECT, c->feed, u->line, u->id, reason, w.missing,
                      strlen(w.missing));
     } else if (st == CF_OK && !w.vals.len && !(w.pattern.len && !w.incomplete)) {

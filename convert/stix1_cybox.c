@@ -11,7 +11,10 @@
  * of several comparisons joined by OR (ANY) or AND (ALL), put in
  * parentheses when the object has other terms. Values of IOC properties are
  * normalised for the pattern text, so a pattern matches what the IOC
- * writers print; other values are written as found, escaped.
+ * writers print; other values are written as found, escaped. Every list
+ * element is one comparison and one observation, checked on its own; the
+ * path of an address or untyped URI element follows its value (IPv4/IPv6,
+ * and a URI without a scheme is observed untyped, so it is detected).
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -38,6 +41,7 @@ typedef struct s1_leaf {
     int n_terms;
     int n_cmp;
     bool last_eq_ioc;
+    bool obs_untyped; /* observe without a type hint (detection) */
     cf_buf vals;
     cf_norm norm;
 } s1_leaf;
@@ -294,7 +298,7 @@ static cf_status leaf_cmp(s1_leaf *lb, cf_buf *t, const char *join, const char *
     lb->n_cmp++;
     lb->last_eq_ioc = ioc != CF_IOC_NONE && strcmp(op->op, "=") == 0;
     if (st == CF_OK && lb->last_eq_ioc) {
-        st = leaf_obs(lb, ioc, v, n);
+        st = leaf_obs(lb, lb->obs_untyped ? CF_IOC_NONE : ioc, v, n);
     }
     return st;
 }
@@ -310,11 +314,96 @@ static void leaf_term_done(s1_leaf *lb, int n_cmp_in_term)
 }
 
 /*
- * One property element: its condition, apply_condition and value list make
- * one term. Returns CF_EUNSUPPORTED for a condition we cannot express.
+ * Next element of a "##comma##" list from *p, trimmed; empty elements are
+ * skipped. False at the end of the list.
  */
-static cf_status leaf_prop(s1_leaf *lb, const char *path, const xmlNode *el, int kind,
-                           cf_ioc_type ioc)
+static bool list_next(const char **p, const char **v, size_t *n)
+{
+    while (*p) {
+        const char *s = *p, *sep = strstr(s, "##comma##");
+        size_t len = sep ? (size_t)(sep - s) : strlen(s);
+        *p = sep ? sep + 9 : NULL;
+        while (len && isspace((unsigned char)*s)) {
+            s++;
+            len--;
+        }
+        while (len && isspace((unsigned char)s[len - 1])) {
+            len--;
+        }
+        if (len) {
+            *v = s;
+            *n = len;
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool is_list(const char *s)
+{
+    return s && strstr(s, "##comma##") != NULL;
+}
+
+/*
+ * The path and type of one element of a property whose object type depends
+ * on the value: an address is IPv4 or IPv6; a URI without a scheme is
+ * detected (a bare domain or address is not a URL) and observed untyped.
+ */
+typedef const char *(*s1_pick)(const char *v, size_t n, cf_ioc_type *ioc, bool *untyped);
+
+static const char *pick_ip(const char *v, size_t n, cf_ioc_type *ioc, bool *untyped)
+{
+    *ioc = CF_IOC_IP;
+    *untyped = false;
+    return memchr(v, ':', n) ? "ipv6-addr:value" : "ipv4-addr:value";
+}
+
+/* An RFC 3986 scheme ("http:", "mailto:"), not a "host:port" prefix. */
+static bool has_scheme(const char *v, size_t n)
+{
+    size_t i = 0;
+    if (!n || !isalpha((unsigned char)v[0])) {
+        return false;
+    }
+    bool dot = false;
+    while (i < n && (isalnum((unsigned char)v[i]) || v[i] == '+' || v[i] == '-' || v[i] == '.')) {
+        dot = dot || v[i] == '.';
+        i++;
+    }
+    if (i >= n || v[i] != ':') {
+        return false;
+    }
+    return !dot || (i + 2 < n && v[i + 1] == '/' && v[i + 2] == '/');
+}
+
+static const char *pick_uri(const char *v, size_t n, cf_ioc_type *ioc, bool *untyped)
+{
+    *untyped = false;
+    *ioc = CF_IOC_URL;
+    if (has_scheme(v, n)) {
+        return "url:value";
+    }
+    *untyped = true;
+    cf_ioc_type t = cf_detect_type(v, n);
+    if (t == CF_IOC_DOMAIN) {
+        *ioc = t;
+        return "domain-name:value";
+    }
+    if (t == CF_IOC_IP) {
+        *ioc = t;
+        return memchr(v, ':', n) ? "ipv6-addr:value" : "ipv4-addr:value";
+    }
+    return "url:value";
+}
+
+/*
+ * One property element: its condition, apply_condition and value list make
+ * one term, each element of the list one comparison (and one observation
+ * when the property is an IOC). pick, when given, chooses the path and type
+ * per element. Returns CF_EUNSUPPORTED for a condition we cannot express.
+ */
+static cf_status leaf_prop_pick(s1_leaf *lb, const char *path, const xmlNode *el, int kind,
+                                cf_ioc_type ioc, s1_pick pick)
 {
     if (!el || lb->n_terms >= S1_MAX_TERMS) {
         return CF_OK;
@@ -333,21 +422,19 @@ static cf_status leaf_prop(s1_leaf *lb, const char *path, const xmlNode *el, int
     const char *join = apply && strcasecmp(apply, "ALL") == 0 ? " AND " : " OR ";
     cf_buf *t = &lb->terms[lb->n_terms];
     int count = 0;
-    for (const char *p = text; st == CF_OK && p;) {
-        const char *sep = strstr(p, "##comma##");
-        size_t n = sep ? (size_t)(sep - p) : strlen(p);
-        while (n && isspace((unsigned char)*p)) {
-            p++;
-            n--;
+    const char *p = text, *v;
+    size_t n;
+    while (st == CF_OK && list_next(&p, &v, &n)) {
+        const char *epath = path;
+        cf_ioc_type eioc = ioc;
+        bool untyped = false;
+        if (pick) {
+            epath = pick(v, n, &eioc, &untyped);
         }
-        while (n && isspace((unsigned char)p[n - 1])) {
-            n--;
-        }
-        if (n) {
-            st = leaf_cmp(lb, t, join, path, op, p, n, kind, ioc);
-            count++;
-        }
-        p = sep ? sep + 9 : NULL;
+        lb->obs_untyped = untyped;
+        st = leaf_cmp(lb, t, join, epath, op, v, n, kind, eioc);
+        lb->obs_untyped = false;
+        count++;
     }
     if (count > 1) {
         lb->last_eq_ioc = false;
@@ -360,6 +447,12 @@ out:
     return st;
 }
 
+static cf_status leaf_prop(s1_leaf *lb, const char *path, const xmlNode *el, int kind,
+                           cf_ioc_type ioc)
+{
+    return leaf_prop_pick(lb, path, el, kind, ioc, NULL);
+}
+
 /* ---- objects ---- */
 
 static cf_status obj_address(s1_leaf *lb, const xmlNode *props)
@@ -367,20 +460,23 @@ static cf_status obj_address(s1_leaf *lb, const xmlNode *props)
     char *cat = s1_attr(props, "category");
     const xmlNode *v = s1_child_in(props, S1_NS_OBJ, "Address_Value");
     char *text = s1_text(v);
-    bool v6 = text && strchr(text, ':');
     cf_status st = CF_OK;
     if (!cat || strcasecmp(cat, "ipv4-addr") == 0 || strcasecmp(cat, "ipv4-net") == 0 ||
         strcasecmp(cat, "cidr") == 0 || strcasecmp(cat, "ipv6-addr") == 0 ||
         strcasecmp(cat, "ipv6-net") == 0) {
-        st = leaf_prop(lb, v6 ? "ipv6-addr:value" : "ipv4-addr:value", v, LIT_STR, CF_IOC_IP);
+        st = leaf_prop_pick(lb, NULL, v, LIT_STR, CF_IOC_IP, pick_ip);
     } else if (strcasecmp(cat, "e-mail") == 0) {
         st = leaf_prop(lb, "email-addr:value", v, LIT_STR, CF_IOC_EMAIL);
     } else if (strcasecmp(cat, "asn") == 0) {
         st = leaf_prop(lb, "autonomous-system:number", v, LIT_INT, CF_IOC_NONE);
-        if (st == CF_OK && text && all_digits(text, strlen(text))) {
-            char as[64];
-            snprintf(as, sizeof as, "AS%s", text);
-            st = leaf_obs(lb, CF_IOC_ASN, as, strlen(as));
+        const char *p = text, *e;
+        size_t n;
+        while (st == CF_OK && list_next(&p, &e, &n)) {
+            if (all_digits(e, n) && n < 32) {
+                char as[40];
+                snprintf(as, sizeof as, "AS%.*s", (int)n, e);
+                st = leaf_obs(lb, CF_IOC_ASN, as, strlen(as));
+            }
         }
     } else if (strcasecmp(cat, "mac") == 0) {
         st = leaf_prop(lb, "mac-addr:value", v, LIT_STR, CF_IOC_NONE);
@@ -424,39 +520,95 @@ static const char *hash_name(const char *type, size_t vlen, cf_ioc_type *ioc)
     return NULL;
 }
 
+#define S1_MAX_PAIRS 16
+
+/* The Hash elements under a Hashes element. */
+static int count_hashes(const xmlNode *hashes)
+{
+    int n = 0;
+    for (xmlNode *h = hashes ? hashes->children : NULL; h; h = h->next) {
+        n += s1_is_in(h, S1_NS_ANY_CYBOX, "Hash");
+    }
+    return n;
+}
+
+/*
+ * One Hash element: each value of its list a comparison, joined by its
+ * apply_condition; the group goes into term t after " OR ", in parentheses
+ * when it is an ALL list among other hashes. Equal hashes of a named file
+ * are kept in hash_v for the "name|hash" observations.
+ */
+static cf_status file_hash(s1_leaf *lb, cf_buf *t, const char *prefix, const xmlNode *h,
+                           bool with_name, bool alone, char **hash_v, cf_ioc_type *hash_t,
+                           int *n_hash, int *count)
+{
+    char *type = s1_text(s1_child_in(h, S1_NS_ANY_CYBOX, "Type"));
+    xmlNode *vel = s1_child_in(h, S1_NS_ANY_CYBOX, "Simple_Hash_Value");
+    vel = vel ? vel : s1_child_in(h, S1_NS_ANY_CYBOX, "Fuzzy_Hash_Value");
+    char *text = s1_text(vel), *cond = s1_attr(vel, "condition");
+    char *apply = s1_attr(vel, "apply_condition");
+    const s1_op *op = cybox_op(cond);
+    bool all = apply && strcasecmp(apply, "ALL") == 0;
+    bool paren = all && !alone && is_list(text);
+    cf_buf g = CF_BUF_INIT;
+    cf_status st = CF_OK;
+    const char *p = text, *v;
+    size_t n;
+    int in_group = 0;
+    while (op && st == CF_OK && list_next(&p, &v, &n)) {
+        cf_ioc_type ioc = CF_IOC_NONE;
+        const char *name = hash_name(type, n, &ioc);
+        if (!name) {
+            continue;
+        }
+        char path[128];
+        snprintf(path, sizeof path, "%shashes.%s", prefix, name);
+        bool pair = with_name && cf_ioc_type_is_hash(ioc) && strcmp(op->op, "=") == 0;
+        st = leaf_cmp(lb, &g, all ? " AND " : " OR ", path, op, v, n, LIT_STR,
+                      pair ? CF_IOC_NONE : ioc);
+        if (st == CF_OK && pair && *n_hash < S1_MAX_PAIRS) {
+            hash_v[*n_hash] = cf_strndup(v, n);
+            st = hash_v[*n_hash] ? CF_OK : CF_ENOMEM;
+            hash_t[(*n_hash)++] = ioc;
+        }
+        in_group++;
+    }
+    if (st == CF_OK && g.len) {
+        st = cf_buf_puts(t, t->len ? " OR " : "");
+        if (st == CF_OK) {
+            st = cf_buf_puts(t, paren && in_group > 1 ? "(" : "");
+        }
+        if (st == CF_OK) {
+            st = cf_buf_append(t, g.data, g.len);
+        }
+        if (st == CF_OK) {
+            st = cf_buf_puts(t, paren && in_group > 1 ? ")" : "");
+        }
+    }
+    *count += in_group;
+    cf_buf_free(&g);
+    free(type);
+    free(text);
+    free(cond);
+    free(apply);
+    return st;
+}
+
 /* File hashes: one term, several hashes joined by OR. */
 static cf_status file_hashes(s1_leaf *lb, const char *prefix, const xmlNode *hashes, bool with_name,
                              char **hash_v, cf_ioc_type *hash_t, int *n_hash)
 {
+    if (lb->n_terms >= S1_MAX_TERMS) {
+        return CF_OK;
+    }
     cf_buf *t = &lb->terms[lb->n_terms];
     int count = 0;
+    bool alone = count_hashes(hashes) == 1;
     cf_status st = CF_OK;
     for (xmlNode *h = hashes ? hashes->children : NULL; h && st == CF_OK; h = h->next) {
-        if (!s1_is_in(h, S1_NS_ANY_CYBOX, "Hash") || lb->n_terms >= S1_MAX_TERMS) {
-            continue;
+        if (s1_is_in(h, S1_NS_ANY_CYBOX, "Hash")) {
+            st = file_hash(lb, t, prefix, h, with_name, alone, hash_v, hash_t, n_hash, &count);
         }
-        char *type = s1_text(s1_child_in(h, S1_NS_ANY_CYBOX, "Type"));
-        xmlNode *vel = s1_child_in(h, S1_NS_ANY_CYBOX, "Simple_Hash_Value");
-        vel = vel ? vel : s1_child_in(h, S1_NS_ANY_CYBOX, "Fuzzy_Hash_Value");
-        char *v = s1_text(vel), *cond = s1_attr(vel, "condition");
-        cf_ioc_type ioc = CF_IOC_NONE;
-        const char *name = v ? hash_name(type, strlen(v), &ioc) : NULL;
-        const s1_op *op = cybox_op(cond);
-        if (name && op) {
-            char path[128];
-            snprintf(path, sizeof path, "%shashes.%s", prefix, name);
-            bool pair = with_name && cf_ioc_type_is_hash(ioc) && strcmp(op->op, "=") == 0;
-            st = leaf_cmp(lb, t, " OR ", path, op, v, strlen(v), LIT_STR, pair ? CF_IOC_NONE : ioc);
-            if (pair && *n_hash < 8) {
-                hash_v[*n_hash] = v;
-                hash_t[(*n_hash)++] = ioc;
-                v = NULL;
-            }
-            count++;
-        }
-        free(type);
-        free(v);
-        free(cond);
     }
     if (count > 1) {
         lb->last_eq_ioc = false;
@@ -474,9 +626,9 @@ static cf_status obj_file(s1_leaf *lb, const xmlNode *props, const char *prefix)
     char path[160];
     xmlNode *name_el = s1_child_in(props, S1_NS_OBJ, "File_Name");
     char *name = s1_text(name_el), *ncond = s1_attr(name_el, "condition");
-    bool name_eq = name && !strchr(name, '#') && cybox_op(ncond) == &cybox_ops[0];
-    char *hash_v[8];
-    cf_ioc_type hash_t[8];
+    bool name_eq = name && !is_list(name) && cybox_op(ncond) == &cybox_ops[0];
+    char *hash_v[S1_MAX_PAIRS];
+    cf_ioc_type hash_t[S1_MAX_PAIRS];
     int n_hash = 0;
     cf_status st = file_hashes(lb, prefix, s1_child_in(props, S1_NS_OBJ, "Hashes"), name_eq, hash_v,
                                hash_t, &n_hash);
@@ -567,22 +719,35 @@ static cf_status obj_regkey(s1_leaf *lb, const xmlNode *props)
     char *hive = s1_text(s1_child_in(props, S1_NS_OBJ, "Hive"));
     cf_status st = CF_OK;
     if (hive && key_el) {
-        /* The hive is written in front of the key, as one value. */
+        /* The hive is written in front of each key, as one value. */
         char *key = s1_text(key_el);
         char *cond = s1_attr(key_el, "condition");
+        char *apply = s1_attr(key_el, "apply_condition");
         const s1_op *op = cybox_op(cond);
+        const char *join = apply && strcasecmp(apply, "ALL") == 0 ? " AND " : " OR ";
         cf_buf full = CF_BUF_INIT;
-        if (key && op) {
-            st = cf_buf_printf(&full, "%s\\%s", hive, key);
+        const char *p = key, *v;
+        size_t n;
+        int count = 0;
+        while (op && st == CF_OK && lb->n_terms < S1_MAX_TERMS && list_next(&p, &v, &n)) {
+            cf_buf_reset(&full);
+            st = cf_buf_printf(&full, "%s\\%.*s", hive, (int)n, v);
             if (st == CF_OK) {
-                st = leaf_cmp(lb, &lb->terms[lb->n_terms], " AND ", "windows-registry-key:key", op,
+                st = leaf_cmp(lb, &lb->terms[lb->n_terms], join, "windows-registry-key:key", op,
                               full.data, full.len, LIT_STR, CF_IOC_REGKEY);
-                leaf_term_done(lb, 1);
             }
+            count++;
+        }
+        if (count > 1) {
+            lb->last_eq_ioc = false;
+        }
+        if (count) {
+            leaf_term_done(lb, count);
         }
         cf_buf_free(&full);
         free(key);
         free(cond);
+        free(apply);
     } else {
         st = leaf_prop(lb, "windows-registry-key:key", key_el, LIT_STR, CF_IOC_REGKEY);
     }
@@ -634,11 +799,22 @@ static cf_status socket_side(s1_leaf *lb, const xmlNode *sock, const char *side)
     if (st == CF_OK) {
         st = leaf_prop(lb, path, port, LIT_INT, CF_IOC_NONE);
     }
+    /* Each address with each port of the lists is an endpoint. */
     char *ipv = s1_text(ip), *pv = s1_text(port);
-    if (st == CF_OK && ipv && pv && all_digits(pv, strlen(pv)) && !strstr(ipv, "##comma##")) {
-        char ep[320];
-        snprintf(ep, sizeof ep, strchr(ipv, ':') ? "[%s]:%s" : "%s:%s", ipv, pv);
-        st = leaf_obs(lb, CF_IOC_ENDPOINT, ep, strlen(ep));
+    const char *pi = ipv, *a, *pp, *q;
+    size_t an, qn;
+    int pairs = 0;
+    while (st == CF_OK && pv && list_next(&pi, &a, &an)) {
+        pp = pv;
+        while (st == CF_OK && pairs < S1_MAX_TERMS && list_next(&pp, &q, &qn)) {
+            if (all_digits(q, qn) && an < 256 && qn < 16) {
+                char ep[320];
+                snprintf(ep, sizeof ep, memchr(a, ':', an) ? "[%.*s]:%.*s" : "%.*s:%.*s", (int)an,
+                         a, (int)qn, q);
+                st = leaf_obs(lb, CF_IOC_ENDPOINT, ep, strlen(ep));
+                pairs++;
+            }
+        }
     }
     free(ipv);
     free(pv);
@@ -683,10 +859,11 @@ static cf_status leaf_props(s1_leaf *lb, const xmlNode *props, const xmlNode *ob
     if (strcmp(obj, "URIObject") == 0 || strcmp(obj, "LinkObject") == 0) {
         char *type = s1_attr(props, "type");
         bool domain = type && strcasecmp(type, "Domain Name") == 0;
+        s1_pick pick = type ? NULL : pick_uri;
         free(type);
-        return leaf_prop(lb, domain ? "domain-name:value" : "url:value",
-                         s1_child_in(props, S1_NS_OBJ, "Value"), LIT_STR,
-                         domain ? CF_IOC_DOMAIN : CF_IOC_URL);
+        return leaf_prop_pick(lb, domain ? "domain-name:value" : "url:value",
+                              s1_child_in(props, S1_NS_OBJ, "Value"), LIT_STR,
+                              domain ? CF_IOC_DOMAIN : CF_IOC_URL, pick);
     }
     if (strcmp(obj, "FileObject") == 0 || strcmp(obj, "WinFileObject") == 0 ||
         strcmp(obj, "WinExecutableFileObject") == 0) {

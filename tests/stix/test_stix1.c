@@ -1,5 +1,6 @@
 /*
- * Tests of the STIX 1.x reader: cases 15 and 16 written inline, refusal of
+ * Tests of the STIX 1.x reader: cases 15 and 16 written inline, "##comma##"
+ * lists of every property and untyped URIs, refusal of
  * XXE and entity-expansion documents, counts on the real-world packages
  * and the match rate against the OASIS elevator's idiom outputs.
  */
@@ -44,8 +45,8 @@ static void rec_diag(void *ctx, const cf_diag *d)
 {
     rec *r = ctx;
     size_t n = strlen(r->diags);
-    snprintf(r->diags + n, sizeof r->diags - n, "%s: '%.*s'\n", d->reason, (int)d->value_len,
-             d->value ? d->value : "");
+    snprintf(r->diags + n, sizeof r->diags - n, "%s: %s: '%.*s'\n", d->ref ? d->ref : "",
+             d->reason, (int)d->value_len, d->value ? d->value : "");
 }
 
 static cf_status read_doc(rec *r, const char *name, const char *xml, size_t len, const char *path,
@@ -152,8 +153,9 @@ static void test_case16(void)
               "[domain-name:value = 'c2.example.net']");
     CHECK(json_object_get(r.patterns, "example:indicator-1e2f") == NULL);
     CHECK_INT(json_object_size(r.patterns), 2);
-    CHECK(strstr(r.diags, "unresolved idref 'example:Observable-dead' in indicator "
-                          "'example:indicator-1e2f'") != NULL);
+    CHECK(strstr(r.diags, "example:indicator-1e2f: unresolved idref in indicator: "
+                          "'example:Observable-dead'\n") != NULL);
+    CHECK(strstr(r.diags, "example:Observable-dead' in") == NULL);
     CHECK_INT(cf_iocset_count(r.set), 2);
     cf_ioc *d = cf_iocset_find(r.set, CF_IOC_DOMAIN, "c2.example.net");
     CHECK_INT(d ? d->n_sightings : 0, 2);
@@ -178,7 +180,8 @@ static void test_cycle(void)
     rec r;
     cf_error err;
     CHECK_INT(read_doc(&r, "cycle.xml", xml, sizeof xml - 1, NULL, true, &err), CF_OK);
-    CHECK(strstr(r.diags, "idref cycle through 'example:o-a'") != NULL);
+    CHECK(strstr(r.diags, "example:indicator-c: idref cycle in indicator: 'example:o-a'\n") !=
+          NULL);
     CHECK_INT(json_object_size(r.patterns), 0);
     rec_free(&r);
 }
@@ -206,6 +209,165 @@ static void test_lists(void)
               "[ipv4-addr:value = '198.51.100.1' OR ipv4-addr:value = '198.51.100.2']");
     CHECK_INT(cf_iocset_count(r.set), 2);
     CHECK(strstr(r.diags, "unsupported CybOX object, 1 skipped: 'ProcessObjectType'") != NULL);
+    rec_free(&r);
+}
+
+#define OBJ_NS(prefix, object)                                                                    \
+    "xmlns:" prefix "=\"http://cybox.mitre.org/objects#" object "\" "
+
+/* One indicator holding one CybOX object of type "type" with body "props". */
+#define LIST_IND(id, attrs, props)                                                                \
+    "<stix:Indicator id=\"example:indicator-" id "\"><indicator:Observable><cybox:Object>"        \
+    "<cybox:Properties " attrs ">" props "</cybox:Properties></cybox:Object>"                     \
+    "</indicator:Observable></stix:Indicator>"
+
+static const char *pattern_of(const rec *r, const char *id)
+{
+    return json_string_value(json_object_get(r->patterns, id));
+}
+
+/* "##comma##" lists are split for every property we read, one IOC per element. */
+static void test_lists_everywhere(void)
+{
+    static const char xml[] =
+        "<stix:STIX_Package " NS "xmlns:cyboxCommon=\"http://cybox.mitre.org/common-2\" "
+        OBJ_NS("F", "FileObject-2") OBJ_NS("A", "AddressObject-2") OBJ_NS("M", "MutexObject-2")
+        OBJ_NS("R", "WinRegistryKeyObject-2") OBJ_NS("H", "HTTPSessionObject-2")
+        OBJ_NS("PO", "PortObject-2") OBJ_NS("S", "SocketAddressObject-1")
+        "version=\"1.2\"><stix:Indicators>"
+        /* One hash list, the middle element invalid (34 digits). */
+        LIST_IND("h", "xsi:type=\"F:FileObjectType\"",
+                 "<F:Hashes><cyboxCommon:Hash><cyboxCommon:Type>MD5</cyboxCommon:Type>"
+                 "<cyboxCommon:Simple_Hash_Value condition=\"Equals\" apply_condition=\"ANY\">"
+                 "0123456789abcdef0123456789ABCDEF##comma##0123456789abcdef0123456789abcdef00"
+                 "##comma##00112233445566778899aabbccddeeff</cyboxCommon:Simple_Hash_Value>"
+                 "</cyboxCommon:Hash></F:Hashes>")
+        /* An ALL list of unnamed hashes next to another hash: ANDed, in parentheses. */
+        LIST_IND("h2", "xsi:type=\"F:FileObjectType\"",
+                 "<F:Hashes><cyboxCommon:Hash><cyboxCommon:Simple_Hash_Value "
+                 "apply_condition=\"ALL\">1111111111111111111111111111111111111111##comma##"
+                 "2222222222222222222222222222222222222222222222222222222222222222"
+                 "</cyboxCommon:Simple_Hash_Value></cyboxCommon:Hash><cyboxCommon:Hash>"
+                 "<cyboxCommon:Type>MD5</cyboxCommon:Type><cyboxCommon:Simple_Hash_Value>"
+                 "33333333333333333333333333333333</cyboxCommon:Simple_Hash_Value>"
+                 "</cyboxCommon:Hash></F:Hashes>")
+        LIST_IND("n", "xsi:type=\"F:FileObjectType\"",
+                 "<F:File_Name condition=\"Equals\" apply_condition=\"ANY\">"
+                 "dropper.exe##comma## payload.dll </F:File_Name>")
+        LIST_IND("a", "xsi:type=\"A:AddressObjectType\"",
+                 "<A:Address_Value condition=\"Equals\" apply_condition=\"ALL\">"
+                 "198.51.100.7##comma##2001:db8::1##comma##not-an-address</A:Address_Value>")
+        LIST_IND("e", "xsi:type=\"A:AddressObjectType\" category=\"e-mail\"",
+                 "<A:Address_Value condition=\"Equals\">a@example.org##comma##b@example.org"
+                 "</A:Address_Value>")
+        LIST_IND("d", "xsi:type=\"DomainNameObj:DomainNameObjectType\"",
+                 "<DomainNameObj:Value condition=\"Equals\" apply_condition=\"ANY\">"
+                 "one.example##comma##two.example</DomainNameObj:Value>")
+        LIST_IND("m", "xsi:type=\"M:MutexObjectType\"",
+                 "<M:Name condition=\"Equals\" apply_condition=\"ANY\">Global\\mx1##comma##mx2"
+                 "</M:Name>")
+        LIST_IND("r", "xsi:type=\"R:WindowsRegistryKeyObjectType\"",
+                 "<R:Key condition=\"Equals\" apply_condition=\"ANY\">Software\\Run1##comma##"
+                 "Software\\Run2</R:Key><R:Hive>HKEY_LOCAL_MACHINE</R:Hive>")
+        LIST_IND("u", "xsi:type=\"H:HTTPSessionObjectType\"",
+                 "<H:HTTP_Request_Response><H:HTTP_Client_Request><H:HTTP_Request_Header>"
+                 "<H:Parsed_Header><H:User_Agent condition=\"Equals\" apply_condition=\"ANY\">"
+                 "EvilBot/1.0##comma##EvilBot/2.0</H:User_Agent></H:Parsed_Header>"
+                 "</H:HTTP_Request_Header></H:HTTP_Client_Request></H:HTTP_Request_Response>")
+        LIST_IND("p", "xsi:type=\"PO:PortObjectType\"",
+                 "<PO:Port_Value condition=\"Equals\" apply_condition=\"ANY\">8080##comma##8443"
+                 "</PO:Port_Value>")
+        LIST_IND("s", "xsi:type=\"S:SocketAddressObjectType\"",
+                 "<S:IP_Address xsi:type=\"A:AddressObjectType\" category=\"ipv4-addr\">"
+                 "<A:Address_Value condition=\"Equals\" apply_condition=\"ANY\">"
+                 "203.0.113.1##comma##203.0.113.2</A:Address_Value></S:IP_Address>"
+                 "<S:Port><PO:Port_Value condition=\"Equals\">443</PO:Port_Value></S:Port>")
+        "</stix:Indicators></stix:STIX_Package>";
+    rec r;
+    cf_error err;
+    CHECK_INT(read_doc(&r, "lists2.xml", xml, sizeof xml - 1, NULL, true, &err), CF_OK);
+    CHECK_STR(pattern_of(&r, "example:indicator-h"),
+              "[file:hashes.MD5 = '0123456789abcdef0123456789ABCDEF' OR "
+              "file:hashes.MD5 = '0123456789abcdef0123456789abcdef00' OR "
+              "file:hashes.MD5 = '00112233445566778899aabbccddeeff']");
+    CHECK_INT(count_type(r.set, CF_IOC_MD5), 3);
+    CHECK(cf_iocset_find(r.set, CF_IOC_MD5, "0123456789abcdef0123456789abcdef") != NULL);
+    CHECK(cf_iocset_find(r.set, CF_IOC_MD5, "00112233445566778899aabbccddeeff") != NULL);
+    CHECK(cf_iocset_find(r.set, CF_IOC_MD5, "33333333333333333333333333333333") != NULL);
+    CHECK(strstr(r.diags, "example:indicator-h: invalid md5 hash: not 32 hexadecimal digits: "
+                          "'0123456789abcdef0123456789abcdef00'\n") != NULL);
+    CHECK(strstr(r.diags, "##comma##") == NULL);
+    CHECK_STR(pattern_of(&r, "example:indicator-h2"),
+              "[(file:hashes.'SHA-1' = '1111111111111111111111111111111111111111' AND "
+              "file:hashes.'SHA-256' = "
+              "'2222222222222222222222222222222222222222222222222222222222222222') OR "
+              "file:hashes.MD5 = '33333333333333333333333333333333']");
+    CHECK_INT(count_type(r.set, CF_IOC_SHA1), 1);
+    CHECK_INT(count_type(r.set, CF_IOC_SHA256), 1);
+    CHECK_STR(pattern_of(&r, "example:indicator-n"),
+              "[file:name = 'dropper.exe' OR file:name = 'payload.dll']");
+    CHECK_INT(count_type(r.set, CF_IOC_FILENAME), 2);
+    CHECK(cf_iocset_find(r.set, CF_IOC_FILENAME, "payload.dll") != NULL);
+    CHECK_STR(pattern_of(&r, "example:indicator-a"),
+              "[ipv4-addr:value = '198.51.100.7' AND ipv6-addr:value = '2001:db8::1' AND "
+              "ipv4-addr:value = 'not-an-address']");
+    CHECK(cf_iocset_find(r.set, CF_IOC_IP, "198.51.100.7") != NULL);
+    CHECK(cf_iocset_find(r.set, CF_IOC_IP, "2001:db8::1") != NULL);
+    CHECK(strstr(r.diags, "'not-an-address'\n") != NULL);
+    CHECK_STR(pattern_of(&r, "example:indicator-e"),
+              "[email-addr:value = 'a@example.org' OR email-addr:value = 'b@example.org']");
+    CHECK_INT(count_type(r.set, CF_IOC_EMAIL), 2);
+    CHECK_STR(pattern_of(&r, "example:indicator-d"),
+              "[domain-name:value = 'one.example' OR domain-name:value = 'two.example']");
+    CHECK_INT(count_type(r.set, CF_IOC_DOMAIN), 2);
+    CHECK_STR(pattern_of(&r, "example:indicator-m"),
+              "[mutex:name = 'Global\\\\mx1' OR mutex:name = 'mx2']");
+    CHECK(cf_iocset_find(r.set, CF_IOC_MUTEX, "Global\\mx1") != NULL);
+    CHECK_INT(count_type(r.set, CF_IOC_MUTEX), 2);
+    CHECK_INT(count_type(r.set, CF_IOC_REGKEY), 2);
+    CHECK(cf_iocset_find(r.set, CF_IOC_REGKEY, "HKEY_LOCAL_MACHINE\\Software\\Run2") != NULL);
+    CHECK_INT(count_type(r.set, CF_IOC_USER_AGENT), 2);
+    CHECK(cf_iocset_find(r.set, CF_IOC_USER_AGENT, "EvilBot/2.0") != NULL);
+    CHECK_STR(pattern_of(&r, "example:indicator-p"),
+              "[network-traffic:dst_port = 8080 OR network-traffic:dst_port = 8443]");
+    CHECK_STR(pattern_of(&r, "example:indicator-s"),
+              "[(network-traffic:src_ref.value = '203.0.113.1' OR "
+              "network-traffic:src_ref.value = '203.0.113.2') AND network-traffic:src_port = 443]");
+    CHECK(cf_iocset_find(r.set, CF_IOC_ENDPOINT, "203.0.113.1:443") != NULL);
+    CHECK(cf_iocset_find(r.set, CF_IOC_ENDPOINT, "203.0.113.2:443") != NULL);
+    CHECK_INT(count_type(r.set, CF_IOC_ENDPOINT), 2);
+    CHECK_INT(count_type(r.set, CF_IOC_IP), 4);
+    CHECK_INT(cf_iocset_count(r.set), 23);
+    rec_free(&r);
+}
+
+/* A URIObject without a type: a bare domain or address is detected, a URL stays a URL. */
+static void test_uri_untyped(void)
+{
+    static const char xml[] =
+        "<stix:STIX_Package " NS "version=\"1.2\"><stix:Indicators>"
+        LIST_IND("u", "xsi:type=\"URIObj:URIObjectType\"",
+                 "<URIObj:Value condition=\"Equals\" apply_condition=\"ANY\">"
+                 "Malicious1.Example.com##comma##192.0.2.5##comma##http://x.example/a"
+                 "##comma##example.net:8080/gate.php</URIObj:Value>")
+        LIST_IND("t", "xsi:type=\"URIObj:URIObjectType\" type=\"URL\"",
+                 "<URIObj:Value condition=\"Equals\">bare.example</URIObj:Value>")
+        "</stix:Indicators></stix:STIX_Package>";
+    rec r;
+    cf_error err;
+    CHECK_INT(read_doc(&r, "uri.xml", xml, sizeof xml - 1, NULL, true, &err), CF_OK);
+    CHECK_STR(pattern_of(&r, "example:indicator-u"),
+              "[domain-name:value = 'malicious1.example.com' OR "
+              "ipv4-addr:value = '192.0.2.5' OR url:value = 'http://x.example/a' OR "
+              "url:value = 'http://example.net:8080/gate.php']");
+    CHECK(cf_iocset_find(r.set, CF_IOC_DOMAIN, "malicious1.example.com") != NULL);
+    CHECK(cf_iocset_find(r.set, CF_IOC_IP, "192.0.2.5") != NULL);
+    CHECK(cf_iocset_find(r.set, CF_IOC_URL, "http://x.example/a") != NULL);
+    CHECK_INT(count_type(r.set, CF_IOC_URL), 2);
+    /* A declared URL type is kept: the bare domain is no URL. */
+    CHECK(strstr(r.diags, "example:indicator-t: not a URL: no scheme and no path: "
+                          "'bare.example'\n") != NULL);
+    CHECK_INT(cf_iocset_count(r.set), 4);
     rec_free(&r);
 }
 
@@ -314,6 +476,30 @@ static void test_real_world(void)
     CHECK(u != NULL);
     CHECK_INT(u ? u->tlp : -1, CF_TLP_CLEAR);
     rec_free(&r);
+
+    /* A "##comma##" hash list whose first element has 34 digits. */
+    test_corpus(p, sizeof p, "stix1/real-world/Samples/Mitre STIX Examples/"
+                             "STIX_FileHash_Watchlist.xml");
+    CHECK_INT(read_doc(&r, NULL, NULL, 0, p, false, &err), CF_OK);
+    CHECK_INT(cf_iocset_count(r.set), 2);
+    CHECK_INT(count_type(r.set, CF_IOC_MD5), 2);
+    CHECK(cf_iocset_find(r.set, CF_IOC_MD5, "abcdef1234567890abcdef1234567890") != NULL);
+    CHECK(cf_iocset_find(r.set, CF_IOC_MD5, "00112233445566778899aabbccddeeff") != NULL);
+    CHECK(strstr(r.diags, "invalid md5 hash: not 32 hexadecimal digits: "
+                          "'01234567890abcdef01234567890abcdef'\n") != NULL);
+    rec_free(&r);
+
+    /* Bare domains in an untyped URIObject list. */
+    test_corpus(p, sizeof p, "stix1/real-world/Samples/Mitre STIX Examples/"
+                             "STIX_Domain_Watchlist.xml");
+    CHECK_INT(read_doc(&r, NULL, NULL, 0, p, false, &err), CF_OK);
+    CHECK_INT(cf_iocset_count(r.set), 3);
+    CHECK_INT(count_type(r.set, CF_IOC_DOMAIN), 3);
+    CHECK(cf_iocset_find(r.set, CF_IOC_DOMAIN, "malicious1.example.com") != NULL);
+    CHECK(cf_iocset_find(r.set, CF_IOC_DOMAIN, "malicious2.example.com") != NULL);
+    CHECK(cf_iocset_find(r.set, CF_IOC_DOMAIN, "malicious3.example.com") != NULL);
+    CHECK_STR(r.diags, "");
+    rec_free(&r);
 }
 
 /* Every STIX 1.x file of the corpus is read without a crash. */
@@ -364,6 +550,8 @@ int main(void)
     test_case16();
     test_cycle();
     test_lists();
+    test_lists_everywhere();
+    test_uri_untyped();
     test_attribution();
     test_unsafe();
     test_real_world();

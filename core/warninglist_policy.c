@@ -209,6 +209,9 @@ cf_status cf_wl_apply(const cf_wlset *set, cf_wl_policy *pol, cf_iocset *iocs,
         if (i + WL_AHEAD / 2 < n) {
             __builtin_prefetch(cf_iocset_at(iocs, i + WL_AHEAD / 2)->value);
         }
+        if (i + WL_AHEAD / 4 < n) {
+            wl_prefetch_ioc(set, cf_iocset_at(iocs, i + WL_AHEAD / 4));
+        }
         if (cf_wl_match(set, ioc, &m) == 0) {
             continue;
         }

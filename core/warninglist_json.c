@@ -57,6 +57,23 @@ static bool wj_string(wj *j, char **out, size_t *len)
         return false;
     }
     char *r = ++j->p, *w = r, *start = r;
+
+    /* The usual string has no escape: find its end, then check its bytes at once. */
+    char *q = memchr(r, '"', (size_t)(j->end - r));
+    if (q) {
+        unsigned bad = 0;
+        for (const unsigned char *u = (const unsigned char *)r; u < (const unsigned char *)q;
+             u++) {
+            bad |= (unsigned)(*u < 0x20) | (unsigned)(*u >= 0x80) | (unsigned)(*u == '\\');
+        }
+        if (!bad) {
+            j->p = q + 1;
+            *q = '\0';
+            *out = start;
+            *len = (size_t)(q - start);
+            return true;
+        }
+    }
     for (;;) {
         if (r >= j->end) {
             return false;

@@ -72,6 +72,7 @@ static const char CORR_DROP_INDEXES[] =
 #define CORR_BULK_MIN 20000
 
 enum {
+    Q_INSERT_IOC,
     Q_UPSERT_IOC,
     Q_EVENT_INSERT,
     Q_EVENT_ID,
@@ -93,6 +94,9 @@ enum {
 };
 
 static const char *const corr_sql[Q_COUNT] = {
+    /* a new IOC: no RETURNING, which SQLite buffers in a temporary table */
+    [Q_INSERT_IOC] = "INSERT INTO iocs (type, value, hash_type, port, first_seen, last_seen)"
+                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (type, value) DO NOTHING",
     [Q_UPSERT_IOC] =
         "INSERT INTO iocs (type, value, hash_type, port, first_seen, last_seen)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (type, value) DO UPDATE SET"
@@ -158,8 +162,10 @@ cf_status cf_corr_open(cf_corr **out, const char *path, cf_error *err)
     if (!c) {
         return cf_error_set(err, CF_ENOMEM, path, 0, "out of memory");
     }
-    if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-        SQLITE_OK) {
+    /* one thread at a time uses a cf_corr: no SQLite mutexes */
+    if (sqlite3_open_v2(path, &c->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK) {
         st = cf_error_set(err, CF_EIO, path, 0, "cannot open the correlation database: %s",
                           c->db ? sqlite3_errmsg(c->db) : "out of memory");
         goto out;
@@ -334,21 +340,31 @@ static bool corr_ingest_ioc(cf_corr *c, const char *feed, const char *feed_actor
                             const cf_ioc *ioc, cf_time now,
                            const corr_evmap *evm, size_t n_ev, cf_buf *tmp)
 {
-    sqlite3_stmt *q = c->q[Q_UPSERT_IOC];
+    sqlite3_stmt *q = c->q[Q_INSERT_IOC];
     cf_time first = ioc->first_seen != CF_TIME_NONE ? ioc->first_seen : now;
     cf_time last = ioc->last_seen != CF_TIME_NONE ? ioc->last_seen : now;
     int64_t id = 0;
 
-    sqlite3_bind_int(q, 1, ioc->type);
-    sqlite3_bind_text(q, 2, ioc->value, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 3, ioc->hash_type);
-    sqlite3_bind_int(q, 4, ioc->port);
-    corr_bind_time(q, 5, first);
-    corr_bind_time(q, 6, last);
-    if (sqlite3_step(q) == SQLITE_ROW) {
-        id = sqlite3_column_int64(q, 0);
+    /* the plain insert first; the upsert only for an IOC already recorded */
+    for (int k = 0; k < 2 && id == 0; k++) {
+        q = c->q[k == 0 ? Q_INSERT_IOC : Q_UPSERT_IOC];
+        sqlite3_bind_int(q, 1, ioc->type);
+        sqlite3_bind_text(q, 2, ioc->value, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 3, ioc->hash_type);
+        sqlite3_bind_int(q, 4, ioc->port);
+        corr_bind_time(q, 5, first);
+        corr_bind_time(q, 6, last);
+        int rc = sqlite3_step(q);
+        if (k == 0 && rc == SQLITE_DONE && sqlite3_changes(c->db) == 1) {
+            id = sqlite3_last_insert_rowid(c->db);
+        } else if (k == 1 && rc == SQLITE_ROW) {
+            id = sqlite3_column_int64(q, 0);
+        }
+        sqlite3_reset(q);
+        if (k == 0 && rc != SQLITE_DONE) {
+            return false;
+        }
     }
-    sqlite3_reset(q);
     if (id == 0) {
         return false;
     }

@@ -34,6 +34,7 @@ extern const size_t cf_store_migration_count;
 
 
 enum {
+    ST_INSERT_IOC,
     ST_UPSERT_IOC,
     ST_UPSERT_SIGHTING,
     ST_FEED_ID,
@@ -45,6 +46,13 @@ enum {
 };
 
 static const char *const store_sql[ST_COUNT] = {
+    /* a new IOC: no merge, no RETURNING (which SQLite buffers in a temporary table) */
+    [ST_INSERT_IOC] =
+        "INSERT INTO iocs (type, value, hash_type, port, first_seen, last_seen, valid_until,"
+        " confidence, tlp, labels, malware, actors, sources, comment, created, created_run,"
+        " modified, mod_run)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?15, ?16)"
+        " ON CONFLICT (type, value) DO NOTHING",
     [ST_UPSERT_IOC] =
         "INSERT INTO iocs (type, value, hash_type, port, first_seen, last_seen, valid_until,"
         " confidence, tlp, labels, malware, actors, sources, comment, created, created_run,"
@@ -418,22 +426,10 @@ typedef struct store_lists {
     cf_buf labels, malware, actors, sources;
 } store_lists;
 
-static cf_status store_upsert_one(cf_store *s, const cf_store_ingest_opts *o, int64_t feed_id,
-                                  const cf_ioc *ioc, store_lists *l, cf_store_counts *counts,
-                                  cf_error *err)
+/* Bind the 16 parameters of ST_INSERT_IOC and ST_UPSERT_IOC for ioc. */
+static void store_bind_ioc(sqlite3_stmt *q, const cf_store_ingest_opts *o, const cf_ioc *ioc,
+                           cf_time last_seen, const store_lists *l)
 {
-    sqlite3_stmt *q = s->st[ST_UPSERT_IOC];
-    const char *srcs[1] = {o->feed};
-    cf_time last_seen = ioc->last_seen != CF_TIME_NONE ? ioc->last_seen : o->now;
-    int64_t id, created_run, mod_run;
-    uint64_t line = ioc->n_sightings ? ioc->sightings[0].line : 0;
-
-    if (store_list(&l->labels, ioc->labels, ioc->n_labels) != CF_OK ||
-        store_list(&l->malware, ioc->malware, ioc->n_malware) != CF_OK ||
-        store_list(&l->actors, ioc->actors, ioc->n_actors) != CF_OK ||
-        store_list(&l->sources, srcs, 1) != CF_OK) {
-        return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
-    }
     sqlite3_reset(q);
     sqlite3_bind_text(q, 1, cf_ioc_type_name(ioc->type), -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, ioc->value, -1, SQLITE_STATIC);
@@ -459,14 +455,47 @@ static cf_status store_upsert_one(cf_store *s, const cf_store_ingest_opts *o, in
     }
     sqlite3_bind_int64(q, 15, o->now);
     sqlite3_bind_int64(q, 16, o->run);
-    if (sqlite3_step(q) != SQLITE_ROW) {
+}
+
+static cf_status store_upsert_one(cf_store *s, const cf_store_ingest_opts *o, int64_t feed_id,
+                                  const cf_ioc *ioc, store_lists *l, cf_store_counts *counts,
+                                  cf_error *err)
+{
+    sqlite3_stmt *q;
+    const char *srcs[1] = {o->feed};
+    cf_time last_seen = ioc->last_seen != CF_TIME_NONE ? ioc->last_seen : o->now;
+    int64_t id, created_run, mod_run;
+    uint64_t line = ioc->n_sightings ? ioc->sightings[0].line : 0;
+
+    if (store_list(&l->labels, ioc->labels, ioc->n_labels) != CF_OK ||
+        store_list(&l->malware, ioc->malware, ioc->n_malware) != CF_OK ||
+        store_list(&l->actors, ioc->actors, ioc->n_actors) != CF_OK ||
+        store_list(&l->sources, srcs, 1) != CF_OK) {
+        return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
+    }
+    /* the plain insert first: it does nothing when the IOC is already stored */
+    q = s->st[ST_INSERT_IOC];
+    store_bind_ioc(q, o, ioc, last_seen, l);
+    if (sqlite3_step(q) != SQLITE_DONE) {
         sqlite3_reset(q);
         return store_fail(s, err, "writing an IOC");
     }
-    id = sqlite3_column_int64(q, 0);
-    created_run = sqlite3_column_int64(q, 1);
-    mod_run = sqlite3_column_int64(q, 2);
     sqlite3_reset(q);
+    if (sqlite3_changes(s->db) == 1) {
+        id = sqlite3_last_insert_rowid(s->db);
+        created_run = mod_run = o->run;
+    } else {
+        q = s->st[ST_UPSERT_IOC];
+        store_bind_ioc(q, o, ioc, last_seen, l);
+        if (sqlite3_step(q) != SQLITE_ROW) {
+            sqlite3_reset(q);
+            return store_fail(s, err, "writing an IOC");
+        }
+        id = sqlite3_column_int64(q, 0);
+        created_run = sqlite3_column_int64(q, 1);
+        mod_run = sqlite3_column_int64(q, 2);
+        sqlite3_reset(q);
+    }
     counts->upserted++;
     if (created_run == o->run) {
         counts->created++;

@@ -19,12 +19,16 @@
  * which nothing looks like an IOC as the header, else the last comment.
  * Without a profile (or with one that lists no columns) the header names
  * are matched against a table of common names (ip, url, dst_port, tags,
- * first_seen ...), and when nothing matches every field that looks like an
- * IOC is emitted. Each value column yields one observation per value; the
+ * first_seen ...); a "Start End Netblock" header (DShield) gives start/prefix
+ * networks. When nothing matches, a row yields the first field that holds an
+ * IOC (a bare number does not), so links and contacts after it stay
+ * context. A row too short for the profile's value columns is a reject.
+ * Each value column yields one observation per value; the
  * rest of the row becomes its context. The reader never normalises: a
  * fallback chain (url|domain|ip) is decided by asking cf_normalize which
  * type accepts the text, and the winner is only passed on as the hint.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -91,6 +95,10 @@ typedef struct csv_reader {
     size_t n_cols;
     cf_col gen_cols[CF_MAX_FIELDS];
     int map[CF_MAX_FIELDS]; /* field index -> column, -1 none */
+    int need;            /* profile mode: fields a row needs to reach its value columns */
+    int range_start;     /* generic "Start End Netblock" header: field indexes, else -1 */
+    int range_prefix;
+    char reason[96];     /* formatted diagnostic reason */
 
     cf_buf val;          /* composed values (endpoints) */
     cf_buf lbuf;         /* labels, families, actors of the row */
@@ -290,6 +298,39 @@ static bool csv_name_eq(const char *a, size_t alen, const char *b)
     return strlen(b) == alen && strncasecmp(a, b, alen) == 0;
 }
 
+/*
+ * The DShield block layout: "Start", "End" and "Netblock" (or "Netmask",
+ * "Prefix") header fields. The range is emitted as start/prefix and no other
+ * column is a value (the contact e-mail column is context).
+ */
+static bool csv_map_range(csv_reader *r)
+{
+    int start = -1, end = -1, prefix = -1;
+    for (int f = 0; f < r->nf; f++) {
+        const char *s = r->fields[f].s;
+        size_t n = r->fields[f].len;
+        if (start < 0 && csv_name_eq(s, n, "start")) {
+            start = f;
+        } else if (end < 0 && csv_name_eq(s, n, "end")) {
+            end = f;
+        } else if (prefix < 0 && (csv_name_eq(s, n, "netblock") || csv_name_eq(s, n, "netmask") ||
+                                  csv_name_eq(s, n, "prefix"))) {
+            prefix = f;
+        }
+    }
+    if (start < 0 || end < 0 || prefix < 0) {
+        return false;
+    }
+    for (int f = 0; f < r->nf; f++) {
+        if (r->map[f] >= 0 && r->gen_cols[f].role == CF_COL_VALUE) {
+            r->map[f] = -1;
+        }
+    }
+    r->range_start = start;
+    r->range_prefix = prefix;
+    return true;
+}
+
 /* Generic mode: columns from header names; returns the value columns found. */
 static int csv_map_generic(csv_reader *r)
 {
@@ -321,6 +362,9 @@ static int csv_map_generic(csv_reader *r)
     }
     r->cols = r->gen_cols;
     r->n_cols = (size_t)r->nf;
+    if (csv_map_range(r)) {
+        return 1;
+    }
     return values;
 }
 
@@ -357,6 +401,9 @@ static cf_status csv_map_profile(csv_reader *r, bool have_header, uint64_t line,
         if (at < CF_MAX_FIELDS && r->map[at] < 0) {
             r->map[at] = (int)c;
             values += col->role == CF_COL_VALUE;
+            if (col->role == CF_COL_VALUE && at + 1 > r->need) {
+                r->need = at + 1;
+            }
         }
     }
     if (values == 0) {
@@ -816,20 +863,84 @@ static cf_status csv_value_col(csv_reader *r, const cf_col *col, const csv_field
     }
 }
 
-static cf_status csv_record(csv_reader *r, uint64_t line)
+/* A bare decimal number (an ASN or count column) is no IOC in generic mode. */
+static bool csv_is_number(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') {
+            return false;
+        }
+    }
+    return n > 0;
+}
+
+/*
+ * A header-less generic row: the IOC is the first field that holds one
+ * (detected and accepted by the normaliser), never a later field, so
+ * reference links and contact columns after it stay context. When no field
+ * is accepted, the first detected one is passed on for the sink to reject.
+ */
+static cf_status csv_record_detect(csv_reader *r, uint64_t line)
+{
+    int first = -1;
+    for (int f = 0; f < r->nf; f++) {
+        const char *s = r->fields[f].s;
+        size_t n = r->fields[f].len;
+        rd_trim(&s, &n);
+        if (n == 0 || csv_is_number(s, n) || cf_detect_type(s, n) == CF_IOC_NONE) {
+            continue;
+        }
+        if (cf_normalize(&r->norm, r->o->value_type, s, n) == CF_OK) {
+            return csv_emit(r, r->o->value_type, s, n, line);
+        }
+        if (first < 0) {
+            first = f;
+        }
+    }
+    if (first < 0) {
+        return CF_OK;
+    }
+    const char *s = r->fields[first].s;
+    size_t n = r->fields[first].len;
+    rd_trim(&s, &n);
+    return csv_emit(r, r->o->value_type, s, n, line);
+}
+
+/* "start/prefix" of a generic range header row. */
+static cf_status csv_record_range(csv_reader *r, uint64_t line)
+{
+    if (r->range_start >= r->nf || r->range_prefix >= r->nf) {
+        return CF_OK;
+    }
+    const csv_field *a = &r->fields[r->range_start];
+    const csv_field *p = &r->fields[r->range_prefix];
+    if (a->len == 0) {
+        return CF_OK;
+    }
+    cf_buf_reset(&r->val);
+    cf_buf_append(&r->val, a->s, a->len);
+    if (p->len > 0) {
+        cf_buf_putc(&r->val, '/');
+        cf_buf_append(&r->val, p->s, p->len);
+    }
+    return csv_emit(r, CF_IOC_CIDR, cf_buf_str(&r->val), r->val.len, line);
+}
+
+static cf_status csv_record(csv_reader *r, const char *s, size_t n, uint64_t line)
 {
     cf_status st = CF_OK;
+    if (r->p && r->nf < r->need) {
+        snprintf(r->reason, sizeof r->reason, "row has %d field%s, the profile needs at least %d",
+                 r->nf, r->nf == 1 ? "" : "s", r->need);
+        rd_diag(r->sink, CF_DIAG_REJECT, r->feed, line, 0, r->reason, s, n);
+        return CF_OK;
+    }
     csv_row_context(r, line);
     if (r->detect_each) {
-        for (int f = 0; f < r->nf && st == CF_OK; f++) {
-            const char *s = r->fields[f].s;
-            size_t n = r->fields[f].len;
-            rd_trim(&s, &n);
-            if (n > 0 && cf_detect_type(s, n) != CF_IOC_NONE) {
-                st = csv_emit(r, r->o->value_type, s, n, line);
-            }
-        }
-        return st;
+        return csv_record_detect(r, line);
+    }
+    if (r->range_start >= 0) {
+        st = csv_record_range(r, line);
     }
     for (int f = 0; f < r->nf && st == CF_OK; f++) {
         if (r->map[f] >= 0 && r->cols[r->map[f]].role == CF_COL_VALUE) {
@@ -860,7 +971,7 @@ static cf_status csv_tokenized(csv_reader *r, const char *s, size_t n, uint64_t 
             return st;
         }
     }
-    return csv_record(r, line);
+    return csv_record(r, s, n, line);
 }
 
 static cf_status csv_line(csv_reader *r, const char *s, size_t n, uint64_t line, cf_error *err)
@@ -962,6 +1073,8 @@ static void csv_init(csv_reader *r, cf_input *in, const cf_read_opts *o, const c
     r->feed = o->feed ? o->feed : cf_input_name(in);
     r->norm = init;
     r->first_line = true;
+    r->range_start = -1;
+    r->range_prefix = -1;
     r->quote = r->p ? r->p->quote : '"';
     r->comment_chars = r->p && r->p->comment_chars ? r->p->comment_chars : "#";
     r->header = r->p ? r->p->header : -1;

@@ -5,9 +5,12 @@
  * Detection looks only at the first bytes a caller peeked (a BOM and
  * leading white space skipped). Markup goes to STIX 1.x; JSON is told apart
  * by its keys (MISP's "Event"/"response"/"Attribute", STIX 2's bundle type
- * or spec_version) or by being one object per line (JSON lines); other text
+ * or spec_version) or by being one object per line: ctiflow's JSON lines
+ * when the first line has "type" and "value" keys, else NDJSON of another
+ * shape (Spamhaus DROP) that the text reader handles; other text
  * is CSV when the first data lines split into the same number (two or more)
- * of fields on one delimiter, and a plain list otherwise.
+ * of fields on one delimiter (for '|', three or more fields on two lines in
+ * three, as a padded name column may hold a '|'), and a plain list otherwise.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -81,6 +84,28 @@ static bool det_has_pair(const char *h, size_t n, const char *key, const char *v
     return false;
 }
 
+/* `"key"` followed by optional space and ':' (a key, not a string value). */
+static bool det_has_key(const char *h, size_t n, const char *key)
+{
+    size_t kl = strlen(key);
+    const char *p = h, *end = h + n;
+    while (p < end) {
+        const char *k = memmem(p, (size_t)(end - p), key, kl);
+        if (!k) {
+            return false;
+        }
+        const char *q = k + kl;
+        while (q < end && (*q == ' ' || *q == '\t')) {
+            q++;
+        }
+        if (q < end && *q == ':') {
+            return true;
+        }
+        p = k + 1;
+    }
+    return false;
+}
+
 static cf_format det_json(const char *h, size_t n)
 {
     if (det_has_pair(h, n, "\"type\"", "\"bundle\"") || det_has(h, n, "\"spec_version\"")) {
@@ -98,7 +123,11 @@ static cf_format det_json(const char *h, size_t n)
         first--;
     }
     if (h[0] == '{' && first > 1 && h[first - 1] == '}') {
-        return CF_FMT_JSONL;
+        /* ctiflow's own lines name "type" and "value"; other NDJSON is text. */
+        if (det_has_key(h, first, "\"type\"") && det_has_key(h, first, "\"value\"")) {
+            return CF_FMT_JSONL;
+        }
+        return CF_FMT_TEXT;
     }
     if (det_has(h, n, "\"type\"") && det_has(h, n, "\"id\"")) {
         return CF_FMT_STIX2;
@@ -134,8 +163,8 @@ static cf_format det_delimited(const char *h, size_t n)
 {
     static const char delims[] = {',', '\t', ';', '|'};
     for (size_t di = 0; di < sizeof delims; di++) {
-        int want = -1, lines = 0;
-        bool same = true;
+        int want = -1, lines = 0, agree = 0;
+        bool same = true, split = true;
         const char *p = h, *end = h + n;
         while (p < end && lines < 20) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -150,11 +179,17 @@ static cf_format det_delimited(const char *h, size_t n)
                 } else if (f != want) {
                     same = false;
                 }
+                agree += f == want;
+                split = split && f >= 2;
                 lines++;
             }
             p = nl ? nl + 1 : end;
         }
         if (lines > 0 && same && want >= 2) {
+            return CF_FMT_CSV;
+        }
+        /* Padded '|' columns: a name column may hold a '|' of its own. */
+        if (delims[di] == '|' && lines >= 3 && split && want >= 3 && 3 * agree >= 2 * lines) {
             return CF_FMT_CSV;
         }
     }

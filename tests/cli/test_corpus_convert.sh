@@ -48,7 +48,7 @@ dns-bh-malware-domains malwaredomains/dns-bh_malware_domains_2019-01.txt 26864 0
 ransomwaretracker-domains ransomwaretracker/RW_DOMBL_2019-01.txt 1903 0
 dataplane dataplane/intelmq_sshpwauth.txt 3 0
 misp-csv misp/misp_event_export.csv 36 0
-generic generic-csv/intelmq_sample_report.csv 4 0
+generic generic-csv/intelmq_sample_report.csv 1 0
 X
 
 # Exact values: the first IOC of several feeds, with its context.

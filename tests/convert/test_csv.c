@@ -607,8 +607,15 @@ static void test_detect(void)
               CF_FMT_STIX1);
     CHECK_INT(cf_detect_format(S("<stix:STIX_Package xmlns:stix=\"http://stix.mitre.org/stix-1\">")),
               CF_FMT_STIX1);
+    /* NDJSON of another shape (Spamhaus DROP) is for the text reader. */
     CHECK_INT(cf_detect_format(S("{\"cidr\":\"192.0.2.0/24\"}\n{\"cidr\":\"198.51.100.0/24\"}\n")),
-              CF_FMT_JSONL);
+              CF_FMT_TEXT);
+    CHECK_INT(cf_detect_format(S("{\"cidr\":\"1.10.16.0/20\",\"sblid\":\"SBL256894\"}\n")),
+              CF_FMT_TEXT);
+    CHECK_INT(cf_detect_format(S("{\"type\":\"ip\",\"value\":\"192.0.2.1\"}\n")), CF_FMT_JSONL);
+    CHECK_INT(cf_detect_format(S("{\"value\": \"x\", \"type\" : \"url\"}\n{}\n")), CF_FMT_JSONL);
+    /* "type" only as a string value is not a key. */
+    CHECK_INT(cf_detect_format(S("{\"kind\":\"type\",\"value\":\"192.0.2.1\"}\n")), CF_FMT_TEXT);
     CHECK_INT(cf_detect_format(S("# c\nip,port\n192.0.2.1,80\n192.0.2.2,81\n")), CF_FMT_CSV);
     CHECK_INT(cf_detect_format(S("\"a\",\"b,c\"\n\"d\",\"e\"\n")), CF_FMT_CSV);
     CHECK_INT(cf_detect_format(S("192.0.2.1\n192.0.2.2\n")), CF_FMT_TEXT);
@@ -656,6 +663,145 @@ static void test_profiles(void)
     CHECK(p == NULL);
 }
 
+/* Rows too short for the profile's value column are rejects, not silence. */
+static void test_short_rows(void)
+{
+    static const char data[] =
+        "\"1\",\"2025-04-21 12:35:06\",\"http://192.0.2.7/bin.sh\",\"online\"\n"
+        "\"999\",\"2025-04-21 08:26:05\"\n"
+        "garbage\n"
+        "\"2\",\"2025-04-21 12:36:06\",\"http://192.0.2.8/x\"\n";
+    obsrec r = {.keep_text = true};
+    cf_error err;
+    CHECK_INT(rec_read_mem(&r, CF_FMT_UNKNOWN, "urlhaus", S(data), &err), CF_OK);
+    CHECK_INT(r.n, 2);
+    if (r.n == 2) {
+        CHECK_STR(r.obs[0].text, "http://192.0.2.7/bin.sh");
+        CHECK_STR(r.obs[1].text, "http://192.0.2.8/x");
+        CHECK_INT(r.obs[1].line, 4);
+    }
+    CHECK_INT(r.n_diags, 2);
+    if (r.n_diags == 2) {
+        CHECK_INT(r.diags[0].level, CF_DIAG_REJECT);
+        CHECK_INT(r.diags[0].line, 2);
+        CHECK_STR(r.diags[0].reason, "row has 2 fields, the profile needs at least 3");
+        CHECK_INT(r.diags[1].level, CF_DIAG_REJECT);
+        CHECK_INT(r.diags[1].line, 3);
+        CHECK_STR(r.diags[1].reason, "row has 1 field, the profile needs at least 3");
+    }
+    rec_free(&r);
+
+    /* A one-URL-per-line list read with the URLhaus profile: every line rejected. */
+    obsrec l = {.keep_text = true};
+    CHECK_INT(rec_read_mem(&l, CF_FMT_UNKNOWN, "urlhaus",
+                           S("https://a.example/\nhttp://b.example/x\n"), &err),
+              CF_OK);
+    CHECK_INT(l.n, 0);
+    CHECK_INT(l.n_diags, 2);
+    rec_free(&l);
+}
+
+/* Header-less generic rows: the IOC is the first field that holds one. */
+static void test_generic_first_field(void)
+{
+    static const char data[] =
+        "5.79.79.210,IP used by banjori C&C,2019-01-25 08:03,"
+        "http://osint.example.com/manual/banjori.txt\n"
+        "23.105.99.15,IP used by banjori C&C,2019-01-25 08:03,"
+        "http://osint.example.com/manual/banjori.txt\n";
+    obsrec r = {.keep_text = true};
+    cf_error err;
+    CHECK_INT(rec_read_mem(&r, CF_FMT_UNKNOWN, NULL, S(data), &err), CF_OK);
+    CHECK_INT(r.n, 2);
+    if (r.n == 2) {
+        CHECK_STR(r.obs[0].text, "5.79.79.210");
+        CHECK_STR(r.obs[1].text, "23.105.99.15");
+        CHECK_INT(r.obs[1].line, 2);
+    }
+    CHECK_INT(r.n_diags, 0);
+    rec_free(&r);
+
+    /* A named header keeps its mapping: both value columns are read. */
+    obsrec h = {.keep_text = true};
+    CHECK_INT(rec_read_mem(&h, CF_FMT_UNKNOWN, NULL,
+                           S("ip,url\n192.0.2.1,http://a.example/\n"), &err),
+              CF_OK);
+    CHECK_INT(h.n, 2);
+    if (h.n == 2) {
+        CHECK_STR(h.obs[0].text, "192.0.2.1");
+        CHECK_STR(h.obs[1].text, "http://a.example/");
+    }
+    rec_free(&h);
+
+    /* Padded '|' columns, an ASN number first, a name with a '|' of its own. */
+    static const char pipes[] =
+        "NA           |  NA                              |  170.239.104.183  |  "
+        "2016-12-01 04:26:48  |  sshpwauth\n"
+        "4134         |  CHINANET-BACKBONE No.31,Jin-ro  |   117.21.224.121  |  "
+        "2016-12-06 02:35:38  |  sshpwauth\n"
+        "1            |  TEST-AS company | With | pipe   |  1.2.3.4          |  "
+        "2024-04-02 12:00:00  |  sshpwauth\n";
+    CHECK_INT(cf_detect_format(S(pipes)), CF_FMT_CSV);
+    obsrec p = {.keep_text = true};
+    CHECK_INT(rec_read_mem(&p, CF_FMT_UNKNOWN, NULL, S(pipes), &err), CF_OK);
+    CHECK_INT(p.n, 3);
+    if (p.n == 3) {
+        CHECK_STR(p.obs[0].text, "170.239.104.183");
+        CHECK_STR(p.obs[1].text, "117.21.224.121");
+        CHECK_STR(p.obs[2].text, "1.2.3.4");
+        CHECK_INT(p.obs[2].line, 3);
+    }
+    CHECK_INT(p.n_diags, 0);
+    rec_free(&p);
+
+    /* A bare number alone is no IOC. */
+    obsrec n = {.keep_text = true};
+    CHECK_INT(rec_read_mem(&n, CF_FMT_CSV, NULL, S("24,788\n25,789\n"), &err), CF_OK);
+    CHECK_INT(n.n, 0);
+    rec_free(&n);
+}
+
+/* The DShield block header names a range: start/prefix, not the e-mail column. */
+static void test_generic_range_header(void)
+{
+    static const char data[] =
+        "# DShield block list\n"
+        "Start\tEnd\tNetblock\tAttacks\tName\tCountry\temail\n"
+        "43.229.53.0\t43.229.53.255\t24\t788\tJapan Inet\tJP\tadmin@v6nic.example\n"
+        "194.63.140.0\t194.63.140.255\t24\t585\t\t\t\n";
+    obsrec r = {.keep_text = true};
+    cf_error err;
+    CHECK_INT(rec_read_mem(&r, CF_FMT_UNKNOWN, NULL, S(data), &err), CF_OK);
+    CHECK_INT(r.n, 2);
+    if (r.n == 2) {
+        CHECK_STR(r.obs[0].text, "43.229.53.0/24");
+        CHECK_INT(r.obs[0].type, CF_IOC_CIDR);
+        CHECK_INT(r.obs[0].line, 3);
+        CHECK_STR(r.obs[1].text, "194.63.140.0/24");
+    }
+    CHECK_INT(r.n_diags, 0);
+    rec_free(&r);
+}
+
+/* Spamhaus NDJSON without a profile goes to the text reader. */
+static void test_ndjson_detect(void)
+{
+    static const char data[] =
+        "{\"cidr\":\"1.10.16.0/20\",\"sblid\":\"SBL256894\",\"rir\":\"apnic\"}\n"
+        "{\"cidr\":\"1.19.0.0/16\",\"sblid\":\"SBL434604\",\"rir\":\"apnic\"}\n"
+        "{\"type\":\"metadata\",\"timestamp\":1737000000,\"size\":2}\n";
+    obsrec r = {.keep_text = true};
+    cf_error err;
+    CHECK_INT(rec_read_mem(&r, CF_FMT_UNKNOWN, NULL, S(data), &err), CF_OK);
+    CHECK_INT(r.n, 2);
+    if (r.n == 2) {
+        CHECK_STR(r.obs[0].text, "1.10.16.0/20");
+        CHECK_STR(r.obs[1].text, "1.19.0.0/16");
+    }
+    CHECK_INT(r.n_diags, 0);
+    rec_free(&r);
+}
+
 int main(void)
 {
     test_case21_crlf();
@@ -676,5 +822,9 @@ int main(void)
     test_peek_and_slurp();
     test_detect();
     test_profiles();
+    test_short_rows();
+    test_generic_first_field();
+    test_generic_range_header();
+    test_ndjson_detect();
     TEST_MAIN_END();
 }

@@ -540,7 +540,7 @@ static void ht_place(wl_htab *t, size_t idx)
     t->slots[j].hash = (uint32_t)t->e[idx].hash;
     t->slots[j].index = (uint32_t)(idx + 1);
     size_t b = wl_ht_fbit(t->e[idx].hash, t->fmask);
-    t->filter[b / 64] |= 1ull << (b % 64);
+    t->filter[b / 64] |= wl_ht_fmask2(t->e[idx].hash, b);
 }
 
 static cf_status ht_grow(wl_htab *t)
@@ -643,7 +643,8 @@ void wl_ht_query_hash(const wl_htab *t, unsigned kinds, const char *key, size_t 
         return;
     }
     size_t b = wl_ht_fbit(hv, t->fmask);
-    if (!(t->filter[b / 64] & (1ull << (b % 64)))) {
+    uint64_t want = wl_ht_fmask2(hv, b);
+    if ((t->filter[b / 64] & want) != want) {
         return;
     }
     for (size_t j = hv & t->mask; t->slots[j].index; j = (j + 1) & t->mask) {

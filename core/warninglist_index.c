@@ -116,8 +116,14 @@ bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_
     int prefix = 0;
 
     if (net_fast_v4(text, len, b, &prefix)) {
+        uint32_t a = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        uint32_t host = prefix == 0 ? UINT32_MAX : (prefix == 32 ? 0 : UINT32_MAX >> prefix);
         *family = 4;
-    } else if (!cf_parse_cidr(text, len, family, b, &prefix)) {
+        *first = (wl_u128){0, a & ~host};
+        *last = (wl_u128){0, (a & ~host) | host};
+        return true;
+    }
+    if (!cf_parse_cidr(text, len, family, b, &prefix)) {
         return false;
     }
     int bits = *family == 4 ? 32 : 128;

@@ -784,15 +784,15 @@ static cf_time mw_old_timestamp(const char *data)
 }
 
 /* md5 of s in hex, then ",uuid\n", appended to b. */
-static cf_status mw_hash_line(cf_buf *b, EVP_MD_CTX *ctx, const char *s, size_t n,
-                              const char *uuid)
+static cf_status mw_hash_line(cf_buf *b, EVP_MD_CTX *ctx, const EVP_MD *md5, const char *s,
+                              size_t n, const char *uuid)
 {
     static const char digits[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     char hex[2 * EVP_MAX_MD_SIZE + 1];
 
-    if (EVP_DigestInit_ex(ctx, EVP_md5(), NULL) != 1 || EVP_DigestUpdate(ctx, s, n) != 1 ||
+    if (EVP_DigestInit_ex2(ctx, md5, NULL) != 1 || EVP_DigestUpdate(ctx, s, n) != 1 ||
         EVP_DigestFinal_ex(ctx, md, &mdlen) != 1) {
         return CF_ENOMEM;
     }
@@ -808,15 +808,15 @@ static cf_status mw_hash_line(cf_buf *b, EVP_MD_CTX *ctx, const char *s, size_t 
     return st == CF_OK ? cf_buf_putc(b, '\n') : st;
 }
 
-/* hashes.csv lines of one event: every value and every part of a composite. */
-static cf_status mw_hashes(cf_buf *b, cf_buf *val, const cf_iocset *set, const mw_group *g)
+/*
+ * hashes.csv lines of one event: every value and every part of a composite.
+ * ctx and md5 are the caller's, fetched once for the whole feed (an implicit
+ * fetch per digest took a lock and a provider lookup each time).
+ */
+static cf_status mw_hashes(cf_buf *b, cf_buf *val, const cf_iocset *set, const mw_group *g,
+                           EVP_MD_CTX *ctx, const EVP_MD *md5)
 {
     cf_status st = CF_OK;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-
-    if (!ctx) {
-        return CF_ENOMEM;
-    }
 
     for (size_t i = 0; st == CF_OK && i < g->n; i++) {
         const cf_ioc *ioc = cf_iocset_at(set, g->iocs[i]);
@@ -828,16 +828,15 @@ static cf_status mw_hashes(cf_buf *b, cf_buf *val, const cf_iocset *set, const m
             break;
         }
         const char *v = cf_buf_str(val);
-        st = mw_hash_line(b, ctx, v, val->len, g->uuid);
+        st = mw_hash_line(b, ctx, md5, v, val->len, g->uuid);
         const char *bar = strrchr(v, '|');
         if (st == CF_OK && bar) {
-            st = mw_hash_line(b, ctx, v, (size_t)(bar - v), g->uuid);
+            st = mw_hash_line(b, ctx, md5, v, (size_t)(bar - v), g->uuid);
             if (st == CF_OK) {
-                st = mw_hash_line(b, ctx, bar + 1, strlen(bar + 1), g->uuid);
+                st = mw_hash_line(b, ctx, md5, bar + 1, strlen(bar + 1), g->uuid);
             }
         }
     }
-    EVP_MD_CTX_free(ctx);
     return st;
 }
 
@@ -920,6 +919,8 @@ cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set,
     mw_render r = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT,
                    opts ? opts->galaxy : NULL};
     cf_buf manifest = CF_BUF_INIT, hashes = CF_BUF_INIT;
+    EVP_MD_CTX *md_ctx = NULL;
+    EVP_MD *md5 = NULL;
     cf_status st;
 
     mw_opts(&o, opts);
@@ -928,6 +929,11 @@ cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set,
                             strerror(errno));
     }
     st = mw_group_all(&gs, set, mw_feed_name(&(mw_group){0}, &o));
+    if (st == CF_OK) {
+        md_ctx = EVP_MD_CTX_new();
+        md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+        st = md_ctx && md5 ? CF_OK : CF_ENOMEM;
+    }
     if (st == CF_OK) {
         st = cf_buf_puts(&manifest, "{");
     }
@@ -948,7 +954,7 @@ cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set,
                                cf_buf_str(&r.out));
         }
         if (st == CF_OK) {
-            st = mw_hashes(&hashes, &r.val, set, g);
+            st = mw_hashes(&hashes, &r.val, set, g, md_ctx, md5);
         }
     }
     if (st == CF_OK) {
@@ -971,6 +977,8 @@ cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set,
     if (st == CF_ENOMEM) {
         cf_error_set(err, CF_ENOMEM, dir, 0, "out of memory writing the MISP feed");
     }
+    EVP_MD_CTX_free(md_ctx);
+    EVP_MD_free(md5);
     cf_buf_free(&manifest);
     cf_buf_free(&hashes);
     mw_render_free(&r);

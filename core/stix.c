@@ -136,8 +136,18 @@ void cf_uuid5(char out[37], const char *ns, const char *name, size_t len)
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
 
+    /* The namespace is nearly always the same one: its bytes are kept per thread. */
+    static _Thread_local char last_ns[37];
+    static _Thread_local unsigned char last_nsb[16];
+
     memset(md, 0, sizeof(md));
-    if (!stix_uuid_parse(nsb, ns)) {
+    if (last_ns[0] != '\0' && strncmp(ns, last_ns, sizeof(last_ns)) == 0) {
+        memcpy(nsb, last_nsb, sizeof(nsb));
+    } else if (stix_uuid_parse(nsb, ns)) {
+        memcpy(last_ns, ns, 36);
+        last_ns[36] = '\0';
+        memcpy(last_nsb, nsb, sizeof(nsb));
+    } else {
         memset(nsb, 0, sizeof(nsb));
     }
 

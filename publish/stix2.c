@@ -66,6 +66,15 @@ typedef struct sw_idset {
     size_t n, cap;
 } sw_idset;
 
+/* A named object already written: its kind, name and id (a repeat costs no digest). */
+typedef struct sw_named_memo {
+    const char *kind; /* "malware", "intrusion-set" or "actor"; NULL when unused */
+    char name[232];
+    char id[128];
+} sw_named_memo;
+
+enum { SW_MEMO_N = 8 };
+
 typedef struct stix_w {
     FILE *out;
     const cf_write_opts *o;
@@ -86,6 +95,8 @@ typedef struct stix_w {
     sw_idset named;
     const char **feeds; /* scratch: distinct feeds of one IOC */
     size_t cap_feeds;
+    sw_named_memo memo[SW_MEMO_N]; /* recently met names (IOCs of an event share them) */
+    unsigned memo_next;
 } stix_w;
 
 /* ---------------------------------------------------------------- output */
@@ -208,9 +219,34 @@ static int sw_hexval(char c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : (c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1);
 }
 
+/* Value of a digit or lower-case hex letter; 16 for anything else. */
+static inline unsigned sw_lowhex(unsigned char c)
+{
+    if ((unsigned)(c - '0') <= 9) {
+        return c - '0';
+    }
+    return (unsigned)(c - 'a') <= 5 ? c - 'a' + 10u : 16u;
+}
+
 /* 36-character UUID text to 16 bytes; false when malformed. */
 static bool sw_uuid_bytes(unsigned char out[16], const char *s)
 {
+    /* Canonical lower-case text, the usual case, is converted without branches per digit. */
+    static const size_t pos[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
+    bool plain = strnlen(s, 37) >= 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' &&
+                 s[23] == '-';
+    for (size_t j = 0; plain && j < 16; j++) {
+        unsigned char a = (unsigned char)s[pos[j]], b = (unsigned char)s[pos[j] + 1];
+        unsigned ha = sw_lowhex(a), hb = sw_lowhex(b);
+        if ((ha | hb) & 16) {
+            plain = false;
+            break;
+        }
+        out[j] = (unsigned char)(ha << 4 | hb);
+    }
+    if (plain) {
+        return true;
+    }
     size_t k = 0;
     for (size_t i = 0; s[i] && k < 16; i++) {
         if (s[i] == '-') {
@@ -337,10 +373,41 @@ static void sw_identity(stix_w *w, const char *id, const char *name, const char 
     SW_LIT(w, "\"}");
 }
 
+/* The id of a named object of kind already written under name into out; false if unknown. */
+static bool sw_memo_get(const stix_w *w, const char *kind, const char *name, char out[128])
+{
+    for (unsigned i = 0; i < SW_MEMO_N; i++) {
+        const sw_named_memo *m = &w->memo[i];
+        if (m->kind && strcmp(m->kind, kind) == 0 && strcmp(m->name, name) == 0) {
+            memcpy(out, m->id, 128);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Remember that the object of kind and name is written with id (long names are not kept). */
+static void sw_memo_put(stix_w *w, const char *kind, const char *name, const char id[128])
+{
+    size_t n = strlen(name);
+    if (w->st != CF_OK || n >= sizeof(w->memo[0].name) || id[0] == '\0') {
+        return;
+    }
+    sw_named_memo *m = &w->memo[w->memo_next];
+    w->memo_next = (w->memo_next + 1) % SW_MEMO_N;
+    m->kind = kind;
+    memcpy(m->name, name, n + 1);
+    memcpy(m->id, id, 128);
+}
+
 /* Write a malware (is_family) or intrusion-set object once; its id into out. */
 static void sw_named_object(stix_w *w, char out[128], const char *type, const char *name)
 {
+    if (sw_memo_get(w, type, name, out)) {
+        return;
+    }
     sw_named_id(w, out, 128, type, name);
+    sw_memo_put(w, type, name, out);
     if (w->st != CF_OK || !sw_idset_add(w, &w->named, out)) {
         return;
     }
@@ -361,9 +428,13 @@ static void sw_named_object(stix_w *w, char out[128], const char *type, const ch
  */
 static void sw_actor_object(stix_w *w, char out[128], const char *name)
 {
+    static const char memo_kind[] = "actor";
     cf_actor_res res;
     const cf_actor *a = NULL;
 
+    if (sw_memo_get(w, memo_kind, name, out)) {
+        return;
+    }
     if (w->o->galaxy &&
         cf_galaxy_resolve(w->o->galaxy, NULL, name, &res) != CF_ACTOR_AMBIGUOUS) {
         a = res.actor;
@@ -373,6 +444,7 @@ static void sw_actor_object(stix_w *w, char out[128], const char *name)
         return;
     }
     sw_join_id(out, 128, "intrusion-set", a->uuid);
+    sw_memo_put(w, memo_kind, name, out);
     if (w->st != CF_OK || !sw_idset_add(w, &w->named, out)) {
         return;
     }

@@ -4,14 +4,18 @@
  * and domain questions index probes (correlate.h).
  *
  * DESIGN
- * A SQLite file of its own (WAL, synchronous=NORMAL), written one feed at a
- * time by cf_corr_ingest in one transaction with prepared statements: an
- * upsert of the IOC (RETURNING its id), an upsert of the sighting per
+ * A SQLite file of its own (WAL, synchronous=OFF: derived data, rebuilt by
+ * ingesting the feeds again), written one feed at a time by cf_corr_ingest in
+ * one transaction with prepared statements: a plain insert of the IOC (the
+ * upsert RETURNING its id only when it is already recorded; RETURNING costs a
+ * temporary table per statement), an upsert of the sighting per
  * (IOC, feed, event, record ref), and the keys: for a network its number
  * (host bits cleared) under (family, prefix), with a count per prefix
  * length in net_lengths; for an address its bytes; for a host its labels
  * reversed ("com.example.www."), so the names under a domain form one
- * index range.
+ * index range. A feed larger than the database (a first load) drops the
+ * secondary indexes and builds them again before its commit: one sort
+ * instead of a random index insert per row.
  *
  * A lookup asks, for an address, one probe per prefix length that is
  * listed (the "sorted prefix arrays per length" idea, held in a B-tree);

@@ -751,6 +751,9 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
         sum.due = (int)n;
         st = run_feeds(cfg, o, store, jobs, n, sum.run, now, &sum, err);
     }
+    /* publishing does not use the correlation database: free its page cache first */
+    cf_corr_close(run_corr);
+    run_corr = NULL;
     if (st == CF_OK) {
         st = run_publish(cfg, o, store, sum.run, now, &sum, err);
     }

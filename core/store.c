@@ -4,10 +4,13 @@
  * DESIGN
  * One connection in WAL mode with synchronous=NORMAL, opened without
  * SQLite's own mutexes (the caller serialises, store.h); every statement used
- * per IOC is prepared once. cf_store_ingest() runs one transaction per feed:
- * for each IOC an upsert into iocs (the merge rules are written in SQL, with
- * the list union as an SQL function registered here, so an IOC costs one
- * statement and no read-back) and an upsert of its sighting by that feed.
+ * per IOC is prepared once. cf_store_ingest() runs one transaction per feed,
+ * IOCs in (type, value) order so the key index is written front to back: for
+ * each IOC a plain insert into iocs, which does nothing when the IOC is stored
+ * already, and only then an upsert (the merge rules are written in SQL, with
+ * the list union as an SQL function registered here, RETURNING what changed;
+ * RETURNING makes SQLite buffer the row in a temporary table, which a new IOC
+ * avoids); then an upsert of its sighting by that feed.
  * Every row written in a run carries the run id; "modified in run N" is how
  * publishing finds its delta. Expiry marks sightings gone, then expires the
  * IOCs no feed still lists. The schema comes from the embedded migrations,

@@ -16,6 +16,9 @@
  *   index.json                     what was written, written last
  * Files are streamed from the writer to disk, never built in memory (only a
  * delta bundle with revoked indicators is rendered in memory to mark them).
+ * The first publish of an output with nothing expired reads the store once:
+ * its delta is every current IOC, so the same set feeds every writer and the
+ * snapshot is a hard link to the delta bundle (same bytes, rendered once).
  * Old delta bundles beyond keep_deltas are removed; temporary files left by
  * an interrupted run are removed on the next publish.
  * With warning lists (cf_publish_dir_wl), the warninglist labels a row had

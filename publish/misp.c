@@ -16,7 +16,8 @@
  * A feed directory holds manifest.json (keyed by event uuid), one
  * <uuid>.json per event and hashes.csv (md5 of each value and each part of
  * a composite, with the event uuid). Every file is written to a temporary
- * name, synced and renamed. An event whose file already exists is rendered
+ * name, synced and renamed; event files are synced and renamed together
+ * after all are written, then hashes.csv and the manifest last. An event whose file already exists is rendered
  * again with the old file's timestamp: when that gives the same bytes the
  * content did not change and the old timestamp (and file) stay.
  */
@@ -699,15 +700,62 @@ out:
 
 /* ---- feed directories ---- */
 
-/* Write data to dir/name through a synced temporary file and a rename. */
-static cf_status mw_write_atomic(const char *dir, const char *name, const char *data, size_t len,
-                                 cf_error *err)
+/* Temporary and final paths of dir/name. */
+static void mw_paths(const char *dir, const char *name, char tmp[4096], char path[4096])
+{
+    snprintf(path, 4096, "%s/%s", dir, name);
+    snprintf(tmp, 4096, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
+}
+
+/* Sync the temporary file of dir/name and rename it into place; it is removed on failure. */
+static cf_status mw_commit(const char *dir, const char *name, cf_error *err)
 {
     char tmp[4096], path[4096];
     cf_status st = CF_OK;
 
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
+    mw_paths(dir, name, tmp, path);
+    int fd = open(tmp, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        st = cf_error_set(err, CF_EIO, path, 0, "cannot reopen: %s", strerror(errno));
+        goto out;
+    }
+    if (fsync(fd) != 0) {
+        st = cf_error_set(err, CF_EIO, path, 0, "cannot sync: %s", strerror(errno));
+    }
+    close(fd);
+    if (st == CF_OK && rename(tmp, path) != 0) {
+        st = cf_error_set(err, CF_EIO, path, 0, "cannot rename into place: %s", strerror(errno));
+    }
+
+out:
+    if (st != CF_OK) {
+        unlink(tmp);
+    }
+    return st;
+}
+
+/* Remove the temporary file of dir/name left for a commit that will not come. */
+static void mw_discard(const char *dir, const char *name)
+{
+    char tmp[4096], path[4096];
+    mw_paths(dir, name, tmp, path);
+    unlink(tmp);
+}
+
+/*
+ * Write data to dir/name through a temporary file. With sync, the file is
+ * synced and renamed into place at once; else it waits, unsynced, for
+ * mw_commit(), so that a feed's event files are synced together at the end
+ * (one journal commit covers them instead of one each) and still reach
+ * their names only once durable, before the manifest.
+ */
+static cf_status mw_write_atomic(const char *dir, const char *name, const char *data, size_t len,
+                                 bool sync, cf_error *err)
+{
+    char tmp[4096], path[4096];
+    cf_status st = CF_OK;
+
+    mw_paths(dir, name, tmp, path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         return cf_error_set(err, CF_EIO, path, 0, "cannot create: %s", strerror(errno));
@@ -724,19 +772,14 @@ static cf_status mw_write_atomic(const char *dir, const char *name, const char *
         }
         off += (size_t)w;
     }
-    if (st == CF_OK && fsync(fd) != 0) {
-        st = cf_error_set(err, CF_EIO, path, 0, "cannot sync: %s", strerror(errno));
-    }
     if (close(fd) != 0 && st == CF_OK) {
         st = cf_error_set(err, CF_EIO, path, 0, "cannot close: %s", strerror(errno));
     }
-    if (st == CF_OK && rename(tmp, path) != 0) {
-        st = cf_error_set(err, CF_EIO, path, 0, "cannot rename into place: %s", strerror(errno));
-    }
     if (st != CF_OK) {
         unlink(tmp);
+        return st;
     }
-    return st;
+    return sync ? mw_commit(dir, name, err) : CF_OK;
 }
 
 /* Whole content of a small existing file, or NULL. */
@@ -873,10 +916,14 @@ static void mw_remove_stale(const char *dir, const mw_groups *gs)
     closedir(d);
 }
 
-/* Write one event file unless an identical one is there; *ts gets its timestamp. */
+/*
+ * Write one event file unless an identical one is there; *ts gets its
+ * timestamp. A written file waits under its temporary name (*pending set)
+ * for mw_commit().
+ */
 static cf_status mw_feed_event(const char *dir, mw_render *r, const cf_iocset *set,
                                const mw_group *g, const cf_write_opts *o, cf_time *ts,
-                               cf_error *err)
+                               bool *pending, cf_error *err)
 {
     char path[4096], name[64];
     size_t old_len = 0;
@@ -903,7 +950,8 @@ static cf_status mw_feed_event(const char *dir, mw_render *r, const cf_iocset *s
         st = cf_buf_puts(&r->out, "\n");
     }
     if (st == CF_OK) {
-        st = mw_write_atomic(dir, name, r->out.data, r->out.len, err);
+        st = mw_write_atomic(dir, name, r->out.data, r->out.len, false, err);
+        *pending = st == CF_OK;
     }
 
 out:
@@ -921,6 +969,8 @@ cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set,
     cf_buf manifest = CF_BUF_INIT, hashes = CF_BUF_INIT;
     EVP_MD_CTX *md_ctx = NULL;
     EVP_MD *md5 = NULL;
+    bool *pending = NULL; /* per group: its event file waits for mw_commit() */
+    char name[64];
     cf_status st;
 
     mw_opts(&o, opts);
@@ -932,7 +982,8 @@ cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set,
     if (st == CF_OK) {
         md_ctx = EVP_MD_CTX_new();
         md5 = EVP_MD_fetch(NULL, "MD5", NULL);
-        st = md_ctx && md5 ? CF_OK : CF_ENOMEM;
+        pending = calloc(gs.n ? gs.n : 1, sizeof(*pending));
+        st = md_ctx && md5 && pending ? CF_OK : CF_ENOMEM;
     }
     if (st == CF_OK) {
         st = cf_buf_puts(&manifest, "{");
@@ -941,7 +992,7 @@ cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set,
         mw_group *g = &gs.g[i];
         cf_time ts = CF_TIME_NONE;
         mw_group_identity(g, &o, set);
-        st = mw_feed_event(dir, &r, set, g, &o, &ts, err);
+        st = mw_feed_event(dir, &r, set, g, &o, &ts, &pending[i], err);
         if (st != CF_OK) {
             break;
         }
@@ -960,11 +1011,22 @@ cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set,
     if (st == CF_OK) {
         st = cf_buf_puts(&manifest, "\n}\n");
     }
-    if (st == CF_OK) {
-        st = mw_write_atomic(dir, "hashes.csv", cf_buf_str(&hashes), hashes.len, err);
+    for (size_t i = 0; pending && i < gs.n; i++) {
+        if (!pending[i]) {
+            continue;
+        }
+        snprintf(name, sizeof name, "%s.json", gs.g[i].uuid);
+        if (st == CF_OK) {
+            st = mw_commit(dir, name, err);
+        } else {
+            mw_discard(dir, name);
+        }
     }
     if (st == CF_OK) {
-        st = mw_write_atomic(dir, "manifest.json", manifest.data, manifest.len, err);
+        st = mw_write_atomic(dir, "hashes.csv", cf_buf_str(&hashes), hashes.len, true, err);
+    }
+    if (st == CF_OK) {
+        st = mw_write_atomic(dir, "manifest.json", manifest.data, manifest.len, true, err);
     }
     if (st == CF_OK) {
         mw_remove_stale(dir, &gs);
@@ -977,6 +1039,7 @@ cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set,
     if (st == CF_ENOMEM) {
         cf_error_set(err, CF_ENOMEM, dir, 0, "out of memory writing the MISP feed");
     }
+    free(pending);
     EVP_MD_CTX_free(md_ctx);
     EVP_MD_free(md5);
     cf_buf_free(&manifest);

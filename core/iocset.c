@@ -49,6 +49,8 @@ struct cf_iocset {
     const char **strings; /* interned strings in order, indexed by slot.index */
     size_t n_strings, cap_strings;
     table interned;
+    const char *last_found; /* last string found interned (a feed name, mostly), or NULL */
+    size_t last_found_len;
 
     const char ***lists; /* shared name lists, indexed by slot.index */
     size_t n_lists, cap_lists;
@@ -209,6 +211,10 @@ const char *cf_iocset_intern(cf_iocset *set, const char *s, size_t n)
     if (!s) {
         return NULL;
     }
+    /* Observations of a feed repeat its name: the last string found answers without a probe. */
+    if (set->last_found && set->last_found_len == n && memcmp(set->last_found, s, n) == 0) {
+        return set->last_found;
+    }
     uint32_t h = set_hash(0, s, n);
     if (set->interned.slots) {
         size_t j = h & set->interned.mask;
@@ -216,6 +222,8 @@ const char *cf_iocset_intern(cf_iocset *set, const char *s, size_t n)
             const slot *sl = &set->interned.slots[j];
             const char *cand = set->strings[sl->index - 1];
             if (sl->hash == h && strncmp(cand, s, n) == 0 && cand[n] == '\0') {
+                set->last_found = cand;
+                set->last_found_len = n;
                 return cand;
             }
             j = (j + 1) & set->interned.mask;

@@ -101,8 +101,15 @@ typedef struct stix_w {
 
 /* ---------------------------------------------------------------- output */
 
-static void sw_put(stix_w *w, const char *s, size_t n)
+/* Appends copy in place while the buffer has room (it nearly always has: it is reused). */
+static inline void sw_put(stix_w *w, const char *s, size_t n)
 {
+    if (w->st == CF_OK && w->b.len + n + 1 <= w->b.cap) {
+        memcpy(w->b.data + w->b.len, s, n);
+        w->b.len += n;
+        w->b.data[w->b.len] = '\0';
+        return;
+    }
     if (w->st == CF_OK && cf_buf_append(&w->b, s, n) != CF_OK) {
         w->st = CF_ENOMEM;
     }
@@ -119,6 +126,19 @@ static void sw_puts(stix_w *w, const char *s)
 static void sw_strn(stix_w *w, const char *s, size_t n)
 {
     if (w->st != CF_OK) {
+        return;
+    }
+    size_t plain = 0;
+    while (plain < n && (unsigned char)s[plain] >= 0x20 && s[plain] != '"' && s[plain] != '\\') {
+        plain++;
+    }
+    if (plain == n && w->b.len + n + 3 <= w->b.cap) {
+        char *d = w->b.data + w->b.len;
+        d[0] = '"';
+        memcpy(d + 1, s, n);
+        d[n + 1] = '"';
+        d[n + 2] = '\0';
+        w->b.len += n + 2;
         return;
     }
     if (cf_buf_putc(&w->b, '"') != CF_OK || cf_buf_json_str(&w->b, s, n) != CF_OK ||

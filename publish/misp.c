@@ -17,9 +17,10 @@
  * <uuid>.json per event and hashes.csv (md5 of each value and each part of
  * a composite, with the event uuid). Every file is written to a temporary
  * name, synced and renamed; event files are synced and renamed together
- * after all are written, then hashes.csv and the manifest last. An event whose file already exists is rendered
- * again with the old file's timestamp: when that gives the same bytes the
- * content did not change and the old timestamp (and file) stay.
+ * after all are written, then hashes.csv and the manifest last. An event
+ * whose file already exists is rendered again with the old file's
+ * timestamp: when that gives the same bytes the content did not change and
+ * the old timestamp (and file) stay.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -39,6 +40,7 @@
 #include "ctiflow/timeutil.h"
 #include "ctiflow/writer.h"
 #include "../convert/misp_types.h"
+#include "wr_util.h"
 
 /* One MISP event to write: a source event or the IOCs of one feed. */
 typedef struct mw_group {
@@ -408,7 +410,23 @@ typedef struct mw_render {
     cf_buf tmp;
     cf_buf name;
     const cf_galaxy *gal; /* actor names resolved to cluster values, or NULL */
+    wr_clock clock;       /* first_seen/last_seen texts; set up on first use */
+    bool clock_set;
 } mw_render;
+
+/* RFC 3339 text of t: through the render's clock for years 0000 to 9999, its fast range. */
+static const char *mw_rfc3339(mw_render *r, cf_time t, char out[40])
+{
+    if (t < 0 || t >= 253402300800000LL) {
+        cf_time_format_rfc3339(out, 40, t);
+        return out;
+    }
+    if (!r->clock_set) {
+        wr_clock_init(&r->clock);
+        r->clock_set = true;
+    }
+    return wr_clock_format(&r->clock, t);
+}
 
 static void mw_render_free(mw_render *r)
 {
@@ -491,20 +509,20 @@ static cf_status mw_attribute(mw_render *r, const cf_ioc *ioc, const mw_group *g
         st = mw_key_str(b, "value", cf_buf_str(&r->val));
     }
     if (st == CF_OK && ioc->first_seen != CF_TIME_NONE) {
-        cf_time_format_rfc3339(when, sizeof when, ioc->first_seen);
+        const char *text = mw_rfc3339(r, ioc->first_seen, when);
         st = MW_LIT(b, ", \"first_seen\": \"");
         if (st == CF_OK) {
-            st = cf_buf_puts(b, when);
+            st = cf_buf_puts(b, text);
         }
         if (st == CF_OK) {
             st = cf_buf_putc(b, '"');
         }
     }
     if (st == CF_OK && ioc->last_seen != CF_TIME_NONE) {
-        cf_time_format_rfc3339(when, sizeof when, ioc->last_seen);
+        const char *text = mw_rfc3339(r, ioc->last_seen, when);
         st = MW_LIT(b, ", \"last_seen\": \"");
         if (st == CF_OK) {
-            st = cf_buf_puts(b, when);
+            st = cf_buf_puts(b, text);
         }
         if (st == CF_OK) {
             st = cf_buf_putc(b, '"');
@@ -636,7 +654,7 @@ cf_status cf_write_misp(FILE *out, const cf_iocset *set, const cf_write_opts *op
     cf_write_opts o;
     mw_groups gs;
     mw_render r = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT,
-                   opts ? opts->galaxy : NULL};
+                   opts ? opts->galaxy : NULL, {0, "", ""}, false};
     cf_status st;
     size_t written = 0;
 
@@ -965,7 +983,7 @@ cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set,
     cf_write_opts o;
     mw_groups gs;
     mw_render r = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT,
-                   opts ? opts->galaxy : NULL};
+                   opts ? opts->galaxy : NULL, {0, "", ""}, false};
     cf_buf manifest = CF_BUF_INIT, hashes = CF_BUF_INIT;
     EVP_MD_CTX *md_ctx = NULL;
     EVP_MD *md5 = NULL;

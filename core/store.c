@@ -35,6 +35,11 @@ extern const size_t cf_store_migration_count;
 
 #define STORE_DAY_MS (86400LL * 1000)
 
+/* The page cache (KiB, negative), and the one of a feed of STORE_BIG_FEED IOCs or more. */
+#define STORE_CACHE "-65536"
+#define STORE_BIG_CACHE "-262144"
+#define STORE_BIG_FEED 100000
+
 
 enum {
     ST_INSERT_IOC,
@@ -274,7 +279,7 @@ cf_status cf_store_open(cf_store **out, const char *path, cf_error *err)
                             store_union_fn, NULL, NULL);
     st = store_exec(s,
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
-                    " PRAGMA foreign_keys = OFF; PRAGMA cache_size = -65536;"
+                    " PRAGMA foreign_keys = OFF; PRAGMA cache_size = " STORE_CACHE ";"
                     " PRAGMA temp_store = MEMORY",
                     err);
     if (st == CF_OK) {
@@ -582,11 +587,21 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     int64_t feed_id = 0;
     size_t n = cf_iocset_count(set);
     const cf_ioc **order = NULL;
+    bool big;
     cf_status st;
 
+    /*
+     * A large feed's transaction gets a page cache big enough to hold what it
+     * changes: a full cache spills dirty pages to the WAL mid-transaction,
+     * and they are written again. Given back after the commit.
+     */
+    big = n >= STORE_BIG_FEED;
+    if (big) {
+        sqlite3_exec(s->db, "PRAGMA cache_size = " STORE_BIG_CACHE, NULL, NULL, NULL);
+    }
     st = store_exec(s, "BEGIN IMMEDIATE", err);
     if (st != CF_OK) {
-        return st;
+        goto out;
     }
     st = store_feed_id(s, o->feed, &feed_id, err);
     order = n ? malloc(n * sizeof(*order)) : NULL;
@@ -613,6 +628,12 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     if (st != CF_OK) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         memset(&counts, 0, sizeof(counts));
+    }
+
+out:
+    if (big) {
+        sqlite3_exec(s->db, "PRAGMA cache_size = " STORE_CACHE, NULL, NULL, NULL);
+        sqlite3_db_release_memory(s->db);
     }
     cf_buf_free(&l.labels);
     cf_buf_free(&l.malware);

@@ -1009,6 +1009,9 @@ static bool cfg_load_doc(cfg_ctx *c, const char *path, yaml_document_t *doc)
             }
             yaml_document_delete(&extra);
         }
+        if (!ok) {
+            yaml_document_delete(doc); /* the caller keeps only a loaded document */
+        }
     }
     yaml_parser_delete(&parser);
     fclose(fp);

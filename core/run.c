@@ -599,6 +599,12 @@ static cf_status run_wl_policy(const cf_output_cfg *out, cf_publish_wl *wl, cf_b
     for (size_t i = 0; i < n; i++) {
         cf_buf_printf(fp, "%s%s", i ? "," : "", names[i]);
     }
+    /* "default" leaves out the lists of the never-block set that are not loaded */
+    if (wl->block_only) {
+        static const char *const never_block[] = {"default"};
+        names = never_block;
+        n = 1;
+    }
     st = cf_wl_policy_new(&wl->policy, run_wl, names, n, err);
     wl->fingerprint = cf_buf_str(fp);
     return st;

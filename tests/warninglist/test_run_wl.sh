@@ -141,6 +141,25 @@ check_eq "unknown list exit" "$?" 1
 check_contains "unknown list message" "$(cat bad.out)" \
     "ctiflow: error: output 'strict': no warning list named 'no-such-list'"
 
+# Only part of the never-block set loaded: the default exclusions use the
+# lists that are there and ignore the others.
+mkdir part && cd part || exit 1
+printf '%s\n' 10.1.2.3 8.8.8.8 > two.txt
+cat > config.yaml <<EOF
+state_dir: state
+warninglists: [$WL/rfc1918/list.json]
+outputs:
+  - {name: pub, path: pub, formats: [text]}
+feeds:
+  - {name: two, url: two.txt, format: text}
+EOF
+"$CTIFLOW" run -c config.yaml > run.out 2>&1
+check_eq "part of the never-block set: run exit" "$?" 0
+check_eq "part of the never-block set: withheld" "$(grep -o "output 'pub': withheld.*" run.out)" \
+    "output 'pub': withheld 1 (rfc1918 1)"
+check_eq "part of the never-block set: list" "$(cat pub/lists/ip.txt)" "8.8.8.8"
+cd .. || exit 1
+
 # A URL is refused by check: only local lists are supported.
 write_config "  - https://example.org/lists" "default"
 "$CTIFLOW" check -c config.yaml > url.out 2>&1

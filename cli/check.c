@@ -29,6 +29,23 @@ cf_config *cf_cli_load_config(const char *path)
     return cfg;
 }
 
+/* ", 3 warning-list entries (2 by URL), galaxy by URL": the reference sources. */
+static void check_sources(const cf_config *cfg)
+{
+    size_t remote = 0;
+
+    for (size_t i = 0; i < cfg->n_warninglists; i++) {
+        remote += cfg->warninglists[i].fetch.path == NULL;
+    }
+    if (cfg->n_warninglists) {
+        printf(", %zu warning-list entr%s (%zu by URL)", cfg->n_warninglists,
+               cfg->n_warninglists == 1 ? "y" : "ies", remote);
+    }
+    if (cfg->galaxy) {
+        printf(", galaxy %s", cfg->galaxy->fetch.path ? "from a file" : "by URL");
+    }
+}
+
 static void check_usage(FILE *out)
 {
     fprintf(out, "usage: ctiflow check -c CONFIG\n"
@@ -70,8 +87,10 @@ int cf_cmd_check(int argc, char **argv)
     for (size_t i = 0; i < cfg->n_feeds; i++) {
         enabled += cfg->feeds[i].enabled;
     }
-    printf("%s: ok, %zu feeds (%zu enabled), %zu outputs\n", path, cfg->n_feeds, enabled,
+    printf("%s: ok, %zu feeds (%zu enabled), %zu outputs", path, cfg->n_feeds, enabled,
            cfg->n_outputs);
+    check_sources(cfg);
+    printf("\n");
     cf_config_free(cfg);
     return 0;
 }

@@ -6,7 +6,9 @@
  * driver compares the store's last attempt with the interval), then sleeps
  * until the earliest next due time plus a random jitter of up to a tenth of
  * that feed's interval (at most a minute), so feeds with equal intervals do
- * not all hit their servers in the same second. SIGHUP reloads the
+ * not all hit their servers in the same second. Warning lists and the
+ * galaxy fetched by URL count too: a round wakes when one is due, and the
+ * run driver fetches it. SIGHUP reloads the
  * configuration (a configuration that no longer validates is reported and
  * the old one kept); SIGTERM and SIGINT let the current round finish, then
  * the daemon exits.
@@ -23,6 +25,7 @@
 #include "ctiflow/config.h"
 #include "ctiflow/fetch.h"
 #include "ctiflow/run.h"
+#include "ctiflow/sources.h"
 
 #define DAEMON_MAX_SLEEP_MS (60LL * 1000)
 #define DAEMON_MAX_JITTER_MS (60LL * 1000)
@@ -39,7 +42,23 @@ static void daemon_on_signal(int sig)
     }
 }
 
-/* Milliseconds until the next feed is due (plus jitter), capped. */
+/* best, or less when a warning list or the galaxy fetched by URL is due sooner. */
+static int64_t daemon_sources_wait_ms(const cf_config *cfg, cf_time now, int64_t best)
+{
+    cf_time due = cf_sources_next_due(cfg);
+    int64_t wait;
+
+    if (due == CF_TIME_NONE) {
+        return best;
+    }
+    wait = due - now;
+    if (wait < best) {
+        best = wait < 0 ? 0 : wait;
+    }
+    return best;
+}
+
+/* Milliseconds until the next feed or source is due (plus jitter), capped. */
 static int64_t daemon_wait_ms(const cf_config *cfg, unsigned *seed)
 {
     cf_store *store = NULL;
@@ -75,7 +94,7 @@ static int64_t daemon_wait_ms(const cf_config *cfg, unsigned *seed)
         }
     }
     cf_store_close(store);
-    return best;
+    return daemon_sources_wait_ms(cfg, now, best);
 }
 
 /* Sleep up to ms, waking early on a signal. */

@@ -12,6 +12,8 @@
  * <state_dir>/galaxy/threat-actor.json. With a configuration that names
  * warning lists, each value is matched against them and the directory
  * outputs that withhold it are named (the same policy as `ctiflow run`).
+ * A galaxy or list given by URL is read from the copy the last run cached;
+ * lookup never fetches.
  * Exit codes: 0 every value was listed or correlated, 1 some value is
  * unknown or could not be normalised, 2 usage or setup error.
  */
@@ -27,6 +29,7 @@
 #include "ctiflow/correlate.h"
 #include "ctiflow/galaxy.h"
 #include "ctiflow/normalize.h"
+#include "ctiflow/sources.h"
 #include "ctiflow/warninglist.h"
 
 /* The configuration's warning lists and one policy per directory output. */
@@ -47,6 +50,15 @@ static void lookup_usage(FILE *out)
                  "  --json             one JSON object per value, one per line\n");
 }
 
+/* Messages of the configuration's sources (a list not fetched yet, ...). */
+static void lookup_src_log(void *ctx, cf_log_level level, const char *msg)
+{
+    (void)ctx;
+    if (level <= CF_LOG_WARNING) {
+        fprintf(stderr, "ctiflow: %s: %s\n", level == CF_LOG_ERROR ? "error" : "warning", msg);
+    }
+}
+
 /* Open the correlation database and the galaxy named by the options. */
 int cf_cli_corr_setup(const char *config, const char *db, const char *galaxy, cf_corr **corr,
                       cf_galaxy **gal)
@@ -55,6 +67,7 @@ int cf_cli_corr_setup(const char *config, const char *db, const char *galaxy, cf
     cf_config *cfg = NULL;
     char dbpath[4096], gpath[4096];
     char msg[1200];
+    bool from_config;
     int rc = 2;
 
     gpath[0] = '\0';
@@ -72,13 +85,19 @@ int cf_cli_corr_setup(const char *config, const char *db, const char *galaxy, cf
         snprintf(gpath, sizeof gpath, "%s/galaxy/threat-actor.json", cfg->state_dir);
         db = dbpath;
     }
-    if (!galaxy && cfg && cfg->galaxy) {
-        galaxy = cfg->galaxy;
+    from_config = !galaxy && cfg && cfg->galaxy;
+    if (from_config) {
+        cf_sources_opts so = {false, false, false, cf_time_now(), lookup_src_log, NULL};
+        if (cf_sources_galaxy(gal, cfg, &so, &err) != CF_OK) {
+            cf_error_format(msg, sizeof msg, &err);
+            fprintf(stderr, "ctiflow: error: %s\n", msg);
+            goto out;
+        }
     }
-    if (!galaxy) {
+    if (!galaxy && !from_config) {
         galaxy = getenv("CTIFLOW_GALAXY");
     }
-    if (!galaxy && gpath[0] && access(gpath, R_OK) == 0) {
+    if (!galaxy && !from_config && gpath[0] && access(gpath, R_OK) == 0) {
         galaxy = gpath;
     }
     if (galaxy && cf_galaxy_load(gal, galaxy, &err) != CF_OK) {
@@ -107,12 +126,6 @@ static void lookup_wl_fini(lookup_wl *w)
     cf_config_free(w->cfg);
 }
 
-static void lookup_wl_report(void *ctx, const char *msg)
-{
-    (void)ctx;
-    fprintf(stderr, "ctiflow: warning: %s\n", msg);
-}
-
 /* Load the warning lists of config and the policy of each directory output; 2 on failure. */
 static int lookup_wl_setup(lookup_wl *w, const char *config)
 {
@@ -124,13 +137,13 @@ static int lookup_wl_setup(lookup_wl *w, const char *config)
         return 0;
     }
     st = cf_config_load(&w->cfg, config, NULL, NULL, &err);
-    if (st == CF_OK && w->cfg->n_warninglists) {
-        w->set = cf_wl_new();
-        w->pols = calloc(w->cfg->n_outputs + 1, sizeof(*w->pols));
-        st = w->set && w->pols ? CF_OK : cf_error_set(&err, CF_ENOMEM, NULL, 0, "out of memory");
+    if (st == CF_OK) {
+        cf_sources_opts so = {false, false, false, cf_time_now(), lookup_src_log, NULL};
+        st = cf_sources_warninglists(&w->set, w->cfg, &so, &err);
     }
-    for (size_t i = 0; st == CF_OK && w->set && i < w->cfg->n_warninglists; i++) {
-        st = cf_wl_load_path(w->set, w->cfg->warninglists[i], lookup_wl_report, NULL, &err);
+    if (st == CF_OK && w->set) {
+        w->pols = calloc(w->cfg->n_outputs + 1, sizeof(*w->pols));
+        st = w->pols ? CF_OK : cf_error_set(&err, CF_ENOMEM, NULL, 0, "out of memory");
     }
     for (size_t i = 0; st == CF_OK && w->set && i < w->cfg->n_outputs; i++) {
         const cf_output_cfg *o = &w->cfg->outputs[i];

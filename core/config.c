@@ -30,6 +30,8 @@
 #define CFG_DEFAULT_KEEP_DELTAS 30
 #define CFG_DEFAULT_WORKERS 4
 #define CFG_MAX_FEED_FILES 10000
+#define CFG_DEFAULT_SOURCE_INTERVAL_MS (24LL * 3600 * 1000)
+#define CFG_MAX_SOURCE_ID 128
 
 /* State of one load: where problems go and how many there were. */
 typedef struct cfg_ctx {
@@ -51,11 +53,17 @@ static const char *const cfg_feed_keys[] = {
 static const char *const cfg_output_keys[] = {
     "name", "type", "path", "formats", "keep_deltas", "max_tlp",
     "url", "headers", "auth", "timeout", "exclude_lists", NULL};
+static const char *const cfg_list_keys[] = {
+    "url", "id", "format", "interval", "timeout", "retries", "headers", "proxy", "tls_verify",
+    NULL};
+static const char *const cfg_galaxy_keys[] = {
+    "url", "interval", "timeout", "retries", "headers", "proxy", "tls_verify", NULL};
 static const char *const cfg_expiry_keys[] = {"days", "gone", NULL};
 static const char *const cfg_formats[] = {"stix2", "misp-feed", "text", "csv", "jsonl", NULL};
 static const char *const cfg_input_formats[] = {
     "csv", "text", "misp", "misp-feed", "stix1", "stix2", "jsonl", NULL};
 
+static void cfg_feed_free(cf_feed_cfg *f);
 static void cfg_problem(cfg_ctx *c, const yaml_node_t *node, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -1018,34 +1026,182 @@ static bool cfg_load_doc(cfg_ctx *c, const char *path, yaml_document_t *doc)
     return ok;
 }
 
-/* warninglists: paths (relative to the main file); galaxy: one path. */
+/* ---------------------------------------------------------------------------
+ * Reference sources: "warninglists" entries and the "galaxy". Each is a path
+ * or URL, or a mapping with "url" and the fetch options of a feed; an
+ * http(s) warning list is known by an id (given, or taken from its URL as
+ * from a file name) that must be unique, since it names the cache directory.
+ */
+
+/* The path of an http(s) URL without query or fragment, into buf; "" if none. */
+static void cfg_url_path(char *buf, size_t bufsz, const char *url)
+{
+    const char *host = strstr(url, "://");
+    const char *path = host ? strchr(host + 3, '/') : NULL;
+    size_t n = path ? strcspn(path, "?#") : 0;
+
+    buf[0] = '\0';
+    if (path && n < bufsz) {
+        memcpy(buf, path, n);
+        buf[n] = '\0';
+    }
+}
+
+/* "<...>/<id>/list.json" gives id, "<...>/<id>.<ext>" gives id; NULL when neither. */
+static char *cfg_url_list_id(const char *url)
+{
+    char path[1024];
+    char *base;
+    char *dot;
+
+    cfg_url_path(path, sizeof(path), url);
+    base = strrchr(path, '/');
+    if (!base) {
+        return NULL;
+    }
+    base++;
+    if (!strcmp(base, "list.json") && base - 1 > path) {
+        base[-1] = '\0';
+        base = strrchr(path, '/') + 1;
+    } else {
+        dot = strrchr(base, '.');
+        if (dot && dot > base) {
+            *dot = '\0';
+        }
+    }
+    return base[0] ? cf_strdup(base) : NULL;
+}
+
+static bool cfg_source_id_ok(const char *s)
+{
+    size_t n = strlen(s);
+    return n > 0 && n <= CFG_MAX_SOURCE_ID && s[0] != '.' &&
+           strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
+}
+
+/* The url and fetch options of one source (a scalar, or a mapping with "url"). */
+static bool cfg_source(cfg_ctx *c, cf_source_cfg *s, yaml_node_t *v, const char *key,
+                       const char *const *known)
+{
+    cfg_feed_defaults(&s->fetch);
+    s->fetch.interval_ms = CFG_DEFAULT_SOURCE_INTERVAL_MS;
+    s->fetch.source = cf_strdup(c->file);
+    s->fetch.line = (uint64_t)v->start_mark.line + 1;
+    if (cfg_scalar(v)) {
+        cfg_feed_url(c, &s->fetch, v);
+        return s->fetch.url != NULL;
+    }
+    if (v->type != YAML_MAPPING_NODE) {
+        cfg_problem(c, v, "a '%s' entry must be a path, a URL or a mapping with 'url', not %s",
+                    key, cfg_kind(v));
+        return false;
+    }
+    cfg_check_keys(c, v, known, key);
+    for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
+        const char *k = cfg_scalar(yaml_document_get_node(c->doc, p->key));
+        if (k && strcmp(k, "id") && strcmp(k, "format") && cfg_in_list(k, known)) {
+            cfg_feed_key(c, &s->fetch, k, yaml_document_get_node(c->doc, p->value));
+        }
+    }
+    if (!s->fetch.url) {
+        cfg_problem(c, v, "a '%s' entry has no 'url'", key);
+        return false;
+    }
+    return true;
+}
+
+/* The id and format of an http(s) warning list; both refused for a local one. */
+static void cfg_list_id_format(cfg_ctx *c, cf_source_cfg *s, yaml_node_t *v)
+{
+    bool map = v->type == YAML_MAPPING_NODE;
+    yaml_node_t *idn = map ? cfg_get(c, v, "id") : NULL;
+    yaml_node_t *fmtn = map ? cfg_get(c, v, "format") : NULL;
+    const char *fmt = fmtn ? cfg_want_str(c, fmtn, "format") : NULL;
+    const char *id = idn ? cfg_want_str(c, idn, "id") : NULL;
+    char path[1024];
+
+    if (s->fetch.path) {
+        if (idn || fmtn) {
+            cfg_problem(c, idn ? idn : fmtn, "'id' and 'format' apply to http:// and https:// "
+                        "warning lists; a local list is named and typed by its file name");
+        }
+        return;
+    }
+    s->fetch.name = id ? cf_strdup(id) : cfg_url_list_id(s->fetch.url);
+    if (!s->fetch.name) {
+        cfg_problem(c, v, "cannot name the warning list at '%s' from its URL: give it an 'id'",
+                    s->fetch.url);
+    } else if (!cfg_source_id_ok(s->fetch.name)) {
+        cfg_problem(c, idn ? idn : v, "warning list id '%s' must be 1 to %d letters, digits, "
+                    "'.', '_' or '-', not starting with '.'%s", s->fetch.name, CFG_MAX_SOURCE_ID,
+                    idn ? "" : " (give it an 'id')");
+    }
+    cfg_url_path(path, sizeof(path), s->fetch.url);
+    s->allowlist = strlen(path) > 4 && !strcmp(path + strlen(path) - 4, ".txt");
+    if (fmt && (!strcmp(fmt, "misp") || !strcmp(fmt, "text"))) {
+        s->allowlist = !strcmp(fmt, "text");
+    } else if (fmt) {
+        cfg_problem(c, fmtn, "'format' of a warning list must be 'misp' or 'text', not '%s'", fmt);
+    }
+}
+
+/* A second http(s) warning list with the id of an earlier one is a problem. */
+static void cfg_list_unique(cfg_ctx *c, size_t i, yaml_node_t *v)
+{
+    const cf_source_cfg *s = &c->cfg->warninglists[i];
+
+    for (size_t j = 0; s->fetch.name && j < i; j++) {
+        const cf_source_cfg *t = &c->cfg->warninglists[j];
+        if (t->fetch.name && !strcmp(t->fetch.name, s->fetch.name)) {
+            cfg_problem(c, v, "duplicate warning list id '%s' (first at %s:%llu)",
+                        s->fetch.name, t->fetch.source, (unsigned long long)t->fetch.line);
+            return;
+        }
+    }
+}
+
+static void cfg_walk_warninglists(cfg_ctx *c, yaml_node_t *v)
+{
+    cf_config *cfg = c->cfg;
+    size_t n = 1;
+
+    if (v->type == YAML_SEQUENCE_NODE) {
+        n = (size_t)(v->data.sequence.items.top - v->data.sequence.items.start);
+    }
+    cfg->warninglists = calloc(n + 1, sizeof(*cfg->warninglists));
+    if (!cfg->warninglists) {
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        yaml_node_t *e = v;
+        if (v->type == YAML_SEQUENCE_NODE) {
+            e = yaml_document_get_node(c->doc, v->data.sequence.items.start[i]);
+        }
+        cf_source_cfg *s = &cfg->warninglists[cfg->n_warninglists++];
+        if (cfg_source(c, s, e, "warninglists", cfg_list_keys)) {
+            cfg_list_id_format(c, s, e);
+            cfg_list_unique(c, cfg->n_warninglists - 1, e);
+        }
+    }
+}
+
+/* warninglists: paths, URLs or mappings; galaxy: one path, URL or mapping. */
 static void cfg_walk_lists(cfg_ctx *c, yaml_node_t *root)
 {
     cf_config *cfg = c->cfg;
     yaml_node_t *v = cfg_get(c, root, "warninglists");
-    const char *s;
 
     if (v) {
-        cfg->warninglists = cfg_str_list(c, v, "warninglists", &cfg->n_warninglists);
-    }
-    for (size_t i = 0; i < cfg->n_warninglists; i++) {
-        char *abs;
-        if (!cfg->warninglists[i]) {
-            continue;
-        }
-        if (strstr(cfg->warninglists[i], "://")) {
-            cfg_problem(c, v, "warning list '%s': only local files and directories are supported",
-                        cfg->warninglists[i]);
-            continue;
-        }
-        abs = cfg_resolve(cfg->dir, cfg->warninglists[i]);
-        free(cfg->warninglists[i]);
-        cfg->warninglists[i] = abs;
+        cfg_walk_warninglists(c, v);
     }
     v = cfg_get(c, root, "galaxy");
-    s = v ? cfg_want_str(c, v, "galaxy") : NULL;
-    if (s) {
-        cfg->galaxy = cfg_resolve(cfg->dir, s);
+    if (!v) {
+        return;
+    }
+    cfg->galaxy = calloc(1, sizeof(*cfg->galaxy));
+    if (cfg->galaxy && cfg_source(c, cfg->galaxy, v, "galaxy", cfg_galaxy_keys) &&
+        !cfg->galaxy->fetch.path) {
+        cfg->galaxy->fetch.name = cf_strdup("galaxy");
     }
 }
 
@@ -1281,7 +1437,13 @@ void cf_config_free(cf_config *cfg)
     free(cfg->state_dir);
     free(cfg->cache_dir);
     free(cfg->feeds_dir);
-    cfg_list_free(cfg->warninglists, cfg->n_warninglists);
+    for (size_t i = 0; i < cfg->n_warninglists; i++) {
+        cfg_feed_free(&cfg->warninglists[i].fetch);
+    }
+    free(cfg->warninglists);
+    if (cfg->galaxy) {
+        cfg_feed_free(&cfg->galaxy->fetch);
+    }
     free(cfg->galaxy);
     free(cfg);
 }

@@ -13,8 +13,9 @@
  * result it runs one store transaction, writes the feed state, promotes or
  * discards the fetched body, and logs the feed's summary. A failure in one
  * feed is recorded in its state and never stops the others.
- * Warning lists (config "warninglists") are loaded once before the workers
- * start; each worker labels its feed's set with the lists it matches, so the
+ * Warning lists (config "warninglists") and the galaxy are loaded once
+ * before the workers start, the http(s) ones fetched first when due
+ * (sources.h); each worker labels its feed's set with the lists it matches, so the
  * store keeps the labels, and every directory output matches again against
  * the current lists when it publishes and withholds what its policy says.
  */
@@ -40,6 +41,7 @@
 #include "ctiflow/profile.h"
 #include "ctiflow/queue.h"
 #include "ctiflow/reader.h"
+#include "ctiflow/sources.h"
 
 #define RUN_RESULT_QUEUE 2
 #define RUN_STORE_FILE "ctiflow.db"
@@ -524,50 +526,43 @@ static cf_status run_publish_http(const cf_config *cfg, const cf_run_opts *o, cf
     return CF_OK;
 }
 
-static void run_wl_report(void *ctx, const char *msg)
+/* Where sources.h sends its messages: the run log, under a stage. */
+typedef struct run_src_log_ctx {
+    const cf_run_opts *o;
+    const char *stage;
+} run_src_log_ctx;
+
+static void run_src_log(void *ctx, cf_log_level level, const char *msg)
 {
-    cf_run_log(ctx, CF_LOG_WARNING, "warninglist", NULL, "%s", msg);
+    const run_src_log_ctx *c = ctx;
+    cf_run_log(c->o, level, c->stage, NULL, "%s", msg);
 }
 
-/* Load the configured warning lists into run_wl; a list that cannot be read fails the run. */
-static cf_status run_wl_load(const cf_config *cfg, const cf_run_opts *o, cf_error *err)
+/*
+ * Load the configured warning lists into run_wl and the galaxy into run_gal,
+ * fetching the http(s) ones that are due; one that can be neither fetched
+ * nor found in the cache fails the run before any feed is fetched.
+ */
+static cf_status run_sources_load(const cf_config *cfg, const cf_run_opts *o, cf_time now,
+                                  cf_error *err)
 {
-    cf_status st = CF_OK;
+    run_src_log_ctx wl_ctx = {o, "warninglist"}, gal_ctx = {o, "galaxy"};
+    cf_sources_opts so = {true, o->force, o->offline, now, run_src_log, &wl_ctx};
+    const char *stage = wl_ctx.stage;
+    cf_status st = cf_sources_warninglists(&run_wl, cfg, &so, err);
 
-    if (!cfg->n_warninglists) {
-        return CF_OK;
+    if (st == CF_OK && run_wl) {
+        cf_run_log(o, CF_LOG_DEBUG, stage, NULL, "%zu warning lists loaded", cf_wl_count(run_wl));
     }
-    run_wl = cf_wl_new();
-    if (!run_wl) {
-        return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
-    }
-    for (size_t i = 0; st == CF_OK && i < cfg->n_warninglists; i++) {
-        st = cf_wl_load_path(run_wl, cfg->warninglists[i], run_wl_report, (void *)o, err);
+    if (st == CF_OK) {
+        stage = gal_ctx.stage;
+        so.log_ctx = &gal_ctx;
+        st = cf_sources_galaxy(&run_gal, cfg, &so, err);
     }
     if (st != CF_OK) {
         char msg[1100];
         cf_error_format(msg, sizeof(msg), err);
-        cf_run_log(o, CF_LOG_ERROR, "warninglist", NULL, "%s", msg);
-        return st;
-    }
-    cf_run_log(o, CF_LOG_DEBUG, "warninglist", NULL, "%zu warning lists loaded",
-               cf_wl_count(run_wl));
-    return CF_OK;
-}
-
-/* Load config "galaxy" into run_gal; a file that cannot be read fails the run. */
-static cf_status run_gal_load(const cf_config *cfg, const cf_run_opts *o, cf_error *err)
-{
-    cf_status st;
-
-    if (!cfg->galaxy) {
-        return CF_OK;
-    }
-    st = cf_galaxy_load(&run_gal, cfg->galaxy, err);
-    if (st != CF_OK) {
-        char msg[1100];
-        cf_error_format(msg, sizeof(msg), err);
-        cf_run_log(o, CF_LOG_ERROR, "galaxy", NULL, "%s", msg);
+        cf_run_log(o, CF_LOG_ERROR, stage, NULL, "%s", msg);
     }
     return st;
 }
@@ -732,10 +727,7 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
         st = run_mkdirs(cfg->cache_dir, err);
     }
     if (st == CF_OK) {
-        st = run_wl_load(cfg, o, err);
-    }
-    if (st == CF_OK) {
-        st = run_gal_load(cfg, o, err);
+        st = run_sources_load(cfg, o, now, err);
     }
     if (st == CF_OK) {
         st = run_select(cfg, o, store, now, &jobs, &n, err);

@@ -74,6 +74,18 @@ typedef struct cf_feed_cfg {
     uint64_t line;       /* line of its definition */
 } cf_feed_cfg;
 
+/*
+ * A reference source: one entry of "warninglists", or the "galaxy". A path
+ * or a file:// URL is read in place (fetch.path set). An http(s) URL is
+ * fetched like a feed (sources.h): fetch.name is then its id, which names
+ * its cache directory, and fetch holds the url and the fetch options
+ * (interval, timeout, retries, headers, proxy, tls_verify).
+ */
+typedef struct cf_source_cfg {
+    cf_feed_cfg fetch;
+    bool allowlist; /* a warning list in plain text ("format: text"), not MISP JSON */
+} cf_source_cfg;
+
 /* --- HTTP outputs and the TAXII server (publish/http_out.c, publish/taxii_server.c) --- */
 
 /* How a client authenticates to an endpoint, or a TAXII collection to us. */
@@ -155,9 +167,9 @@ typedef struct cf_config {
     cf_output_cfg *outputs;
     size_t n_outputs;
     cf_taxii_cfg taxii;  /* what `ctiflow serve` serves */
-    char **warninglists; /* absolute paths: directories, .json lists, text allow-lists */
+    cf_source_cfg *warninglists; /* directories, .json lists, text allow-lists, URLs */
     size_t n_warninglists;
-    char *galaxy;        /* absolute path of the threat-actor cluster file, or NULL */
+    cf_source_cfg *galaxy; /* the threat-actor cluster file (path or URL), or NULL */
 } cf_config;
 
 /* Receives one "FILE:LINE: message" per problem found. */

@@ -40,6 +40,87 @@ static bool has(const char *needle)
     return ok;
 }
 
+/* Warning lists and the galaxy: paths, URLs with fetch options, and their problems. */
+static void test_sources(const char *top)
+{
+    char dir[600], path[700], want[900];
+    cf_config *cfg = NULL;
+    cf_error err;
+
+    snprintf(dir, sizeof(dir), "%s/sources", top);
+    CHECK_INT(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof(path), "%s/config.yaml", dir);
+    put(dir, "config.yaml",
+        "warninglists:\n"
+        "  - lists\n"
+        "  - https://lists.example/misp/lists/public-dns-v4/list.json\n"
+        "  - url: http://intranet.example/allow.txt?x=1\n"
+        "    interval: 6h\n"
+        "    headers: {Authorization: \"Bearer ${LIST_TOKEN}\"}\n"
+        "  - {url: \"https://h.example/export\", id: partner, format: text, retries: 0}\n"
+        "galaxy: {url: \"https://g.example/clusters/threat-actor.json\", tls_verify: no}\n");
+    cf_error_clear(&err);
+    msgs[0] = '\0';
+    CHECK_INT(cf_config_load(&cfg, path, collect, NULL, &err), CF_OK);
+    CHECK_STR(msgs, "");
+    if (cfg) {
+        const cf_source_cfg *w = cfg->warninglists;
+        CHECK_INT(cfg->n_warninglists, 4);
+        CHECK(w[0].fetch.path && strstr(w[0].fetch.path, "/sources/lists"));
+        CHECK(w[0].fetch.name == NULL);
+        CHECK_STR(w[1].fetch.name, "public-dns-v4");
+        CHECK(w[1].fetch.path == NULL && !w[1].allowlist);
+        CHECK_INT(w[1].fetch.interval_ms, 24LL * 3600 * 1000);
+        CHECK_INT(w[1].fetch.retries, 3);
+        CHECK_STR(w[2].fetch.name, "allow");
+        CHECK(w[2].allowlist);
+        CHECK_INT(w[2].fetch.interval_ms, 6LL * 3600 * 1000);
+        CHECK_STR(w[2].fetch.headers[0].value, "Bearer ${LIST_TOKEN}");
+        CHECK_STR(w[3].fetch.name, "partner");
+        CHECK(w[3].allowlist);
+        CHECK_INT(w[3].fetch.retries, 0);
+        CHECK_STR(cfg->galaxy->fetch.name, "galaxy");
+        CHECK_STR(cfg->galaxy->fetch.url, "https://g.example/clusters/threat-actor.json");
+        CHECK(!cfg->galaxy->fetch.tls_verify);
+    }
+    cf_config_free(cfg);
+
+    put(dir, "config.yaml",
+        "warninglists:\n"
+        "  - https://h.example/lists/\n"
+        "  - {url: \"https://a.example/rfc1918/list.json\", intervall: 1h}\n"
+        "  - {url: \"https://b.example/rfc1918.json\"}\n"
+        "  - {url: local.json, id: mine}\n"
+        "  - {url: \"https://c.example/x.json\", format: yaml, id: .hidden}\n"
+        "  - {interval: 1h}\n"
+        "  - [a, b]\n"
+        "galaxy: {url: \"ftp://g.example/t.json\", actor: x}\n");
+    cf_error_clear(&err);
+    msgs[0] = '\0';
+    cfg = NULL;
+    CHECK_INT(cf_config_load(&cfg, path, collect, NULL, &err), CF_EINVAL);
+    CHECK(cfg == NULL);
+#define WANT_SRC(fmt)                                                                       \
+    do {                                                                                    \
+        snprintf(want, sizeof(want), "%s" fmt, path);                                       \
+        CHECK(has(want));                                                                   \
+    } while (0)
+    WANT_SRC(":2: cannot name the warning list at 'https://h.example/lists/' from its URL: "
+             "give it an 'id'");
+    WANT_SRC(":3: unknown warninglists key 'intervall' (did you mean 'interval'?)");
+    WANT_SRC(":4: duplicate warning list id 'rfc1918' (first at ");
+    WANT_SRC(":5: 'id' and 'format' apply to http:// and https:// warning lists");
+    WANT_SRC(":6: 'format' of a warning list must be 'misp' or 'text', not 'yaml'");
+    WANT_SRC(":6: warning list id '.hidden' must be 1 to 128 letters, digits");
+    WANT_SRC(":7: a 'warninglists' entry has no 'url'");
+    WANT_SRC(":8: a 'warninglists' entry must be a path, a URL or a mapping with 'url', "
+             "not a list");
+    WANT_SRC(":9: unknown galaxy key 'actor'");
+    WANT_SRC(":9: 'url' must use http://, https:// or file://, or be a path, not "
+             "'ftp://g.example/t.json'");
+#undef WANT_SRC
+}
+
 int main(void)
 {
     char dir[] = "/tmp/cf_config_XXXXXX";
@@ -153,6 +234,8 @@ int main(void)
     WANT("e.yaml", ":3: YAML syntax error: ");
     /* profile suggestions need the built-in profiles */
     WANT("d.yaml", ":3: unknown profile 'urlhuas' (did you mean 'urlhaus'?)");
+
+    test_sources(dir);
 
     {
         char cmd[300];

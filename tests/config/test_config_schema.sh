@@ -84,7 +84,21 @@ state_dir: state
 cache_dir: cache
 feeds_dir: feeds.d
 workers: 3
-warninglists: [lists]
+warninglists:
+  - lists
+  - https://lists.example.org/misp/lists/public-dns-v4/list.json
+  - url: https://intranet.example.org/allow
+    id: ours
+    format: text
+    interval: 6h
+    timeout: 30s
+    retries: 1
+    headers: {Authorization: "Bearer ${LIST_TOKEN}"}
+    proxy: http://proxy.example.org:3128
+    tls_verify: true
+galaxy:
+  url: https://galaxy.example.org/clusters/threat-actor.json
+  interval: 1d
 outputs:
   - type: directory
     name: public
@@ -189,6 +203,11 @@ TLS cert without key|taxii:\n  tls_cert: c.pem\n|/taxii
 unknown taxii key|taxii:\n  port: 80\n|/taxii
 workers out of range|workers: 0\n|/workers
 expiry typo|feeds:\n  - {name: a, url: x.txt, expiry: {dayz: 3}}\n|/feeds/0/expiry
+warning list over ftp|warninglists: ["ftp://h.example/x.json"]\n|/warninglists/0
+warning list key typo|warninglists:\n  - {url: "https://h.example/x.json", intervall: 1h}\n|/warninglists/0
+warning list format|warninglists:\n  - {url: "https://h.example/x", id: x, format: yaml}\n|/warninglists/0/format
+warning list without url|warninglists:\n  - {id: x}\n|/warninglists/0
+galaxy key typo|galaxy: {url: "https://g.example/t.json", retry: 1}\n|/galaxy
 CASES
 
 # 4. the schema knows exactly the program's profiles

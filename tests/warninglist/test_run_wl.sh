@@ -160,10 +160,12 @@ check_eq "part of the never-block set: withheld" "$(grep -o "output 'pub': withh
 check_eq "part of the never-block set: list" "$(cat pub/lists/ip.txt)" "8.8.8.8"
 cd .. || exit 1
 
-# A URL is refused by check: only local lists are supported.
-write_config "  - https://example.org/lists" "default"
+# A URL names one list (tests/run/test_run_sources.sh fetches them): a
+# directory URL has no list id, and check says where.
+write_config "  - https://example.org/lists/" "default"
 "$CTIFLOW" check -c config.yaml > url.out 2>&1
-check_eq "url list refused" "$?" 1
-check_contains "url list message" "$(cat url.out)" "only local files and directories are supported"
+check_eq "directory url refused" "$?" 1
+check_contains "directory url message" "$(cat url.out)" \
+    "config.yaml:4: cannot name the warning list at 'https://example.org/lists/' from its URL: give it an 'id'"
 
 finish

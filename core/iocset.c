@@ -14,6 +14,11 @@
  * the order every writer emits. Interned strings (feed names, labels,
  * families, actors, refs) use a second table of the same shape, so context
  * strings are compared by pointer during merges.
+ *
+ * A retain (the only removal: warning-list policies) compacts the order
+ * array and renumbers the key table in place: the slot of a removed IOC
+ * becomes a tombstone that lookups step over and the next growth drops, so
+ * no slot moves and no table is allocated.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +38,9 @@ typedef struct slot {
     uint32_t hash;
     uint32_t index; /* position + 1; 0 marks an empty slot */
 } slot;
+
+/* The index of a key slot whose IOC a retain removed (a tombstone). */
+#define SLOT_GONE UINT32_MAX
 
 typedef struct table {
     slot *slots;
@@ -125,8 +133,9 @@ static cf_status table_grow(table *t)
     if (!slots) {
         return CF_ENOMEM;
     }
+    t->count = 0;
     for (size_t i = 0; t->slots && i <= t->mask; i++) {
-        if (t->slots[i].index == 0) {
+        if (t->slots[i].index == 0 || t->slots[i].index == SLOT_GONE) {
             continue;
         }
         size_t j = t->slots[i].hash & (cap - 1);
@@ -134,6 +143,7 @@ static cf_status table_grow(table *t)
             j = (j + 1) & (cap - 1);
         }
         slots[j] = t->slots[i];
+        t->count++;
     }
     free(t->slots);
     t->slots = slots;
@@ -326,15 +336,16 @@ static cf_ioc *set_lookup(const cf_iocset *set, cf_ioc_type type, const char *va
     if (!set->keys.slots) {
         return NULL;
     }
-    size_t j = h & set->keys.mask;
-    while (set->keys.slots[j].index) {
+    for (size_t j = h & set->keys.mask; set->keys.slots[j].index; j = (j + 1) & set->keys.mask) {
         const slot *sl = &set->keys.slots[j];
+        if (sl->hash != h || sl->index == SLOT_GONE) {
+            continue;
+        }
         cf_ioc *ioc = set->iocs[sl->index - 1];
-        if (sl->hash == h && ioc->type == type && strncmp(ioc->value, value, n) == 0 &&
+        if (ioc->type == type && strncmp(ioc->value, value, n) == 0 &&
             ioc->value[n] == '\0') {
             return ioc;
         }
-        j = (j + 1) & set->keys.mask;
     }
     return NULL;
 }
@@ -762,43 +773,48 @@ static void set_rekey(cf_iocset *set)
 }
 
 /*
- * Move the kept slots into a fresh table by their stored hashes, renumbered
- * through remap (old position -> new position + 1, 0 when removed). Walking
- * the old table in order keeps the writes nearly sequential.
+ * Which IOCs a retain keeps, by old position: bit i of kept, and before[w],
+ * the kept IOCs of the words below w, so that the new position of a kept
+ * IOC is a count of bits instead of a look-up in an array of the set's size.
  */
-static bool set_rekey_remap(cf_iocset *set, const uint32_t *remap)
+typedef struct set_kept {
+    uint64_t *bits;
+    uint32_t *before;
+} set_kept;
+
+static uint32_t set_popcount(uint64_t w)
 {
-    slot *fresh = calloc(set->keys.mask + 1, sizeof *fresh);
-    if (!fresh) {
-        return false;
-    }
-    set->keys.count = 0;
+    w -= (w >> 1) & 0x5555555555555555ull;
+    w = (w & 0x3333333333333333ull) + ((w >> 2) & 0x3333333333333333ull);
+    w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (uint32_t)((w * 0x0101010101010101ull) >> 56);
+}
+
+/*
+ * Renumber the key table in place: a kept IOC's slot gets its new position,
+ * a removed one's becomes a tombstone that lookups step over and the next
+ * growth drops. No slot moves, so no probe chain breaks.
+ */
+static void set_rekey_kept(cf_iocset *set, const set_kept *k)
+{
+    slot *s = set->keys.slots;
+
     for (size_t j = 0; j <= set->keys.mask; j++) {
-        const slot *old = &set->keys.slots[j];
-        /* Slot order is random in remap: fetch the entry of a later slot ahead. */
-        if (j + 16 <= set->keys.mask && set->keys.slots[j + 16].index) {
-            __builtin_prefetch(&remap[set->keys.slots[j + 16].index - 1]);
-        }
-        if (!old->index || !remap[old->index - 1]) {
+        uint32_t old = s[j].index;
+        if (old == 0 || old == SLOT_GONE) {
             continue;
         }
-        size_t k = old->hash & set->keys.mask;
-        while (fresh[k].index) {
-            k = (k + 1) & set->keys.mask;
-        }
-        fresh[k].hash = old->hash;
-        fresh[k].index = remap[old->index - 1];
-        set->keys.count++;
+        old--;
+        uint64_t w = k->bits[old / 64], bit = 1ull << (old % 64);
+        s[j].index = (w & bit) ? k->before[old / 64] + set_popcount(w & (bit - 1)) + 1
+                               : SLOT_GONE;
     }
-    free(set->keys.slots);
-    set->keys.slots = fresh;
-    return true;
 }
 
 size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, const cf_ioc *ioc), void *ctx)
 {
-    size_t kept = 0, n_old = set->n_iocs;
-    uint32_t *remap = malloc((n_old ? n_old : 1) * sizeof *remap);
+    size_t kept = 0, n_old = set->n_iocs, n_words = n_old / 64 + 1;
+    set_kept k = {calloc(n_words, sizeof *k.bits), malloc(n_words * sizeof *k.before)};
 
     /* Compact the order array; a removed IOC gives back its sighting array. */
     for (size_t i = 0; i < n_old; i++) {
@@ -807,28 +823,31 @@ size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, const cf_ioc *io
         if (i + 16 < n_old) {
             __builtin_prefetch(&set->iocs[i + 16]->index, 1);
         }
+        if (i % 64 == 0 && k.before) {
+            k.before[i / 64] = (uint32_t)kept;
+        }
         if (!keep(ctx, ioc)) {
             if (ioc->cap_sightings > 1) {
                 free(ioc->sightings);
             }
             ioc->sightings = NULL;
             ioc->n_sightings = ioc->cap_sightings = 0;
-            if (remap) {
-                remap[i] = 0;
-            }
             continue;
         }
-        if (remap) {
-            remap[i] = (uint32_t)(kept + 1);
+        if (k.bits) {
+            k.bits[i / 64] |= 1ull << (i % 64);
         }
         ioc->index = (uint32_t)kept;
         set->iocs[kept++] = ioc;
     }
     size_t removed = n_old - kept;
     set->n_iocs = kept;
-    if (removed && (!remap || !set_rekey_remap(set, remap))) {
+    if (removed && k.bits && k.before) {
+        set_rekey_kept(set, &k);
+    } else if (removed) {
         set_rekey(set);
     }
-    free(remap);
+    free(k.bits);
+    free(k.before);
     return removed;
 }

@@ -5,6 +5,14 @@
 #include "ctiflow/iocset.h"
 #include "testlib.h"
 
+/* Keeps the domains "h<N>.example" with N not a multiple of 3, and every other IOC. */
+static bool keep_not_third(void *ctx, const cf_ioc *ioc)
+{
+    (void)ctx;
+    int k = 0;
+    return ioc->type != CF_IOC_DOMAIN || sscanf(ioc->value, "h%d.", &k) != 1 || k % 3 != 0;
+}
+
 static void norm_set(cf_norm *n, cf_ioc_type type, const char *value)
 {
     cf_buf_reset(&n->value);
@@ -94,6 +102,31 @@ int main(void)
     CHECK_INT(cf_iocset_count(set), 50003);
     CHECK(cf_iocset_find(set, CF_IOC_DOMAIN, "h49999.example") != NULL);
     CHECK(cf_iocset_find(set, CF_IOC_DOMAIN, "h12345.example")->index == 3 + 12345);
+
+    /*
+     * A retain renumbers the kept IOCs in order; a removed value is no longer
+     * found and comes back as a new IOC at the end; growing the table after
+     * the removal keeps every kept key findable.
+     */
+    CHECK_INT(cf_iocset_retain(set, keep_not_third, NULL), 16667);
+    CHECK_INT(cf_iocset_count(set), 50003 - 16667);
+    CHECK(cf_iocset_find(set, CF_IOC_DOMAIN, "h12345.example") == NULL);
+    ioc = cf_iocset_find(set, CF_IOC_DOMAIN, "h12346.example");
+    CHECK(ioc != NULL && ioc->index == 3 + 12346 - 4116 && cf_iocset_at(set, ioc->index) == ioc);
+    CHECK(cf_iocset_find(set, CF_IOC_URL, "http://malware.example.net/bin.sh")->index == 0);
+    norm_set(&n, CF_IOC_DOMAIN, "h12345.example");
+    CHECK_INT(cf_iocset_merge(set, &o, &n, &ioc), CF_OK);
+    CHECK_INT(ioc->index, 50003 - 16667);
+    CHECK(cf_iocset_find(set, CF_IOC_DOMAIN, "h12345.example") == ioc);
+    for (int i = 50000; i < 120000; i++) {
+        snprintf(v, sizeof v, "h%d.example", i);
+        norm_set(&n, CF_IOC_DOMAIN, v);
+        cf_iocset_merge(set, &o, &n, NULL);
+    }
+    CHECK_INT(cf_iocset_count(set), 50003 - 16667 + 1 + 70000);
+    CHECK(cf_iocset_find(set, CF_IOC_DOMAIN, "h3.example") == NULL);
+    CHECK(cf_iocset_find(set, CF_IOC_DOMAIN, "h49999.example")->index == 50003 - 16667 - 1);
+    CHECK(cf_iocset_find(set, CF_IOC_DOMAIN, "h119999.example") != NULL);
 
     /* Events are deep-copied and their names interned. */
     const char *actors[] = {"APT28"};

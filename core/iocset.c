@@ -811,7 +811,7 @@ static void set_rekey_kept(cf_iocset *set, const set_kept *k)
     }
 }
 
-size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, const cf_ioc *ioc), void *ctx)
+size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, cf_ioc *ioc), void *ctx)
 {
     size_t kept = 0, n_old = set->n_iocs, n_words = n_old / 64 + 1;
     set_kept k = {calloc(n_words, sizeof *k.bits), malloc(n_words * sizeof *k.before)};
@@ -819,9 +819,15 @@ size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, const cf_ioc *io
     /* Compact the order array; a removed IOC gives back its sighting array. */
     for (size_t i = 0; i < n_old; i++) {
         cf_ioc *ioc = set->iocs[i];
-        /* Records of a large set are far apart: fetch ahead the one renumbered later. */
+        /*
+         * Records of a large set are far apart: fetch the record a few steps
+         * ahead and the value of a nearer one, which keep reads first.
+         */
         if (i + 16 < n_old) {
-            __builtin_prefetch(&set->iocs[i + 16]->index, 1);
+            __builtin_prefetch(set->iocs[i + 16]);
+        }
+        if (i + 8 < n_old) {
+            __builtin_prefetch(set->iocs[i + 8]->value);
         }
         if (i % 64 == 0 && k.before) {
             k.before[i / 64] = (uint32_t)kept;
@@ -837,8 +843,12 @@ size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, const cf_ioc *io
         if (k.bits) {
             k.bits[i / 64] |= 1ull << (i % 64);
         }
-        ioc->index = (uint32_t)kept;
-        set->iocs[kept++] = ioc;
+        /* Until the first removal nothing moves: leave the record clean. */
+        if (kept != i) {
+            ioc->index = (uint32_t)kept;
+            set->iocs[kept] = ioc;
+        }
+        kept++;
     }
     size_t removed = n_old - kept;
     set->n_iocs = kept;

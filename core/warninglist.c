@@ -1124,18 +1124,6 @@ size_t cf_wl_match_value(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash
     return out->n;
 }
 
-void wl_prefetch_ioc(const cf_wlset *set, const cf_ioc *ioc)
-{
-    int family = 0;
-    wl_u128 first, last;
-
-    if ((ioc->type == CF_IOC_IP || ioc->type == CF_IOC_CIDR) &&
-        (set->kind_types[CF_WL_CIDR] & TBIT(ioc->type)) &&
-        wl_parse_net(ioc->value, strlen(ioc->value), &family, &first, &last) && family == 4) {
-        wl_iv_prefetch(&set->v4, first);
-    }
-}
-
 size_t cf_wl_match(const cf_wlset *set, const cf_ioc *ioc, cf_wl_matches *out)
 {
     return cf_wl_match_value(set, ioc->type, ioc->hash_type, ioc->value, out);

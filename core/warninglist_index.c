@@ -431,17 +431,6 @@ static size_t iv_floor(const wl_ivtab *t, wl_u128 a)
     return lo == 0 ? SIZE_MAX : lo - 1;
 }
 
-void wl_iv_prefetch(const wl_ivtab *t, wl_u128 a)
-{
-    if (!t->v4 || a.hi != 0 || a.lo > 0xffffffffu) {
-        return;
-    }
-    uint64_t b = a.lo >> 16;
-    if (t->touched[b / 64] & (1ull << (b % 64))) {
-        __builtin_prefetch(&t->l1[b]);
-    }
-}
-
 /* wl_iv_query over the packed IPv4 intervals. */
 static void iv_query_v4(const wl_ivtab *t, uint32_t a, uint32_t b, wl_hits *h)
 {

@@ -149,12 +149,6 @@ cf_status wl_iv_add(wl_ivtab *t, wl_u128 first, wl_u128 last, uint16_t list);
 cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4);
 void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h);
 
-/* Start loading what a query of address a reads first (IPv4 only). */
-void wl_iv_prefetch(const wl_ivtab *t, wl_u128 a);
-
-/* Start loading what matching ioc will read first; for a loop running ahead. */
-void wl_prefetch_ioc(const cf_wlset *set, const cf_ioc *ioc);
-
 /* Name table. */
 void wl_ht_free(wl_htab *t);
 cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint16_t list);

@@ -7,9 +7,9 @@
  * list. Deciding is a walk over an IOC's matches (or over its
  * "warninglist:<id>" labels, for store rows), so the same policy serves
  * convert, which matches in memory, and the run driver, which publishes
- * from the store. cf_wl_apply matches each IOC once, adds its labels,
- * records the decision in a bitmap by insertion index, and then removes the
- * withheld IOCs in one cf_iocset_retain pass.
+ * from the store. cf_wl_apply matches each IOC once, adds its labels and
+ * decides, all inside the one cf_iocset_retain pass that removes the
+ * withheld IOCs, so every IOC record is visited once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -176,64 +176,81 @@ void cf_wl_policy_reset(cf_wl_policy *pol)
 
 /* ---- IOC sets ------------------------------------------------------- */
 
-#define WL_AHEAD 16 /* IOCs between a prefetch and its use */
+/*
+ * One pass of cf_wl_apply. Most matched IOCs carry no labels before and
+ * match the same few lists, so the label list one of them ends up with is
+ * kept and handed to the next with the same labels and matches: the set's
+ * label lists are shared and never changed in place, which makes this safe.
+ */
+typedef struct apply_pass {
+    const cf_wlset *set;
+    cf_wl_policy *pol;
+    cf_iocset *iocs;
+    cf_wl_apply_stats stats;
+    cf_status st;
+    cf_wl_matches last;          /* matches of the last labelled IOC */
+    const char **last_from;      /* its labels before, and after */
+    const char **last_to;
+    uint16_t last_n_from, last_n_to;
+} apply_pass;
 
-static bool apply_keep(void *ctx, const cf_ioc *ioc)
+static bool apply_same(const apply_pass *p, const cf_ioc *ioc, const cf_wl_matches *m)
 {
-    const uint8_t *drop = ctx;
-    return !(drop[ioc->index / 8] & (1u << (ioc->index % 8)));
+    return p->last_to && ioc->labels == p->last_from && ioc->n_labels == p->last_n_from &&
+           m->n == p->last.n && memcmp(m->lists, p->last.lists, m->n * sizeof m->lists[0]) == 0;
+}
+
+static void apply_label(apply_pass *p, cf_ioc *ioc, const cf_wl_matches *m)
+{
+    if (apply_same(p, ioc, m)) {
+        ioc->labels = p->last_to;
+        ioc->n_labels = p->last_n_to;
+        return;
+    }
+    const char *labels[CF_WL_MAX_MATCHES];
+    for (size_t k = 0; k < m->n; k++) {
+        labels[k] = cf_wl_label(p->set, m->lists[k]);
+    }
+    const char **from = ioc->labels;
+    uint16_t n_from = ioc->n_labels;
+    p->st = cf_iocset_add_labels(p->iocs, ioc, labels, m->n);
+    if (p->st == CF_OK) {
+        p->last = *m;
+        p->last_from = from;
+        p->last_n_from = n_from;
+        p->last_to = ioc->labels;
+        p->last_n_to = ioc->n_labels;
+    }
+}
+
+static bool apply_one(void *ctx, cf_ioc *ioc)
+{
+    apply_pass *p = ctx;
+    cf_wl_matches m;
+
+    if (p->st != CF_OK || cf_wl_match(p->set, ioc, &m) == 0) {
+        return true;
+    }
+    p->stats.matched++;
+    apply_label(p, ioc, &m);
+    if (p->st != CF_OK || !cf_wl_policy_withholds(p->pol, &m)) {
+        return true;
+    }
+    p->stats.withheld++;
+    return false;
 }
 
 cf_status cf_wl_apply(const cf_wlset *set, cf_wl_policy *pol, cf_iocset *iocs,
                       cf_wl_apply_stats *out)
 {
-    size_t n = cf_iocset_count(iocs);
-    uint8_t *drop = calloc(n / 8 + 1, 1);
-    cf_wl_apply_stats stats = {0, 0};
-    cf_status st = CF_OK;
+    apply_pass p = {.set = set, .pol = pol, .iocs = iocs, .st = CF_OK};
 
-    if (!drop) {
-        return CF_ENOMEM;
-    }
-    for (size_t i = 0; i < n && st == CF_OK; i++) {
-        cf_ioc *ioc = cf_iocset_at(iocs, i);
-        cf_wl_matches m;
-        /*
-         * The IOCs of a large set are far apart in memory: ask for the
-         * record a few steps ahead and the value of a nearer one, so the
-         * loads overlap instead of waiting one after another.
-         */
-        if (i + WL_AHEAD < n) {
-            __builtin_prefetch(cf_iocset_at(iocs, i + WL_AHEAD));
-        }
-        if (i + WL_AHEAD / 2 < n) {
-            __builtin_prefetch(cf_iocset_at(iocs, i + WL_AHEAD / 2)->value);
-        }
-        if (i + WL_AHEAD / 4 < n) {
-            wl_prefetch_ioc(set, cf_iocset_at(iocs, i + WL_AHEAD / 4));
-        }
-        if (cf_wl_match(set, ioc, &m) == 0) {
-            continue;
-        }
-        stats.matched++;
-        const char *labels[CF_WL_MAX_MATCHES];
-        for (size_t k = 0; k < m.n; k++) {
-            labels[k] = cf_wl_label(set, m.lists[k]);
-        }
-        st = cf_iocset_add_labels(iocs, ioc, labels, m.n);
-        if (cf_wl_policy_withholds(pol, &m)) {
-            drop[i / 8] |= (uint8_t)(1u << (i % 8));
-            stats.withheld++;
-        }
-    }
-    if (st == CF_OK && stats.withheld) {
-        cf_iocset_retain(iocs, apply_keep, drop);
-    }
-    free(drop);
+    /* Matching, labelling and removing the withheld IOCs in one pass. */
+    cf_iocset_retain(iocs, apply_one, &p);
     if (out) {
-        *out = stats;
+        *out = p.stats;
     }
-    return st;
+    return p.st;
 }
 
 size_t cf_wl_ioc_lists(const cf_ioc *ioc, const char **ids, size_t cap)

@@ -580,7 +580,7 @@ static cf_status dir_load(cf_store *store, int64_t since, cf_tlp max_tlp,
     return st;
 }
 
-static bool dir_wl_keep(void *ctx, const cf_ioc *ioc)
+static bool dir_wl_keep(void *ctx, cf_ioc *ioc)
 {
     return !cf_wl_policy_withholds_labels(ctx, ioc->labels, ioc->n_labels, NULL);
 }

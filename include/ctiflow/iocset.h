@@ -88,8 +88,10 @@ cf_status cf_iocset_add_labels(cf_iocset *set, cf_ioc *ioc, const char *const *l
 /*
  * Keep only the IOCs for which keep returns true, in their order; the others
  * leave the set (their memory stays with the set until it is freed), and
- * the kept ones are renumbered. Returns how many were removed.
+ * the kept ones are renumbered. keep is called once per IOC, in order, and
+ * may change the IOC it is given (cf_iocset_add_labels on it, say) but not
+ * look up, add or reach other IOCs of the set. Returns how many were removed.
  */
-size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, const cf_ioc *ioc), void *ctx);
+size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, cf_ioc *ioc), void *ctx);
 
 #endif

@@ -6,7 +6,7 @@
 #include "testlib.h"
 
 /* Keeps the domains "h<N>.example" with N not a multiple of 3, and every other IOC. */
-static bool keep_not_third(void *ctx, const cf_ioc *ioc)
+static bool keep_not_third(void *ctx, cf_ioc *ioc)
 {
     (void)ctx;
     int k = 0;

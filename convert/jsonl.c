@@ -12,6 +12,7 @@
 
 #include "ctiflow/limits.h"
 #include "ctiflow/reader.h"
+#include "readutil.h"
 
 #define JSONL_MAX_NAMES 64
 
@@ -72,7 +73,8 @@ static cf_status jsonl_emit(json_t *o, const char *feed, uint64_t lineno,
     obs.last_seen = jsonl_time(o, "last_seen");
     obs.valid_until = jsonl_time(o, "valid_until");
     json_t *conf = json_object_get(o, "confidence");
-    obs.confidence = json_is_integer(conf) ? (int)json_integer_value(conf) : opts->confidence;
+    obs.confidence = json_is_integer(conf) ? rd_confidence(json_integer_value(conf)) : -1;
+    obs.confidence = obs.confidence >= 0 ? obs.confidence : opts->confidence;
     cf_tlp tlp = cf_tlp_from_name(json_string_value(json_object_get(o, "tlp")));
     obs.tlp = tlp != CF_TLP_NONE ? tlp : opts->tlp;
     obs.comment = json_string_value(json_object_get(o, "comment"));
@@ -102,7 +104,9 @@ static cf_status jsonl_emit(json_t *o, const char *feed, uint64_t lineno,
         const char *sfeed = json_string_value(json_object_get(src, "feed"));
         json_t *sline = json_object_get(src, "line");
         obs.feed = sfeed ? sfeed : feed;
-        obs.line = json_is_integer(sline) ? (uint64_t)json_integer_value(sline) : lineno;
+        obs.line = json_is_integer(sline) && json_integer_value(sline) >= 0
+                       ? (uint64_t)json_integer_value(sline)
+                       : lineno;
         obs.ref = json_string_value(json_object_get(src, "ref"));
         obs.time = jsonl_time(src, "time");
         cf_status st = sink->obs(sink->ctx, &obs);

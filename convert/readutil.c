@@ -120,6 +120,11 @@ cf_status rd_time(cf_time *out, const cf_profile *p, const char *s, size_t n)
     return cf_time_parse(out, s, n);
 }
 
+int rd_confidence(long long v)
+{
+    return v >= 0 && v <= 100 ? (int)v : -1;
+}
+
 bool rd_is_sink_address(const char *s, size_t n)
 {
     static const char *const sinks[] = {"0.0.0.0", "127.0.0.1", "::", "::1", "0:0:0:0:0:0:0:0",

@@ -31,6 +31,10 @@ bool rd_is_blank(const char *s, size_t n);
 /* Parse a feed time with the profile's format (or the generic forms). */
 cf_status rd_time(cf_time *out, const cf_profile *p, const char *s, size_t n);
 
+/* A feed's confidence when it is an integer in 0..100, else -1: a larger
+ * or negative number is never narrowed or wrapped into range. */
+int rd_confidence(long long v);
+
 /* A hosts-file sink address (0.0.0.0, 127.0.0.1, ::, ::1). */
 bool rd_is_sink_address(const char *s, size_t n);
 

@@ -38,6 +38,7 @@
 #include "ctiflow/limits.h"
 #include "ctiflow/reader.h"
 #include "ctiflow/stix.h"
+#include "readutil.h"
 #include "stix1_util.h"
 
 #define S2_MAX_CMP 256
@@ -704,7 +705,7 @@ static cf_status objctx_init(s2_ctx *c, s2_obj_ctx *x, const json_t *obj)
     }
     json_t *conf = json_object_get(obj, "confidence");
     x->obs.confidence = c->opts->confidence >= 0 ? c->opts->confidence
-                        : json_is_integer(conf)   ? (int)json_integer_value(conf)
+                        : json_is_integer(conf)   ? rd_confidence(json_integer_value(conf))
                                                   : -1;
     const char *times[] = {"valid_from", "first_observed", "created"};
     for (size_t i = 0; i < 3; i++) {

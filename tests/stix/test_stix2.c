@@ -208,6 +208,28 @@ static void test_attribution_paths(void)
     cf_iocset_free(set);
 }
 
+/* A confidence outside 0..100, however large, is no confidence at all. */
+static void test_confidence_range(void)
+{
+    static const char doc[] =
+        "{\"type\":\"bundle\",\"id\":\"bundle--1\",\"objects\":["
+        "{\"type\":\"indicator\",\"id\":\"indicator--a\",\"confidence\":85,"
+        "\"pattern\":\"[ipv4-addr:value = '192.0.2.1']\",\"valid_from\":\"2020-01-01T00:00:00Z\"},"
+        "{\"type\":\"indicator\",\"id\":\"indicator--b\",\"confidence\":4294967346,"
+        "\"pattern\":\"[ipv4-addr:value = '192.0.2.2']\",\"valid_from\":\"2020-01-01T00:00:00Z\"},"
+        "{\"type\":\"indicator\",\"id\":\"indicator--c\",\"confidence\":-3,"
+        "\"pattern\":\"[ipv4-addr:value = '192.0.2.3']\",\"valid_from\":\"2020-01-01T00:00:00Z\"}]}";
+    cf_iocset *set = cf_iocset_new();
+    CHECK_INT(read_into(set, "c.json", doc, NULL), CF_OK);
+    const cf_ioc *a = cf_iocset_find(set, CF_IOC_IP, "192.0.2.1");
+    const cf_ioc *b = cf_iocset_find(set, CF_IOC_IP, "192.0.2.2");
+    const cf_ioc *c = cf_iocset_find(set, CF_IOC_IP, "192.0.2.3");
+    CHECK_INT(a ? a->confidence : -99, 85);
+    CHECK_INT(b ? b->confidence : -99, -1);
+    CHECK_INT(c ? c->confidence : -99, -1);
+    cf_iocset_free(set);
+}
+
 /* The Unit 42 playbooks attribute through reports and campaigns only. */
 static void test_unit42(void)
 {
@@ -302,6 +324,7 @@ int main(void)
 {
     test_bundle();
     test_attribution_paths();
+    test_confidence_range();
     test_unit42();
     test_corpus_files();
     TEST_MAIN_END();

@@ -151,7 +151,7 @@ static void check_all_listed(const char *root)
         if (e->d_name[0] == '.') {
             continue;
         }
-        char sub[1024];
+        char sub[1024 + 256 + 2]; /* root, "/", a name */
         snprintf(sub, sizeof sub, "%s/%s", root, e->d_name);
         DIR *sd = opendir(sub);
         struct dirent *f;

@@ -50,6 +50,7 @@ enum {
     ST_GONE_FULL,
     ST_GONE_DAYS,
     ST_EXPIRE,
+    ST_IS_CURRENT,
     ST_COUNT
 };
 
@@ -100,6 +101,8 @@ static const char *const store_sql[ST_COUNT] = {
                   " (SELECT ioc_id FROM sightings WHERE feed_id = ?1 AND gone = 1)"
                   " AND NOT EXISTS (SELECT 1 FROM sightings s"
                   "  WHERE s.ioc_id = iocs.id AND s.gone = 0)",
+    [ST_IS_CURRENT] = "SELECT 1 FROM iocs WHERE type = ?1 AND value = ?2 AND expired_at IS NULL"
+                      " AND (?3 = 0 OR tlp <= ?3)",
 };
 
 /* What makes an upsert a modification (last_seen alone does not). */
@@ -837,6 +840,45 @@ cf_status cf_store_each(cf_store *s, int64_t since_run, cf_tlp max_tlp, cf_store
     }
     sqlite3_finalize(q);
     return st;
+}
+
+cf_status cf_store_count_since(cf_store *s, int64_t since_run, cf_tlp max_tlp, int64_t *rows,
+                               int64_t *expired, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_status st = CF_OK;
+
+    *rows = *expired = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT count(*), count(expired_at) FROM iocs WHERE mod_run > ?2"
+                           " AND (?1 = 0 OR tlp <= ?1)",
+                           -1, &q, NULL) != SQLITE_OK) {
+        return store_fail(s, err, "counting IOCs");
+    }
+    sqlite3_bind_int(q, 1, max_tlp);
+    sqlite3_bind_int64(q, 2, since_run);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        *rows = sqlite3_column_int64(q, 0);
+        *expired = sqlite3_column_int64(q, 1);
+    } else {
+        st = store_fail(s, err, "counting IOCs");
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+bool cf_store_is_current(cf_store *s, cf_ioc_type type, const char *value, cf_tlp max_tlp)
+{
+    sqlite3_stmt *q = s->st[ST_IS_CURRENT];
+    bool found;
+
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, cf_ioc_type_name(type), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, max_tlp);
+    found = sqlite3_step(q) == SQLITE_ROW;
+    sqlite3_reset(q);
+    return found;
 }
 
 cf_status cf_store_count(cf_store *s, int64_t *active, int64_t *total, cf_error *err)

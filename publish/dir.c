@@ -3,10 +3,18 @@
  *
  * DESIGN
  * The output's cursor in the store says which run it last published. The
- * IOCs modified since then (new, changed, expired) are read into a delta
- * set, the IOCs not expired into a snapshot set; each file is written
- * under a hidden temporary name in its final directory, fsynced and
- * renamed, so a reader (or a crash) never sees a partial file. Layout:
+ * IOCs modified since then (new, changed, expired) make the delta bundle,
+ * the IOCs not expired every other file. Rows are read from the store in
+ * (type, value) order a chunk at a time (DIR_CHUNK IOCs in a set) and each
+ * chunk is appended to every file open for the pass, so memory is bounded
+ * by a chunk, not by the store; the STIX bundles are written through
+ * cf_stix2_stream (expired IOCs' indicators come out revoked), CSV writes
+ * its header once, and a block list asks the store whether a file IOC's
+ * digest is listed on its own in another chunk. A MISP feed directory needs
+ * every IOC at once: an output with one reads all rows as a single chunk.
+ * Each file is written under a hidden temporary name in its final
+ * directory, fsynced and renamed when complete, so a reader (or a crash)
+ * never sees a partial file. Layout:
  *   stix2/deltas/delta-<run>.json  what changed in that run (revoked ones
  *                                  carry "revoked": true)
  *   stix2/snapshot.json            every current IOC
@@ -14,11 +22,10 @@
  *   lists/<type>.txt               plain block lists, one per IOC type
  *   iocs.csv, iocs.jsonl           when configured
  *   index.json                     what was written, written last
- * Files are streamed from the writer to disk, never built in memory (only a
- * delta bundle with revoked indicators is rendered in memory to mark them).
  * The first publish of an output with nothing expired reads the store once:
- * its delta is every current IOC, so the same set feeds every writer and the
- * snapshot is a hard link to the delta bundle (same bytes, rendered once).
+ * its delta is every current IOC, so one pass writes the delta and every
+ * current file, and the snapshot is a hard link to the delta bundle (same
+ * bytes, rendered once; copied where links are not possible).
  * Old delta bundles beyond keep_deltas are removed; temporary files left by
  * an interrupted run are removed on the next publish.
  * With warning lists (cf_publish_dir_wl), the warninglist labels a row had
@@ -52,15 +59,29 @@ static const cf_ioc_type dir_list_types[] = {
     CF_IOC_ASN,    CF_IOC_JA3,    CF_IOC_X509_SHA1,
 };
 
-/* Reading store rows into an IOC set. */
+/* An expired IOC of the chunk being read: its indicator is written revoked. */
+typedef struct dir_key {
+    cf_ioc_type type;
+    char *value;
+} dir_key;
+
+struct dir_loader;
+
+/* Takes a chunk of rows read into l->set; the loader then starts a new set. */
+typedef cf_status (*dir_chunk_fn)(void *ctx, struct dir_loader *l);
+
+/* Reading store rows into an IOC set, a chunk at a time. */
 typedef struct dir_loader {
     cf_iocset *set;
     cf_norm norm;
-    char **revoked;       /* indicator ids of expired IOCs */
+    dir_key *revoked;     /* expired IOCs of the chunk */
     size_t n_revoked, cap_revoked;
-    uint64_t rows;
-    uint64_t expired;     /* rows of expired IOCs */
+    uint64_t rows;        /* rows read, all chunks */
+    uint64_t expired;     /* rows of expired IOCs, all chunks */
     bool strip_wl;        /* drop stored warninglist labels (matched again) */
+    size_t limit;         /* IOCs per chunk; 0 = one chunk */
+    dir_chunk_fn chunk;
+    void *chunk_ctx;
 } dir_loader;
 
 /* Drop the warninglist labels of items; returns how many are left. */
@@ -95,33 +116,70 @@ static size_t dir_split(char *scratch, const char **items, size_t max)
     return n;
 }
 
-static cf_status dir_add_revoked(dir_loader *l, const cf_ioc *ioc)
+static cf_status dir_add_revoked(dir_loader *l, const cf_store_row *r)
 {
-    cf_buf pattern = CF_BUF_INIT;
-    char id[64];
-    cf_status st = cf_stix_pattern(&pattern, ioc);
-
-    if (st != CF_OK) {
-        cf_buf_free(&pattern);
-        return st == CF_ENOMEM ? st : CF_OK;
-    }
-    cf_stix_indicator_id(id, pattern.data);
-    cf_buf_free(&pattern);
     if (l->n_revoked == l->cap_revoked) {
         size_t cap = l->cap_revoked ? l->cap_revoked * 2 : 64;
-        char **grown = realloc(l->revoked, cap * sizeof(*grown));
+        dir_key *grown = realloc(l->revoked, cap * sizeof(*grown));
         if (!grown) {
             return CF_ENOMEM;
         }
         l->revoked = grown;
         l->cap_revoked = cap;
     }
-    l->revoked[l->n_revoked] = cf_strdup(id);
-    if (!l->revoked[l->n_revoked]) {
+    l->revoked[l->n_revoked].type = r->type;
+    l->revoked[l->n_revoked].value = cf_strdup(r->value);
+    if (!l->revoked[l->n_revoked].value) {
         return CF_ENOMEM;
     }
     l->n_revoked++;
     return CF_OK;
+}
+
+static int dir_key_cmp(const void *a, const void *b)
+{
+    const dir_key *x = a, *y = b;
+
+    if (x->type != y->type) {
+        return x->type < y->type ? -1 : 1;
+    }
+    return strcmp(x->value, y->value);
+}
+
+/* For the STIX writer: is ioc one of the chunk's expired IOCs (sorted)? */
+static bool dir_is_revoked(void *ctx, const cf_ioc *ioc)
+{
+    const dir_loader *l = ctx;
+    dir_key key = {ioc->type, ioc->value};
+
+    return l->n_revoked &&
+           bsearch(&key, l->revoked, l->n_revoked, sizeof(*l->revoked), dir_key_cmp);
+}
+
+static void dir_clear_revoked(dir_loader *l)
+{
+    for (size_t i = 0; i < l->n_revoked; i++) {
+        free(l->revoked[i].value);
+    }
+    l->n_revoked = 0;
+}
+
+/* Hand the chunk read so far to l->chunk, then start an empty one. */
+static cf_status dir_flush_chunk(dir_loader *l)
+{
+    cf_status st;
+
+    if (l->n_revoked) {
+        qsort(l->revoked, l->n_revoked, sizeof(*l->revoked), dir_key_cmp);
+    }
+    st = l->chunk(l->chunk_ctx, l);
+    dir_clear_revoked(l);
+    cf_iocset_free(l->set);
+    l->set = st == CF_OK ? cf_iocset_new() : NULL;
+    if (st == CF_OK && !l->set) {
+        st = CF_ENOMEM;
+    }
+    return st;
 }
 
 static cf_status dir_load_row(void *ctx, const cf_store_row *r)
@@ -175,9 +233,12 @@ static cf_status dir_load_row(void *ctx, const cf_store_row *r)
         l->expired++;
     }
     if (st == CF_OK && r->expired_at != CF_TIME_NONE && ioc) {
-        st = dir_add_revoked(l, ioc);
+        st = dir_add_revoked(l, r);
     }
     l->rows++;
+    if (st == CF_OK && l->limit && cf_iocset_count(l->set) >= l->limit) {
+        st = dir_flush_chunk(l);
+    }
 
 out:
     free(lab);
@@ -191,10 +252,9 @@ static void dir_loader_fini(dir_loader *l)
 {
     cf_iocset_free(l->set);
     cf_norm_free(&l->norm);
-    for (size_t i = 0; i < l->n_revoked; i++) {
-        free(l->revoked[i]);
-    }
+    dir_clear_revoked(l);
     free(l->revoked);
+    memset(l, 0, sizeof(*l));
 }
 
 /* Create path and any missing parents (an output may name a new tree). */
@@ -288,58 +348,70 @@ static ssize_t dir_sink_write(void *cookie, const char *data, size_t len)
 }
 
 /*
- * Render set in format f straight into dir/name, atomically: the writer's
- * output streams through a line-counting stream into a hidden temporary
- * file, which is fsynced and renamed. Nothing is held in memory whatever
- * the set's size. *lines gets the number of lines written.
+ * A file streamed into dir/name atomically: the writers' output passes
+ * through a line-counting stream into a hidden temporary file, which is
+ * fsynced and renamed when it is complete. Nothing is held in memory
+ * whatever the size of the file.
  */
-static cf_status dir_stream_atomic(const char *dir, const char *name, cf_out_format f,
-                                   const cf_iocset *set, const cf_write_opts *wo,
-                                   uint64_t *lines, cf_error *err)
+typedef struct dir_file {
+    cf_buf dir, tmp, dst;
+    dir_sink sink;
+    FILE *out;
+    uint64_t count;       /* IOCs written, as the index lists them */
+} dir_file;
+
+static cf_status dir_file_open(dir_file *f, const char *dir, const char *name, cf_error *err)
 {
     static const cookie_io_functions_t io = {NULL, dir_sink_write, NULL, NULL};
-    cf_buf tmp = CF_BUF_INIT, dst = CF_BUF_INIT;
-    dir_sink sink = {NULL, 0};
-    FILE *out = NULL;
-    cf_status st = CF_OK;
 
-    cf_buf_printf(&tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
-    cf_buf_printf(&dst, "%s/%s", dir, name);
-    sink.fp = fopen(cf_buf_str(&tmp), "wb");
-    out = sink.fp ? fopencookie(&sink, "w", io) : NULL;
-    if (!out) {
-        st = cf_error_set(err, CF_EIO, cf_buf_str(&dst), 0, "cannot write: %s", strerror(errno));
-        goto out;
+    memset(f, 0, sizeof(*f));
+    cf_buf_puts(&f->dir, dir);
+    cf_buf_printf(&f->tmp, "%s/.%s.tmp.%ld", dir, name, (long)getpid());
+    if (cf_buf_printf(&f->dst, "%s/%s", dir, name) != CF_OK) {
+        return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
     }
-    setvbuf(out, NULL, _IOFBF, 1 << 20);
-    st = cf_write_any(out, f, set, wo, err);
-    if (fclose(out) != 0 && st == CF_OK) {
-        st = cf_error_set(err, CF_EIO, cf_buf_str(&dst), 0, "cannot write: %s", strerror(errno));
+    f->sink.fp = fopen(cf_buf_str(&f->tmp), "wb");
+    f->out = f->sink.fp ? fopencookie(&f->sink, "w", io) : NULL;
+    if (!f->out) {
+        return cf_error_set(err, CF_EIO, cf_buf_str(&f->dst), 0, "cannot write: %s",
+                            strerror(errno));
     }
-    if (st == CF_OK && (fflush(sink.fp) != 0 || fsync(fileno(sink.fp)) != 0)) {
-        st = cf_error_set(err, CF_EIO, cf_buf_str(&dst), 0, "cannot write: %s", strerror(errno));
-    }
-    if (fclose(sink.fp) != 0 && st == CF_OK) {
-        st = cf_error_set(err, CF_EIO, cf_buf_str(&dst), 0, "cannot write: %s", strerror(errno));
-    }
-    sink.fp = NULL;
-    if (st == CF_OK && rename(tmp.data, dst.data) != 0) {
-        st = cf_error_set(err, CF_EIO, cf_buf_str(&dst), 0, "cannot rename: %s", strerror(errno));
-    }
-    if (st == CF_OK) {
-        dir_fsync_dir(dir);
-        *lines = sink.lines;
-    }
+    setvbuf(f->out, NULL, _IOFBF, 1 << 20);
+    return CF_OK;
+}
 
-out:
-    if (sink.fp) {
-        fclose(sink.fp);
+/*
+ * Finish f: when commit (and st is CF_OK), flush, fsync and rename it into
+ * place and sync its directory; otherwise remove the temporary file. Returns
+ * st, or the error of the commit.
+ */
+static cf_status dir_file_close(dir_file *f, cf_status st, cf_error *err)
+{
+    const char *dst = cf_buf_str(&f->dst);
+
+    if (f->out && fclose(f->out) != 0 && st == CF_OK) {
+        st = cf_error_set(err, CF_EIO, dst, 0, "cannot write: %s", strerror(errno));
     }
-    if (st != CF_OK) {
-        unlink(cf_buf_str(&tmp));
+    f->out = NULL;
+    if (f->sink.fp && st == CF_OK &&
+        (fflush(f->sink.fp) != 0 || fsync(fileno(f->sink.fp)) != 0)) {
+        st = cf_error_set(err, CF_EIO, dst, 0, "cannot write: %s", strerror(errno));
     }
-    cf_buf_free(&tmp);
-    cf_buf_free(&dst);
+    if (f->sink.fp && fclose(f->sink.fp) != 0 && st == CF_OK) {
+        st = cf_error_set(err, CF_EIO, dst, 0, "cannot write: %s", strerror(errno));
+    }
+    if (f->sink.fp && st == CF_OK && rename(cf_buf_str(&f->tmp), dst) != 0) {
+        st = cf_error_set(err, CF_EIO, dst, 0, "cannot rename: %s", strerror(errno));
+    }
+    if (f->sink.fp && st == CF_OK) {
+        dir_fsync_dir(cf_buf_str(&f->dir));
+    } else if (f->tmp.len) {
+        unlink(cf_buf_str(&f->tmp));
+    }
+    f->sink.fp = NULL;
+    cf_buf_free(&f->dir);
+    cf_buf_free(&f->tmp);
+    cf_buf_free(&f->dst);
     return st;
 }
 
@@ -371,64 +443,35 @@ static bool dir_link_atomic(const char *src, const char *dir, const char *name)
     return ok;
 }
 
-/* Render set in format f into memory. */
-static cf_status dir_render(char **out, size_t *len, cf_out_format f, const cf_iocset *set,
-                            const cf_write_opts *wo, cf_error *err)
-{
-    FILE *mem = open_memstream(out, len);
-    cf_status st;
-
-    if (!mem) {
-        return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
-    }
-    st = cf_write_any(mem, f, set, wo, err);
-    if (fclose(mem) != 0 && st == CF_OK) {
-        st = cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
-    }
-    return st;
-}
-
 static int dir_str_cmp(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Mark the indicators of expired IOCs revoked in a rendered bundle. */
-static cf_status dir_revoke(char **bundle, size_t *len, dir_loader *l, cf_time now,
-                            cf_error *err)
+/* Copy the file src to dir/name atomically (when it cannot be linked). */
+static cf_status dir_copy_atomic(const char *src, const char *dir, const char *name,
+                                 cf_error *err)
 {
-    json_t *root = json_loadb(*bundle, *len, 0, NULL);
-    json_t *objects = root ? json_object_get(root, "objects") : NULL;
-    char ts[40];
-    char *dumped;
-    size_t i;
-    json_t *obj;
+    FILE *in = fopen(src, "rb");
+    dir_file f;
+    char block[65536];
+    size_t n;
+    cf_status st;
 
-    if (!json_is_array(objects)) {
-        json_decref(root);
-        return cf_error_set(err, CF_EMALFORMED, "stix2", 0, "delta bundle did not parse");
+    if (!in) {
+        return cf_error_set(err, CF_EIO, src, 0, "cannot read: %s", strerror(errno));
     }
-    qsort(l->revoked, l->n_revoked, sizeof(*l->revoked), dir_str_cmp);
-    cf_time_format_rfc3339(ts, sizeof(ts), now);
-    json_array_foreach(objects, i, obj) {
-        const char *id = json_string_value(json_object_get(obj, "id"));
-        const char *created = json_string_value(json_object_get(obj, "created"));
-        if (!id || !bsearch(&id, l->revoked, l->n_revoked, sizeof(char *), dir_str_cmp)) {
-            continue;
+    st = dir_file_open(&f, dir, name, err);
+    while (st == CF_OK && (n = fread(block, 1, sizeof(block), in)) > 0) {
+        if (fwrite(block, 1, n, f.out) != n) {
+            st = cf_error_set(err, CF_EIO, name, 0, "cannot write: %s", strerror(errno));
         }
-        json_object_set_new(obj, "revoked", json_true());
-        json_object_set_new(obj, "modified",
-                            json_string(created && strcmp(created, ts) > 0 ? created : ts));
     }
-    dumped = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(root);
-    if (!dumped) {
-        return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
+    if (st == CF_OK && ferror(in)) {
+        st = cf_error_set(err, CF_EIO, src, 0, "cannot read: %s", strerror(errno));
     }
-    free(*bundle);
-    *bundle = dumped;
-    *len = strlen(dumped);
-    return CF_OK;
+    fclose(in);
+    return dir_file_close(&f, st, err);
 }
 
 /* Index entries are collected here. */
@@ -445,47 +488,6 @@ static void dir_index_add(dir_index *ix, const char *path, const char *format, u
         json_array_append_new(ix->files, e);
     }
     ix->written++;
-}
-
-/* Render and write one file. */
-static cf_status dir_emit(const char *dir, const char *name, const char *rel, cf_out_format f,
-                          const char *format_name, const cf_iocset *set, const cf_write_opts *wo,
-                          dir_index *ix, cf_error *err)
-{
-    uint64_t lines = 0;
-    cf_status st = dir_stream_atomic(dir, name, f, set, wo, &lines, err);
-
-    if (st == CF_OK) {
-        dir_index_add(ix, rel, format_name, cf_iocset_count(set));
-    }
-    return st;
-}
-
-static cf_status dir_block_lists(const char *root, const cf_iocset *set, const cf_write_opts *base,
-                                 dir_index *ix, cf_error *err)
-{
-    cf_buf dir = CF_BUF_INIT, name = CF_BUF_INIT, rel = CF_BUF_INIT;
-    cf_status st;
-
-    cf_buf_printf(&dir, "%s/lists", root);
-    st = dir_mkdir(dir.data, err);
-    for (size_t i = 0; st == CF_OK && i < sizeof(dir_list_types) / sizeof(*dir_list_types); i++) {
-        cf_write_opts wo = *base;
-        uint64_t lines = 0;
-        wo.only_type = dir_list_types[i];
-        cf_buf_reset(&name);
-        cf_buf_reset(&rel);
-        cf_buf_printf(&name, "%s.txt", cf_ioc_type_name(dir_list_types[i]));
-        cf_buf_printf(&rel, "lists/%s", name.data);
-        st = dir_stream_atomic(dir.data, name.data, CF_OUT_TEXT, set, &wo, &lines, err);
-        if (st == CF_OK) {
-            dir_index_add(ix, rel.data, "text", lines);
-        }
-    }
-    cf_buf_free(&dir);
-    cf_buf_free(&name);
-    cf_buf_free(&rel);
-    return st;
 }
 
 /* Remove temporary files an interrupted publish left in dir. */
@@ -556,119 +558,9 @@ static void dir_prune_deltas(const char *dir, int keep, json_t *list)
     cf_buf_free(&p);
 }
 
-static cf_status dir_load(cf_store *store, int64_t since, cf_tlp max_tlp,
-                          const cf_publish_wl *wl, dir_loader *l, cf_error *err)
-{
-    cf_norm init = CF_NORM_INIT;
-    cf_status st;
-
-    memset(l, 0, sizeof(*l));
-    l->norm = init;
-    l->strip_wl = wl && wl->lists;
-    l->set = cf_iocset_new();
-    if (!l->set) {
-        return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
-    }
-    st = cf_store_each(store, since, max_tlp, dir_load_row, l, err);
-    if (st == CF_OK && l->strip_wl) {
-        /* label with the current lists; withhold from every file unless block_only */
-        st = cf_wl_apply(wl->lists, wl->block_only ? NULL : wl->policy, l->set, NULL);
-        if (st != CF_OK) {
-            st = cf_error_set(err, st, NULL, 0, "out of memory");
-        }
-    }
-    return st;
-}
-
 static bool dir_wl_keep(void *ctx, cf_ioc *ioc)
 {
     return !cf_wl_policy_withholds_labels(ctx, ioc->labels, ioc->n_labels, NULL);
-}
-
-static cf_status dir_write_delta(const cf_output_cfg *out, dir_loader *delta, int64_t run,
-                                 cf_time now, const cf_write_opts *wo, dir_index *ix,
-                                 cf_error *err)
-{
-    cf_buf dir = CF_BUF_INIT, name = CF_BUF_INIT, rel = CF_BUF_INIT;
-    char *data = NULL;
-    size_t len = 0;
-    cf_status st;
-
-    cf_buf_printf(&dir, "%s/stix2/deltas", out->path);
-    cf_buf_printf(&name, "delta-%08lld.json", (long long)run);
-    cf_buf_printf(&rel, "stix2/deltas/%s", name.data);
-    st = dir_mkdir(dir.data, err);
-    if (st == CF_OK) {
-        dir_sweep_tmp(dir.data);
-    }
-    if (st == CF_OK && !delta->n_revoked) {
-        /* nothing to mark revoked: stream the bundle straight to its file */
-        uint64_t lines = 0;
-        st = dir_stream_atomic(dir.data, name.data, CF_OUT_STIX2, delta->set, wo, &lines, err);
-    } else if (st == CF_OK) {
-        st = dir_render(&data, &len, CF_OUT_STIX2, delta->set, wo, err);
-        if (st == CF_OK) {
-            st = dir_revoke(&data, &len, delta, now, err);
-        }
-        if (st == CF_OK) {
-            st = dir_write_atomic(dir.data, name.data, data, len, err);
-        }
-    }
-    if (st == CF_OK) {
-        dir_index_add(ix, rel.data, "stix2-delta", cf_iocset_count(delta->set));
-    }
-    free(data);
-    cf_buf_free(&dir);
-    cf_buf_free(&name);
-    cf_buf_free(&rel);
-    return st;
-}
-
-/*
- * The files of every current IOC. same_stix2, when not NULL, is a bundle
- * already written from this very set (the delta of a first publish): the
- * snapshot gets its bytes by a link instead of a second rendering.
- */
-static cf_status dir_write_current(const cf_output_cfg *out, cf_iocset *set,
-                                   const cf_write_opts *wo, const cf_publish_wl *wl,
-                                   const char *same_stix2, dir_index *ix, cf_error *err)
-{
-    cf_buf sub = CF_BUF_INIT;
-    cf_status st = CF_OK;
-
-    if (out->formats & CF_OUTFMT_STIX2) {
-        cf_buf_printf(&sub, "%s/stix2", out->path);
-        if (same_stix2 && dir_link_atomic(same_stix2, sub.data, "snapshot.json")) {
-            dir_index_add(ix, "stix2/snapshot.json", "stix2", cf_iocset_count(set));
-        } else {
-            st = dir_emit(sub.data, "snapshot.json", "stix2/snapshot.json", CF_OUT_STIX2,
-                          "stix2", set, wo, ix, err);
-        }
-    }
-    if (st == CF_OK && (out->formats & CF_OUTFMT_MISP_FEED)) {
-        cf_buf_reset(&sub);
-        cf_buf_printf(&sub, "%s/misp", out->path);
-        st = cf_write_misp_feed_dir(sub.data, set, wo, err);
-        if (st == CF_OK) {
-            dir_index_add(ix, "misp/manifest.json", "misp-feed", cf_iocset_count(set));
-        }
-    }
-    if (st == CF_OK && (out->formats & CF_OUTFMT_JSONL)) {
-        st = dir_emit(out->path, "iocs.jsonl", "iocs.jsonl", CF_OUT_JSONL, "jsonl", set, wo, ix,
-                      err);
-    }
-    /* block lists last: the policy of block_only outputs withholds from them alone */
-    if (st == CF_OK && wl && wl->lists && wl->block_only && wl->policy) {
-        cf_iocset_retain(set, dir_wl_keep, wl->policy);
-    }
-    if (st == CF_OK && (out->formats & CF_OUTFMT_TEXT)) {
-        st = dir_block_lists(out->path, set, wo, ix, err);
-    }
-    if (st == CF_OK && (out->formats & CF_OUTFMT_CSV)) {
-        st = dir_emit(out->path, "iocs.csv", "iocs.csv", CF_OUT_CSV, "csv", set, wo, ix, err);
-    }
-    cf_buf_free(&sub);
-    return st;
 }
 
 static cf_status dir_write_index(const cf_output_cfg *out, int64_t run, cf_time now,
@@ -725,76 +617,355 @@ cf_status cf_publish_dir(cf_store *store, const cf_output_cfg *out, int64_t run,
     return cf_publish_dir_wl(store, out, run, now, force, NULL, res, err);
 }
 
+/* Rows read per chunk when streaming; a MISP feed output reads one chunk of every row. */
+#define DIR_CHUNK 100000
+#define DIR_N_LISTS (sizeof(dir_list_types) / sizeof(*dir_list_types))
+
+/* The files of one publish, open while the store's rows stream into them. */
+typedef struct dir_pub {
+    const cf_output_cfg *out;
+    const cf_publish_wl *wl;
+    cf_store *store;
+    cf_write_opts wo;
+    bool whole;                /* the chunk is every row (no listed_alone question) */
+    bool revoked;              /* the pass marks expired IOCs revoked */
+    cf_stix2_stream *delta_s;  /* the delta bundle, when written in this pass */
+    dir_file delta;
+    bool link_snap;            /* the snapshot is to be a link to the delta bundle */
+    cf_stix2_stream *snap_s;   /* the snapshot bundle, when written in this pass */
+    dir_file snap;
+    bool misp, jsonl_on, csv_on, lists_on;
+    uint64_t misp_count;
+    dir_file jsonl, csv;
+    dir_file lists[DIR_N_LISTS];
+    cf_error *err;
+} dir_pub;
+
+/* For the block lists of a chunk: is the digest of a file IOC current on its own? */
+static bool dir_listed_alone(void *ctx, cf_ioc_type type, const char *value)
+{
+    const dir_pub *p = ctx;
+    return cf_store_is_current(p->store, type, value, p->out->max_tlp);
+}
+
+/* Write one chunk of rows into every file of the pass. */
+static cf_status dir_chunk(void *ctx, dir_loader *l)
+{
+    dir_pub *p = ctx;
+    const cf_publish_wl *wl = p->wl;
+    cf_iocset *set = l->set;
+    size_t n = cf_iocset_count(set);
+    cf_status st = CF_OK;
+
+    if (wl && wl->lists) {
+        /* label with the current lists; withhold from every file unless block_only */
+        st = cf_wl_apply(wl->lists, wl->block_only ? NULL : wl->policy, set, NULL);
+        if (st != CF_OK) {
+            return cf_error_set(p->err, st, NULL, 0, "out of memory");
+        }
+        n = cf_iocset_count(set);
+    }
+    if (p->delta_s) {
+        st = cf_stix2_stream_add(p->delta_s, set, p->revoked ? dir_is_revoked : NULL, l, p->err);
+        p->delta.count += n;
+    }
+    if (st == CF_OK && p->snap_s) {
+        st = cf_stix2_stream_add(p->snap_s, set, NULL, NULL, p->err);
+        p->snap.count += n;
+    }
+    if (st == CF_OK && p->misp) {
+        cf_buf sub = CF_BUF_INIT;
+        cf_buf_printf(&sub, "%s/misp", p->out->path);
+        st = cf_write_misp_feed_dir(cf_buf_str(&sub), set, &p->wo, p->err);
+        p->misp_count += n;
+        cf_buf_free(&sub);
+    }
+    if (st == CF_OK && p->jsonl_on) {
+        st = cf_write_jsonl(p->jsonl.out, set, &p->wo, p->err);
+        p->jsonl.count += n;
+    }
+    /* block lists and CSV last: the policy of block_only outputs withholds from them alone */
+    if (st == CF_OK && (p->lists_on || p->csv_on) && wl && wl->lists && wl->block_only &&
+        wl->policy) {
+        cf_iocset_retain(set, dir_wl_keep, wl->policy);
+    }
+    for (size_t i = 0; st == CF_OK && p->lists_on && i < DIR_N_LISTS; i++) {
+        cf_write_opts wo = p->wo;
+        wo.only_type = dir_list_types[i];
+        if (!p->whole) {
+            wo.listed_alone = dir_listed_alone;
+            wo.listed_ctx = p;
+        }
+        st = cf_write_text(p->lists[i].out, set, &wo, p->err);
+    }
+    if (st == CF_OK && p->csv_on) {
+        cf_write_opts wo = p->wo;
+        wo.continued = p->csv.sink.lines > 0; /* the header is written */
+        st = cf_write_csv(p->csv.out, set, &wo, p->err);
+        p->csv.count += cf_iocset_count(set);
+    }
+    return st;
+}
+
+/* Open the snapshot bundle when snapshot, and when others the other current files. */
+static cf_status dir_open_current(dir_pub *p, bool snapshot, bool others, cf_error *err)
+{
+    const cf_output_cfg *out = p->out;
+    cf_buf sub = CF_BUF_INIT;
+    cf_status st = CF_OK;
+
+    if (snapshot) {
+        cf_buf_printf(&sub, "%s/stix2", out->path);
+        st = dir_file_open(&p->snap, cf_buf_str(&sub), "snapshot.json", err);
+        if (st == CF_OK) {
+            st = cf_stix2_stream_open(&p->snap_s, p->snap.out, &p->wo, err);
+        }
+    }
+    if (!others) {
+        cf_buf_free(&sub);
+        return st;
+    }
+    p->misp = (out->formats & CF_OUTFMT_MISP_FEED) != 0;
+    if (st == CF_OK && (out->formats & CF_OUTFMT_JSONL)) {
+        p->jsonl_on = true;
+        st = dir_file_open(&p->jsonl, out->path, "iocs.jsonl", err);
+    }
+    if (st == CF_OK && (out->formats & CF_OUTFMT_TEXT)) {
+        cf_buf_reset(&sub);
+        cf_buf_printf(&sub, "%s/lists", out->path);
+        p->lists_on = true;
+        st = dir_mkdir(cf_buf_str(&sub), err);
+        for (size_t i = 0; st == CF_OK && i < DIR_N_LISTS; i++) {
+            char name[64];
+            snprintf(name, sizeof(name), "%s.txt", cf_ioc_type_name(dir_list_types[i]));
+            st = dir_file_open(&p->lists[i], cf_buf_str(&sub), name, err);
+        }
+    }
+    if (st == CF_OK && (out->formats & CF_OUTFMT_CSV)) {
+        p->csv_on = true;
+        st = dir_file_open(&p->csv, out->path, "iocs.csv", err);
+    }
+    cf_buf_free(&sub);
+    return st;
+}
+
+/*
+ * Close every file of p: with st CF_OK their bundles are finished and they
+ * are renamed into place, in the order of the index (delta, snapshot,
+ * MISP feed, JSONL, block lists, CSV), each then listed in ix; otherwise
+ * the temporary files are removed. Returns st or the first error.
+ */
+static cf_status dir_close_all(dir_pub *p, cf_status st, dir_index *ix, cf_error *err)
+{
+    char rel[128];
+
+    if (p->delta_s) {
+        st = st == CF_OK ? cf_stix2_stream_close(p->delta_s, err) : st;
+        if (st != CF_OK) {
+            cf_stix2_stream_free(p->delta_s);
+        }
+        p->delta_s = NULL;
+    }
+    if (p->delta.dst.len) {
+        const char *name = strrchr(cf_buf_str(&p->delta.dst), '/') + 1;
+        uint64_t count = p->delta.count;
+        snprintf(rel, sizeof(rel), "stix2/deltas/%s", name);
+        cf_buf src = CF_BUF_INIT, dir = CF_BUF_INIT;
+        cf_buf_puts(&src, cf_buf_str(&p->delta.dst));
+        cf_buf_printf(&dir, "%s/stix2", p->out->path);
+        st = dir_file_close(&p->delta, st, err);
+        if (st == CF_OK) {
+            dir_index_add(ix, rel, "stix2-delta", count);
+        }
+        if (st == CF_OK && p->link_snap) {
+            if (dir_link_atomic(cf_buf_str(&src), cf_buf_str(&dir), "snapshot.json")) {
+                dir_index_add(ix, "stix2/snapshot.json", "stix2", count);
+            } else {
+                /* no hard links here: the same bytes copied */
+                st = dir_copy_atomic(cf_buf_str(&src), cf_buf_str(&dir), "snapshot.json", err);
+                if (st == CF_OK) {
+                    dir_index_add(ix, "stix2/snapshot.json", "stix2", count);
+                }
+            }
+        }
+        cf_buf_free(&src);
+        cf_buf_free(&dir);
+    }
+    if (p->snap_s) {
+        st = st == CF_OK ? cf_stix2_stream_close(p->snap_s, err) : st;
+        if (st != CF_OK) {
+            cf_stix2_stream_free(p->snap_s);
+        }
+        p->snap_s = NULL;
+    }
+    if (p->snap.dst.len) {
+        uint64_t count = p->snap.count;
+        st = dir_file_close(&p->snap, st, err);
+        if (st == CF_OK) {
+            dir_index_add(ix, "stix2/snapshot.json", "stix2", count);
+        }
+    }
+    if (st == CF_OK && p->misp) {
+        dir_index_add(ix, "misp/manifest.json", "misp-feed", p->misp_count);
+    }
+    if (p->jsonl_on) {
+        uint64_t count = p->jsonl.count;
+        st = dir_file_close(&p->jsonl, st, err);
+        if (st == CF_OK) {
+            dir_index_add(ix, "iocs.jsonl", "jsonl", count);
+        }
+    }
+    for (size_t i = 0; p->lists_on && i < DIR_N_LISTS; i++) {
+        uint64_t lines = p->lists[i].sink.lines;
+        snprintf(rel, sizeof(rel), "lists/%s.txt", cf_ioc_type_name(dir_list_types[i]));
+        st = dir_file_close(&p->lists[i], st, err);
+        if (st == CF_OK) {
+            dir_index_add(ix, rel, "text", lines);
+        }
+    }
+    if (p->csv_on) {
+        uint64_t count = p->csv.count;
+        if (st == CF_OK && p->csv.sink.lines == 0) {
+            /* no row: the header alone */
+            cf_write_opts wo = p->wo;
+            cf_iocset *none = cf_iocset_new();
+            st = none ? cf_write_csv(p->csv.out, none, &wo, err) : CF_ENOMEM;
+            cf_iocset_free(none);
+        }
+        st = dir_file_close(&p->csv, st, err);
+        if (st == CF_OK) {
+            dir_index_add(ix, "iocs.csv", "csv", count);
+        }
+    }
+    p->lists_on = p->jsonl_on = p->csv_on = p->misp = false;
+    return st;
+}
+
+/* IOCs per chunk: DIR_CHUNK, or CTIFLOW_PUBLISH_CHUNK when set (for tests). */
+static size_t dir_chunk_size(void)
+{
+    const char *env = getenv("CTIFLOW_PUBLISH_CHUNK");
+    long n = env ? strtol(env, NULL, 10) : 0;
+
+    return n > 0 ? (size_t)n : DIR_CHUNK;
+}
+
+/*
+ * One pass over the store's rows (cf_store_each since), a chunk at a time
+ * (one chunk of every row when p->misp), into the files open in p.
+ */
+static cf_status dir_pass(dir_pub *p, int64_t since, dir_loader *l, cf_error *err)
+{
+    cf_norm init = CF_NORM_INIT;
+    cf_status st;
+
+    memset(l, 0, sizeof(*l));
+    l->norm = init;
+    l->strip_wl = p->wl && p->wl->lists;
+    l->limit = p->misp ? 0 : dir_chunk_size();
+    l->chunk = dir_chunk;
+    l->chunk_ctx = p;
+    p->whole = p->misp;
+    l->set = cf_iocset_new();
+    if (!l->set) {
+        return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
+    }
+    st = cf_store_each(p->store, since, p->out->max_tlp, dir_load_row, l, err);
+    if (st == CF_OK) {
+        st = dir_flush_chunk(l);
+    }
+    if (st == CF_ENOMEM && !err->msg[0]) {
+        cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
+    }
+    return st;
+}
+
 cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t run, cf_time now,
                             bool force, const cf_publish_wl *wl, cf_publish_result *res,
                             cf_error *err)
 {
     const char *fingerprint = wl && wl->lists ? wl->fingerprint : NULL;
-    dir_loader delta, current;
+    bool stix = (out->formats & CF_OUTFMT_STIX2) != 0;
+    dir_loader l;
     dir_index ix = {json_array(), 0};
-    cf_write_opts wo;
-    int64_t last = 0;
-    cf_buf sub = CF_BUF_INIT, same_stix2 = CF_BUF_INIT;
+    dir_pub p;
+    int64_t last = 0, delta_rows = 0, delta_expired = 0;
+    cf_buf sub = CF_BUF_INIT, delta_path = CF_BUF_INIT;
     bool same;
     cf_status st;
 
     memset(res, 0, sizeof(*res));
-    memset(&delta, 0, sizeof(delta));
-    memset(&current, 0, sizeof(current));
-    cf_write_opts_init(&wo);
-    wo.now = now;
-    wo.galaxy = wl ? wl->galaxy : NULL;
+    memset(&l, 0, sizeof(l));
+    memset(&p, 0, sizeof(p));
+    p.out = out;
+    p.wl = wl;
+    p.store = store;
+    p.err = err;
+    cf_write_opts_init(&p.wo);
+    p.wo.now = now;
+    p.wo.galaxy = wl ? wl->galaxy : NULL;
     st = dir_mkdir(out->path, err);
     if (st == CF_OK) {
         dir_sweep_tmp(out->path);
         st = cf_store_output_last_run(store, out->name, &last, err);
     }
     if (st == CF_OK) {
-        st = dir_load(store, last, out->max_tlp, wl, &delta, err);
+        st = cf_store_count_since(store, last, out->max_tlp, &delta_rows, &delta_expired, err);
     }
     if (st != CF_OK) {
         goto out;
     }
-    res->delta = delta.rows;
-    res->revoked = delta.n_revoked;
-    if (delta.rows == 0 && !force && dir_has_index(out->path, fingerprint)) {
+    res->delta = (uint64_t)delta_rows;
+    res->revoked = (uint64_t)delta_expired;
+    if (delta_rows == 0 && !force && dir_has_index(out->path, fingerprint)) {
         res->skipped = true;
         st = cf_store_output_done(store, out->name, run, now, err);
         goto out;
     }
     /*
-     * A first publish with nothing expired: the delta holds every current IOC
-     * (same rows, same filters), so it is the snapshot set too, read once,
-     * and the snapshot bundle is the delta bundle's bytes.
+     * A first publish with nothing expired: the delta is every current IOC
+     * (same rows, same filters), so one pass writes it and every current
+     * file, and the snapshot bundle is the delta bundle's bytes.
      */
-    same = last == 0 && delta.expired == 0;
+    same = last == 0 && delta_expired == 0;
     cf_buf_printf(&sub, "%s/stix2", out->path);
-    st = (out->formats & CF_OUTFMT_STIX2) ? dir_mkdir(sub.data, err) : CF_OK;
-    if (st == CF_OK && (out->formats & CF_OUTFMT_STIX2) && delta.rows) {
-        st = dir_write_delta(out, &delta, run, now, &wo, &ix, err);
-        if (st == CF_OK && same) {
-            cf_buf_printf(&same_stix2, "%s/stix2/deltas/delta-%08lld.json", out->path,
-                          (long long)run);
-        }
-    }
-    if (same) {
-        current = delta;
-        memset(&delta, 0, sizeof(delta));
-    } else {
-        dir_loader_fini(&delta);
-        memset(&delta, 0, sizeof(delta));
-        /* the withheld counts are those of the snapshot, not of the delta */
-        if (wl) {
-            cf_wl_policy_reset(wl->policy);
+    st = stix ? dir_mkdir(cf_buf_str(&sub), err) : CF_OK;
+    if (st == CF_OK && stix && delta_rows) {
+        char name[64];
+        cf_buf_reset(&sub);
+        cf_buf_printf(&sub, "%s/stix2/deltas", out->path);
+        snprintf(name, sizeof(name), "delta-%08lld.json", (long long)run);
+        cf_buf_printf(&delta_path, "%s/%s", cf_buf_str(&sub), name);
+        st = dir_mkdir(cf_buf_str(&sub), err);
+        if (st == CF_OK) {
+            dir_sweep_tmp(cf_buf_str(&sub));
+            st = dir_file_open(&p.delta, cf_buf_str(&sub), name, err);
         }
         if (st == CF_OK) {
-            st = dir_load(store, -1, out->max_tlp, wl, &current, err);
+            st = cf_stix2_stream_open(&p.delta_s, p.delta.out, &p.wo, err);
+        }
+        if (st == CF_OK && !same) {
+            /* the delta alone: expired IOCs come revoked */
+            p.revoked = true;
+            st = dir_pass(&p, last, &l, err);
+            dir_loader_fini(&l);
+            st = dir_close_all(&p, st, &ix, err);
+            p.revoked = false;
+            /* the withheld counts are those of the snapshot, not of the delta */
+            if (wl) {
+                cf_wl_policy_reset(wl->policy);
+            }
         }
     }
     if (st == CF_OK) {
-        res->current = current.rows;
-        st = dir_write_current(out, current.set, &wo, wl,
-                               same_stix2.len ? cf_buf_str(&same_stix2) : NULL, &ix, err);
+        p.link_snap = same && delta_path.len;
+        st = dir_open_current(&p, stix && !p.link_snap, true, err);
+        if (st == CF_OK) {
+            st = dir_pass(&p, same ? last : -1, &l, err);
+            res->current = l.rows;
+        }
+        dir_loader_fini(&l);
+        st = dir_close_all(&p, st, &ix, err);
     }
     if (st == CF_OK) {
         st = dir_write_index(out, run, now, fingerprint, &ix, err);
@@ -812,10 +983,10 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
     res->files = ix.written;
 
 out:
-    dir_loader_fini(&delta);
-    dir_loader_fini(&current);
+    dir_close_all(&p, st == CF_OK ? CF_EINVAL : st, &ix, err);
+    dir_loader_fini(&l);
     json_decref(ix.files);
     cf_buf_free(&sub);
-    cf_buf_free(&same_stix2);
+    cf_buf_free(&delta_path);
     return st;
 }

@@ -15,7 +15,8 @@
  * distinct feed names joined by ';'. The text writer writes the canonical
  * value; for a file IOC ("name|hash") it writes the hash, and skips it when
  * the same hash is also in the set as an IOC of its own, so a hash list has
- * no repeated line. only_type (both writers) selects one type; a file IOC
+ * no repeated line (listed_alone asks the other parts of a document written
+ * in parts). only_type (both writers) selects one type; a file IOC
  * is selected by "file" and by the type of its hash.
  */
 #include <string.h>
@@ -176,7 +177,9 @@ cf_status cf_write_csv(FILE *out, const cf_iocset *set, const cf_write_opts *o, 
     cf_buf tmp = CF_BUF_INIT;
 
     wr_clock_init(&w.clock);
-    list_puts(&w, "type,value,first_seen,last_seen,confidence,tlp,labels,sources\n");
+    if (!o || !o->continued) {
+        list_puts(&w, "type,value,first_seen,last_seen,confidence,tlp,labels,sources\n");
+    }
     size_t n = cf_iocset_count(set);
     for (size_t i = 0; i < n && w.st == CF_OK; i++) {
         const cf_ioc *ioc = cf_iocset_at(set, i);
@@ -215,6 +218,12 @@ cf_status cf_write_text(FILE *out, const cf_iocset *set, const cf_write_opts *o,
                 alone = cf_iocset_find(set, ioc->hash_type, v);
             }
             if (alone && list_selected(alone, only)) {
+                continue;
+            }
+            /* or in another part of the document, when the set is one part */
+            if (!alone && bar && cf_ioc_type_is_hash(ioc->hash_type) && o && o->listed_alone &&
+                (only == CF_IOC_NONE || only == ioc->hash_type) &&
+                o->listed_alone(o->listed_ctx, ioc->hash_type, v)) {
                 continue;
             }
         }

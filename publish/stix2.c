@@ -97,6 +97,8 @@ typedef struct stix_w {
     size_t cap_feeds;
     sw_named_memo memo[SW_MEMO_N]; /* recently met names (IOCs of an event share them) */
     unsigned memo_next;
+    bool (*revoked)(void *ctx, const cf_ioc *ioc); /* of the set being written, or NULL */
+    void *revoked_ctx;
 } stix_w;
 
 /* ---------------------------------------------------------------- output */
@@ -910,8 +912,16 @@ static void sw_indicator(stix_w *w, const cf_iocset *set, const cf_ioc *ioc, siz
     memcpy(created, sw_time(w, c), 25);
     cf_tlp tlp = sw_ioc_tlp(ioc);
 
+    bool revoked = w->revoked && w->revoked(w->revoked_ctx, ioc);
+    if (revoked && m < w->o->now) {
+        m = w->o->now; /* revoked now, never before it was created */
+    }
+
     sw_begin(w, "indicator", id);
     sw_times(w, created, sw_time(w, m));
+    if (revoked) {
+        SW_LIT(w, ",\"revoked\":true");
+    }
     SW_LIT(w, ",\"name\":");
     sw_str(w, ioc->value);
     if (ioc->comment) {
@@ -1130,7 +1140,7 @@ static void sw_amber_strict(stix_w *w)
               "\"tlp_2_0\":\"amber+strict\"}}}");
 }
 
-static cf_status sw_setup(stix_w *w, FILE *out, const cf_iocset *set, const cf_write_opts *o)
+static cf_status sw_setup(stix_w *w, FILE *out, const cf_write_opts *o)
 {
     memset(w, 0, sizeof(*w));
     w->out = out;
@@ -1145,11 +1155,22 @@ static cf_status sw_setup(stix_w *w, FILE *out, const cf_iocset *set, const cf_w
     if (!w->digest || !EVP_DigestInit_ex2(w->digest, EVP_sha1(), NULL)) {
         return CF_ENOMEM;
     }
+    return CF_OK;
+}
 
-    w->n_events = cf_iocset_event_count(set);
+/* The source events of set (none when NULL), sorted for sw_event_find, replacing the previous. */
+static cf_status sw_set_events(stix_w *w, const cf_iocset *set)
+{
+    for (size_t i = 0; i < w->n_events; i++) {
+        free(w->events[i].refs);
+    }
+    free(w->events);
+    w->events = NULL;
+    w->n_events = set ? cf_iocset_event_count(set) : 0;
     if (w->n_events) {
         w->events = calloc(w->n_events, sizeof(sw_event));
         if (!w->events) {
+            w->n_events = 0;
             return CF_ENOMEM;
         }
         for (size_t i = 0; i < w->n_events; i++) {
@@ -1174,8 +1195,8 @@ static void sw_teardown(stix_w *w)
     cf_buf_free(&w->tmp);
 }
 
-/* Write the members, then close the bundle with its content-derived id. */
-static void sw_bundle(stix_w *w, const cf_iocset *set)
+/* Open the bundle: its head and the producer identity. */
+static void sw_head(stix_w *w)
 {
     const char *producer = w->o->producer && *w->o->producer ? w->o->producer : "ctiflow";
 
@@ -1183,7 +1204,14 @@ static void sw_bundle(stix_w *w, const cf_iocset *set)
     sw_named_id(w, w->identity, sizeof(w->identity), "identity", producer);
     sw_idset_add(w, &w->named, w->identity);
     sw_identity(w, w->identity, producer, "system");
+}
 
+/* The members of one set: indicators, compound indicators, then its events. */
+static void sw_members(stix_w *w, const cf_iocset *set)
+{
+    if (w->st == CF_OK) {
+        w->st = sw_set_events(w, set);
+    }
     size_t n = cf_iocset_count(set);
     for (size_t i = 0; i < n && w->st == CF_OK; i++) {
         const cf_ioc *ioc = cf_iocset_at(set, i);
@@ -1200,6 +1228,11 @@ static void sw_bundle(stix_w *w, const cf_iocset *set)
     for (size_t i = 0; i < cf_iocset_event_count(set) && w->st == CF_OK; i++) {
         sw_event_object(w, sw_event_find(w, cf_iocset_event_at(set, i)));
     }
+}
+
+/* Close the bundle with its content-derived id. */
+static void sw_tail(stix_w *w)
+{
     if (w->amber_strict) {
         sw_amber_strict(w);
     }
@@ -1224,27 +1257,13 @@ static void sw_bundle(stix_w *w, const cf_iocset *set)
     if (w->st == CF_OK && fwrite(w->b.data, 1, w->b.len, w->out) != w->b.len) {
         w->st = CF_EIO;
     }
+    if (w->st == CF_OK && fflush(w->out) != 0) {
+        w->st = CF_EIO;
+    }
 }
 
-cf_status cf_write_stix2(FILE *out, const cf_iocset *set, const cf_write_opts *o, cf_error *err)
+static cf_status sw_error(cf_status st, cf_error *err)
 {
-    stix_w w;
-    cf_write_opts defaults;
-    if (!o) {
-        cf_write_opts_init(&defaults);
-        o = &defaults;
-    }
-
-    cf_status st = sw_setup(&w, out, set, o);
-    if (st == CF_OK) {
-        sw_bundle(&w, set);
-        st = w.st;
-    }
-    if (st == CF_OK && fflush(out) != 0) {
-        st = CF_EIO;
-    }
-    sw_teardown(&w);
-
     if (st == CF_EIO) {
         return cf_error_set(err, st, NULL, 0, "cannot write stix2 output");
     }
@@ -1252,4 +1271,91 @@ cf_status cf_write_stix2(FILE *out, const cf_iocset *set, const cf_write_opts *o
         return cf_error_set(err, st, NULL, 0, "out of memory writing stix2 output");
     }
     return CF_OK;
+}
+
+/* A bundle written one set after another (writer.h). */
+struct cf_stix2_stream {
+    stix_w w;
+    cf_write_opts o;
+};
+
+cf_status cf_stix2_stream_open(cf_stix2_stream **out, FILE *fp, const cf_write_opts *o,
+                               cf_error *err)
+{
+    cf_stix2_stream *s = calloc(1, sizeof(*s));
+    cf_status st;
+
+    *out = NULL;
+    if (!s) {
+        return sw_error(CF_ENOMEM, err);
+    }
+    if (o) {
+        s->o = *o;
+    } else {
+        cf_write_opts_init(&s->o);
+    }
+    st = sw_setup(&s->w, fp, &s->o);
+    if (st == CF_OK) {
+        sw_head(&s->w);
+        st = s->w.st;
+    }
+    if (st != CF_OK) {
+        sw_teardown(&s->w);
+        free(s);
+        return sw_error(st, err);
+    }
+    *out = s;
+    return CF_OK;
+}
+
+cf_status cf_stix2_stream_add(cf_stix2_stream *s, const cf_iocset *set,
+                              bool (*revoked)(void *ctx, const cf_ioc *ioc), void *ctx,
+                              cf_error *err)
+{
+    s->w.revoked = revoked;
+    s->w.revoked_ctx = ctx;
+    sw_members(&s->w, set);
+    s->w.revoked = NULL;
+    /* the events of set are written: nothing may point into it any more */
+    if (sw_set_events(&s->w, NULL) != CF_OK && s->w.st == CF_OK) {
+        s->w.st = CF_ENOMEM;
+    }
+    return sw_error(s->w.st, err);
+}
+
+cf_status cf_stix2_stream_close(cf_stix2_stream *s, cf_error *err)
+{
+    cf_status st;
+
+    if (!s) {
+        return CF_OK;
+    }
+    sw_tail(&s->w);
+    st = s->w.st;
+    cf_stix2_stream_free(s);
+    return sw_error(st, err);
+}
+
+void cf_stix2_stream_free(cf_stix2_stream *s)
+{
+    if (!s) {
+        return;
+    }
+    sw_teardown(&s->w);
+    free(s);
+}
+
+cf_status cf_write_stix2(FILE *out, const cf_iocset *set, const cf_write_opts *o, cf_error *err)
+{
+    cf_stix2_stream *s = NULL;
+    cf_status st = cf_stix2_stream_open(&s, out, o, err);
+
+    if (st == CF_OK) {
+        st = cf_stix2_stream_add(s, set, NULL, NULL, err);
+    }
+    if (st == CF_OK) {
+        return cf_stix2_stream_close(s, err);
+    }
+    cf_stix2_stream_free(s);
+    return st;
 }

@@ -121,6 +121,16 @@ typedef cf_status (*cf_store_row_fn)(void *ctx, const cf_store_row *row);
 cf_status cf_store_each(cf_store *s, int64_t since_run, cf_tlp max_tlp, cf_store_row_fn fn,
                         void *ctx, cf_error *err);
 
+/*
+ * Of the IOCs cf_store_each(since_run >= 0) would give: how many, and how
+ * many of them are expired.
+ */
+cf_status cf_store_count_since(cf_store *s, int64_t since_run, cf_tlp max_tlp, int64_t *rows,
+                               int64_t *expired, cf_error *err);
+
+/* True when (type, value) is stored, not expired and not above max_tlp (unless NONE). */
+bool cf_store_is_current(cf_store *s, cf_ioc_type type, const char *value, cf_tlp max_tlp);
+
 /* Number of IOCs not expired, and all of them. */
 cf_status cf_store_count(cf_store *s, int64_t *active, int64_t *total, cf_error *err);
 

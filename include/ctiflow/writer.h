@@ -34,6 +34,12 @@ typedef struct cf_write_opts {
        cluster becomes the cluster's value in MISP galaxy tags and a STIX
        intrusion-set whose id is the cluster uuid, with its synonyms as aliases */
     const cf_galaxy *galaxy;
+    /* csv: the set continues a document begun by an earlier call (no header) */
+    bool continued;
+    /* text, for a set that is one part of a larger document: whether a digest
+       is also listed on its own in another part (NULL: only the set is asked) */
+    bool (*listed_alone)(void *ctx, cf_ioc_type type, const char *value);
+    void *listed_ctx;
 } cf_write_opts;
 
 void cf_write_opts_init(cf_write_opts *o);
@@ -43,6 +49,26 @@ cf_status cf_write_stix2(FILE *out, const cf_iocset *set, const cf_write_opts *o
 cf_status cf_write_misp(FILE *out, const cf_iocset *set, const cf_write_opts *o, cf_error *err);
 cf_status cf_write_csv(FILE *out, const cf_iocset *set, const cf_write_opts *o, cf_error *err);
 cf_status cf_write_text(FILE *out, const cf_iocset *set, const cf_write_opts *o, cf_error *err);
+
+/*
+ * A STIX 2.1 bundle written one set after another, for documents larger than
+ * memory: open writes the head and the producer identity, each add the
+ * members of one set (the named objects of earlier sets are not repeated),
+ * close the tail with the bundle id; one add gives the bytes of
+ * cf_write_stix2. revoked, when not NULL, is asked per IOC of the set: the
+ * indicator of one it answers true for is written revoked, modified no
+ * earlier than `now`.
+ * free releases a stream that is not closed (after an error).
+ */
+typedef struct cf_stix2_stream cf_stix2_stream;
+
+cf_status cf_stix2_stream_open(cf_stix2_stream **out, FILE *fp, const cf_write_opts *o,
+                               cf_error *err);
+cf_status cf_stix2_stream_add(cf_stix2_stream *s, const cf_iocset *set,
+                              bool (*revoked)(void *ctx, const cf_ioc *ioc), void *ctx,
+                              cf_error *err);
+cf_status cf_stix2_stream_close(cf_stix2_stream *s, cf_error *err);
+void cf_stix2_stream_free(cf_stix2_stream *s);
 
 /* Dispatch on f. */
 cf_status cf_write_any(FILE *out, cf_out_format f, const cf_iocset *set, const cf_write_opts *o,

@@ -12,8 +12,9 @@
  * pairs kept at most 70 % full; the hash is FNV-1a over the type byte and
  * the value. IOCs are also kept in an array in insertion order, which is
  * the order every writer emits. Interned strings (feed names, labels,
- * families, actors, refs) use a second table of the same shape, so context
- * strings are compared by pointer during merges.
+ * families, actors) use a second table of the same shape, so context
+ * strings are compared by pointer during merges. Sighting refs, nearly all
+ * distinct, are plain copies in the arena.
  *
  * A retain (the only removal: warning-list policies) compacts the order
  * array and renumbers the key table in place: the slot of a removed IOC
@@ -22,11 +23,13 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "ctiflow/iocset.h"
 #include "ctiflow/limits.h"
 
 #define ARENA_CHUNK (1u << 20)
+#define SET_HUGE_PAGE ((size_t)2 << 20)
 
 typedef struct arena_chunk {
     struct arena_chunk *next;
@@ -59,6 +62,8 @@ struct cf_iocset {
     table interned;
     const char *last_found; /* last string found interned (a feed name, mostly), or NULL */
     size_t last_found_len;
+    const char *last_ref; /* copy of the last sighting's ref, or NULL */
+    size_t last_ref_len;
 
     const char ***lists; /* shared name lists, indexed by slot.index */
     size_t n_lists, cap_lists;
@@ -126,10 +131,32 @@ static uint32_t set_hash(unsigned char tag, const char *s, size_t n)
     return (uint32_t)(h ^ (h >> 32));
 }
 
+/*
+ * Zeroed slots for a table of cap entries. A large table is aligned to
+ * huge pages and asks for them: its probes land anywhere, and with 4 KiB
+ * pages nearly each one also missed the TLB.
+ */
+static slot *table_slots(size_t cap)
+{
+    size_t bytes = cap * sizeof(slot);
+    if (bytes < SET_HUGE_PAGE) {
+        return calloc(cap, sizeof(slot));
+    }
+    slot *slots = aligned_alloc(SET_HUGE_PAGE, bytes);
+    if (!slots) {
+        return NULL;
+    }
+#ifdef MADV_HUGEPAGE
+    madvise(slots, bytes, MADV_HUGEPAGE);
+#endif
+    memset(slots, 0, bytes);
+    return slots;
+}
+
 static cf_status table_grow(table *t)
 {
     size_t cap = t->slots ? (t->mask + 1) * 2 : 1024;
-    slot *slots = calloc(cap, sizeof *slots);
+    slot *slots = table_slots(cap);
     if (!slots) {
         return CF_ENOMEM;
     }
@@ -463,6 +490,27 @@ static cf_status set_unite(cf_iocset *set, const char ***arr, uint16_t *n,
     return CF_OK;
 }
 
+/*
+ * The set's copy of a sighting's ref. Refs are nearly all distinct (a MISP
+ * attribute uuid, an element id), so they are copied rather than interned,
+ * which would cost a table slot and a cache miss each; only the repeat of
+ * the previous ref (the parts of a composite, the values of one element)
+ * shares its copy.
+ */
+static const char *set_ref(cf_iocset *set, const char *ref)
+{
+    size_t n = strlen(ref);
+    if (set->last_ref && set->last_ref_len == n && memcmp(set->last_ref, ref, n) == 0) {
+        return set->last_ref;
+    }
+    const char *copy = set_strndup(set, ref, n);
+    if (copy) {
+        set->last_ref = copy;
+        set->last_ref_len = n;
+    }
+    return copy;
+}
+
 static cf_status set_add_sighting(cf_iocset *set, cf_ioc *ioc, const cf_obs *obs)
 {
     if (ioc->n_sightings == ioc->cap_sightings) {
@@ -489,7 +537,10 @@ static cf_status set_add_sighting(cf_iocset *set, cf_ioc *ioc, const cf_obs *obs
     cf_sighting *s = &ioc->sightings[ioc->n_sightings++];
     s->feed = obs->feed ? cf_iocset_intern(set, obs->feed, strlen(obs->feed)) : NULL;
     s->line = obs->line;
-    s->ref = obs->ref ? cf_iocset_intern(set, obs->ref, strlen(obs->ref)) : NULL;
+    s->ref = obs->ref ? set_ref(set, obs->ref) : NULL;
+    if (obs->ref && !s->ref) {
+        return CF_ENOMEM;
+    }
     s->event = obs->event;
     s->time = obs->time != CF_TIME_NONE ? obs->time : obs->first_seen;
     return CF_OK;

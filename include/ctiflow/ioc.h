@@ -96,7 +96,7 @@ typedef struct cf_event {
 typedef struct cf_sighting {
     const char *feed;        /* interned feed or file name */
     uint64_t line;           /* 1-based physical line, 0 when not line-based */
-    const char *ref;         /* interned attribute uuid / element id, or NULL */
+    const char *ref;         /* attribute uuid / element id (owned by the set), or NULL */
     const cf_event *event;   /* source event, or NULL */
     cf_time time;            /* when the source says it saw it, or CF_TIME_NONE */
 } cf_sighting;

@@ -28,6 +28,39 @@ static inline bool mj_stop(unsigned char ch)
     return (unsigned char)(ch - 0x20) >= 0x60 || ch == '"' || ch == '\\';
 }
 
+/*
+ * Strings are scanned eight bytes at a time: a word is skipped whole when
+ * none of its bytes can end the plain run (the tests below are exact for
+ * "some byte of the word", the byte loop then finds which one).
+ */
+#define MJ_ONES 0x0101010101010101ull
+#define MJ_HIGHS 0x8080808080808080ull
+
+static inline uint64_t mj_load8(const unsigned char *p)
+{
+    uint64_t w;
+    memcpy(&w, p, sizeof w);
+    return w;
+}
+
+/* Non-zero when a byte of w is zero. */
+static inline uint64_t mj_zero_byte(uint64_t w)
+{
+    return (w - MJ_ONES) & ~w & MJ_HIGHS;
+}
+
+/* Non-zero when a byte of w is a quote or a backslash. */
+static inline uint64_t mj_quote8(uint64_t w)
+{
+    return mj_zero_byte(w ^ (MJ_ONES * '"')) | mj_zero_byte(w ^ (MJ_ONES * '\\'));
+}
+
+/* Non-zero when a byte of w stops a plain run (mj_stop). */
+static inline uint64_t mj_stop8(uint64_t w)
+{
+    return mj_quote8(w) | ((w - MJ_ONES * 0x20) & ~w & MJ_HIGHS) | (w & MJ_HIGHS);
+}
+
 typedef struct mjc {
     const unsigned char *p, *end;
     size_t nodes;
@@ -119,6 +152,9 @@ static mj_check mjc_string(mjc *c)
     c->p++;
     for (;;) {
         const unsigned char *p = c->p;
+        while (end - p >= 8 && !mj_stop8(mj_load8(p))) {
+            p += 8;
+        }
         while (p < end && !mj_stop(*p)) {
             p++;
         }
@@ -400,6 +436,7 @@ mj_check cf_mj_check(const char *text, size_t len, size_t max_depth, size_t max_
 
 typedef struct mjb {
     unsigned char *p;
+    const unsigned char *end;
     mj_node *nodes;
     size_t n;
 } mjb;
@@ -441,6 +478,9 @@ static void mjb_string(mjb *b)
     unsigned char *w;
     mj_node *nd = &b->nodes[b->n++];
 
+    while (b->end - q >= 8 && !mj_quote8(mj_load8(q))) {
+        q += 8;
+    }
     while (*q != '"' && *q != '\\') {
         q++;
     }
@@ -584,7 +624,6 @@ bool cf_mj_build(mj_doc *doc, char *text, size_t len, size_t n_nodes)
 {
     mjb b;
 
-    (void)len;
     /* two spare nodes keep the iteration macros' last step inside the array */
     if (n_nodes + 2 > doc->cap) {
         mj_node *nn = realloc(doc->nodes, (n_nodes + 2) * sizeof *nn);
@@ -595,6 +634,7 @@ bool cf_mj_build(mj_doc *doc, char *text, size_t len, size_t n_nodes)
         doc->cap = n_nodes + 2;
     }
     b.p = (unsigned char *)text;
+    b.end = (const unsigned char *)text + len;
     b.nodes = doc->nodes;
     b.n = 0;
     mjb_value(&b);

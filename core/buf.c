@@ -2,6 +2,7 @@
  * Growable NUL-terminated byte buffers and JSON string escaping.
  */
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,15 +83,49 @@ cf_status cf_buf_printf(cf_buf *b, const char *fmt, ...)
     return CF_OK;
 }
 
+/*
+ * Length of the prefix of s[0..n) that JSON takes as it is (no quote,
+ * backslash or control byte), eight bytes at a time while no byte of a
+ * word needs an escape; the tests are exact for "some byte of the word".
+ */
+static size_t buf_json_plain(const char *s, size_t n)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    size_t i = 0;
+
+    for (; n - i >= 8; i += 8) {
+        uint64_t w, q, bs;
+        memcpy(&w, s + i, sizeof w);
+        q = w ^ (ones * '"');
+        bs = w ^ (ones * '\\');
+        uint64_t stop = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w);
+        if (stop & highs) {
+            break;
+        }
+    }
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c == '"' || c == '\\') {
+            break;
+        }
+        i++;
+    }
+    return i;
+}
+
 cf_status cf_buf_json_str(cf_buf *b, const char *s, size_t n)
 {
     static const char hex[] = "0123456789abcdef";
 
+    size_t plain = buf_json_plain(s, n);
+    if (plain == n) {
+        return cf_buf_append(b, s, n);
+    }
     if (cf_buf_reserve(b, n + 8) != CF_OK) {
         return CF_ENOMEM;
     }
     size_t start = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = plain; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c != '"' && c != '\\') {
             continue;

@@ -713,6 +713,48 @@ static void test_limits(void)
     rmdir(dir);
 }
 
+/*
+ * Strings with an escape, a non-ASCII character or a bad byte at every
+ * offset of an eight-byte word: the reader scans plain runs a word at a
+ * time, and must decode and refuse exactly as byte by byte.
+ */
+static void test_string_offsets(void)
+{
+    char json[512], plain[64], want[160];
+
+    for (size_t k = 0; k < 20; k++) {
+        rec r;
+        memset(plain, 'a', k);
+        plain[k] = '\0';
+
+        /* an escaped quote, a \u escape and a two-byte UTF-8 character after k bytes */
+        snprintf(json, sizeof json,
+                 "{\"Event\": {\"uuid\": \"aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee\","
+                 " \"Attribute\": [{\"type\": \"domain\", \"value\": \"%sb.example\","
+                 " \"comment\": \"%s\\\"q\\u00e9\xc3\xa9%s\"}]}}",
+                 plain, plain, plain);
+        snprintf(want, sizeof want, "%s\"q\xc3\xa9\xc3\xa9%s", plain, plain);
+        rec_init(&r);
+        CHECK_INT(read_mem(&r, "offsets.json", json), CF_OK);
+        snprintf(json, sizeof json, "%sb.example", plain);
+        const cf_ioc *ioc = find(&r, CF_IOC_DOMAIN, json);
+        CHECK(ioc != NULL);
+        CHECK_STR(ioc && ioc->comment ? ioc->comment : "", want);
+        rec_fini(&r);
+
+        /* a raw control byte, then a byte that is no UTF-8, after k plain bytes */
+        static const char *const bad[] = {"\x01", "\xff"};
+        for (size_t i = 0; i < 2; i++) {
+            snprintf(json, sizeof json,
+                     "{\"Event\": {\"info\": \"%s%s%s\", \"Attribute\": []}}", plain,
+                     bad[i], plain);
+            rec_init(&r);
+            CHECK_INT(read_mem(&r, "bad-byte.json", json), CF_EMALFORMED);
+            rec_fini(&r);
+        }
+    }
+}
+
 /* ---- feed directories ---- */
 
 static char *slurp(const char *path)
@@ -959,6 +1001,7 @@ int main(void)
     test_case24();
     test_composites();
     test_limits();
+    test_string_offsets();
     test_feed_dir();
     test_corpus_files();
     test_infoblox_ukraine();

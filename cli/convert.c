@@ -428,7 +428,11 @@ out:
     return rc;
 }
 
-/* Write the set to -o FILE through a temporary file and rename, or stdout. */
+/*
+ * Write the set to -o FILE through a temporary file and rename, or stdout.
+ * An existing FILE that is not a regular file (/dev/null, a FIFO) is
+ * written in place: renaming over it would replace the device.
+ */
 static int convert_write(const convert_opts *o, cf_iocset *set)
 {
     cf_write_opts wo;
@@ -452,9 +456,13 @@ static int convert_write(const convert_opts *o, cf_iocset *set)
 
     char tmp[4096] = "";
     FILE *out = stdout;
+    struct stat sb;
     if (o->output && strcmp(o->output, "-") != 0) {
-        snprintf(tmp, sizeof tmp, "%s.tmp.%ld", o->output, (long)getpid());
-        out = fopen(tmp, "wb");
+        bool in_place = stat(o->output, &sb) == 0 && !S_ISREG(sb.st_mode);
+        if (!in_place) {
+            snprintf(tmp, sizeof tmp, "%s.tmp.%ld", o->output, (long)getpid());
+        }
+        out = fopen(in_place ? o->output : tmp, "wb");
         if (!out) {
             fprintf(stderr, "ctiflow: error: cannot write '%s': %s\n", o->output,
                     strerror(errno));
@@ -466,7 +474,11 @@ static int convert_write(const convert_opts *o, cf_iocset *set)
     if (st == CF_OK && fflush(out) != 0) {
         st = cf_error_set(&err, CF_EIO, o->output, 0, "write failed: %s", strerror(errno));
     }
-    if (out != stdout) {
+    if (out != stdout && !tmp[0]) {
+        if (fclose(out) != 0 && st == CF_OK) {
+            st = cf_error_set(&err, CF_EIO, o->output, 0, "close failed: %s", strerror(errno));
+        }
+    } else if (out != stdout) {
         if (st == CF_OK && fsync(fileno(out)) != 0) {
             st = cf_error_set(&err, CF_EIO, o->output, 0, "fsync failed: %s", strerror(errno));
         }

@@ -63,4 +63,14 @@ check_eq "feed is the file name" "$(run "$TMP/good.txt"; jsonl_field "$TMP/out" 
 check_eq "output to missing dir" "$(run -o "$TMP/no/such/dir/out.json" "$TMP/good.txt")" 1
 check_eq "no temporary left" "$(ls "$TMP" | grep -c '\.tmp\.')" 0
 
+# -o naming something that is not a regular file (a FIFO here, /dev/null in
+# practice) writes into it and leaves it in place instead of renaming over it.
+mkfifo "$TMP/fifo"
+timeout 60 cat "$TMP/fifo" >"$TMP/from-fifo" &
+reader=$!
+check_eq "output to a fifo" "$(run --to text -o "$TMP/fifo" "$TMP/good.txt")" 0
+wait "$reader"
+check_eq "fifo still a fifo" "$([ -p "$TMP/fifo" ] && echo yes)" yes
+check_eq "fifo got the output" "$(cat "$TMP/from-fifo")" "$("$CTIFLOW" convert --to text "$TMP/good.txt")"
+
 finish

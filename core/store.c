@@ -5,12 +5,15 @@
  * One connection in WAL mode with synchronous=NORMAL, opened without
  * SQLite's own mutexes (the caller serialises, store.h); every statement used
  * per IOC is prepared once. cf_store_ingest() runs one transaction per feed,
- * IOCs in (type, value) order so the key index is written front to back: for
- * each IOC a plain insert into iocs, which does nothing when the IOC is stored
- * already, and only then an upsert (the merge rules are written in SQL, with
- * the list union as an SQL function registered here, RETURNING what changed;
- * RETURNING makes SQLite buffer the row in a temporary table, which a new IOC
- * avoids); then an upsert of its sighting by that feed.
+ * IOCs in (type, value) order so the key index is written front to back.
+ * An IOC already stored is read by key and merged in C (store_merge): the
+ * row is written back by id only when something moved, and rewritten with
+ * this run's mod_run only when the merge is a modification; a row that
+ * merely gets a later last_seen costs a small update, an identical one none.
+ * A new IOC is a plain insert (which does nothing when it is stored
+ * already). A feed that listed IOCs before looks up first, as most of its
+ * IOCs are stored; a new feed inserts first. Then an upsert of the IOC's
+ * sighting by that feed.
  * Every row written in a run carries the run id; "modified in run N" is how
  * publishing finds its delta. Expiry marks sightings gone, then expires the
  * IOCs no feed still lists. The schema comes from the embedded migrations,
@@ -43,7 +46,6 @@ extern const size_t cf_store_migration_count;
 
 enum {
     ST_INSERT_IOC,
-    ST_UPSERT_IOC,
     ST_UPSERT_SIGHTING,
     ST_FEED_ID,
     ST_FEED_INSERT,
@@ -51,6 +53,10 @@ enum {
     ST_GONE_DAYS,
     ST_EXPIRE,
     ST_IS_CURRENT,
+    ST_FIND_IOC,
+    ST_TOUCH_IOC,
+    ST_CHANGE_IOC,
+    ST_FEED_LISTS,
     ST_COUNT
 };
 
@@ -62,29 +68,6 @@ static const char *const store_sql[ST_COUNT] = {
         " modified, mod_run)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?15, ?16)"
         " ON CONFLICT (type, value) DO NOTHING",
-    [ST_UPSERT_IOC] =
-        "INSERT INTO iocs (type, value, hash_type, port, first_seen, last_seen, valid_until,"
-        " confidence, tlp, labels, malware, actors, sources, comment, created, created_run,"
-        " modified, mod_run)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?15, ?16)"
-        " ON CONFLICT (type, value) DO UPDATE SET"
-        " first_seen = min(coalesce(first_seen, excluded.first_seen),"
-        "                  coalesce(excluded.first_seen, first_seen)),"
-        " last_seen = max(coalesce(last_seen, excluded.last_seen),"
-        "                 coalesce(excluded.last_seen, last_seen)),"
-        " valid_until = max(coalesce(valid_until, excluded.valid_until),"
-        "                   coalesce(excluded.valid_until, valid_until)),"
-        " confidence = max(confidence, excluded.confidence),"
-        " tlp = max(tlp, excluded.tlp),"
-        " labels = cf_union(labels, excluded.labels),"
-        " malware = cf_union(malware, excluded.malware),"
-        " actors = cf_union(actors, excluded.actors),"
-        " sources = cf_union(sources, excluded.sources),"
-        " comment = coalesce(comment, excluded.comment),"
-        " expired_at = NULL,"
-        " modified = CASE WHEN " "%CHANGED%" " THEN excluded.modified ELSE modified END,"
-        " mod_run = CASE WHEN " "%CHANGED%" " THEN excluded.mod_run ELSE mod_run END"
-        " RETURNING id, created_run, mod_run",
     [ST_UPSERT_SIGHTING] =
         "INSERT INTO sightings (ioc_id, feed_id, line, first_time, last_time, last_run, gone)"
         " VALUES (?1, ?2, ?3, ?4, ?4, ?5, 0)"
@@ -101,19 +84,21 @@ static const char *const store_sql[ST_COUNT] = {
                   " (SELECT ioc_id FROM sightings WHERE feed_id = ?1 AND gone = 1)"
                   " AND NOT EXISTS (SELECT 1 FROM sightings s"
                   "  WHERE s.ioc_id = iocs.id AND s.gone = 0)",
+    /* an IOC already stored: read, merged in C (store_merge), written back by id */
+    [ST_FIND_IOC] = "SELECT id, first_seen, last_seen, valid_until, confidence, tlp, labels,"
+                    " malware, actors, sources, comment IS NOT NULL, expired_at IS NOT NULL,"
+                    " created_run, mod_run FROM iocs WHERE type = ?1 AND value = ?2",
+    /* not a modification: only last_seen, valid_until and a first comment move */
+    [ST_TOUCH_IOC] = "UPDATE iocs SET last_seen = ?2, valid_until = ?3,"
+                     " comment = coalesce(comment, ?4) WHERE id = ?1",
+    [ST_CHANGE_IOC] = "UPDATE iocs SET first_seen = ?2, last_seen = ?3, valid_until = ?4,"
+                      " confidence = ?5, tlp = ?6, labels = ?7, malware = ?8, actors = ?9,"
+                      " sources = ?10, comment = coalesce(comment, ?11), expired_at = NULL,"
+                      " modified = ?12, mod_run = ?13 WHERE id = ?1",
+    [ST_FEED_LISTS] = "SELECT EXISTS (SELECT 1 FROM sightings WHERE feed_id = ?1)",
     [ST_IS_CURRENT] = "SELECT 1 FROM iocs WHERE type = ?1 AND value = ?2 AND expired_at IS NULL"
                       " AND (?3 = 0 OR tlp <= ?3)",
 };
-
-/* What makes an upsert a modification (last_seen alone does not). */
-static const char store_changed[] =
-    "(expired_at IS NOT NULL OR excluded.confidence > confidence OR excluded.tlp > tlp"
-    " OR coalesce(excluded.first_seen < first_seen, 0)"
-    " OR coalesce(excluded.valid_until > valid_until, 0)"
-    " OR cf_union(labels, excluded.labels) IS NOT labels"
-    " OR cf_union(malware, excluded.malware) IS NOT malware"
-    " OR cf_union(actors, excluded.actors) IS NOT actors"
-    " OR cf_union(sources, excluded.sources) IS NOT sources)";
 
 struct cf_store {
     sqlite3 *db;
@@ -127,23 +112,19 @@ static cf_status store_fail(cf_store *s, cf_error *err, const char *what)
 }
 
 /*
- * cf_union(a, b): the sorted union of two sorted '\n'-separated lists. When
- * b adds nothing the result is a itself, so "IS NOT" detects a change.
+ * The sorted union of two sorted '\n'-separated lists a and b into out;
+ * *added tells whether b brought an item that a lacks (out is then not a).
  */
-static void store_union_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+static cf_status store_union(cf_buf *out, const char *a, const char *b, bool *added)
 {
-    const char *a = (const char *)sqlite3_value_text(argv[0]);
-    const char *b = (const char *)sqlite3_value_text(argv[1]);
-    cf_buf out = CF_BUF_INIT;
-    bool added = false;
-
-    if (!b || !*b) {
-        sqlite3_result_value(ctx, argv[0]);
-        return;
+    cf_buf_reset(out);
+    *added = false;
+    if (!*b) {
+        return cf_buf_puts(out, a);
     }
-    if (!a || !*a) {
-        sqlite3_result_value(ctx, argv[1]);
-        return;
+    if (!*a) {
+        *added = true;
+        return cf_buf_puts(out, b);
     }
     while (*a || *b) {
         const char *ea = strchr(a, '\n');
@@ -151,8 +132,6 @@ static void store_union_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
         size_t la = *a ? (ea ? (size_t)(ea - a) : strlen(a)) : 0;
         size_t lb = *b ? (eb ? (size_t)(eb - b) : strlen(b)) : 0;
         int cmp;
-        const char *take;
-        size_t lt;
 
         if (!*a) {
             cmp = 1;
@@ -165,16 +144,12 @@ static void store_union_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
                 cmp = la < lb ? -1 : (la > lb ? 1 : 0);
             }
         }
-        take = cmp <= 0 ? a : b;
-        lt = cmp <= 0 ? la : lb;
         if (cmp > 0) {
-            added = true;
+            *added = true;
         }
-        if ((out.len && cf_buf_putc(&out, '\n') != CF_OK) ||
-            cf_buf_append(&out, take, lt) != CF_OK) {
-            cf_buf_free(&out);
-            sqlite3_result_error_nomem(ctx);
-            return;
+        if ((out->len && cf_buf_putc(out, '\n') != CF_OK) ||
+            cf_buf_append(out, cmp <= 0 ? a : b, cmp <= 0 ? la : lb) != CF_OK) {
+            return CF_ENOMEM;
         }
         if (cmp <= 0) {
             a += la + (ea ? 1 : 0);
@@ -183,12 +158,7 @@ static void store_union_fn(sqlite3_context *ctx, int argc, sqlite3_value **argv)
             b += lb + (eb ? 1 : 0);
         }
     }
-    if (!added) {
-        cf_buf_free(&out);
-        sqlite3_result_value(ctx, argv[0]);
-        return;
-    }
-    sqlite3_result_text(ctx, out.data, (int)out.len, free);
+    return CF_OK;
 }
 
 static cf_status store_exec(cf_store *s, const char *sql, cf_error *err)
@@ -238,23 +208,8 @@ static cf_status store_migrate(cf_store *s, cf_error *err)
 static cf_status store_prepare(cf_store *s, cf_error *err)
 {
     for (int i = 0; i < ST_COUNT; i++) {
-        cf_buf sql = CF_BUF_INIT;
-        const char *p = store_sql[i];
-        const char *mark;
-        int rc;
-
-        while ((mark = strstr(p, "%CHANGED%")) != NULL) {
-            cf_buf_append(&sql, p, (size_t)(mark - p));
-            cf_buf_puts(&sql, store_changed);
-            p = mark + strlen("%CHANGED%");
-        }
-        if (cf_buf_puts(&sql, p) != CF_OK) {
-            cf_buf_free(&sql);
-            return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
-        }
-        rc = sqlite3_prepare_v3(s->db, sql.data, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i], NULL);
-        cf_buf_free(&sql);
-        if (rc != SQLITE_OK) {
+        if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+                               NULL) != SQLITE_OK) {
             return store_fail(s, err, "preparing a statement");
         }
     }
@@ -278,8 +233,6 @@ cf_status cf_store_open(cf_store **out, const char *path, cf_error *err)
         goto out;
     }
     sqlite3_busy_timeout(s->db, 10000);
-    sqlite3_create_function(s->db, "cf_union", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC, NULL,
-                            store_union_fn, NULL, NULL);
     st = store_exec(s,
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
                     " PRAGMA foreign_keys = OFF; PRAGMA cache_size = " STORE_CACHE ";"
@@ -420,7 +373,16 @@ static cf_status store_list(cf_buf *out, const char *const *items, size_t n)
             }
         }
     }
-    return cf_buf_reserve(out, 1);
+    if (cf_buf_reserve(out, 1) != CF_OK) {
+        return CF_ENOMEM;
+    }
+    out->data[out->len] = '\0'; /* terminated even when empty: store_merge reads it as text */
+    return CF_OK;
+}
+
+static cf_time store_col_time(sqlite3_stmt *q, int i)
+{
+    return sqlite3_column_type(q, i) == SQLITE_NULL ? CF_TIME_NONE : sqlite3_column_int64(q, i);
 }
 
 static void store_bind_time(sqlite3_stmt *q, int i, cf_time t)
@@ -432,12 +394,14 @@ static void store_bind_time(sqlite3_stmt *q, int i, cf_time t)
     }
 }
 
-/* Scratch lists reused across the IOCs of one ingest. */
+/* Scratch lists reused across the IOCs of one ingest: the IOC's, then merged. */
 typedef struct store_lists {
     cf_buf labels, malware, actors, sources;
+    cf_buf merged[4];
+    bool probe_first; /* the feed listed IOCs before: most are stored already */
 } store_lists;
 
-/* Bind the 16 parameters of ST_INSERT_IOC and ST_UPSERT_IOC for ioc. */
+/* Bind the 16 parameters of ST_INSERT_IOC for ioc. */
 static void store_bind_ioc(sqlite3_stmt *q, const cf_store_ingest_opts *o, const cf_ioc *ioc,
                            cf_time last_seen, const store_lists *l)
 {
@@ -468,6 +432,130 @@ static void store_bind_ioc(sqlite3_stmt *q, const cf_store_ingest_opts *o, const
     sqlite3_bind_int64(q, 16, o->run);
 }
 
+static cf_time store_min_time(cf_time a, cf_time b)
+{
+    return a == CF_TIME_NONE ? b : (b == CF_TIME_NONE || a < b ? a : b);
+}
+
+static cf_time store_max_time(cf_time a, cf_time b)
+{
+    return a == CF_TIME_NONE ? b : (b == CF_TIME_NONE || a > b ? a : b);
+}
+
+/*
+ * Merge ioc into its stored row, if there is one (*found): the merge rules
+ * in C on the row read by key, written back by id only when something moved.
+ * A modification (docs/store.md) rewrites the row with mod_run = this run;
+ * otherwise only last_seen, valid_until and a first comment may move.
+ */
+static cf_status store_merge(cf_store *s, const cf_store_ingest_opts *o, const cf_ioc *ioc,
+                             cf_time last_seen, store_lists *l, bool *found, int64_t *id,
+                             int64_t *created_run, int64_t *mod_run, cf_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_FIND_IOC];
+    cf_time first = ioc->first_seen != CF_TIME_NONE ? ioc->first_seen : last_seen;
+    cf_time ofirst, olast, ovalid, mfirst, mlast, mvalid;
+    int oconf, otlp, rc;
+    bool has_comment, expired, changed, added = false;
+    const cf_buf *mine[4] = {&l->labels, &l->malware, &l->actors, &l->sources};
+
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, cf_ioc_type_name(ioc->type), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, ioc->value, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    *found = rc == SQLITE_ROW;
+    if (!*found) {
+        sqlite3_reset(q);
+        return rc == SQLITE_DONE ? CF_OK : store_fail(s, err, "reading an IOC");
+    }
+    *id = sqlite3_column_int64(q, 0);
+    ofirst = store_col_time(q, 1);
+    olast = store_col_time(q, 2);
+    ovalid = store_col_time(q, 3);
+    oconf = sqlite3_column_int(q, 4);
+    otlp = sqlite3_column_int(q, 5);
+    has_comment = sqlite3_column_int(q, 10) != 0;
+    expired = sqlite3_column_int(q, 11) != 0;
+    *created_run = sqlite3_column_int64(q, 12);
+    *mod_run = sqlite3_column_int64(q, 13);
+    for (int i = 0; i < 4; i++) {
+        const char *old = (const char *)sqlite3_column_text(q, 6 + i);
+        bool more;
+        if (store_union(&l->merged[i], old ? old : "", cf_buf_str(mine[i]), &more) != CF_OK) {
+            sqlite3_reset(q);
+            return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
+        }
+        added = added || more;
+    }
+    sqlite3_reset(q);
+
+    mfirst = store_min_time(ofirst, first);
+    mlast = store_max_time(olast, last_seen);
+    mvalid = store_max_time(ovalid, ioc->valid_until);
+    changed = expired || added || ioc->confidence > oconf || ioc->tlp > otlp ||
+              (ofirst != CF_TIME_NONE && first < ofirst) ||
+              (ovalid != CF_TIME_NONE && ioc->valid_until != CF_TIME_NONE &&
+               ioc->valid_until > ovalid);
+    if (changed) {
+        q = s->st[ST_CHANGE_IOC];
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, *id);
+        store_bind_time(q, 2, mfirst);
+        store_bind_time(q, 3, mlast);
+        store_bind_time(q, 4, mvalid);
+        sqlite3_bind_int(q, 5, ioc->confidence > oconf ? ioc->confidence : oconf);
+        sqlite3_bind_int(q, 6, ioc->tlp > otlp ? ioc->tlp : otlp);
+        for (int i = 0; i < 4; i++) {
+            sqlite3_bind_text(q, 7 + i, cf_buf_str(&l->merged[i]), (int)l->merged[i].len,
+                              SQLITE_STATIC);
+        }
+        if (ioc->comment) {
+            sqlite3_bind_text(q, 11, ioc->comment, -1, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_null(q, 11);
+        }
+        sqlite3_bind_int64(q, 12, o->now);
+        sqlite3_bind_int64(q, 13, o->run);
+        *mod_run = o->run;
+    } else if (mlast != olast || mvalid != ovalid || (ioc->comment && !has_comment)) {
+        q = s->st[ST_TOUCH_IOC];
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, *id);
+        store_bind_time(q, 2, mlast);
+        store_bind_time(q, 3, mvalid);
+        if (ioc->comment) {
+            sqlite3_bind_text(q, 4, ioc->comment, -1, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_null(q, 4);
+        }
+    } else {
+        return CF_OK;
+    }
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? CF_OK : store_fail(s, err, "writing an IOC");
+}
+
+/* A new IOC: the plain insert, which does nothing when it is stored already (*done). */
+static cf_status store_insert(cf_store *s, const cf_store_ingest_opts *o, const cf_ioc *ioc,
+                              cf_time last_seen, const store_lists *l, bool *done, int64_t *id,
+                              cf_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_INSERT_IOC];
+
+    store_bind_ioc(q, o, ioc, last_seen, l);
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        sqlite3_reset(q);
+        return store_fail(s, err, "writing an IOC");
+    }
+    sqlite3_reset(q);
+    *done = sqlite3_changes(s->db) == 1;
+    if (*done) {
+        *id = sqlite3_last_insert_rowid(s->db);
+    }
+    return CF_OK;
+}
+
 static cf_status store_upsert_one(cf_store *s, const cf_store_ingest_opts *o, int64_t feed_id,
                                   const cf_ioc *ioc, store_lists *l, cf_store_counts *counts,
                                   cf_error *err)
@@ -475,8 +563,10 @@ static cf_status store_upsert_one(cf_store *s, const cf_store_ingest_opts *o, in
     sqlite3_stmt *q;
     const char *srcs[1] = {o->feed};
     cf_time last_seen = ioc->last_seen != CF_TIME_NONE ? ioc->last_seen : o->now;
-    int64_t id, created_run, mod_run;
+    int64_t id = 0, created_run = o->run, mod_run = o->run;
     uint64_t line = ioc->n_sightings ? ioc->sightings[0].line : 0;
+    bool found = false, inserted = false;
+    cf_status st = CF_OK;
 
     if (store_list(&l->labels, ioc->labels, ioc->n_labels) != CF_OK ||
         store_list(&l->malware, ioc->malware, ioc->n_malware) != CF_OK ||
@@ -484,28 +574,23 @@ static cf_status store_upsert_one(cf_store *s, const cf_store_ingest_opts *o, in
         store_list(&l->sources, srcs, 1) != CF_OK) {
         return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
     }
-    /* the plain insert first: it does nothing when the IOC is already stored */
-    q = s->st[ST_INSERT_IOC];
-    store_bind_ioc(q, o, ioc, last_seen, l);
-    if (sqlite3_step(q) != SQLITE_DONE) {
-        sqlite3_reset(q);
-        return store_fail(s, err, "writing an IOC");
-    }
-    sqlite3_reset(q);
-    if (sqlite3_changes(s->db) == 1) {
-        id = sqlite3_last_insert_rowid(s->db);
-        created_run = mod_run = o->run;
-    } else {
-        q = s->st[ST_UPSERT_IOC];
-        store_bind_ioc(q, o, ioc, last_seen, l);
-        if (sqlite3_step(q) != SQLITE_ROW) {
-            sqlite3_reset(q);
-            return store_fail(s, err, "writing an IOC");
+    /* a feed seen before mostly lists stored IOCs: look up first; else insert first */
+    if (l->probe_first) {
+        st = store_merge(s, o, ioc, last_seen, l, &found, &id, &created_run, &mod_run, err);
+        if (st == CF_OK && !found) {
+            st = store_insert(s, o, ioc, last_seen, l, &inserted, &id, err);
         }
-        id = sqlite3_column_int64(q, 0);
-        created_run = sqlite3_column_int64(q, 1);
-        mod_run = sqlite3_column_int64(q, 2);
-        sqlite3_reset(q);
+    } else {
+        st = store_insert(s, o, ioc, last_seen, l, &inserted, &id, err);
+        if (st == CF_OK && !inserted) {
+            st = store_merge(s, o, ioc, last_seen, l, &found, &id, &created_run, &mod_run, err);
+        }
+    }
+    if (st == CF_OK && !found && !inserted) {
+        st = store_fail(s, err, "writing an IOC");
+    }
+    if (st != CF_OK) {
+        return st;
     }
     counts->upserted++;
     if (created_run == o->run) {
@@ -585,7 +670,7 @@ static int store_key_cmp(const void *a, const void *b)
 cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_iocset *set,
                           cf_store_counts *out, cf_error *err)
 {
-    store_lists l = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT};
+    store_lists l;
     cf_store_counts counts = {0};
     int64_t feed_id = 0;
     size_t n = cf_iocset_count(set);
@@ -593,6 +678,7 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     bool big;
     cf_status st;
 
+    memset(&l, 0, sizeof(l));
     /*
      * A large feed's transaction gets a page cache big enough to hold what it
      * changes: a full cache spills dirty pages to the WAL mid-transaction,
@@ -607,6 +693,13 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
         goto out;
     }
     st = store_feed_id(s, o->feed, &feed_id, err);
+    if (st == CF_OK) {
+        sqlite3_stmt *q = s->st[ST_FEED_LISTS];
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, feed_id);
+        l.probe_first = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) != 0;
+        sqlite3_reset(q);
+    }
     order = n ? malloc(n * sizeof(*order)) : NULL;
     if (st == CF_OK && n && !order) {
         st = cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
@@ -642,6 +735,9 @@ out:
     cf_buf_free(&l.malware);
     cf_buf_free(&l.actors);
     cf_buf_free(&l.sources);
+    for (int i = 0; i < 4; i++) {
+        cf_buf_free(&l.merged[i]);
+    }
     if (out) {
         *out = counts;
     }
@@ -687,11 +783,6 @@ void cf_feed_state_fini(cf_feed_state *st)
     free(st->etag);
     free(st->last_modified);
     memset(st, 0, sizeof(*st));
-}
-
-static cf_time store_col_time(sqlite3_stmt *q, int i)
-{
-    return sqlite3_column_type(q, i) == SQLITE_NULL ? CF_TIME_NONE : sqlite3_column_int64(q, i);
 }
 
 static char *store_col_str(sqlite3_stmt *q, int i)

@@ -5,7 +5,8 @@
 # directory output with every format (stix2, misp-feed, text, csv, jsonl).
 # Beside it, `ctiflow convert --to jsonl` of the same generated feed is the
 # baseline (parse and write only, no store). Then a second run with nothing
-# changed, which must write no new delta.
+# changed, which must write no new delta, and a third where only the
+# generated feed changed (one row more): its IOCs are merged into the store again.
 #
 # Prints wall time, CPU time (user + system: the machine is shared), IOCs
 # per wall second and per CPU second, and peak resident memory.
@@ -92,6 +93,15 @@ bench_time "second run (nothing changed)" "$rows" \
     "'$CTIFLOW' run -c '$work/cfg/config.yaml' 2>'$work/run2.log'"
 rerun_secs=$BENCH_LAST_SECS
 deltas_after=$(ls "$work/cfg/out/stix2/deltas" | wc -l)
+
+# one feed changed: the generated feed gains a row, so its 909,100 stored IOCs
+# are parsed and merged again (the steady state of a large feed), then published
+printf '"4999999","2025-04-09 10:00:00","http://new.bad.example/x.exe","online","2025-04-09 10:00:00","malware_download","elf","https://urlhaus.abuse.ch/url/4999999/","r"\n' \
+    >>"$work/gen/urlhaus.csv"
+sleep 1
+bench_time "third run (one feed changed)" "$ROWS" \
+    "'$CTIFLOW' run -c '$work/cfg/config.yaml' 2>'$work/run3.log'"
+grep "gen-urlhaus" "$work/run3.log" | sed 's/^/  /' || true
 
 echo
 awk -v i="$iocs" -v s="$run_secs" -v c="$run_cpu" -v bi="$base_iocs" -v bs="$base_secs" \

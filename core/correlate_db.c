@@ -6,9 +6,10 @@
  * DESIGN
  * A SQLite file of its own (WAL, synchronous=OFF: derived data, rebuilt by
  * ingesting the feeds again), written one feed at a time by cf_corr_ingest in
- * one transaction with prepared statements: a plain insert of the IOC (the
- * upsert RETURNING its id only when it is already recorded; RETURNING costs a
- * temporary table per statement), an upsert of the sighting per
+ * one transaction with prepared statements: a plain insert of the IOC (one
+ * already recorded is read by key and its first/last times updated by id
+ * only when they move: no upsert RETURNING, which costs a temporary table
+ * per statement), an upsert of the sighting per
  * (IOC, feed, event, record ref), and the keys: for a network its number
  * (host bits cleared) under (family, prefix), with a count per prefix
  * length in net_lengths; for an address its bytes; for a host its labels
@@ -77,7 +78,7 @@ static const char CORR_DROP_INDEXES[] =
 
 enum {
     Q_INSERT_IOC,
-    Q_UPSERT_IOC,
+    Q_TOUCH_IOC,
     Q_EVENT_INSERT,
     Q_EVENT_ID,
     Q_UPSERT_SIGHTING,
@@ -101,12 +102,8 @@ static const char *const corr_sql[Q_COUNT] = {
     /* a new IOC: no RETURNING, which SQLite buffers in a temporary table */
     [Q_INSERT_IOC] = "INSERT INTO iocs (type, value, hash_type, port, first_seen, last_seen)"
                      " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (type, value) DO NOTHING",
-    [Q_UPSERT_IOC] =
-        "INSERT INTO iocs (type, value, hash_type, port, first_seen, last_seen)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (type, value) DO UPDATE SET"
-        " first_seen = min(coalesce(first_seen, excluded.first_seen), excluded.first_seen),"
-        " last_seen = max(coalesce(last_seen, excluded.last_seen), excluded.last_seen)"
-        " RETURNING id",
+    /* an IOC already recorded: its times move by id (no upsert RETURNING its id) */
+    [Q_TOUCH_IOC] = "UPDATE iocs SET first_seen = ?2, last_seen = ?3 WHERE id = ?1",
     [Q_EVENT_INSERT] = "INSERT OR IGNORE INTO events (feed, key, info) VALUES (?1, ?2, ?3)",
     [Q_EVENT_ID] = "SELECT id FROM events WHERE feed = ?1 AND key = ?2",
     [Q_UPSERT_SIGHTING] =
@@ -349,28 +346,50 @@ static bool corr_ingest_ioc(cf_corr *c, const char *feed, const char *feed_actor
     cf_time last = ioc->last_seen != CF_TIME_NONE ? ioc->last_seen : now;
     int64_t id = 0;
 
-    /* the plain insert first; the upsert only for an IOC already recorded */
-    for (int k = 0; k < 2 && id == 0; k++) {
-        q = c->q[k == 0 ? Q_INSERT_IOC : Q_UPSERT_IOC];
+    /* the plain insert first; an IOC already recorded is read and its times moved */
+    sqlite3_bind_int(q, 1, ioc->type);
+    sqlite3_bind_text(q, 2, ioc->value, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, ioc->hash_type);
+    sqlite3_bind_int(q, 4, ioc->port);
+    corr_bind_time(q, 5, first);
+    corr_bind_time(q, 6, last);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        return false;
+    }
+    if (sqlite3_changes(c->db) == 1) {
+        id = sqlite3_last_insert_rowid(c->db);
+    } else {
+        cf_time ofirst = CF_TIME_NONE, olast = CF_TIME_NONE;
+        q = c->q[Q_FIND];
         sqlite3_bind_int(q, 1, ioc->type);
         sqlite3_bind_text(q, 2, ioc->value, -1, SQLITE_STATIC);
-        sqlite3_bind_int(q, 3, ioc->hash_type);
-        sqlite3_bind_int(q, 4, ioc->port);
-        corr_bind_time(q, 5, first);
-        corr_bind_time(q, 6, last);
-        int rc = sqlite3_step(q);
-        if (k == 0 && rc == SQLITE_DONE && sqlite3_changes(c->db) == 1) {
-            id = sqlite3_last_insert_rowid(c->db);
-        } else if (k == 1 && rc == SQLITE_ROW) {
+        if (sqlite3_step(q) == SQLITE_ROW) {
             id = sqlite3_column_int64(q, 0);
+            if (sqlite3_column_type(q, 1) != SQLITE_NULL) {
+                ofirst = sqlite3_column_int64(q, 1);
+            }
+            if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
+                olast = sqlite3_column_int64(q, 2);
+            }
         }
         sqlite3_reset(q);
-        if (k == 0 && rc != SQLITE_DONE) {
+        if (id == 0) {
             return false;
         }
-    }
-    if (id == 0) {
-        return false;
+        /* first_seen earliest, last_seen latest */
+        cf_time mfirst = ofirst != CF_TIME_NONE && ofirst < first ? ofirst : first;
+        cf_time mlast = olast != CF_TIME_NONE && olast > last ? olast : last;
+        if (mfirst != ofirst || mlast != olast) {
+            q = c->q[Q_TOUCH_IOC];
+            sqlite3_bind_int64(q, 1, id);
+            corr_bind_time(q, 2, mfirst);
+            corr_bind_time(q, 3, mlast);
+            if (!corr_run(q)) {
+                return false;
+            }
+        }
     }
 
     /* The actor names this feed gave, sorted and '\n'-separated. */

@@ -2,7 +2,8 @@
 # Scale benchmark: FEEDS generated text feeds (default 200) holding IOCS
 # distinct IPv4 addresses in all (default 10,000,000), served by python3's
 # http.server on 127.0.0.1, run once by `ctiflow run`. Prints what was run,
-# the run's wall time and peak RSS, the store size and bytes per IOC.
+# the run's wall time, CPU time (user + system) and peak RSS, the store size
+# and bytes per IOC.
 #
 # usage: bench/bench_scale.sh [BUILD_DIR]   (env FEEDS, IOCS, WORKERS, KEEP)
 set -eu
@@ -54,11 +55,13 @@ done
 
 echo "bench_scale: $FEEDS feeds, $IOCS IOCs, $WORKERS workers, $(nproc) cores"
 start=$(date +%s.%N)
-/usr/bin/time -f "%M" -o "$work/rss" "$ctiflow" run -q -c "$work/cfg/config.yaml"
+/usr/bin/time -f "%M %U %S" -o "$work/rss" "$ctiflow" run -q -c "$work/cfg/config.yaml"
 end=$(date +%s.%N)
 db=$work/cfg/state/ctiflow.db
 size=$(stat -c %s "$db")
 stored=$(sqlite3 "$db" 'SELECT count(*) FROM iocs' 2>/dev/null || echo "?")
 echo "run time: $(python3 -c "print(round($end - $start, 1))") s"
-echo "peak RSS: $(( $(cat "$work/rss") / 1024 )) MB"
+read -r kb user sys <"$work/rss"
+echo "cpu time: $(python3 -c "print(round($user + $sys, 1))") s (user + system)"
+echo "peak RSS: $((kb / 1024)) MB"
 echo "store: $size bytes, $stored IOCs, $(python3 -c "print(round($size / $IOCS, 1))") bytes per IOC"

@@ -4,12 +4,18 @@
  * IOC type ctiflow carries for the types it understands. Types mapped to
  * CF_IOC_NONE are known to MISP but not carried; readers count and report
  * them instead of dropping them silently.
+ *
+ * A name is looked up through an index built once: a hash table of 512
+ * slots over the names (every attribute of a document looks its type up,
+ * and a binary search cost eight string comparisons).
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "misp_types.h"
 
-/* Sorted by name in byte order, for binary search. */
+/* Sorted by name in byte order (cf_misp_type_at lists them in that order). */
 static const misp_type mt_table[] = {
     {"AS", CF_IOC_ASN, MS_PLAIN, "Network activity", false},
     {"aba-rtn", CF_IOC_NONE, MS_PLAIN, "Financial fraud", true},
@@ -209,32 +215,41 @@ static const misp_type mt_table[] = {
 
 #define MT_COUNT (sizeof mt_table / sizeof mt_table[0])
 
-static int mt_cmp(const char *name, size_t n, const char *entry)
-{
-    size_t m = strlen(entry);
-    int c = memcmp(name, entry, n < m ? n : m);
+enum { MT_SLOTS = 512 };
 
-    if (c != 0) {
-        return c;
+static pthread_once_t mt_once = PTHREAD_ONCE_INIT;
+static uint16_t mt_slot[MT_SLOTS]; /* table index + 1; 0 marks a free slot */
+static size_t mt_len[MT_COUNT];
+_Static_assert(MT_COUNT < MT_SLOTS / 2, "the type index stays at most half full");
+
+static size_t mt_hash(const char *name, size_t n)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < n; i++) {
+        h = (h ^ (unsigned char)name[i]) * 16777619u;
     }
-    return n < m ? -1 : (n > m ? 1 : 0);
+    return (h ^ (h >> 15)) & (MT_SLOTS - 1);
+}
+
+static void mt_build(void)
+{
+    for (size_t i = 0; i < MT_COUNT; i++) {
+        mt_len[i] = strlen(mt_table[i].name);
+        size_t h = mt_hash(mt_table[i].name, mt_len[i]);
+        while (mt_slot[h]) {
+            h = (h + 1) & (MT_SLOTS - 1);
+        }
+        mt_slot[h] = (uint16_t)(i + 1);
+    }
 }
 
 const misp_type *cf_misp_type_find(const char *name, size_t n)
 {
-    size_t lo = 0, hi = MT_COUNT;
-
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        int c = mt_cmp(name, n, mt_table[mid].name);
-
-        if (c == 0) {
-            return &mt_table[mid];
-        }
-        if (c < 0) {
-            hi = mid;
-        } else {
-            lo = mid + 1;
+    pthread_once(&mt_once, mt_build);
+    for (size_t h = mt_hash(name, n); mt_slot[h]; h = (h + 1) & (MT_SLOTS - 1)) {
+        size_t i = mt_slot[h] - 1u;
+        if (mt_len[i] == n && memcmp(mt_table[i].name, name, n) == 0) {
+            return &mt_table[i];
         }
     }
     return NULL;

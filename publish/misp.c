@@ -331,7 +331,7 @@ static cf_status mw_tags(cf_buf *b, cf_buf *tmp, cf_tlp tlp, const char *const *
     cf_status st = CF_OK;
     size_t start = b->len;
 
-    st = cf_buf_puts(b, ", \"Tag\": [");
+    st = MW_LIT(b, ", \"Tag\": [");
     if (st == CF_OK && tlp != CF_TLP_NONE) {
         st = mw_tag(b, tmp, &first, "tlp:", cf_tlp_name(tlp), "");
     }
@@ -473,7 +473,7 @@ static cf_status mw_attribute(mw_render *r, const cf_ioc *ioc, const mw_group *g
     cf_uuid5(u, CF_NS, r->name.data, r->name.len);
     cf_time t = mw_ioc_time(ioc, g);
 
-    st = cf_buf_puts(b, first ? "\n    {\"uuid\": \"" : ",\n    {\"uuid\": \"");
+    st = first ? MW_LIT(b, "\n    {\"uuid\": \"") : MW_LIT(b, ",\n    {\"uuid\": \"");
     if (st == CF_OK) {
         st = cf_buf_append(b, u, 36);
     }
@@ -490,20 +490,20 @@ static cf_status mw_attribute(mw_render *r, const cf_ioc *ioc, const mw_group *g
         st = cf_buf_puts(b, mt ? mt->category : "Other");
     }
     if (st == CF_OK) {
-        st = cf_buf_puts(b, ioc->to_ids ? "\", \"to_ids\": true, \"distribution\": \"5\", "
-                                        : "\", \"to_ids\": false, \"distribution\": \"5\", ");
+        st = ioc->to_ids ? MW_LIT(b, "\", \"to_ids\": true, \"distribution\": \"5\", ")
+                         : MW_LIT(b, "\", \"to_ids\": false, \"distribution\": \"5\", ");
     }
     if (st == CF_OK) {
         st = mw_key_epoch(b, "timestamp", t != CF_TIME_NONE ? t : ev_ts);
     }
     if (st == CF_OK) {
-        st = cf_buf_puts(b, ", ");
+        st = MW_LIT(b, ", ");
     }
     if (st == CF_OK) {
         st = mw_key_str(b, "comment", ioc->comment);
     }
     if (st == CF_OK) {
-        st = cf_buf_puts(b, ", \"deleted\": false, \"disable_correlation\": false, ");
+        st = MW_LIT(b, ", \"deleted\": false, \"disable_correlation\": false, ");
     }
     if (st == CF_OK) {
         st = mw_key_str(b, "value", cf_buf_str(&r->val));

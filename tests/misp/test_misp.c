@@ -755,6 +755,23 @@ static void test_string_offsets(void)
     }
 }
 
+/* Every type of the table is found by its name; near misses are not. */
+static void test_type_lookup(void)
+{
+    CHECK_INT(cf_misp_type_count(), 194);
+    for (size_t i = 0; i < cf_misp_type_count(); i++) {
+        const misp_type *mt = cf_misp_type_at(i);
+        CHECK(cf_misp_type_find(mt->name, strlen(mt->name)) == mt);
+    }
+    const misp_type *d = cf_misp_type_find("domain|ip", 9);
+    CHECK(d != NULL && d->shape == MS_DOMAIN_IP);
+    CHECK_STR(d ? d->category : "", "Network activity");
+    CHECK(cf_misp_type_find("domain|ip", 6) == cf_misp_type_find("domain", 6));
+    CHECK(cf_misp_type_find("Domain", 6) == NULL);
+    CHECK(cf_misp_type_find("domainx", 7) == NULL);
+    CHECK(cf_misp_type_find("", 0) == NULL);
+}
+
 /* ---- feed directories ---- */
 
 static char *slurp(const char *path)
@@ -1002,6 +1019,7 @@ int main(void)
     test_composites();
     test_limits();
     test_string_offsets();
+    test_type_lookup();
     test_feed_dir();
     test_corpus_files();
     test_infoblox_ukraine();

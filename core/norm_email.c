@@ -3,7 +3,8 @@
  *
  * DESIGN
  * Feeds write senders in mailbox syntax: `Name <addr>`, `"Quoted, Name"
- * <addr>`, `<addr>`, or a bare address, sometimes behind "mailto:". The
+ * <addr>`, `<addr>`, or a bare address, the address or the whole sometimes
+ * behind "mailto:" (stripped in both places, so the value is stable). The
  * display name (unquoted, with backslash escapes resolved) goes to
  * out->display_name and never into the value (STIX 2.1 section 6.5). The
  * local part keeps its case (RFC 5321 section 2.4); the domain part gets
@@ -64,6 +65,14 @@ static cf_status email_put_display(cf_buf *dst, const char *text, size_t len)
     return CF_OK;
 }
 
+/* Skip any "mailto:" prefixes at a, before the address or the mailbox. */
+static void email_skip_mailto(const char *text, size_t *a, size_t b)
+{
+    while (b - *a >= 7 && norm_ieq(text + *a, 7, "mailto:", 7)) {
+        *a += 7;
+    }
+}
+
 static const char *email_check_addr(const char *addr, size_t len)
 {
     /* U+FEFF, a zero-width no-break space, is invisible white space here. */
@@ -91,9 +100,7 @@ cf_status cf_norm_email(cf_norm *out, const char *text, size_t len)
     out->type = CF_IOC_EMAIL;
     cf_buf_reset(&out->value);
     cf_buf_reset(&out->display_name);
-    while (b - a >= 7 && norm_ieq(text + a, 7, "mailto:", 7)) {
-        a += 7;
-    }
+    email_skip_mailto(text, &a, b);
 
     /* Mailbox form: display name, then the address in angle brackets. */
     if (b > a && text[b - 1] == '>') {
@@ -107,6 +114,7 @@ cf_status cf_norm_email(cf_norm *out, const char *text, size_t len)
         a = lt + 1;
         b--;
         norm_trim(text, &a, &b);
+        email_skip_mailto(text, &a, b); /* `Name <mailto:addr>` */
     }
 
     const char *addr = text + a;

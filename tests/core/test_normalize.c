@@ -442,6 +442,12 @@ static void test_email(void)
     CHECK_STR(cf_buf_str(&N.display_name), "a <b>");
     OK(CF_IOC_EMAIL, "MAILTO:Info@EXAMPLE.com", CF_IOC_EMAIL, "Info@example.com");
     OK(CF_IOC_EMAIL, "mailto:mailto:x@example.com", CF_IOC_EMAIL, "x@example.com");
+    /* "mailto:" inside the angle brackets too (fuzz_normalize: the value
+     * kept it, and normalising that value again dropped it) */
+    OK(CF_IOC_EMAIL, "Jane <mailto:Jane@X.Example>", CF_IOC_EMAIL, "Jane@x.example");
+    CHECK_STR(cf_buf_str(&N.display_name), "Jane");
+    OK(CF_IOC_NONE, "@<\t\n mailto:a@b.example\n\t>", CF_IOC_EMAIL, "a@b.example");
+    OK(CF_IOC_EMAIL, "mailto:<MAILTO:mailto:x@example.com>", CF_IOC_EMAIL, "x@example.com");
     OK(CF_IOC_EMAIL, "user@b\xc3\xbc" "cher.example", CF_IOC_EMAIL,
        "user@xn--bcher-kva.example");
     OK(CF_IOC_NONE, "Jane <jane@x.example>", CF_IOC_EMAIL, "jane@x.example");

@@ -6,7 +6,8 @@
  * Ids. cf_uuid5() hashes namespace || name with SHA-1 through libcrypto's
  * EVP interface; the digest is fetched once per process and each thread
  * keeps one reusable EVP_MD_CTX (freed by a thread-key destructor), so an id
- * costs one digest and no allocation. SCO ids follow STIX 2.1 section 2.9:
+ * costs one digest and no allocation (and a name of up to 240 bytes, copied
+ * behind the namespace, one update). SCO ids follow STIX 2.1 section 2.9:
  * UUIDv5 in the SCO namespace over the RFC 8785 (JCS) serialisation of the
  * type's ID contributing properties, e.g. {"value":"example.com"} or
  * {"hashes":{"SHA-256":"..."},"name":"a.exe"}; the JCS text is built here
@@ -132,7 +133,7 @@ static void stix_uuid_format(char out[37], const unsigned char u[16])
 
 void cf_uuid5(char out[37], const char *ns, const char *name, size_t len)
 {
-    unsigned char nsb[16];
+    unsigned char msg[16 + 240];
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
 
@@ -142,19 +143,24 @@ void cf_uuid5(char out[37], const char *ns, const char *name, size_t len)
 
     memset(md, 0, sizeof(md));
     if (last_ns[0] != '\0' && strncmp(ns, last_ns, sizeof(last_ns)) == 0) {
-        memcpy(nsb, last_nsb, sizeof(nsb));
-    } else if (stix_uuid_parse(nsb, ns)) {
+        memcpy(msg, last_nsb, 16);
+    } else if (stix_uuid_parse(msg, ns)) {
         memcpy(last_ns, ns, 36);
         last_ns[36] = '\0';
-        memcpy(last_nsb, nsb, sizeof(nsb));
+        memcpy(last_nsb, msg, 16);
     } else {
-        memset(nsb, 0, sizeof(nsb));
+        memset(msg, 0, 16);
     }
 
+    /* A short name goes into one buffer behind the namespace: one update, not two. */
     EVP_MD_CTX *ctx = stix_ctx();
+    bool one = len <= sizeof(msg) - 16;
+    if (one) {
+        memcpy(msg + 16, name, len);
+    }
     if (!ctx || !stix_sha1 || !EVP_DigestInit_ex2(ctx, stix_sha1, NULL) ||
-        !EVP_DigestUpdate(ctx, nsb, sizeof(nsb)) || !EVP_DigestUpdate(ctx, name, len) ||
-        !EVP_DigestFinal_ex(ctx, md, &mdlen)) {
+        !EVP_DigestUpdate(ctx, msg, one ? 16 + len : 16) ||
+        (!one && !EVP_DigestUpdate(ctx, name, len)) || !EVP_DigestFinal_ex(ctx, md, &mdlen)) {
         /* Only reachable when libcrypto itself is broken; yield the nil-like id. */
         memset(md, 0, sizeof(md));
     }

@@ -241,14 +241,12 @@ static int sw_hexval(char c)
     return c >= 'a' && c <= 'f' ? c - 'a' + 10 : (c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1);
 }
 
-/* Value of a digit or lower-case hex letter; 16 for anything else. */
-static inline unsigned sw_lowhex(unsigned char c)
-{
-    if ((unsigned)(c - '0') <= 9) {
-        return c - '0';
-    }
-    return (unsigned)(c - 'a') <= 5 ? c - 'a' + 10u : 16u;
-}
+/* Value + 1 of each digit and lower-case hex letter; 0 for every other byte. */
+static const unsigned char sw_lowhex1[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+    ['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+    ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
 
 /* 36-character UUID text to 16 bytes; false when malformed. */
 static bool sw_uuid_bytes(unsigned char out[16], const char *s)
@@ -257,16 +255,14 @@ static bool sw_uuid_bytes(unsigned char out[16], const char *s)
     static const size_t pos[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
     bool plain = strnlen(s, 37) >= 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' &&
                  s[23] == '-';
+    unsigned bad = 0;
     for (size_t j = 0; plain && j < 16; j++) {
-        unsigned char a = (unsigned char)s[pos[j]], b = (unsigned char)s[pos[j] + 1];
-        unsigned ha = sw_lowhex(a), hb = sw_lowhex(b);
-        if ((ha | hb) & 16) {
-            plain = false;
-            break;
-        }
-        out[j] = (unsigned char)(ha << 4 | hb);
+        unsigned ha = sw_lowhex1[(unsigned char)s[pos[j]]];
+        unsigned hb = sw_lowhex1[(unsigned char)s[pos[j] + 1]];
+        bad |= (ha == 0) | (hb == 0);
+        out[j] = (unsigned char)((ha - 1) << 4 | ((hb - 1) & 15));
     }
-    if (plain) {
+    if (plain && !bad) {
         return true;
     }
     size_t k = 0;

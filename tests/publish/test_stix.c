@@ -77,6 +77,17 @@ static void test_uuid5(void)
     /* Version 5, RFC 4122 variant. */
     CHECK(u[14] == '5');
     CHECK(u[19] == '8' || u[19] == '9' || u[19] == 'a' || u[19] == 'b');
+
+    /* Names around the 240 bytes hashed in one update with the namespace (Python's uuid5). */
+    char longname[501];
+    memset(longname, 'x', 500);
+    longname[500] = '\0';
+    cf_uuid5(u, dns, longname, 240);
+    CHECK_STR(u, "b1caeded-d115-5f12-b5ee-20d9944b06f7");
+    cf_uuid5(u, dns, longname, 241);
+    CHECK_STR(u, "79a60ce6-17ca-5a4f-9252-f9ce5bbd369a");
+    cf_uuid5(u, dns, longname, 500);
+    CHECK_STR(u, "03b4a837-b5ab-59de-989d-11515d6e79db");
 }
 
 static void test_patterns_simple(void)

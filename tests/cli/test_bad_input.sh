@@ -9,7 +9,9 @@ check_eq "missing file exit" "$(run "$TMP/nope.txt")" 1
 check_eq "missing file message" "$(cat "$TMP/err")" \
     "ctiflow: error: $TMP/nope.txt: cannot open: No such file or directory"
 
-head -c 4096 "$CTIFLOW" >"$TMP/binary"
+# the start of an executable: an ELF header, then every byte value
+python3 -c "import sys; sys.stdout.buffer.write(b'\\x7fELF\\x02\\x01\\x01' + bytes(range(256)) * 16)" \
+    >"$TMP/binary"
 check_eq "binary exit" "$(run "$TMP/binary")" 1
 check_eq "binary message" "$(cat "$TMP/err")" "ctiflow: error: binary:1: binary data at line 1"
 

@@ -46,11 +46,12 @@ YAML
 }
 
 # start_server CONFIG: start `ctiflow serve` on a free port; sets PORT and BASE.
+# It may take up to 2 minutes to listen (under valgrind, scripts/valgrind.sh).
 start_server() {
     "$CTIFLOW" serve -c "$1" --listen 127.0.0.1:0 --reload 1 >"$TMP/serve.log" 2>&1 &
     SERVE_PID=$!
     PORT=""
-    for _ in $(seq 300); do
+    for _ in $(seq 1200); do
         PORT=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$TMP/serve.log" | head -1)
         [ -n "$PORT" ] && break
         kill -0 "$SERVE_PID" 2>/dev/null || break

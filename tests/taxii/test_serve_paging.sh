@@ -102,7 +102,7 @@ for i in range(50):
 CTIFLOW_NOW=2024-01-02T00:00:00Z "$CTIFLOW" run -c "$TMP/cfg/config.yaml" --force -q
 check_eq "second run" "$?" "0"
 n=""
-for _ in $(seq 100); do
+for _ in $(seq 600); do
     n=$(python3 "$TMP/page.py" "$BASE" open objects 2024-01-01T00:00:00Z | sed -n 1p)
     [ "$n" == "objects=50 unique=50 pages=1 ordered=True" ] && break
     sleep 0.2

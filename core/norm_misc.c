@@ -82,21 +82,25 @@ static bool all_digits(const char *text, size_t len)
 /* Plain digest type of an untyped hex text by its length, or NONE. */
 static cf_ioc_type hash_type_by_length(const char *text, size_t len)
 {
-    if (!all_hex(text, len)) {
-        return CF_IOC_NONE;
-    }
+    cf_ioc_type type = CF_IOC_NONE;
+
     switch (len) {
     case 32:
-        return CF_IOC_MD5;
+        type = CF_IOC_MD5;
+        break;
     case 40:
-        return CF_IOC_SHA1;
+        type = CF_IOC_SHA1;
+        break;
     case 64:
-        return CF_IOC_SHA256;
+        type = CF_IOC_SHA256;
+        break;
     case 128:
-        return CF_IOC_SHA512;
+        type = CF_IOC_SHA512;
+        break;
     default:
         return CF_IOC_NONE;
     }
+    return all_hex(text, len) ? type : CF_IOC_NONE;
 }
 
 static bool ssdeep_b64(char c)

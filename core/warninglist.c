@@ -185,6 +185,9 @@ static cf_status wl_build(cf_wlset *set)
         st = wl_iv_build(&set->v6, set->n_lists, false);
     }
     if (st == CF_OK) {
+        st = wl_ht_build(&set->names);
+    }
+    if (st == CF_OK) {
         st = wl_ac_build(&set->ac);
     }
     return st;

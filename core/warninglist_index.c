@@ -262,14 +262,17 @@ static cf_status iv_alloc(wl_ivtab *t, size_t n, size_t m)
     return CF_OK;
 }
 
-/* Emit [first, last] covered by the active lists; merge with an equal neighbour. */
-static void iv_emit(wl_ivtab *t, wl_u128 first, wl_u128 last, const uint32_t *count,
-                    size_t n_lists)
+/*
+ * Emit [first, last] covered by the active lists (bit l of active for list
+ * l, in n_words words); merge with an equal neighbour.
+ */
+static void iv_emit(wl_ivtab *t, wl_u128 first, wl_u128 last, const uint64_t *active,
+                    size_t n_words)
 {
     size_t off = t->n_ids;
-    for (size_t l = 0; l < n_lists; l++) {
-        if (count[l]) {
-            t->ids[t->n_ids++] = (uint16_t)l;
+    for (size_t w = 0; w < n_words; w++) {
+        for (uint64_t bits = active[w]; bits; bits &= bits - 1) {
+            t->ids[t->n_ids++] = (uint16_t)(w * 64 + (size_t)__builtin_ctzll(bits));
         }
     }
     size_t k = t->n_ids - off;
@@ -334,7 +337,8 @@ cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
     cf_status st = CF_ENOMEM;
     iv_event *ev = NULL;
     uint32_t *count = NULL;
-    size_t n_ev = 0;
+    uint64_t *active = NULL; /* bit per list whose count is not zero */
+    size_t n_ev = 0, n_words = n_lists / 64 + 1;
 
     free(t->first);
     free(t->last);
@@ -355,7 +359,8 @@ cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
     /* Two events per network; the end event sits just past its last address. */
     ev = malloc((2 * t->n_staged + 1) * sizeof *ev);
     count = calloc(n_lists ? n_lists : 1, sizeof *count);
-    if (!ev || !count) {
+    active = calloc(n_words, sizeof *active);
+    if (!ev || !count || !active) {
         goto out;
     }
     for (size_t i = 0; i < t->n_staged; i++) {
@@ -380,7 +385,13 @@ cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
     for (size_t i = 0; i < n_ev;) {
         wl_u128 pos = ev[i].pos;
         while (i < n_ev && u128_cmp(ev[i].pos, pos) == 0) {
-            count[ev[i].list] += (uint32_t)(int32_t)ev[i].delta;
+            uint16_t l = ev[i].list;
+            count[l] += (uint32_t)(int32_t)ev[i].delta;
+            if (count[l]) {
+                active[l / 64] |= 1ull << (l % 64);
+            } else {
+                active[l / 64] &= ~(1ull << (l % 64));
+            }
             i++;
         }
         if (t->n_ids + n_lists > ids_cap) {
@@ -402,13 +413,14 @@ cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
                 last.hi--;
             }
         }
-        iv_emit(t, pos, last, count, n_lists);
+        iv_emit(t, pos, last, active, n_words);
     }
     st = v4 ? iv_build_l1(t) : CF_OK;
 
 out:
     free(ev);
     free(count);
+    free(active);
     return st;
 }
 
@@ -526,71 +538,8 @@ void wl_ht_free(wl_htab *t)
     memset(t, 0, sizeof *t);
 }
 
-static void ht_place(wl_htab *t, size_t idx)
-{
-    size_t j = t->e[idx].hash & t->mask;
-    while (t->slots[j].index) {
-        j = (j + 1) & t->mask;
-    }
-    t->slots[j].hash = (uint32_t)t->e[idx].hash;
-    t->slots[j].index = (uint32_t)(idx + 1);
-    size_t b = wl_ht_fbit(t->e[idx].hash, t->fmask);
-    t->filter[b / 64] |= wl_ht_fmask2(t->e[idx].hash, b);
-}
-
-static cf_status ht_grow(wl_htab *t)
-{
-    size_t cap = t->slots ? (t->mask + 1) * 2 : 1024;
-    wl_hslot *slots = calloc(cap, sizeof *slots);
-    uint64_t *filter = calloc(cap * 8 / 64, sizeof *filter);
-    if (!slots || !filter) {
-        free(slots);
-        free(filter);
-        return CF_ENOMEM;
-    }
-    free(t->slots);
-    free(t->filter);
-    t->slots = slots;
-    t->filter = filter;
-    t->mask = cap - 1;
-    t->fmask = cap * 8 - 1;
-    for (size_t i = 0; i < t->n; i++) {
-        ht_place(t, i);
-    }
-    return CF_OK;
-}
-
-static bool ht_key_eq(const wl_htab *t, const wl_hentry *e, const char *key, size_t len)
-{
-    if (e->len != len) {
-        return false;
-    }
-    const char *k = t->pool.data + e->off;
-    for (size_t i = 0; i < len; i++) {
-        if ((unsigned char)k[i] != ht_fold((unsigned char)key[i])) {
-            return false;
-        }
-    }
-    return true;
-}
-
 cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint16_t list)
 {
-    uint32_t h = ht_hash(key, len);
-
-    /* The same key of the same kind and list twice is one entry. */
-    for (size_t j = h & t->mask; t->slots && t->slots[j].index; j = (j + 1) & t->mask) {
-        const wl_hentry *e = &t->e[t->slots[j].index - 1];
-        if (t->slots[j].hash == h && e->kind == kind && e->list == list &&
-            ht_key_eq(t, e, key, len)) {
-            return CF_OK;
-        }
-    }
-    if (!t->slots || (t->n + 1) * 10 >= (t->mask + 1) * 7) {
-        if (ht_grow(t) != CF_OK) {
-            return CF_ENOMEM;
-        }
-    }
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 1024;
         wl_hentry *p = realloc(t->e, cap * sizeof *p);
@@ -610,12 +559,94 @@ cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint1
     if (kind == WL_K_EXACT) {
         size_t b = ht_exact_bit(key, len);
         t->exact[b / 64] |= 1ull << (b % 64);
-        t->n_exact++;
     }
-    t->e[t->n] = (wl_hentry){h, (uint32_t)off, (uint32_t)len, list, kind};
-    ht_place(t, t->n);
-    t->n++;
+    t->e[t->n++] = (wl_hentry){ht_hash(key, len), (uint32_t)off, (uint32_t)len, list, kind};
     return CF_OK;
+}
+
+/*
+ * Place entry idx in its probe sequence unless an entry of the same key,
+ * kind and list is there already; sets its filter bits.
+ */
+static void ht_place(wl_htab *t, size_t idx)
+{
+    const wl_hentry *x = &t->e[idx];
+    size_t j = x->hash & t->mask;
+
+    for (; t->slots[j].index; j = (j + 1) & t->mask) {
+        const wl_hentry *e = &t->e[t->slots[j].index - 1];
+        if (t->slots[j].hash == x->hash && e->kind == x->kind && e->list == x->list &&
+            e->len == x->len && memcmp(t->pool.data + e->off, t->pool.data + x->off, x->len) == 0) {
+            return;
+        }
+    }
+    t->slots[j].hash = x->hash;
+    t->slots[j].index = (uint32_t)(idx + 1);
+    size_t b = wl_ht_fbit(x->hash, t->fmask);
+    t->filter[b / 64] |= wl_ht_fmask2(x->hash, b);
+}
+
+cf_status wl_ht_build(wl_htab *t)
+{
+    if (t->n == t->n_built) {
+        return CF_OK;
+    }
+    size_t cap = 1024;
+    while (t->n * 10 >= cap * 7) {
+        cap *= 2;
+    }
+    wl_hslot *slots = calloc(cap, sizeof *slots);
+    uint64_t *filter = calloc(cap * 8 / 64, sizeof *filter);
+    uint32_t *start = calloc(cap + 1, sizeof *start);
+    uint32_t *order = malloc((t->n ? t->n : 1) * sizeof *order);
+    cf_status st = CF_ENOMEM;
+
+    if (!slots || !filter || !start || !order) {
+        free(slots);
+        free(filter);
+        goto out;
+    }
+    free(t->slots);
+    free(t->filter);
+    t->slots = slots;
+    t->filter = filter;
+    t->mask = cap - 1;
+    t->fmask = cap * 8 - 1;
+
+    /* Entries by their first slot (a counting sort), so placing them walks the table once. */
+    for (size_t i = 0; i < t->n; i++) {
+        start[(t->e[i].hash & t->mask) + 1]++;
+    }
+    for (size_t k = 0; k < cap; k++) {
+        start[k + 1] += start[k];
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        order[start[t->e[i].hash & t->mask]++] = (uint32_t)i;
+    }
+    for (size_t i = 0; i < t->n; i++) {
+        ht_place(t, order[i]);
+    }
+    t->n_built = t->n;
+    st = CF_OK;
+
+out:
+    free(start);
+    free(order);
+    return st;
+}
+
+static bool ht_key_eq(const wl_htab *t, const wl_hentry *e, const char *key, size_t len)
+{
+    if (e->len != len) {
+        return false;
+    }
+    const char *k = t->pool.data + e->off;
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)k[i] != ht_fold((unsigned char)key[i])) {
+            return false;
+        }
+    }
+    return true;
 }
 
 void wl_ht_query(const wl_htab *t, unsigned kinds, const char *key, size_t len, wl_hits *h)
@@ -664,6 +695,7 @@ void wl_ac_free(wl_ac *a)
     free(a->out_n);
     free(a->out_link);
     free(a->out_ids);
+    free(a->depth);
     free(a->shift);
     memset(a, 0, sizeof *a);
 }
@@ -737,6 +769,7 @@ static size_t ac_trie(wl_ac *a, ac_end *ends)
             uint32_t c = a->cls[(unsigned char)a->pool.data[pt->off + i]];
             uint32_t *next = &a->delta[(size_t)s * a->n_cls + c];
             if (*next == 0) {
+                a->depth[n_states] = a->depth[s] + 1;
                 *next = (uint32_t)n_states++;
             }
             s = *next;
@@ -784,13 +817,25 @@ out:
     return st;
 }
 
+/* The filter cell of the q-byte block ending at t[e], by the blocks' byte classes. */
+static inline size_t ac_cell(const wl_ac *a, const unsigned char *t, size_t e)
+{
+    uint32_t k = (uint32_t)a->cls[t[e]] | (uint32_t)a->cls[t[e - 1]] << 8;
+    if (a->q == 3) {
+        k |= (uint32_t)a->cls[t[e - 2]] << 16;
+    }
+    return (size_t)((k * 0x9E3779B1u) >> (32 - a->cell_bits));
+}
+
 /*
  * The skip filter over the first min_len bytes of every pattern (a
- * Wu-Manber shift table over q consecutive byte classes, q = 3 when the
- * table stays small, else 2): for the q bytes ending a window, how far the
- * window may move without passing the end of such a prefix. A block with a
- * byte absent from every pattern moves the window as far as it can go.
- * Only a shift of 0 can be a match, and then the automaton decides.
+ * Wu-Manber shift table over blocks of q = 3 bytes, 2 when the shortest
+ * pattern has 3): for the block ending a window, how far the window may
+ * move without passing the end of such a prefix. Blocks are hashed to
+ * about 32 cells per block of the patterns, at least 4096 (the table stays
+ * in the first-level cache), and a cell keeps the least shift of the blocks
+ * hashed to it. A block of no pattern mostly finds a full shift. Only a
+ * shift of 0 can be a match, and then the automaton decides.
  */
 static cf_status ac_skips(wl_ac *a)
 {
@@ -799,12 +844,16 @@ static cf_status ac_skips(wl_ac *a)
         m = a->pats[p].len < m ? a->pats[p].len : m;
     }
     a->min_len = m;
-    a->q = (uint64_t)a->n_cls * a->n_cls * a->n_cls <= 65536 && m >= 4 ? 3 : 2;
+    a->q = m >= 4 ? 3 : 2;
     if (m < a->q + 1) {
         return CF_OK;
     }
-    size_t cells = a->q == 3 ? (size_t)a->n_cls * a->n_cls * a->n_cls
-                             : (size_t)a->n_cls * a->n_cls;
+    uint64_t blocks = (uint64_t)a->n_pats * (m - a->q + 1);
+    a->cell_bits = 12;
+    while (a->cell_bits < 16 && ((uint64_t)1 << a->cell_bits) < blocks * 32) {
+        a->cell_bits++;
+    }
+    size_t cells = (size_t)1 << a->cell_bits;
     uint32_t top = m - a->q + 1 > 255 ? 255 : m - a->q + 1;
     a->shift = malloc(cells);
     if (!a->shift) {
@@ -814,10 +863,7 @@ static cf_status ac_skips(wl_ac *a)
     for (size_t p = 0; p < a->n_pats; p++) {
         const unsigned char *pat = (const unsigned char *)a->pool.data + a->pats[p].off;
         for (uint32_t j = a->q - 1; j < m; j++) {
-            size_t cell = 0;
-            for (uint32_t k = j + 1 - a->q; k <= j; k++) {
-                cell = cell * a->n_cls + a->cls[pat[k]];
-            }
+            size_t cell = ac_cell(a, pat, j);
             uint32_t sh = m - 1 - j;
             if (sh < a->shift[cell]) {
                 a->shift[cell] = (uint8_t)sh;
@@ -828,23 +874,13 @@ static cf_status ac_skips(wl_ac *a)
 }
 
 /*
- * Where the automaton must start for text: len when no pattern can occur in
- * it, else a position no occurrence starts before.
+ * The first position at or after from where an occurrence may start in
+ * text, or len when none can.
  */
-static size_t ac_start(const wl_ac *a, const char *text, size_t len)
+static size_t ac_next(const wl_ac *a, const unsigned char *t, size_t len, size_t from)
 {
-    if (!a->shift) {
-        return 0;
-    }
-    const unsigned char *t = (const unsigned char *)text;
-    const uint8_t *cls = a->cls;
-    size_t n_cls = a->n_cls;
-    for (size_t e = a->min_len - 1; e < len;) {
-        size_t cell = (size_t)cls[t[e - 1]] * n_cls + cls[t[e]];
-        if (a->q == 3) {
-            cell += (size_t)cls[t[e - 2]] * n_cls * n_cls;
-        }
-        uint8_t sh = a->shift[cell];
+    for (size_t e = from + a->min_len - 1; e < len;) {
+        uint8_t sh = a->shift[ac_cell(a, t, e)];
         if (sh == 0) {
             return e + 1 - a->min_len;
         }
@@ -863,6 +899,7 @@ cf_status wl_ac_build(wl_ac *a)
     free(a->out_n);
     free(a->out_link);
     free(a->out_ids);
+    free(a->depth);
     free(a->shift);
     a->shift = NULL;
     a->min_len = 0;
@@ -877,8 +914,9 @@ cf_status wl_ac_build(wl_ac *a)
     ac_classes(a);
     size_t max_states = a->pool.len + 1;
     a->delta = calloc(max_states * a->n_cls, sizeof *a->delta);
+    a->depth = calloc(max_states, sizeof *a->depth);
     ends = malloc(a->n_pats * sizeof *ends);
-    if (!a->delta || !ends) {
+    if (!a->delta || !a->depth || !ends) {
         goto out;
     }
     a->n_states = ac_trie(a, ends);
@@ -909,19 +947,50 @@ out:
     return st;
 }
 
+/* Report the outputs of state s (its own and along its output links). */
+static inline void ac_report(const wl_ac *a, uint32_t s, wl_hits *h)
+{
+    for (uint32_t u = a->out_n[s] ? s : a->out_link[s]; u; u = a->out_link[u]) {
+        for (uint16_t k = 0; k < a->out_n[u]; k++) {
+            wl_hit(h, a->out_ids[a->out_off[u] + k]);
+        }
+    }
+}
+
+/*
+ * With a skip filter, the automaton runs from a position the filter lets
+ * through for as long as the text read since is a pattern prefix; then the
+ * filter resumes where the longest prefix still open begins. Every
+ * occurrence starting in between has ended (and been reported), since a
+ * longer open prefix would have kept the automaton deeper.
+ */
 void wl_ac_scan(const wl_ac *a, const char *text, size_t len, wl_hits *h)
 {
+    const unsigned char *t = (const unsigned char *)text;
+
     if (a->n_states == 0) {
         return;
     }
-    uint32_t s = 0;
-    for (size_t i = ac_start(a, text, len); i < len; i++) {
-        s = a->delta[(size_t)s * a->n_cls + a->cls[(unsigned char)text[i]]];
-        for (uint32_t u = a->out_n[s] ? s : a->out_link[s]; u; u = a->out_link[u]) {
-            for (uint16_t k = 0; k < a->out_n[u]; k++) {
-                wl_hit(h, a->out_ids[a->out_off[u] + k]);
-            }
+    if (!a->shift) {
+        uint32_t s = 0;
+        for (size_t i = 0; i < len; i++) {
+            s = a->delta[(size_t)s * a->n_cls + a->cls[t[i]]];
+            ac_report(a, s, h);
         }
+        return;
+    }
+    for (size_t from = ac_next(a, t, len, 0); from < len;) {
+        uint32_t s = 0;
+        size_t i = from;
+        do {
+            s = a->delta[(size_t)s * a->n_cls + a->cls[t[i]]];
+            ac_report(a, s, h);
+            i++;
+        } while (i < len && i - a->depth[s] <= from);
+        if (i >= len) {
+            break;
+        }
+        from = ac_next(a, t, len, i - a->depth[s]);
     }
 }
 

@@ -3,9 +3,9 @@
  * of the public interface.
  *
  * The indexes are built from staged entries: loaders add networks, names,
- * substrings and expressions, then wl_build() turns the staged networks and
- * substrings into their search structures. The name table and the
- * expressions are searchable as soon as they are added.
+ * substrings and expressions, then wl_build() turns the staged networks,
+ * names and substrings into their search structures. Expressions are
+ * searchable as soon as they are added.
  */
 #ifndef CTIFLOW_WARNINGLIST_INT_H
 #define CTIFLOW_WARNINGLIST_INT_H
@@ -83,7 +83,7 @@ typedef struct wl_htab {
     uint64_t *filter; /* two bits per key in one word, 8 bits per slot: most misses end here */
     size_t fmask;
     uint64_t exact[WL_HT_EXACT_BITS / 64]; /* exact keys by length and three bytes */
-    size_t n_exact;
+    size_t n_built; /* entries the slots hold (wl_ht_build) */
     cf_buf pool;
 } wl_htab;
 
@@ -103,11 +103,13 @@ typedef struct wl_ac {
     uint32_t *out_off;   /* per state: its own outputs in out_ids */
     uint16_t *out_n;
     uint32_t *out_link;  /* nearest state along the fail chain with outputs */
+    uint32_t *depth;     /* per state: the length of the pattern prefix it stands for */
     uint16_t *out_ids;
     size_t n_states;
     uint32_t min_len;    /* shortest pattern */
     uint32_t q;          /* bytes per block of the skip filter: 2 or 3 */
-    uint8_t *shift;      /* n_cls^q: safe skip by the block ending a window, or NULL */
+    uint32_t cell_bits;  /* the filter has 2^cell_bits cells, blocks hashed to them */
+    uint8_t *shift;      /* per cell: safe skip by the block ending a window, or NULL */
 } wl_ac;
 
 typedef struct wl_regex {
@@ -149,9 +151,11 @@ cf_status wl_iv_add(wl_ivtab *t, wl_u128 first, wl_u128 last, uint16_t list);
 cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4);
 void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h);
 
-/* Name table. */
+/* Name table: entries are staged by wl_ht_add and searchable after wl_ht_build. */
 void wl_ht_free(wl_htab *t);
 cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint16_t list);
+/* Place every staged entry (the same key, kind and list twice is one entry). */
+cf_status wl_ht_build(wl_htab *t);
 /* Hits of every entry of key whose kind is in kinds (bits 1 << WL_K_*). */
 void wl_ht_query(const wl_htab *t, unsigned kinds, const char *key, size_t len, wl_hits *h);
 /* The same with the key's hash (wl_ht_final of wl_ht_step over it, last byte first). */

@@ -395,12 +395,130 @@ static void test_inline_lists(void)
     remove(dir);
 }
 
+/*
+ * Substrings long enough for the skip filter: overlapping patterns, a
+ * candidate that fails part-way with an occurrence starting inside it, and
+ * random texts over a small alphabet checked against a plain search.
+ */
+static void test_substring_skips(void)
+{
+    char dir[] = "/tmp/wlsubXXXXXX";
+    char path[512];
+    cf_error err;
+    const char *pats[] = {"aaaab", "ab.cab", "b.c.a", "cabcab", "aab.c.aa", "ccccc"};
+    const size_t n_pats = sizeof pats / sizeof pats[0];
+    CHECK(mkdtemp(dir) != NULL);
+
+    /* One list per pattern (p0..p5), so a match names its pattern. */
+    for (size_t i = 0; i < n_pats; i++) {
+        snprintf(path, sizeof path, "%s/p%zu.json", dir, i);
+        char body[256];
+        snprintf(body, sizeof body, "{\"name\":\"p%zu\",\"type\":\"substring\","
+                 "\"matching_attributes\":[\"url\"],\"list\":[\"%s\"]}", i, pats[i]);
+        write_file(path, body);
+    }
+    cf_wlset *wl = cf_wl_new();
+    cf_error_clear(&err);
+    CHECK_INT(cf_wl_load_dir(wl, dir, NULL, NULL, &err), CF_OK);
+    CHECK_INT(cf_wl_count(wl), 6);
+
+    CHECK_STR(matches(wl, CF_IOC_URL, "xaaaaabx"), "p0");
+    CHECK_STR(matches(wl, CF_IOC_URL, "AAAAB"), "p0");
+    CHECK_STR(sorted_matches(wl, CF_IOC_URL, "aab.c.aab.cab"), "p1,p2,p4");
+    CHECK_STR(sorted_matches(wl, CF_IOC_URL, "cabcabcab"), "p3");
+    CHECK_STR(matches(wl, CF_IOC_URL, "aaab.c.a"), "p2");
+    CHECK_STR(matches(wl, CF_IOC_URL, "aaa.b.ccccab.ca"), "");
+    CHECK_STR(matches(wl, CF_IOC_URL, "cccc"), "");
+
+    /* Random texts: the lists matched are exactly the patterns strstr finds. */
+    uint32_t seed = 12345;
+    const char alpha[] = "ab.cA";
+    int wrong = 0;
+    for (int t = 0; t < 20000; t++) {
+        char text[48];
+        seed = seed * 1103515245u + 12345u;
+        size_t len = (seed >> 16) % sizeof text;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 1103515245u + 12345u;
+            text[i] = alpha[(seed >> 16) % 5];
+        }
+        text[len] = '\0';
+        char lower[48], want[128] = "";
+        for (size_t i = 0; i <= len; i++) {
+            lower[i] = text[i] == 'A' ? 'a' : text[i];
+        }
+        for (size_t i = 0; i < n_pats; i++) {
+            if (strstr(lower, pats[i])) {
+                char id[8];
+                snprintf(id, sizeof id, "%sp%zu", want[0] ? "," : "", i);
+                strncat(want, id, sizeof want - strlen(want) - 1);
+            }
+        }
+        if (strcmp(sorted_matches(wl, CF_IOC_URL, text), want) != 0) {
+            if (wrong++ < 3) {
+                fprintf(stderr, "substring: '%s' gave '%s', want '%s'\n", text,
+                        sorted_matches(wl, CF_IOC_URL, text), want);
+            }
+        }
+    }
+    CHECK_INT(wrong, 0);
+    cf_wl_free(wl);
+
+    for (size_t i = 0; i < n_pats; i++) {
+        snprintf(path, sizeof path, "%s/p%zu.json", dir, i);
+        remove(path);
+    }
+    remove(dir);
+}
+
+/*
+ * The name table is built once per load: an entry repeated in a list is
+ * one entry, lists loaded one after another are all searchable, and a
+ * name in two lists names both.
+ */
+static void test_name_table_loads(void)
+{
+    char dir[] = "/tmp/wlnamXXXXXX";
+    char path[512];
+    cf_error err;
+    CHECK(mkdtemp(dir) != NULL);
+
+    snprintf(path, sizeof path, "%s/one.json", dir);
+    write_file(path, "{\"name\":\"one\",\"type\":\"hostname\",\"list\":[\"dup.example\","
+                     "\"DUP.example\",\"dup.example\",\"only-one.example\"]}");
+    snprintf(path, sizeof path, "%s/two.txt", dir);
+    write_file(path, "dup.example\nonly-two.example\n");
+
+    cf_wlset *wl = cf_wl_new();
+    cf_error_clear(&err);
+    snprintf(path, sizeof path, "%s/one.json", dir);
+    CHECK_INT(cf_wl_load_file(wl, path, NULL, NULL, NULL, &err), CF_OK);
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "a.dup.example"), "one");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "only-two.example"), "");
+
+    snprintf(path, sizeof path, "%s/two.txt", dir);
+    CHECK_INT(cf_wl_load_allowlist(wl, path, NULL, NULL, NULL, &err), CF_OK);
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "a.dup.example"), "one,two");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "x.only-one.example"), "one");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "Only-Two.Example"), "two");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "only-three.example"), "");
+    cf_wl_free(wl);
+
+    snprintf(path, sizeof path, "%s/one.json", dir);
+    remove(path);
+    snprintf(path, sizeof path, "%s/two.txt", dir);
+    remove(path);
+    remove(dir);
+}
+
 int main(void)
 {
     char buf[4096];
     cf_error err;
 
     test_inline_lists();
+    test_substring_skips();
+    test_name_table_loads();
 
     const char *dir = test_corpus(buf, sizeof buf, "warninglists");
     if (!dir) {

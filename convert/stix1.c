@@ -7,12 +7,12 @@
  * The package is streamed twice with libxml2's SAX2 parser, never built
  * as a whole tree. Elements are recognised in the start callback by
  * comparing interned local names and namespace URIs by pointer; only the
- * root element, elements that declare namespaces (so xsi:type prefixes
- * resolve) and the one Indicator, Observable, TTP, Threat_Actor, Campaign
- * or STIX_Header subtree being expanded get libxml2 nodes, and each is
- * freed as soon as its end tag has been handled. Text outside an expanded
- * subtree is dropped unread, so the memory of a pass does not grow with
- * the package.
+ * one Indicator, Observable, TTP, Threat_Actor, Campaign or STIX_Header
+ * subtree being expanded is kept, as a light element tree (stix1_xml.c)
+ * forgotten as soon as its end tag has been handled; namespace
+ * declarations are tracked so its xsi:type prefixes resolve. Text outside
+ * an expanded subtree is dropped unread, so the memory of a pass does not
+ * grow with the package.
  *  - Pass 1 collects what later elements need: every idref that points
  *    at an Observable, Object or Indicator, the header (title, TLP) and
  *    the TTPs, threat actors and campaigns with their relations, which
@@ -98,7 +98,7 @@ typedef struct s1_names {
 struct s1_ctx;
 typedef cf_status (*s1_on_start)(struct s1_ctx *c, const xmlChar *local, const xmlChar *uri,
                                  int nb_attrs, const xmlChar **attrs, int depth, int *kind);
-typedef cf_status (*s1_on_end)(struct s1_ctx *c, xmlNode *n, int kind);
+typedef cf_status (*s1_on_end)(struct s1_ctx *c, s1_el *n, int kind);
 
 /* State of one SAX pass: which elements have a node and what is expanded. */
 typedef struct s1_sax {
@@ -120,6 +120,7 @@ typedef struct s1_ctx {
     bool every_pattern;
     xmlParserCtxtPtr pctxt;
     s1_sax sax;
+    s1_xml xml;
     cf_status sax_st;
     char xml_msg[256];
     int xml_line;
@@ -163,13 +164,13 @@ static void node_free_v(void *p)
 }
 
 /* Every element below n with this local name in a namespace starting with ns. */
-typedef cf_status (*s1_visit)(s1_ctx *c, s1_ctxobj *o, xmlNode *n);
+typedef cf_status (*s1_visit)(s1_ctx *c, s1_ctxobj *o, s1_el *n);
 
-static cf_status each_desc(s1_ctx *c, s1_ctxobj *o, xmlNode *n, const char *ns, const char *local,
+static cf_status each_desc(s1_ctx *c, s1_ctxobj *o, s1_el *n, const char *ns, const char *local,
                            s1_visit fn, int depth)
 {
     cf_status st = CF_OK;
-    for (xmlNode *k = n ? n->children : NULL; k && st == CF_OK; k = k->next) {
+    for (s1_el *k = n ? n->children : NULL; k && st == CF_OK; k = k->next) {
         if (s1_is_in(k, ns, local)) {
             st = fn(c, o, k);
         } else if (depth < CF_MAX_XML_DEPTH) {
@@ -179,7 +180,7 @@ static cf_status each_desc(s1_ctx *c, s1_ctxobj *o, xmlNode *n, const char *ns, 
     return st;
 }
 
-static cf_status add_text(s1_list *l, const xmlNode *n)
+static cf_status add_text(s1_list *l, const s1_el *n)
 {
     char *t = s1_text(n);
     cf_status st = s1_list_adds(l, t);
@@ -187,10 +188,10 @@ static cf_status add_text(s1_list *l, const xmlNode *n)
     return st;
 }
 
-static cf_status visit_malware(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
+static cf_status visit_malware(s1_ctx *c, s1_ctxobj *o, s1_el *n)
 {
     cf_status st = CF_OK;
-    for (xmlNode *k = n->children; k && st == CF_OK; k = k->next) {
+    for (s1_el *k = n->children; k && st == CF_OK; k = k->next) {
         if (s1_is(k, S1_NS_TTP, "Name")) {
             st = add_text(&o->malware, k);
         }
@@ -198,7 +199,7 @@ static cf_status visit_malware(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
     return st;
 }
 
-static cf_status visit_phase(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
+static cf_status visit_phase(s1_ctx *c, s1_ctxobj *o, s1_el *n)
 {
     char *name = s1_attr(n, "name");
     cf_status st = CF_OK;
@@ -214,10 +215,10 @@ static cf_status visit_phase(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
     return st;
 }
 
-static cf_status ctx_define(s1_ctx *c, xmlNode *n, int kind, char **id_out);
+static cf_status ctx_define(s1_ctx *c, s1_el *n, int kind, char **id_out);
 
 /* A relation element (stixCommon:TTP, Threat_Actor, Campaign): idref or inline. */
-static cf_status ctx_relation(s1_ctx *c, s1_list *refs, xmlNode *n, int kind)
+static cf_status ctx_relation(s1_ctx *c, s1_list *refs, s1_el *n, int kind)
 {
     char *id = s1_attr(n, "idref");
     cf_status st = CF_OK;
@@ -231,22 +232,22 @@ static cf_status ctx_relation(s1_ctx *c, s1_list *refs, xmlNode *n, int kind)
     return st;
 }
 
-static cf_status visit_rel_ttp(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
+static cf_status visit_rel_ttp(s1_ctx *c, s1_ctxobj *o, s1_el *n)
 {
     return ctx_relation(c, &o->refs_ttp, n, CTX_TTP);
 }
 
-static cf_status visit_rel_actor(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
+static cf_status visit_rel_actor(s1_ctx *c, s1_ctxobj *o, s1_el *n)
 {
     return ctx_relation(c, &o->refs_rel, n, CTX_ACTOR);
 }
 
-static cf_status visit_rel_campaign(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
+static cf_status visit_rel_campaign(s1_ctx *c, s1_ctxobj *o, s1_el *n)
 {
     return ctx_relation(c, &o->refs_rel, n, CTX_CAMPAIGN);
 }
 
-static cf_status visit_alias(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
+static cf_status visit_alias(s1_ctx *c, s1_ctxobj *o, s1_el *n)
 {
     char *t = s1_text(n);
     cf_status st = CF_OK;
@@ -257,7 +258,7 @@ static cf_status visit_alias(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
     return st;
 }
 
-static cf_status ctx_fill(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
+static cf_status ctx_fill(s1_ctx *c, s1_ctxobj *o, s1_el *n)
 {
     const char *ns = o->kind == CTX_TTP ? S1_NS_TTP : o->kind == CTX_ACTOR ? S1_NS_TA : S1_NS_CAMP;
     char *title = s1_text(s1_child(n, ns, "Title"));
@@ -270,7 +271,7 @@ static cf_status ctx_fill(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
             st = each_desc(c, o, n, S1_NS_COMMON, "Kill_Chain_Phase", visit_phase, 0);
         }
     } else if (o->kind == CTX_ACTOR) {
-        xmlNode *ident = s1_child(n, S1_NS_TA, "Identity");
+        s1_el *ident = s1_child(n, S1_NS_TA, "Identity");
         o->name = s1_text(s1_child(ident, S1_NS_COMMON, "Name"));
         if (!o->name) {
             o->name = title;
@@ -306,7 +307,7 @@ static cf_status ctx_fill(s1_ctx *c, s1_ctxobj *o, xmlNode *n)
 }
 
 /* Record a TTP, threat actor or campaign defined at n; *id_out gets its id. */
-static cf_status ctx_define(s1_ctx *c, xmlNode *n, int kind, char **id_out)
+static cf_status ctx_define(s1_ctx *c, s1_el *n, int kind, char **id_out)
 {
     char *id = s1_attr(n, "id");
     s1_ctxobj *o = calloc(1, sizeof *o);
@@ -387,14 +388,14 @@ static cf_status ctx_derive(s1_ctx *c)
 }
 
 /* Most restrictive TLP marking in a Handling element. */
-static cf_tlp handling_tlp(const xmlNode *handling)
+static cf_tlp handling_tlp(const s1_el *handling)
 {
     cf_tlp tlp = CF_TLP_NONE;
-    for (xmlNode *m = handling ? handling->children : NULL; m; m = m->next) {
+    for (s1_el *m = handling ? handling->children : NULL; m; m = m->next) {
         if (!s1_is(m, S1_NS_MARKING, "Marking")) {
             continue;
         }
-        for (xmlNode *s = m->children; s; s = s->next) {
+        for (s1_el *s = m->children; s; s = s->next) {
             const char *ns = NULL;
             char *type = s1_is(s, S1_NS_MARKING, "Marking_Structure") ? s1_xsi_type(s, &ns) : NULL;
             char *color = type && ns && strcmp(ns, S1_NS_TLP) == 0 ? s1_attr(s, "color") : NULL;
@@ -506,8 +507,9 @@ static void sax_error(void *ud, xmlErrorPtr e)
 }
 
 /*
- * An element starts. Only the root, elements declaring namespaces (so that
- * xsi:type prefixes resolve) and the subtree being expanded get a node.
+ * An element starts: its namespace declarations enter scope (so that
+ * xsi:type prefixes resolve) and only the subtree being expanded gets an
+ * element in the tree.
  */
 static void sax_start(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
                       int nb_ns, const xmlChar **ns, int nb_attrs, int nb_def,
@@ -525,7 +527,17 @@ static void sax_start(void *ud, const xmlChar *local, const xmlChar *prefix, con
                                  "XML nesting deeper than %d elements", CF_MAX_XML_DEPTH));
         return;
     }
-    bool build = s->expand_depth >= 0 || d == 0 || nb_ns > 0;
+    cf_status sst = s1_xml_scope(&c->xml, d, nb_ns, ns);
+    if (sst != CF_OK) {
+        int line = xmlSAX2GetLineNumber(c->pctxt);
+        sax_fail(c, sst == CF_ENOMEM ? CF_ENOMEM
+                                     : cf_error_set(c->err, CF_ELIMIT, c->feed, (uint64_t)line,
+                                                    "more than %d XML namespace declarations "
+                                                    "in scope",
+                                                    CF_MAX_XML_NAMESPACES));
+        return;
+    }
+    bool build = s->expand_depth >= 0;
     s->tag[d] = 0;
     if (s->expand_depth < 0) {
         int kind = -1;
@@ -542,47 +554,51 @@ static void sax_start(void *ud, const xmlChar *local, const xmlChar *prefix, con
     }
     s->built[d] = build;
     if (build) {
-        xmlSAX2StartElementNs(c->pctxt, local, prefix, uri, nb_ns, ns, nb_attrs, nb_def, attrs);
+        uint64_t line = (uint64_t)xmlSAX2GetLineNumber(c->pctxt);
+        if (s1_xml_open(&c->xml, local, uri, nb_attrs, attrs, line) != CF_OK) {
+            sax_fail(c, CF_ENOMEM);
+        }
     }
 }
 
-/* An element ends: an expanded subtree is handed on, then every node but the root freed. */
+/* An element ends: an expanded subtree is handed on, then forgotten. */
 static void sax_end(void *ud, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
 {
     s1_ctx *c = sax_ctx(ud);
     s1_sax *s = &c->sax;
     int d = s->depth--;
-    if (d < 0 || d > CF_MAX_XML_DEPTH || !s->built[d] || c->sax_st != CF_OK) {
+    if (d < 0 || d > CF_MAX_XML_DEPTH || c->sax_st != CF_OK) {
         return;
     }
-    xmlNode *n = c->pctxt->node;
-    xmlSAX2EndElementNs(c->pctxt, local, prefix, uri);
-    if (d == s->expand_depth) {
-        s->expand_depth = -1;
-        cf_status st = n ? s->on_end(c, n, s->expand_kind) : CF_OK;
-        if (st != CF_OK) {
-            sax_fail(c, st);
+    if (s->built[d]) {
+        s1_el *n = s1_xml_close(&c->xml);
+        if (d == s->expand_depth) {
+            s->expand_depth = -1;
+            cf_status st = n ? s->on_end(c, n, s->expand_kind) : CF_OK;
+            s1_xml_clear(&c->xml);
+            if (st != CF_OK) {
+                sax_fail(c, st);
+            }
         }
     }
-    if (s->expand_depth < 0 && d > 0 && n) {
-        xmlUnlinkNode(n);
-        xmlFreeNode(n);
-    }
+    s1_xml_unscope(&c->xml, d);
 }
 
 static void sax_text(void *ud, const xmlChar *ch, int len)
 {
     s1_ctx *c = sax_ctx(ud);
-    if (c->sax.expand_depth >= 0 && c->sax_st == CF_OK) {
-        xmlSAX2Characters(c->pctxt, ch, len);
+    if (c->sax.expand_depth >= 0 && c->sax_st == CF_OK &&
+        s1_xml_text(&c->xml, (const char *)ch, (size_t)len) != CF_OK) {
+        sax_fail(c, CF_ENOMEM);
     }
 }
 
 static void sax_cdata(void *ud, const xmlChar *ch, int len)
 {
     s1_ctx *c = sax_ctx(ud);
-    if (c->sax.expand_depth >= 0 && c->sax_st == CF_OK) {
-        xmlSAX2CDataBlock(c->pctxt, ch, len);
+    if (c->sax.expand_depth >= 0 && c->sax_st == CF_OK &&
+        s1_xml_text(&c->xml, (const char *)ch, (size_t)len) != CF_OK) {
+        sax_fail(c, CF_ENOMEM);
     }
 }
 
@@ -691,7 +707,7 @@ static cf_status pass1_start(s1_ctx *c, const xmlChar *l, const xmlChar *u, int 
     return CF_OK;
 }
 
-static cf_status pass1_end(s1_ctx *c, xmlNode *n, int kind)
+static cf_status pass1_end(s1_ctx *c, s1_el *n, int kind)
 {
     if (kind == S1_HEADER) {
         free(c->package_title);
@@ -704,7 +720,7 @@ static cf_status pass1_end(s1_ctx *c, xmlNode *n, int kind)
 
 /* ---- observable trees (pass 2) ---- */
 
-static cf_status tree_observable(s1_ctx *c, s1_node **out, xmlNode *obs, int depth);
+static cf_status tree_observable(s1_ctx *c, s1_node **out, s1_el *obs, int depth);
 
 /* Keep a node by id when pass 1 saw a reference to it; *out becomes a REF. */
 static cf_status tree_keep(s1_ctx *c, s1_node **out, const char *id)
@@ -742,15 +758,15 @@ static cf_status tree_ref(s1_node **out, const char *idref)
  * Related objects of an object (other than e-mail attachments) are further
  * observations the object comes with: they are joined to it with AND.
  */
-static cf_status tree_related(s1_ctx *c, s1_node **out, xmlNode *obj)
+static cf_status tree_related(s1_ctx *c, s1_node **out, s1_el *obj)
 {
-    xmlNode *rel = s1_child(obj, S1_NS_CYBOX, "Related_Objects");
+    s1_el *rel = s1_child(obj, S1_NS_CYBOX, "Related_Objects");
     if (!rel || ((*out)->expr && strstr((*out)->expr, "email-message:"))) {
         return CF_OK;
     }
     s1_node *comp = s1_node_new(S1_COMP);
     cf_status st = comp ? CF_OK : CF_ENOMEM;
-    for (xmlNode *r = rel->children; r && st == CF_OK; r = r->next) {
+    for (s1_el *r = rel->children; r && st == CF_OK; r = r->next) {
         s1_node *kid = NULL;
         if (s1_is(r, S1_NS_CYBOX, "Related_Object") && s1_child(r, S1_NS_CYBOX, "Properties")) {
             st = s1_cybox_object(&kid, r, &c->unsupported);
@@ -772,7 +788,7 @@ static cf_status tree_related(s1_ctx *c, s1_node **out, xmlNode *obj)
     return st;
 }
 
-static cf_status tree_object(s1_ctx *c, s1_node **out, xmlNode *obj)
+static cf_status tree_object(s1_ctx *c, s1_node **out, s1_el *obj)
 {
     char *idref = s1_attr(obj, "idref");
     cf_status st;
@@ -793,7 +809,7 @@ static cf_status tree_object(s1_ctx *c, s1_node **out, xmlNode *obj)
     return st;
 }
 
-static cf_status tree_composition(s1_ctx *c, s1_node **out, xmlNode *comp, int depth)
+static cf_status tree_composition(s1_ctx *c, s1_node **out, s1_el *comp, int depth)
 {
     char *op = s1_attr(comp, "operator");
     s1_node *n = s1_node_new(S1_COMP);
@@ -802,7 +818,7 @@ static cf_status tree_composition(s1_ctx *c, s1_node **out, xmlNode *comp, int d
         n->op = op && strcasecmp(op, "OR") == 0 ? S1_OR : S1_AND;
     }
     free(op);
-    for (xmlNode *k = comp->children; k && st == CF_OK; k = k->next) {
+    for (s1_el *k = comp->children; k && st == CF_OK; k = k->next) {
         if (s1_is(k, S1_NS_CYBOX, "Observable") || s1_is(k, S1_NS_IND, "Observable")) {
             s1_node *kid = NULL;
             st = tree_observable(c, &kid, k, depth + 1);
@@ -820,10 +836,10 @@ static cf_status tree_composition(s1_ctx *c, s1_node **out, xmlNode *comp, int d
 }
 
 /* A cybox:Observable: idref, object, or composition; NULL when empty. */
-static cf_status tree_observable(s1_ctx *c, s1_node **out, xmlNode *obs, int depth)
+static cf_status tree_observable(s1_ctx *c, s1_node **out, s1_el *obs, int depth)
 {
     char *idref = s1_attr(obs, "idref");
-    xmlNode *k;
+    s1_el *k;
     cf_status st = CF_OK;
     *out = NULL;
     if (idref && (s1_child(obs, S1_NS_CYBOX, "Object") ||
@@ -859,9 +875,9 @@ static cf_status tree_observable(s1_ctx *c, s1_node **out, xmlNode *obs, int dep
     return st;
 }
 
-static cf_status tree_indicator(s1_ctx *c, s1_node **out, xmlNode *ind, int depth);
+static cf_status tree_indicator(s1_ctx *c, s1_node **out, s1_el *ind, int depth);
 
-static cf_status tree_composite(s1_ctx *c, s1_node **out, xmlNode *comp, int depth)
+static cf_status tree_composite(s1_ctx *c, s1_node **out, s1_el *comp, int depth)
 {
     char *op = s1_attr(comp, "operator");
     s1_node *n = s1_node_new(S1_COMP);
@@ -870,7 +886,7 @@ static cf_status tree_composite(s1_ctx *c, s1_node **out, xmlNode *comp, int dep
         n->op = op && strcasecmp(op, "OR") == 0 ? S1_OR : S1_AND;
     }
     free(op);
-    for (xmlNode *k = comp->children; k && st == CF_OK; k = k->next) {
+    for (s1_el *k = comp->children; k && st == CF_OK; k = k->next) {
         if (s1_is(k, S1_NS_IND, "Indicator")) {
             s1_node *kid = NULL;
             st = tree_indicator(c, &kid, k, depth + 1);
@@ -888,7 +904,7 @@ static cf_status tree_composite(s1_ctx *c, s1_node **out, xmlNode *comp, int dep
 }
 
 /* The tree of an indicator: its observable or its composite expression. */
-static cf_status tree_indicator(s1_ctx *c, s1_node **out, xmlNode *ind, int depth)
+static cf_status tree_indicator(s1_ctx *c, s1_node **out, s1_el *ind, int depth)
 {
     char *idref = s1_attr(ind, "idref");
     cf_status st = CF_OK;
@@ -901,7 +917,7 @@ static cf_status tree_indicator(s1_ctx *c, s1_node **out, xmlNode *ind, int dept
     if (depth > CF_MAX_XML_DEPTH) {
         return CF_OK;
     }
-    for (xmlNode *k = ind->children; k && st == CF_OK && !*out; k = k->next) {
+    for (s1_el *k = ind->children; k && st == CF_OK && !*out; k = k->next) {
         if (s1_is(k, S1_NS_IND, "Observable") || s1_is(k, S1_NS_CYBOX, "Observable")) {
             st = tree_observable(c, out, k, depth + 1);
         } else if (s1_is(k, S1_NS_IND, "Composite_Indicator_Expression")) {
@@ -1165,7 +1181,7 @@ static cf_status unit_attribute(s1_ctx *c, s1_unit *u, const char *id)
     return st;
 }
 
-static cf_status visit_unit_rel(s1_ctx *c, s1_unit *u, xmlNode *n, int kind)
+static cf_status visit_unit_rel(s1_ctx *c, s1_unit *u, s1_el *n, int kind)
 {
     char *id = s1_attr(n, "idref");
     cf_status st = CF_OK;
@@ -1179,7 +1195,7 @@ static cf_status visit_unit_rel(s1_ctx *c, s1_unit *u, xmlNode *n, int kind)
     return st;
 }
 
-static int confidence_of(const xmlNode *conf)
+static int confidence_of(const s1_el *conf)
 {
     char *v = s1_text(s1_child(conf, S1_NS_COMMON, "Value"));
     int out = -1;
@@ -1197,11 +1213,11 @@ static int confidence_of(const xmlNode *conf)
 }
 
 /* Context of an indicator: title, type labels, kill chain, TTPs, campaigns. */
-static cf_status unit_context(s1_ctx *c, s1_unit *u, xmlNode *ind)
+static cf_status unit_context(s1_ctx *c, s1_unit *u, s1_el *ind)
 {
     cf_status st = CF_OK;
     cf_tlp tlp = CF_TLP_NONE;
-    for (xmlNode *k = ind->children; k && st == CF_OK; k = k->next) {
+    for (s1_el *k = ind->children; k && st == CF_OK; k = k->next) {
         if (s1_is(k, S1_NS_IND, "Title") && !u->title) {
             u->title = s1_text(k);
         } else if (s1_is(k, S1_NS_IND, "Type")) {
@@ -1218,11 +1234,11 @@ static cf_status unit_context(s1_ctx *c, s1_unit *u, xmlNode *ind)
             }
             s1_list_free(&tmp.phases);
         } else if (s1_is(k, S1_NS_IND, "Indicated_TTP")) {
-            xmlNode *t = s1_child(k, S1_NS_COMMON, "TTP");
+            s1_el *t = s1_child(k, S1_NS_COMMON, "TTP");
             st = t ? visit_unit_rel(c, u, t, CTX_TTP) : CF_OK;
         } else if (s1_is(k, S1_NS_IND, "Related_Campaigns")) {
-            for (xmlNode *r = k->children; r && st == CF_OK; r = r->next) {
-                xmlNode *camp = s1_child(r, S1_NS_COMMON, "Campaign");
+            for (s1_el *r = k->children; r && st == CF_OK; r = r->next) {
+                s1_el *camp = s1_child(r, S1_NS_COMMON, "Campaign");
                 st = camp ? visit_unit_rel(c, u, camp, CTX_CAMPAIGN) : CF_OK;
             }
         }
@@ -1231,7 +1247,7 @@ static cf_status unit_context(s1_ctx *c, s1_unit *u, xmlNode *ind)
     return st;
 }
 
-static s1_unit *unit_new(s1_ctx *c, xmlNode *n, bool indicator)
+static s1_unit *unit_new(s1_ctx *c, s1_el *n, bool indicator)
 {
     s1_unit *u = calloc(1, sizeof *u);
     if (!u) {
@@ -1239,7 +1255,7 @@ static s1_unit *unit_new(s1_ctx *c, xmlNode *n, bool indicator)
     }
     u->indicator = indicator;
     u->id = s1_attr(n, "id");
-    u->line = (uint64_t)xmlGetLineNo(n);
+    u->line = n->line;
     u->time = CF_TIME_NONE;
     u->confidence = -1;
     u->tlp = c->package_tlp;
@@ -1251,7 +1267,7 @@ static s1_unit *unit_new(s1_ctx *c, xmlNode *n, bool indicator)
     return u;
 }
 
-static cf_status pass2_indicator(s1_ctx *c, xmlNode *n)
+static cf_status pass2_indicator(s1_ctx *c, s1_el *n)
 {
     char *idref = s1_attr(n, "idref");
     free(idref);
@@ -1273,7 +1289,7 @@ static cf_status pass2_indicator(s1_ctx *c, xmlNode *n)
     return unit_process(c, u);
 }
 
-static cf_status pass2_observable(s1_ctx *c, xmlNode *n)
+static cf_status pass2_observable(s1_ctx *c, s1_el *n)
 {
     char *idref = s1_attr(n, "idref");
     free(idref);
@@ -1313,7 +1329,7 @@ static cf_status pass2_start(s1_ctx *c, const xmlChar *l, const xmlChar *u, int 
     return CF_OK;
 }
 
-static cf_status pass2_end(s1_ctx *c, xmlNode *n, int kind)
+static cf_status pass2_end(s1_ctx *c, s1_el *n, int kind)
 {
     return kind == S1_TAG_INDICATORS ? pass2_indicator(c, n) : pass2_observable(c, n);
 }
@@ -1341,6 +1357,9 @@ static void s1_names_init(s1_names *nm, xmlDictPtr d)
 
 static void s1_close(s1_ctx *c)
 {
+    /* The tree's names belong to the parser's dictionary: it goes first. */
+    s1_xml_clear(&c->xml);
+    c->xml.n_ns = 0;
     if (c->pctxt) {
         xmlFreeDoc(c->pctxt->myDoc);
         c->pctxt->myDoc = NULL;
@@ -1458,6 +1477,7 @@ static cf_status s1_finish(s1_ctx *c)
 static void s1_free(s1_ctx *c)
 {
     s1_close(c);
+    s1_xml_free(&c->xml);
     s1_map_free(&c->wanted, NULL);
     s1_map_free(&c->ctxobjs, ctxobj_free);
     s1_map_free(&c->defs, node_free_v);

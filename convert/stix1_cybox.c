@@ -67,104 +67,6 @@ static const s1_op cybox_ops[] = {
     {"fitspattern", "MATCHES", "", ""},
 };
 
-/* ---- XML helpers ---- */
-
-bool s1_is(const xmlNode *n, const char *ns, const char *local)
-{
-    return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
-           strcmp((const char *)n->ns->href, ns) == 0 && strcmp((const char *)n->name, local) == 0;
-}
-
-bool s1_is_in(const xmlNode *n, const char *ns_prefix, const char *local)
-{
-    return n && n->type == XML_ELEMENT_NODE && n->ns && n->ns->href &&
-           strncmp((const char *)n->ns->href, ns_prefix, strlen(ns_prefix)) == 0 &&
-           strcmp((const char *)n->name, local) == 0;
-}
-
-xmlNode *s1_child(const xmlNode *n, const char *ns, const char *local)
-{
-    for (xmlNode *c = n ? n->children : NULL; c; c = c->next) {
-        if (s1_is(c, ns, local)) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
-xmlNode *s1_child_in(const xmlNode *n, const char *ns_prefix, const char *local)
-{
-    for (xmlNode *c = n ? n->children : NULL; c; c = c->next) {
-        if (s1_is_in(c, ns_prefix, local)) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
-xmlNode *s1_next(const xmlNode *n, const char *ns, const char *local)
-{
-    for (xmlNode *c = n ? n->next : NULL; c; c = c->next) {
-        if (s1_is(c, ns, local)) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
-char *s1_text(const xmlNode *n)
-{
-    if (!n) {
-        return NULL;
-    }
-    xmlChar *raw = xmlNodeGetContent(n);
-    if (!raw) {
-        return NULL;
-    }
-    const char *s = (const char *)raw;
-    size_t len = strlen(s);
-    while (len && isspace((unsigned char)s[len - 1])) {
-        len--;
-    }
-    while (len && isspace((unsigned char)*s)) {
-        s++;
-        len--;
-    }
-    char *out = len ? cf_strndup(s, len) : NULL;
-    xmlFree(raw);
-    return out;
-}
-
-char *s1_attr(const xmlNode *n, const char *name)
-{
-    xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
-    if (!v) {
-        return NULL;
-    }
-    char *out = cf_strdup((const char *)v);
-    xmlFree(v);
-    return out;
-}
-
-char *s1_xsi_type(const xmlNode *n, const char **ns)
-{
-    *ns = NULL;
-    xmlChar *v = xmlGetNsProp(n, (const xmlChar *)"type", (const xmlChar *)S1_NS_XSI);
-    if (!v) {
-        return NULL;
-    }
-    const char *colon = strchr((const char *)v, ':');
-    char *local = cf_strdup(colon ? colon + 1 : (const char *)v);
-    char *prefix = colon ? cf_strndup((const char *)v, (size_t)(colon - (const char *)v)) : NULL;
-    xmlNs *def = xmlSearchNs(n->doc, (xmlNode *)n, (const xmlChar *)prefix);
-    if (def && def->href) {
-        *ns = (const char *)def->href;
-    }
-    free(prefix);
-    xmlFree(v);
-    return local;
-}
-
 /* ---- nodes ---- */
 
 s1_node *s1_node_new(uint8_t kind)
@@ -402,14 +304,15 @@ static const char *pick_uri(const char *v, size_t n, cf_ioc_type *ioc, bool *unt
  * when the property is an IOC). pick, when given, chooses the path and type
  * per element. Returns CF_EUNSUPPORTED for a condition we cannot express.
  */
-static cf_status leaf_prop_pick(s1_leaf *lb, const char *path, const xmlNode *el, int kind,
+static cf_status leaf_prop_pick(s1_leaf *lb, const char *path, const s1_el *el, int kind,
                                 cf_ioc_type ioc, s1_pick pick)
 {
     if (!el || lb->n_terms >= S1_MAX_TERMS) {
         return CF_OK;
     }
-    char *text = s1_text(el), *cond = s1_attr(el, "condition");
-    char *apply = s1_attr(el, "apply_condition");
+    char *text = s1_text(el);
+    const char *cond = s1_attr_ref(el, "condition");
+    const char *apply = s1_attr_ref(el, "apply_condition");
     const s1_op *op = cybox_op(cond);
     cf_status st = CF_OK;
     if (!text) {
@@ -442,12 +345,10 @@ static cf_status leaf_prop_pick(s1_leaf *lb, const char *path, const xmlNode *el
     leaf_term_done(lb, count);
 out:
     free(text);
-    free(cond);
-    free(apply);
     return st;
 }
 
-static cf_status leaf_prop(s1_leaf *lb, const char *path, const xmlNode *el, int kind,
+static cf_status leaf_prop(s1_leaf *lb, const char *path, const s1_el *el, int kind,
                            cf_ioc_type ioc)
 {
     return leaf_prop_pick(lb, path, el, kind, ioc, NULL);
@@ -455,10 +356,10 @@ static cf_status leaf_prop(s1_leaf *lb, const char *path, const xmlNode *el, int
 
 /* ---- objects ---- */
 
-static cf_status obj_address(s1_leaf *lb, const xmlNode *props)
+static cf_status obj_address(s1_leaf *lb, const s1_el *props)
 {
-    char *cat = s1_attr(props, "category");
-    const xmlNode *v = s1_child_in(props, S1_NS_OBJ, "Address_Value");
+    const char *cat = s1_attr_ref(props, "category");
+    const s1_el *v = s1_child_in(props, S1_NS_OBJ, "Address_Value");
     char *text = s1_text(v);
     cf_status st = CF_OK;
     if (!cat || strcasecmp(cat, "ipv4-addr") == 0 || strcasecmp(cat, "ipv4-net") == 0 ||
@@ -483,7 +384,6 @@ static cf_status obj_address(s1_leaf *lb, const xmlNode *props)
     } else {
         st = CF_EUNSUPPORTED;
     }
-    free(cat);
     free(text);
     return st;
 }
@@ -523,10 +423,10 @@ static const char *hash_name(const char *type, size_t vlen, cf_ioc_type *ioc)
 #define S1_MAX_PAIRS 16
 
 /* The Hash elements under a Hashes element. */
-static int count_hashes(const xmlNode *hashes)
+static int count_hashes(const s1_el *hashes)
 {
     int n = 0;
-    for (xmlNode *h = hashes ? hashes->children : NULL; h; h = h->next) {
+    for (s1_el *h = hashes ? hashes->children : NULL; h; h = h->next) {
         n += s1_is_in(h, S1_NS_ANY_CYBOX, "Hash");
     }
     return n;
@@ -538,15 +438,16 @@ static int count_hashes(const xmlNode *hashes)
  * when it is an ALL list among other hashes. Equal hashes of a named file
  * are kept in hash_v for the "name|hash" observations.
  */
-static cf_status file_hash(s1_leaf *lb, cf_buf *t, const char *prefix, const xmlNode *h,
+static cf_status file_hash(s1_leaf *lb, cf_buf *t, const char *prefix, const s1_el *h,
                            bool with_name, bool alone, char **hash_v, cf_ioc_type *hash_t,
                            int *n_hash, int *count)
 {
     char *type = s1_text(s1_child_in(h, S1_NS_ANY_CYBOX, "Type"));
-    xmlNode *vel = s1_child_in(h, S1_NS_ANY_CYBOX, "Simple_Hash_Value");
+    s1_el *vel = s1_child_in(h, S1_NS_ANY_CYBOX, "Simple_Hash_Value");
     vel = vel ? vel : s1_child_in(h, S1_NS_ANY_CYBOX, "Fuzzy_Hash_Value");
-    char *text = s1_text(vel), *cond = s1_attr(vel, "condition");
-    char *apply = s1_attr(vel, "apply_condition");
+    char *text = s1_text(vel);
+    const char *cond = s1_attr_ref(vel, "condition");
+    const char *apply = s1_attr_ref(vel, "apply_condition");
     const s1_op *op = cybox_op(cond);
     bool all = apply && strcasecmp(apply, "ALL") == 0;
     bool paren = all && !alone && is_list(text);
@@ -589,13 +490,11 @@ static cf_status file_hash(s1_leaf *lb, cf_buf *t, const char *prefix, const xml
     cf_buf_free(&g);
     free(type);
     free(text);
-    free(cond);
-    free(apply);
     return st;
 }
 
 /* File hashes: one term, several hashes joined by OR. */
-static cf_status file_hashes(s1_leaf *lb, const char *prefix, const xmlNode *hashes, bool with_name,
+static cf_status file_hashes(s1_leaf *lb, const char *prefix, const s1_el *hashes, bool with_name,
                              char **hash_v, cf_ioc_type *hash_t, int *n_hash)
 {
     if (lb->n_terms >= S1_MAX_TERMS) {
@@ -605,7 +504,7 @@ static cf_status file_hashes(s1_leaf *lb, const char *prefix, const xmlNode *has
     int count = 0;
     bool alone = count_hashes(hashes) == 1;
     cf_status st = CF_OK;
-    for (xmlNode *h = hashes ? hashes->children : NULL; h && st == CF_OK; h = h->next) {
+    for (s1_el *h = hashes ? hashes->children : NULL; h && st == CF_OK; h = h->next) {
         if (s1_is_in(h, S1_NS_ANY_CYBOX, "Hash")) {
             st = file_hash(lb, t, prefix, h, with_name, alone, hash_v, hash_t, n_hash, &count);
         }
@@ -621,11 +520,12 @@ static cf_status file_hashes(s1_leaf *lb, const char *prefix, const xmlNode *has
  * A File object (also as an e-mail attachment, prefix gives the path):
  * hashes, name, size. A name with hashes is observed as "name|hash".
  */
-static cf_status obj_file(s1_leaf *lb, const xmlNode *props, const char *prefix)
+static cf_status obj_file(s1_leaf *lb, const s1_el *props, const char *prefix)
 {
     char path[160];
-    xmlNode *name_el = s1_child_in(props, S1_NS_OBJ, "File_Name");
-    char *name = s1_text(name_el), *ncond = s1_attr(name_el, "condition");
+    s1_el *name_el = s1_child_in(props, S1_NS_OBJ, "File_Name");
+    char *name = s1_text(name_el);
+    const char *ncond = s1_attr_ref(name_el, "condition");
     bool name_eq = name && !is_list(name) && cybox_op(ncond) == &cybox_ops[0];
     char *hash_v[S1_MAX_PAIRS];
     cf_ioc_type hash_t[S1_MAX_PAIRS];
@@ -653,37 +553,34 @@ static cf_status obj_file(s1_leaf *lb, const xmlNode *props, const char *prefix)
         free(hash_v[i]);
     }
     free(name);
-    free(ncond);
     return st;
 }
 
 /* An address inside another object (e-mail header field, socket). */
-static const xmlNode *inner_address(const xmlNode *parent)
+static const s1_el *inner_address(const s1_el *parent)
 {
     return s1_child_in(parent, S1_NS_ANY_CYBOX, "Address_Value");
 }
 
 /* The related object an e-mail attachment refers to, inside the same object. */
-static const xmlNode *related_object(const xmlNode *object, const char *id)
+static const s1_el *related_object(const s1_el *object, const char *id)
 {
-    const xmlNode *rel = s1_child(object, S1_NS_CYBOX, "Related_Objects");
-    for (xmlNode *r = rel ? rel->children : NULL; r; r = r->next) {
-        char *rid = s1_is(r, S1_NS_CYBOX, "Related_Object") ? s1_attr(r, "id") : NULL;
-        bool hit = rid && strcmp(rid, id) == 0;
-        free(rid);
-        if (hit) {
+    const s1_el *rel = s1_child(object, S1_NS_CYBOX, "Related_Objects");
+    for (s1_el *r = rel ? rel->children : NULL; r; r = r->next) {
+        const char *rid = s1_is(r, S1_NS_CYBOX, "Related_Object") ? s1_attr_ref(r, "id") : NULL;
+        if (rid && strcmp(rid, id) == 0) {
             return s1_child(r, S1_NS_CYBOX, "Properties");
         }
     }
     return NULL;
 }
 
-static cf_status obj_email(s1_leaf *lb, const xmlNode *props, const xmlNode *object)
+static cf_status obj_email(s1_leaf *lb, const s1_el *props, const s1_el *object)
 {
-    const xmlNode *hdr = s1_child_in(props, S1_NS_OBJ, "Header");
+    const s1_el *hdr = s1_child_in(props, S1_NS_OBJ, "Header");
     cf_status st = CF_OK;
-    const xmlNode *to = s1_child_in(hdr, S1_NS_OBJ, "To");
-    for (xmlNode *r = to ? to->children : NULL; r && st == CF_OK; r = r->next) {
+    const s1_el *to = s1_child_in(hdr, S1_NS_OBJ, "To");
+    for (s1_el *r = to ? to->children : NULL; r && st == CF_OK; r = r->next) {
         if (s1_is_in(r, S1_NS_OBJ, "Recipient")) {
             st = leaf_prop(lb, "email-message:to_refs[*].value", inner_address(r), LIT_STR,
                            CF_IOC_EMAIL);
@@ -701,28 +598,28 @@ static cf_status obj_email(s1_leaf *lb, const xmlNode *props, const xmlNode *obj
         st = leaf_prop(lb, "email-message:subject", s1_child_in(hdr, S1_NS_OBJ, "Subject"), LIT_STR,
                        CF_IOC_NONE);
     }
-    const xmlNode *att = s1_child_in(props, S1_NS_OBJ, "Attachments");
-    for (xmlNode *f = att ? att->children : NULL; f && st == CF_OK; f = f->next) {
-        char *ref = s1_is_in(f, S1_NS_OBJ, "File") ? s1_attr(f, "object_reference") : NULL;
-        const xmlNode *fp = ref ? related_object(object, ref) : NULL;
+    const s1_el *att = s1_child_in(props, S1_NS_OBJ, "Attachments");
+    for (s1_el *f = att ? att->children : NULL; f && st == CF_OK; f = f->next) {
+        const char *ref =
+            s1_is_in(f, S1_NS_OBJ, "File") ? s1_attr_ref(f, "object_reference") : NULL;
+        const s1_el *fp = ref ? related_object(object, ref) : NULL;
         if (fp) {
             st = obj_file(lb, fp, "email-message:body_multipart[*].body_raw_ref.");
         }
-        free(ref);
     }
     return st;
 }
 
-static cf_status obj_regkey(s1_leaf *lb, const xmlNode *props)
+static cf_status obj_regkey(s1_leaf *lb, const s1_el *props)
 {
-    xmlNode *key_el = s1_child_in(props, S1_NS_OBJ, "Key");
+    s1_el *key_el = s1_child_in(props, S1_NS_OBJ, "Key");
     char *hive = s1_text(s1_child_in(props, S1_NS_OBJ, "Hive"));
     cf_status st = CF_OK;
     if (hive && key_el) {
         /* The hive is written in front of each key, as one value. */
         char *key = s1_text(key_el);
-        char *cond = s1_attr(key_el, "condition");
-        char *apply = s1_attr(key_el, "apply_condition");
+        const char *cond = s1_attr_ref(key_el, "condition");
+        const char *apply = s1_attr_ref(key_el, "apply_condition");
         const s1_op *op = cybox_op(cond);
         const char *join = apply && strcasecmp(apply, "ALL") == 0 ? " AND " : " OR ";
         cf_buf full = CF_BUF_INIT;
@@ -746,14 +643,12 @@ static cf_status obj_regkey(s1_leaf *lb, const xmlNode *props)
         }
         cf_buf_free(&full);
         free(key);
-        free(cond);
-        free(apply);
     } else {
         st = leaf_prop(lb, "windows-registry-key:key", key_el, LIT_STR, CF_IOC_REGKEY);
     }
     free(hive);
-    const xmlNode *values = s1_child_in(props, S1_NS_OBJ, "Values");
-    for (xmlNode *v = values ? values->children : NULL; v && st == CF_OK; v = v->next) {
+    const s1_el *values = s1_child_in(props, S1_NS_OBJ, "Values");
+    for (s1_el *v = values ? values->children : NULL; v && st == CF_OK; v = v->next) {
         if (s1_is_in(v, S1_NS_OBJ, "Value")) {
             st = leaf_prop(lb, "windows-registry-key:values[*].name",
                            s1_child_in(v, S1_NS_OBJ, "Name"), LIT_STR, CF_IOC_NONE);
@@ -767,13 +662,13 @@ static cf_status obj_regkey(s1_leaf *lb, const xmlNode *props)
 }
 
 /* Depth-first search for an element by local name in a cybox namespace. */
-static const xmlNode *find_desc(const xmlNode *n, const char *local, int depth)
+static const s1_el *find_desc(const s1_el *n, const char *local, int depth)
 {
-    for (xmlNode *c = n ? n->children : NULL; c && depth < CF_MAX_XML_DEPTH; c = c->next) {
+    for (s1_el *c = n ? n->children : NULL; c && depth < CF_MAX_XML_DEPTH; c = c->next) {
         if (s1_is_in(c, S1_NS_ANY_CYBOX, local)) {
             return c;
         }
-        const xmlNode *hit = find_desc(c, local, depth + 1);
+        const s1_el *hit = find_desc(c, local, depth + 1);
         if (hit) {
             return hit;
         }
@@ -782,13 +677,13 @@ static const xmlNode *find_desc(const xmlNode *n, const char *local, int depth)
 }
 
 /* A socket: side is "src" or "dst"; the address and port give ip/endpoint. */
-static cf_status socket_side(s1_leaf *lb, const xmlNode *sock, const char *side)
+static cf_status socket_side(s1_leaf *lb, const s1_el *sock, const char *side)
 {
     char path[64];
-    const xmlNode *ip = inner_address(s1_child_in(sock, S1_NS_OBJ, "IP_Address"));
-    const xmlNode *host =
+    const s1_el *ip = inner_address(s1_child_in(sock, S1_NS_OBJ, "IP_Address"));
+    const s1_el *host =
         s1_child_in(s1_child_in(sock, S1_NS_OBJ, "Hostname"), S1_NS_ANY_CYBOX, "Hostname_Value");
-    const xmlNode *port =
+    const s1_el *port =
         s1_child_in(s1_child_in(sock, S1_NS_OBJ, "Port"), S1_NS_ANY_CYBOX, "Port_Value");
     snprintf(path, sizeof path, "network-traffic:%s_ref.value", side);
     cf_status st = leaf_prop(lb, path, ip, LIT_STR, CF_IOC_IP);
@@ -821,7 +716,7 @@ static cf_status socket_side(s1_leaf *lb, const xmlNode *sock, const char *side)
     return st;
 }
 
-static cf_status obj_netconn(s1_leaf *lb, const xmlNode *props)
+static cf_status obj_netconn(s1_leaf *lb, const s1_el *props)
 {
     cf_status st =
         leaf_prop(lb, "network-traffic:protocols[*]",
@@ -830,8 +725,8 @@ static cf_status obj_netconn(s1_leaf *lb, const xmlNode *props)
         st = leaf_prop(lb, "network-traffic:protocols[*]",
                        s1_child_in(props, S1_NS_OBJ, "Layer4_Protocol"), LIT_STR, CF_IOC_NONE);
     }
-    const xmlNode *src = s1_child_in(props, S1_NS_OBJ, "Source_Socket_Address");
-    const xmlNode *dst = s1_child_in(props, S1_NS_OBJ, "Destination_Socket_Address");
+    const s1_el *src = s1_child_in(props, S1_NS_OBJ, "Source_Socket_Address");
+    const s1_el *dst = s1_child_in(props, S1_NS_OBJ, "Destination_Socket_Address");
     if (st == CF_OK && src) {
         st = socket_side(lb, src, "src");
     }
@@ -842,8 +737,7 @@ static cf_status obj_netconn(s1_leaf *lb, const xmlNode *props)
 }
 
 /* Dispatch on the CybOX object name taken from the xsi:type namespace. */
-static cf_status leaf_props(s1_leaf *lb, const xmlNode *props, const xmlNode *object,
-                            const char *obj)
+static cf_status leaf_props(s1_leaf *lb, const s1_el *props, const s1_el *object, const char *obj)
 {
     if (strcmp(obj, "AddressObject") == 0) {
         return obj_address(lb, props);
@@ -857,10 +751,9 @@ static cf_status leaf_props(s1_leaf *lb, const xmlNode *props, const xmlNode *ob
                          LIT_STR, CF_IOC_DOMAIN);
     }
     if (strcmp(obj, "URIObject") == 0 || strcmp(obj, "LinkObject") == 0) {
-        char *type = s1_attr(props, "type");
+        const char *type = s1_attr_ref(props, "type");
         bool domain = type && strcasecmp(type, "Domain Name") == 0;
         s1_pick pick = type ? NULL : pick_uri;
-        free(type);
         return leaf_prop_pick(lb, domain ? "domain-name:value" : "url:value",
                               s1_child_in(props, S1_NS_OBJ, "Value"), LIT_STR,
                               domain ? CF_IOC_DOMAIN : CF_IOC_URL, pick);
@@ -962,7 +855,7 @@ static cf_status count_unsupported(s1_map *unsupported, const char *type)
     return st;
 }
 
-cf_status s1_cybox_object(s1_node **out, xmlNode *object, s1_map *unsupported)
+cf_status s1_cybox_object(s1_node **out, s1_el *object, s1_map *unsupported)
 {
     s1_leaf lb;
     memset(&lb, 0, sizeof lb);
@@ -974,7 +867,7 @@ cf_status s1_cybox_object(s1_node **out, xmlNode *object, s1_map *unsupported)
     if (!n) {
         return CF_ENOMEM;
     }
-    const xmlNode *props = s1_child(object, S1_NS_CYBOX, "Properties");
+    const s1_el *props = s1_child(object, S1_NS_CYBOX, "Properties");
     type = props ? s1_xsi_type(props, &ns) : NULL;
     size_t plen = strlen(S1_NS_OBJ);
     if (ns && strncmp(ns, S1_NS_OBJ, plen) == 0) {

@@ -1,6 +1,6 @@
 /*
  * CybOX objects of a STIX 1.x package as pattern pieces and observations
- * (see stix1_cybox.c), and the XML helpers the STIX 1.x reader shares.
+ * (see stix1_cybox.c), and the namespaces the STIX 1.x reader matches.
  */
 #ifndef CTIFLOW_CONVERT_STIX1_CYBOX_H
 #define CTIFLOW_CONVERT_STIX1_CYBOX_H
@@ -8,10 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include <libxml/tree.h>
-
 #include "ctiflow/status.h"
 #include "stix1_util.h"
+#include "stix1_xml.h"
 
 #define S1_NS_STIX "http://stix.mitre.org/stix-1"
 #define S1_NS_IND "http://stix.mitre.org/Indicator-2"
@@ -19,7 +18,6 @@
 #define S1_NS_COMMON "http://stix.mitre.org/common-1"
 #define S1_NS_MARKING "http://data-marking.mitre.org/Marking-1"
 #define S1_NS_TLP "http://data-marking.mitre.org/extensions/MarkingStructure#TLP-1"
-#define S1_NS_XSI "http://www.w3.org/2001/XMLSchema-instance"
 
 enum { S1_LEAF, S1_COMP, S1_REF };
 enum { S1_AND, S1_OR };
@@ -52,23 +50,6 @@ cf_status s1_node_add_kid(s1_node *parent, s1_node *kid);
  * object of a type we do not handle becomes an unsupported leaf and its
  * xsi:type is counted in unsupported (values are counts cast to pointers).
  */
-cf_status s1_cybox_object(s1_node **out, xmlNode *object, s1_map *unsupported);
-
-/* XML helpers: elements are matched by namespace URI and local name. */
-bool s1_is(const xmlNode *n, const char *ns, const char *local);
-/* Namespace URI starts with prefix and local name matches. */
-bool s1_is_in(const xmlNode *n, const char *ns_prefix, const char *local);
-xmlNode *s1_child(const xmlNode *n, const char *ns, const char *local);
-xmlNode *s1_child_in(const xmlNode *n, const char *ns_prefix, const char *local);
-xmlNode *s1_next(const xmlNode *n, const char *ns, const char *local);
-/* Trimmed text content (malloc'd) or NULL. */
-char *s1_text(const xmlNode *n);
-/* Attribute without namespace (malloc'd) or NULL. */
-char *s1_attr(const xmlNode *n, const char *name);
-/*
- * Resolve the element's xsi:type: *ns gets the namespace URI of its prefix
- * (borrowed) and the local type name is returned (malloc'd); NULL if none.
- */
-char *s1_xsi_type(const xmlNode *n, const char **ns);
+cf_status s1_cybox_object(s1_node **out, s1_el *object, s1_map *unsupported);
 
 #endif

@@ -17,6 +17,7 @@
 #define CF_MAX_LABELS_PER_IOC 64              /* labels, families or actors on one IOC */
 #define CF_MAX_JSON_DEPTH 64                  /* nesting of a MISP or STIX 2 document */
 #define CF_MAX_XML_DEPTH 256                  /* nesting of a STIX 1.x document */
+#define CF_MAX_XML_NAMESPACES 4096            /* namespace declarations in scope in it */
 #define CF_MAX_JSON_DOC_BYTES (512ull << 20)  /* one JSON document read whole */
 #define CF_MAX_ATTRIBUTES_PER_EVENT 2000000u  /* attributes in one MISP event */
 #define CF_MAX_MANIFEST_EVENTS 1000000u       /* events listed by one MISP manifest */

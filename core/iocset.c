@@ -20,22 +20,61 @@
  * array and renumbers the key table in place: the slot of a removed IOC
  * becomes a tombstone that lookups step over and the next growth drops, so
  * no slot moves and no table is allocated.
+ *
+ * A set told to spill (cf_iocset_spill) takes its arena chunks, once the
+ * chunks on the heap pass the resident budget, from an unlinked temporary
+ * file mapped shared into memory. Records keep their addresses, so every
+ * caller reads them as before, but the set hands the file's pages back to
+ * the kernel (MADV_DONTNEED, which keeps a shared file's data) whenever a
+ * chunk fills and every SPILL_TICKS look-ups, merges or reads by position:
+ * the resident memory of a huge set is then its key table, its order array
+ * and the pages touched since the last release, and the records live in
+ * the page cache and on disk. The file's blocks are reserved before they
+ * are mapped (posix_fallocate), so a full disk is a failed allocation, not
+ * a fault. A spilling set never frees into its arena: sighting arrays also
+ * come from it, so nothing has to walk the records when the set is freed.
  */
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
+#include "ctiflow/buf.h"
 #include "ctiflow/iocset.h"
 #include "ctiflow/limits.h"
 
 #define ARENA_CHUNK (1u << 20)
 #define SET_HUGE_PAGE ((size_t)2 << 20)
+#define SPILL_CHUNK (8u << 20) /* one mapping of the spill file */
+#define SPILL_TICKS 2048u      /* record accesses between two releases */
 
 typedef struct arena_chunk {
     struct arena_chunk *next;
     size_t used, size;
+    size_t mapped; /* length of the chunk's mapping in the spill file, 0 on the heap */
     char data[];
 } arena_chunk;
+
+/* A mapping of the spill file. */
+typedef struct spill_map {
+    char *addr;
+    size_t len;
+} spill_map;
+
+/* The spill file and the budget of heap chunks before it is used. */
+typedef struct set_spill {
+    char *dir;
+    size_t resident;   /* arena bytes on the heap before chunks come from the file */
+    size_t heap_bytes; /* arena bytes on the heap so far */
+    int fd;            /* -1 until the first chunk is mapped */
+    off_t file_size;
+    spill_map *maps;
+    size_t n_maps, cap_maps;
+    size_t page;
+    uint32_t ticks; /* accesses since the last release */
+} set_spill;
 
 typedef struct slot {
     uint32_t hash;
@@ -76,23 +115,167 @@ struct cf_iocset {
     size_t n_compounds, cap_compounds;
 
     cf_iocset_stats stats;
+    set_spill *spill; /* NULL unless cf_iocset_spill was called */
 };
 
+/* ---- spill file ----------------------------------------------------- */
+
+/*
+ * Hand the pages of the spill file back to the kernel: every mapping but
+ * the current chunk's, and of that one the pages below its free space.
+ * The data stays in the file; a later access faults it back in.
+ */
+static void spill_release(set_spill *sp, const arena_chunk *current)
+{
+    for (size_t i = 0; i < sp->n_maps; i++) {
+        size_t len = sp->maps[i].len;
+        if (sp->maps[i].addr == (const char *)current) {
+            len = (sizeof *current + current->used) / sp->page * sp->page;
+        }
+        if (len) {
+            madvise(sp->maps[i].addr, len, MADV_DONTNEED);
+        }
+    }
+    sp->ticks = 0;
+}
+
+/* One record access of a spilling set; the pages are released now and then. */
+static inline void spill_tick(const cf_iocset *set)
+{
+    set_spill *sp = set->spill;
+    if (sp && sp->n_maps && ++sp->ticks >= SPILL_TICKS) {
+        spill_release(sp, set->arena);
+    }
+}
+
+static int spill_open(set_spill *sp)
+{
+    char path[4096];
+    int n = snprintf(path, sizeof path, "%s/ctiflow-iocset-XXXXXX", sp->dir);
+    if (n < 0 || (size_t)n >= sizeof path) {
+        return -1;
+    }
+    int fd = mkstemp(path);
+    if (fd >= 0) {
+        unlink(path);
+    }
+    return fd;
+}
+
+/* A chunk of at least size bytes mapped from the spill file; NULL when it cannot grow. */
+static arena_chunk *spill_chunk(set_spill *sp, size_t size)
+{
+    size_t want = sizeof(arena_chunk) + size;
+    size_t len = want < SPILL_CHUNK ? SPILL_CHUNK : (want + sp->page - 1) / sp->page * sp->page;
+
+    if (sp->fd < 0) {
+        sp->fd = spill_open(sp);
+    }
+    if (sp->n_maps == sp->cap_maps) {
+        size_t cap = sp->cap_maps ? sp->cap_maps * 2 : 64;
+        spill_map *p = realloc(sp->maps, cap * sizeof *p);
+        if (!p) {
+            return NULL;
+        }
+        sp->maps = p;
+        sp->cap_maps = cap;
+    }
+    if (sp->fd < 0 || posix_fallocate(sp->fd, sp->file_size, (off_t)len) != 0) {
+        return NULL;
+    }
+    void *addr = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, sp->fd, sp->file_size);
+    if (addr == MAP_FAILED) {
+        return NULL;
+    }
+    sp->file_size += (off_t)len;
+    sp->maps[sp->n_maps].addr = addr;
+    sp->maps[sp->n_maps].len = len;
+    sp->n_maps++;
+
+    arena_chunk *c = addr;
+    c->size = len - sizeof *c;
+    c->mapped = len;
+    return c;
+}
+
+static void spill_free(set_spill *sp)
+{
+    if (!sp) {
+        return;
+    }
+    for (size_t i = 0; i < sp->n_maps; i++) {
+        munmap(sp->maps[i].addr, sp->maps[i].len);
+    }
+    if (sp->fd >= 0) {
+        close(sp->fd);
+    }
+    free(sp->maps);
+    free(sp->dir);
+    free(sp);
+}
+
+cf_status cf_iocset_spill(cf_iocset *set, const char *dir, size_t resident)
+{
+    if (set->arena || set->spill) {
+        return CF_EINVAL;
+    }
+    const char *env = getenv("TMPDIR");
+    set_spill *sp = calloc(1, sizeof *sp);
+    if (!sp) {
+        return CF_ENOMEM;
+    }
+    sp->dir = cf_strdup(dir ? dir : env && env[0] ? env : "/tmp");
+    sp->resident = resident;
+    sp->fd = -1;
+    long page = sysconf(_SC_PAGESIZE);
+    sp->page = page > 0 ? (size_t)page : 4096;
+    if (!sp->dir) {
+        spill_free(sp);
+        return CF_ENOMEM;
+    }
+    set->spill = sp;
+    return CF_OK;
+}
+
 /* ---- arena ---------------------------------------------------------- */
+
+/* A fresh chunk of at least size bytes: on the heap, or in the spill file past the budget. */
+static arena_chunk *set_chunk(cf_iocset *set, size_t size)
+{
+    set_spill *sp = set->spill;
+    arena_chunk *c;
+
+    if (sp && sp->heap_bytes + size > sp->resident) {
+        c = spill_chunk(sp, size);
+        if (c) {
+            /* A full chunk is not written again: its pages can go now. */
+            spill_release(sp, set->arena);
+        }
+        return c;
+    }
+    c = malloc(sizeof(arena_chunk) + size);
+    if (c) {
+        c->size = size;
+        c->mapped = 0;
+    }
+    if (c && sp) {
+        sp->heap_bytes += size;
+    }
+    return c;
+}
 
 static void *set_alloc(cf_iocset *set, size_t n)
 {
     n = (n + 7) & ~(size_t)7;
     arena_chunk *c = set->arena;
     if (!c || c->size - c->used < n) {
-        size_t size = n > ARENA_CHUNK / 4 ? n : ARENA_CHUNK - sizeof(arena_chunk);
-        arena_chunk *fresh = malloc(sizeof(arena_chunk) + size);
+        bool large = n > ARENA_CHUNK / 4;
+        arena_chunk *fresh = set_chunk(set, large ? n : ARENA_CHUNK - sizeof(arena_chunk));
         if (!fresh) {
             return NULL;
         }
-        fresh->size = size;
         fresh->used = 0;
-        if (c && size != ARENA_CHUNK - sizeof(arena_chunk)) {
+        if (c && large) {
             /* A large block goes behind the current chunk so it stays in use. */
             fresh->next = c->next;
             c->next = fresh;
@@ -209,7 +392,8 @@ void cf_iocset_free(cf_iocset *set)
     if (!set) {
         return;
     }
-    for (size_t i = 0; i < set->n_iocs; i++) {
+    /* A spilling set keeps sighting arrays in its arena: no record is read again. */
+    for (size_t i = 0; !set->spill && i < set->n_iocs; i++) {
         cf_ioc *ioc = set->iocs[i];
         if (ioc->cap_sightings > 1) {
             free(ioc->sightings);
@@ -221,9 +405,12 @@ void cf_iocset_free(cf_iocset *set)
     arena_chunk *c = set->arena;
     while (c) {
         arena_chunk *next = c->next;
-        free(c);
+        if (!c->mapped) {
+            free(c);
+        }
         c = next;
     }
+    spill_free(set->spill);
     free(set->iocs);
     free(set->keys.slots);
     free(set->strings);
@@ -380,6 +567,7 @@ static cf_ioc *set_lookup(const cf_iocset *set, cf_ioc_type type, const char *va
 cf_ioc *cf_iocset_find(const cf_iocset *set, cf_ioc_type type, const char *value)
 {
     size_t n = strlen(value);
+    spill_tick(set);
     return set_lookup(set, type, value, n, set_hash((unsigned char)type, value, n));
 }
 
@@ -390,6 +578,7 @@ size_t cf_iocset_count(const cf_iocset *set)
 
 cf_ioc *cf_iocset_at(const cf_iocset *set, size_t i)
 {
+    spill_tick(set);
     return i < set->n_iocs ? set->iocs[i] : NULL;
 }
 
@@ -516,8 +705,12 @@ static cf_status set_add_sighting(cf_iocset *set, cf_ioc *ioc, const cf_obs *obs
     if (ioc->n_sightings == ioc->cap_sightings) {
         uint32_t cap = ioc->cap_sightings ? ioc->cap_sightings * 2 : 1;
         cf_sighting *p;
-        if (cap == 1) {
-            p = set_alloc(set, sizeof *p);
+        if (cap == 1 || set->spill) {
+            /* A spilling set's old array stays in the arena, unused. */
+            p = set_alloc(set, cap * sizeof *p);
+            if (p && ioc->n_sightings) {
+                memcpy(p, ioc->sightings, ioc->n_sightings * sizeof *p);
+            }
         } else {
             p = malloc(cap * sizeof *p);
             if (p && ioc->n_sightings) {
@@ -543,7 +736,7 @@ static cf_status set_add_sighting(cf_iocset *set, cf_ioc *ioc, const cf_obs *obs
     }
     s->event = obs->event;
     s->time = obs->time != CF_TIME_NONE ? obs->time : obs->first_seen;
-    return CF_OK;
+    return obs->feed && !s->feed ? CF_ENOMEM : CF_OK;
 }
 
 static void set_merge_times(cf_ioc *ioc, const cf_obs *obs)
@@ -612,6 +805,7 @@ cf_status cf_iocset_merge(cf_iocset *set, const cf_obs *obs, const cf_norm *norm
         return CF_EINVAL;
     }
     uint32_t h = set_hash((unsigned char)norm->type, norm->value.data, norm->value.len);
+    spill_tick(set);
     cf_ioc *ioc = set_lookup(set, norm->type, norm->value.data, norm->value.len, h);
     if (!ioc) {
         ioc = set_insert(set, norm, h);
@@ -883,8 +1077,9 @@ size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, cf_ioc *ioc), vo
         if (i % 64 == 0 && k.before) {
             k.before[i / 64] = (uint32_t)kept;
         }
+        spill_tick(set);
         if (!keep(ctx, ioc)) {
-            if (ioc->cap_sightings > 1) {
+            if (ioc->cap_sightings > 1 && !set->spill) {
                 free(ioc->sightings);
             }
             ioc->sightings = NULL;

@@ -33,6 +33,19 @@ typedef struct cf_iocset_stats {
 cf_iocset *cf_iocset_new(void);
 void cf_iocset_free(cf_iocset *set);
 
+/*
+ * Let set keep its records (IOCs, values, sightings, strings), past the
+ * first `resident` bytes, in an unlinked temporary file in dir (NULL:
+ * $TMPDIR, else /tmp) mapped into memory, and give the file's pages back
+ * to the kernel as it goes, so that the memory of a set of millions of
+ * IOCs is its key table and order array. Records keep their addresses and
+ * every function works as before. Call it before anything is added
+ * (CF_EINVAL otherwise). The file is made when first needed; when it
+ * cannot be made or grown (disk full), the call that needed the space
+ * fails with CF_ENOMEM.
+ */
+cf_status cf_iocset_spill(cf_iocset *set, const char *dir, size_t resident);
+
 /* Intern s (n bytes); the pointer lives as long as the set. NULL on OOM. */
 const char *cf_iocset_intern(cf_iocset *set, const char *s, size_t n);
 

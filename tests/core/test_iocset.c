@@ -2,6 +2,9 @@
  * The IOC set: de-duplication by (type, value) and the documented merge
  * rules, with normalised values filled in by hand.
  */
+#include <dirent.h>
+#include <unistd.h>
+
 #include "ctiflow/iocset.h"
 #include "testlib.h"
 
@@ -19,6 +22,103 @@ static void norm_set(cf_norm *n, cf_ioc_type type, const char *value)
     cf_buf_puts(&n->value, value);
     n->type = type;
     n->changed = false;
+}
+
+/* Observation j of the spill test: one of 60,000 domains, in a scattered order. */
+static void spill_obs(cf_obs *o, cf_norm *n, char *ref, size_t refsz, int j)
+{
+    static const char *const tags[] = {"even", "odd"};
+    char v[64];
+    snprintf(v, sizeof v, "h%d.example", (int)((j * 7919L) % 60000));
+    snprintf(ref, refsz, "r%d", j);
+    cf_obs_init(o);
+    o->text = v;
+    o->len = strlen(v);
+    o->feed = "spill";
+    o->line = (uint64_t)j + 1;
+    o->ref = ref;
+    o->labels = &tags[j % 2];
+    o->n_labels = 1;
+    norm_set(n, CF_IOC_DOMAIN, v);
+}
+
+/* True when dir holds no entry but . and .. (the spill file is unlinked). */
+static bool dir_empty(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    int n = 0;
+    while (d && (e = readdir(d)) != NULL) {
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    }
+    if (d) {
+        closedir(d);
+    }
+    return d && n == 0;
+}
+
+/*
+ * A set spilling to a file from its first record holds the same IOCs, in
+ * the same order, with the same merged sightings and labels, as one in
+ * memory; a retain works on it; a spill file that cannot be made fails the
+ * merge with CF_ENOMEM.
+ */
+static void test_spill(void)
+{
+    char dir[] = "/tmp/ctiflow-test-spill-XXXXXX";
+    cf_iocset *mem = cf_iocset_new(), *disk = cf_iocset_new(), *bad = cf_iocset_new();
+    cf_norm n = CF_NORM_INIT;
+    cf_obs o;
+    char ref[32];
+    cf_ioc *ioc = NULL;
+
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK_INT(cf_iocset_spill(disk, dir, 0), CF_OK);
+    CHECK_INT(cf_iocset_spill(disk, dir, 0), CF_EINVAL);
+    for (int j = 0; j < 200000; j++) {
+        spill_obs(&o, &n, ref, sizeof ref, j);
+        CHECK_INT(cf_iocset_merge(mem, &o, &n, NULL), CF_OK);
+        CHECK_INT(cf_iocset_merge(disk, &o, &n, NULL), CF_OK);
+    }
+    CHECK(dir_empty(dir));
+
+    CHECK_INT(cf_iocset_count(disk), 60000);
+    ioc = cf_iocset_find(disk, CF_IOC_DOMAIN, "h0.example");
+    CHECK(ioc != NULL && ioc->index == 0 && ioc->n_sightings == 4);
+    if (ioc && ioc->n_sightings == 4) {
+        CHECK_INT(ioc->sightings[3].line, 180001);
+        CHECK_STR(ioc->sightings[3].ref, "r180000");
+        CHECK_STR(ioc->sightings[3].feed, "spill");
+        CHECK_INT(ioc->n_labels, 1);
+        CHECK_STR(ioc->labels[0], "even");
+    }
+    int same = 0;
+    for (size_t i = 0; i < cf_iocset_count(mem); i++) {
+        const cf_ioc *a = cf_iocset_at(mem, i), *b = cf_iocset_at(disk, i);
+        const char *ra = a ? a->sightings[a->n_sightings - 1].ref : NULL;
+        const char *rb = b ? b->sightings[b->n_sightings - 1].ref : NULL;
+        bool eq = a && b && strcmp(a->value, b->value) == 0 && a->n_sightings == b->n_sightings &&
+                  a->n_labels == b->n_labels && strcmp(ra, rb) == 0;
+        same += eq;
+    }
+    CHECK_INT(same, 60000);
+
+    CHECK_INT(cf_iocset_retain(disk, keep_not_third, NULL), 20000);
+    CHECK_INT(cf_iocset_count(disk), 40000);
+    CHECK(cf_iocset_find(disk, CF_IOC_DOMAIN, "h3.example") == NULL);
+    ioc = cf_iocset_find(disk, CF_IOC_DOMAIN, "h7919.example");
+    CHECK(ioc != NULL && cf_iocset_at(disk, ioc->index) == ioc && ioc->n_sightings == 4);
+
+    CHECK_INT(cf_iocset_spill(bad, "/nonexistent/ctiflow-spill", 0), CF_OK);
+    spill_obs(&o, &n, ref, sizeof ref, 0);
+    CHECK_INT(cf_iocset_merge(bad, &o, &n, NULL), CF_ENOMEM);
+    CHECK_INT(cf_iocset_spill(mem, dir, 0), CF_EINVAL);
+
+    cf_norm_free(&n);
+    cf_iocset_free(mem);
+    cf_iocset_free(disk);
+    cf_iocset_free(bad);
+    CHECK_INT(rmdir(dir), 0);
 }
 
 int main(void)
@@ -139,5 +239,6 @@ int main(void)
 
     cf_norm_free(&n);
     cf_iocset_free(set);
+    test_spill();
     TEST_MAIN_END();
 }

@@ -33,7 +33,10 @@
  * intrusion-set object is written the first time a name is met, then an
  * `indicates` relationship.
  * Source events are remembered per IOC as 17-byte references (kind + UUID)
- * and written at the end as reports (published events) or groupings.
+ * and written at the end as reports (published events) or groupings. An
+ * event keeps its latest SW_REFS_KEPT references in memory and appends
+ * older blocks to a temporary file, read back in order when its report is
+ * written, so a bundle of millions of indicators needs no array of them.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -51,13 +54,16 @@
 #define SW_TLP2_EXT "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
 
 enum { SW_REF_INDICATOR = 0, SW_REF_VULNERABILITY = 1, SW_REF_BYTES = 17 };
+enum { SW_REFS_KEPT = 65536 }; /* references of one event held in memory */
 
 /* One source event and the objects that came from it. */
 typedef struct sw_event {
     const cf_event *ev;
-    unsigned char *refs; /* SW_REF_BYTES each: kind, 16-byte UUID */
+    unsigned char *refs; /* SW_REF_BYTES each: kind, 16-byte UUID; the latest ones */
     size_t n_refs, cap_refs;
-    size_t last_ioc; /* index + 1 of the last IOC added, to skip repeats */
+    FILE *spill;      /* the earlier ones, in order, or NULL */
+    size_t n_spilled; /* references in spill */
+    size_t last_ioc;  /* index + 1 of the last IOC added, to skip repeats */
 } sw_event;
 
 /* Ids of named objects already written: an open-addressing set of UUIDs. */
@@ -537,7 +543,7 @@ static int sw_event_cmp(const void *a, const void *b)
 
 static sw_event *sw_event_find(stix_w *w, const cf_event *ev)
 {
-    sw_event key = {ev, NULL, 0, 0, 0};
+    sw_event key = {.ev = ev};
     if (!ev || w->n_events == 0) {
         return NULL;
     }
@@ -551,6 +557,16 @@ static void sw_event_ref(stix_w *w, sw_event *e, int kind, const char *id, size_
         return;
     }
     e->last_ioc = ioc_mark;
+    if (e->n_refs == SW_REFS_KEPT) {
+        /* The block in memory is full: it goes to the event's file. */
+        e->spill = e->spill ? e->spill : tmpfile();
+        if (!e->spill || fwrite(e->refs, SW_REF_BYTES, e->n_refs, e->spill) != e->n_refs) {
+            w->st = CF_EIO;
+            return;
+        }
+        e->n_spilled += e->n_refs;
+        e->n_refs = 0;
+    }
     if (e->n_refs == e->cap_refs) {
         size_t cap = e->cap_refs ? e->cap_refs * 2 : 16;
         unsigned char *p = realloc(e->refs, cap * SW_REF_BYTES);
@@ -999,24 +1015,58 @@ static void sw_compound(stix_w *w, const cf_compound *c)
 
 /* ------------------------------------------------------- reports/groupings */
 
-/* The object_refs of an event: its indicators, vulnerabilities, families, actors. */
-static void sw_event_refs(stix_w *w, const sw_event *e, char (*named)[128], size_t n_named)
+/* Write n references; *count says how many were written before. */
+static void sw_refs_block(stix_w *w, const unsigned char *refs, size_t n, size_t *count)
 {
     static const char *const kinds[] = {"indicator--", "vulnerability--"};
     char u[37];
 
-    SW_LIT(w, ",\"object_refs\":[");
-    for (size_t i = 0; i < e->n_refs; i++) {
-        const unsigned char *r = e->refs + i * SW_REF_BYTES;
+    for (size_t i = 0; i < n; i++) {
+        const unsigned char *r = refs + i * SW_REF_BYTES;
         sw_uuid_text(u, r + 1);
-        sw_puts(w, i ? ",\"" : "\"");
+        sw_puts(w, (*count)++ ? ",\"" : "\"");
         sw_puts(w, kinds[r[0] & 1]);
         sw_put(w, u, 36);
         SW_LIT(w, "\"");
         sw_flush(w, false);
     }
+}
+
+/* The references an event sent to its file, read back block by block. */
+static void sw_refs_spilled(stix_w *w, const sw_event *e, size_t *count)
+{
+    enum { BLOCK = 4096 };
+    size_t left = e->n_spilled;
+
+    if (!left || w->st != CF_OK) {
+        return;
+    }
+    unsigned char *buf = malloc((size_t)BLOCK * SW_REF_BYTES);
+    if (!buf || fflush(e->spill) != 0 || fseek(e->spill, 0, SEEK_SET) != 0) {
+        w->st = buf ? CF_EIO : CF_ENOMEM;
+    }
+    while (left && w->st == CF_OK) {
+        size_t n = left < BLOCK ? left : BLOCK;
+        if (fread(buf, SW_REF_BYTES, n, e->spill) != n) {
+            w->st = CF_EIO;
+            break;
+        }
+        sw_refs_block(w, buf, n, count);
+        left -= n;
+    }
+    free(buf);
+}
+
+/* The object_refs of an event: its indicators, vulnerabilities, families, actors. */
+static void sw_event_refs(stix_w *w, const sw_event *e, char (*named)[128], size_t n_named)
+{
+    size_t count = 0;
+
+    SW_LIT(w, ",\"object_refs\":[");
+    sw_refs_spilled(w, e, &count);
+    sw_refs_block(w, e->refs, e->n_refs, &count);
     for (size_t i = 0; i < n_named; i++) {
-        sw_puts(w, e->n_refs || i ? ",\"" : "\"");
+        sw_puts(w, count++ ? ",\"" : "\"");
         sw_puts(w, named[i]);
         SW_LIT(w, "\"");
     }
@@ -1062,7 +1112,7 @@ static void sw_event_object(stix_w *w, const sw_event *e)
     char id[128];
     char by[128];
 
-    if (e->n_refs + n_named == 0) {
+    if (e->n_spilled + e->n_refs + n_named == 0) {
         return;
     }
     named = calloc(n_named ? n_named : 1, sizeof(*named));
@@ -1181,6 +1231,9 @@ static void sw_teardown(stix_w *w)
 {
     for (size_t i = 0; i < w->n_events; i++) {
         free(w->events[i].refs);
+        if (w->events[i].spill) {
+            fclose(w->events[i].spill);
+        }
     }
     free(w->events);
     free(w->named.keys);

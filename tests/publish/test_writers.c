@@ -545,6 +545,65 @@ static void test_empty(void)
     cf_iocset_free(set);
 }
 
+/*
+ * A report of more indicators than a writer keeps references in memory
+ * (the older ones go to a temporary file): every one is referenced, in
+ * the order of the indicators, across the block boundary.
+ */
+static void test_large_report(void)
+{
+    enum { N = 70000 };
+    cf_iocset *set = cf_iocset_new();
+    cf_event proto = {.uuid = E1_UUID,
+                      .info = "large",
+                      .published = true,
+                      .date = CF_TIME_NONE,
+                      .timestamp = CF_TIME_NONE,
+                      .publish_timestamp = CF_TIME_NONE};
+    const cf_event *ev = cf_iocset_event(set, &proto);
+    cf_write_opts o;
+    cf_write_opts_init(&o);
+    o.now = T_NOW;
+    char v[64];
+    for (int i = 0; i < N; i++) {
+        cf_obs obs;
+        cf_obs_init(&obs);
+        obs.feed = "large.json";
+        obs.event = ev;
+        snprintf(v, sizeof v, "h%d.example", i);
+        add(set, &obs, CF_IOC_DOMAIN, v, CF_IOC_NONE, -1, NULL);
+    }
+
+    char *got = render(CF_OUT_STIX2, set, &o);
+    json_t *b = json_loads(got, 0, NULL);
+    json_t *objs = json_object_get(b, "objects"), *report = NULL, *ind[3] = {NULL, NULL, NULL};
+    size_t n_ind = 0, k;
+    json_t *obj;
+    json_array_foreach(objs, k, obj)
+    {
+        const char *type = json_string_value(json_object_get(obj, "type"));
+        if (type && strcmp(type, "report") == 0) {
+            report = obj;
+        } else if (type && strcmp(type, "indicator") == 0) {
+            size_t at = n_ind++;
+            int slot = at == 0 ? 0 : at == 65536 ? 1 : at == N - 1 ? 2 : -1;
+            if (slot >= 0) {
+                ind[slot] = json_object_get(obj, "id");
+            }
+        }
+    }
+    json_t *refs = json_object_get(report, "object_refs");
+    CHECK_INT(n_ind, N);
+    CHECK_INT(json_array_size(refs), N);
+    CHECK(ind[0] && json_equal(json_array_get(refs, 0), ind[0]));
+    CHECK(ind[1] && json_equal(json_array_get(refs, 65536), ind[1]));
+    CHECK(ind[2] && json_equal(json_array_get(refs, N - 1), ind[2]));
+    CHECK(!json_equal(json_array_get(refs, 65535), json_array_get(refs, 65536)));
+    json_decref(b);
+    free(got);
+    cf_iocset_free(set);
+}
+
 int main(int argc, char **argv)
 {
     cf_iocset *set = build_set();
@@ -572,6 +631,7 @@ int main(int argc, char **argv)
     test_text(set, o);
     test_stix(set, o);
     test_empty();
+    test_large_report();
     cf_iocset_free(set);
     TEST_MAIN_END();
 }

@@ -5,6 +5,8 @@
  * DESIGN
  * Every input goes through one cf_collector into one cf_iocset, so values
  * repeated within or across the inputs become one IOC with merged context.
+ * Past CF_RESIDENT_BYTES of records the set spills them to a
+ * temporary file (cf_iocset_spill), so memory stays bounded on huge inputs.
  * Diagnostics stream to stderr as they happen (`FILE:LINE: reason: 'value'`)
  * and, with --rejects, as JSON lines. The output is written once all inputs
  * are read, to stdout or atomically to -o FILE.
@@ -519,9 +521,11 @@ int cf_cmd_convert(int argc, char **argv)
         }
     }
 
+    /* A huge input keeps most of its IOC records in a temporary file. */
     cf_iocset *set = cf_iocset_new();
     cf_collector coll;
-    if (!set) {
+    if (!set || cf_iocset_spill(set, NULL, CF_RESIDENT_BYTES) != CF_OK) {
+        cf_iocset_free(set);
         fprintf(stderr, "ctiflow: error: out of memory\n");
         return 1;
     }

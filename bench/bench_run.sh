@@ -12,7 +12,9 @@
 # per wall second and per CPU second, and peak resident memory.
 #
 # usage: bench/bench_run.sh [BUILD_DIR]   (env ROWS=1000000, KEEP=1 keeps
-#        the work directory, CORPUS=/work/shared/corpus)
+#        the work directory, CORPUS=/work/shared/corpus, FORMATS="stix2,
+#        misp-feed, text, csv, jsonl" the output's formats, CHANGED=1 how many
+#        runs with one feed changed)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/lib.sh"
@@ -22,6 +24,8 @@ else
     bench_build
 fi
 ROWS=${ROWS:-1000000}
+FORMATS=${FORMATS:-stix2, misp-feed, text, csv, jsonl}
+CHANGED=${CHANGED:-1}
 CORPUS=${CORPUS:-/work/shared/corpus}
 [ -x "$CTIFLOW" ] || { echo "no ctiflow at $CTIFLOW" >&2; exit 1; }
 
@@ -60,7 +64,7 @@ workers: 2
 outputs:
   - type: directory
     path: out
-    formats: [stix2, misp-feed, text, csv, jsonl]
+    formats: [$FORMATS]
 EOF
 
 # rows of every feed file (the IOC count is taken from the run's summary)
@@ -87,20 +91,22 @@ db=$work/cfg/state/ctiflow.db
 stored=$(sqlite3 "$db" 'SELECT count(*) FROM iocs' 2>/dev/null || echo "?")
 grep -E "error|publish" "$run_log" | sed 's/^/  /' || true
 
-deltas_before=$(ls "$work/cfg/out/stix2/deltas" | wc -l)
+deltas_before=$(ls "$work/cfg/out/stix2/deltas" 2>/dev/null | wc -l)
 sleep 1 # every feed is due again (interval 1s), none has changed
 bench_time "second run (nothing changed)" "$rows" \
     "'$CTIFLOW' run -c '$work/cfg/config.yaml' 2>'$work/run2.log'"
 rerun_secs=$BENCH_LAST_SECS
-deltas_after=$(ls "$work/cfg/out/stix2/deltas" | wc -l)
+deltas_after=$(ls "$work/cfg/out/stix2/deltas" 2>/dev/null | wc -l)
 
 # one feed changed: the generated feed gains a row, so its 909,100 stored IOCs
 # are parsed and merged again (the steady state of a large feed), then published
-printf '"4999999","2025-04-09 10:00:00","http://new.bad.example/x.exe","online","2025-04-09 10:00:00","malware_download","elf","https://urlhaus.abuse.ch/url/4999999/","r"\n' \
-    >>"$work/gen/urlhaus.csv"
-sleep 1
-bench_time "third run (one feed changed)" "$ROWS" \
-    "'$CTIFLOW' run -c '$work/cfg/config.yaml' 2>'$work/run3.log'"
+for k in $(seq 1 "$CHANGED"); do
+    printf '"%d","2025-04-09 10:00:00","http://new%d.bad.example/x.exe","online","2025-04-09 10:00:00","malware_download","elf","https://urlhaus.abuse.ch/url/%d/","r"\n' \
+        $((4999990 + k)) "$k" $((4999990 + k)) >>"$work/gen/urlhaus.csv"
+    sleep 1
+    bench_time "run with one feed changed ($k)" "$ROWS" \
+        "'$CTIFLOW' run -c '$work/cfg/config.yaml' 2>'$work/run3.log'"
+done
 grep "gen-urlhaus" "$work/run3.log" | sed 's/^/  /' || true
 
 echo

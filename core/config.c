@@ -922,6 +922,7 @@ static void cfg_add_output(cfg_ctx *c, yaml_node_t *map)
     memset(&o, 0, sizeof(o));
     o.keep_deltas = CFG_DEFAULT_KEEP_DELTAS;
     o.formats = CF_OUTFMT_STIX2 | CF_OUTFMT_MISP_FEED | CF_OUTFMT_TEXT;
+    o.max_tlp = CF_TLP_GREEN; /* as for every output: nothing above green unless asked */
     o.source = cf_strdup(c->file);
     o.line = (uint64_t)map->start_mark.line + 1;
     cfg_check_keys(c, map, cfg_output_keys, "output");

@@ -138,7 +138,7 @@ typedef struct cf_output_cfg {
     char *path;          /* absolute */
     unsigned formats;    /* CF_OUTFMT_* bits */
     int keep_deltas;     /* delta bundles kept, default 30 */
-    cf_tlp max_tlp;      /* IOCs above this TLP are not published; NONE = all */
+    cf_tlp max_tlp;      /* IOCs above this TLP are not published (default green) */
     char *source;
     uint64_t line;
     /* HTTP outputs (type webhook, misp or taxii); max_tlp defaults to green */

@@ -149,7 +149,8 @@ int main(void)
     /* a valid configuration */
     put(dir, "config.yaml",
         "state_dir: st\noutputs:\n  - type: directory\n    path: out\n"
-        "    formats: [stix2, text]\n    keep_deltas: 3\n    max_tlp: amber\n");
+        "    formats: [stix2, text]\n    keep_deltas: 3\n    max_tlp: amber\n"
+        "  - path: out2\n");
     put(feeds, "a.yaml",
         "name: a\nurl: https://example.com/a.csv\nformat: csv\ninterval: 30m\n"
         "headers:\n  Authorization: \"${CF_TEST_KEY}\"\ntls_verify: false\n"
@@ -163,7 +164,7 @@ int main(void)
     if (cfg) {
         char p[700];
         CHECK_INT(cfg->n_feeds, 2);
-        CHECK_INT(cfg->n_outputs, 1);
+        CHECK_INT(cfg->n_outputs, 2);
         CHECK_STR(cfg->feeds[0].name, "a");
         CHECK_INT(cfg->feeds[0].interval_ms, 1800000);
         CHECK_INT(cfg->feeds[0].confidence, 80);
@@ -183,6 +184,9 @@ int main(void)
         CHECK_INT(cfg->outputs[0].keep_deltas, 3);
         CHECK_INT(cfg->outputs[0].max_tlp, CF_TLP_AMBER);
         CHECK_STR(cfg->outputs[0].name, "out");
+        /* a directory output publishes nothing above green unless told */
+        CHECK_INT(cfg->outputs[1].max_tlp, CF_TLP_GREEN);
+        CHECK_STR(cfg->outputs[1].name, "out2");
         /* secrets are expanded only on use */
         {
             cf_buf b = CF_BUF_INIT;

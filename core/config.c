@@ -49,7 +49,8 @@ static const char *const cfg_main_keys[] = {
     "warninglists", "galaxy", NULL};
 static const char *const cfg_feed_keys[] = {
     "name", "url", "profile", "format", "type", "interval", "timeout", "retries", "headers",
-    "proxy", "tls_verify", "confidence", "tlp", "labels", "actor", "expiry", "enabled", NULL};
+    "proxy", "tls_verify", "confidence", "tlp", "labels", "actor", "expiry", "enabled",
+    "allow_empty", NULL};
 static const char *const cfg_output_keys[] = {
     "name", "type", "path", "formats", "keep_deltas", "max_tlp",
     "url", "headers", "auth", "timeout", "exclude_lists", NULL};
@@ -580,6 +581,8 @@ static void cfg_feed_key(cfg_ctx *c, cf_feed_cfg *f, const char *k, yaml_node_t 
         cfg_feed_expiry(c, f, v);
     } else if (!strcmp(k, "enabled")) {
         cfg_want_bool(c, v, k, &f->enabled);
+    } else if (!strcmp(k, "allow_empty")) {
+        cfg_want_bool(c, v, k, &f->allow_empty);
     }
 }
 

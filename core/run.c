@@ -56,6 +56,7 @@ typedef struct run_job {
     cf_status st;
     cf_error err;
     const char *stage;      /* where it failed */
+    cf_log_level level;     /* of the failure's log line: error, or warning when data is kept */
     double parse_seconds;
 } run_job;
 
@@ -234,6 +235,16 @@ static cf_status run_parse(run_job *job)
                           "no valid IOC in the body (%llu records rejected)",
                           (unsigned long long)cf_iocset_stats_of(job->set)->rejected);
     }
+
+    /* an empty body is how many upstream failures look: it expires nothing unless allowed */
+    if (st == CF_OK && cf_iocset_count(job->set) == 0 && job->state.iocs > 0 &&
+        !f->allow_empty) {
+        job->level = CF_LOG_WARNING;
+        st = cf_error_set(&job->err, CF_EMALFORMED, f->name, 0,
+                          "no indicators in the new data; keeping the %lld IOCs of the last "
+                          "good fetch (set allow_empty if the feed may be empty)",
+                          (long long)job->state.iocs);
+    }
     return st;
 }
 
@@ -287,7 +298,10 @@ static bool run_wanted(const cf_run_opts *o, const char *name)
     return false;
 }
 
-/* Record a failed feed: state keeps its validators and counts, gets the error. */
+/*
+ * Record a failed feed: state keeps its validators and counts, gets the error;
+ * logged at job->level.
+ */
 static void run_failed(cf_store *store, const cf_run_opts *o, run_job *job, cf_time now,
                        cf_run_summary *sum)
 {
@@ -296,7 +310,7 @@ static void run_failed(cf_store *store, const cf_run_opts *o, run_job *job, cf_t
 
     cf_error_format(msg, sizeof(msg), &job->err);
     sum->failed++;
-    cf_run_log(o, CF_LOG_ERROR, job->stage, job->feed->name, "%s: %s", job->stage,
+    cf_run_log(o, job->level, job->stage, job->feed->name, "%s: %s", job->stage,
                job->err.msg[0] ? job->err.msg : cf_status_str(job->st));
     free(job->state.last_error);
     snprintf(msg, sizeof(msg), "%s: %s", job->stage,

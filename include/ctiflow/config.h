@@ -70,6 +70,7 @@ typedef struct cf_feed_cfg {
     cf_expiry expiry;
     int expiry_days;
     bool enabled;
+    bool allow_empty;    /* a body with no IOC may expire the feed's IOCs */
     char *source;        /* file the feed was defined in */
     uint64_t line;       /* line of its definition */
 } cf_feed_cfg;

@@ -155,7 +155,8 @@ int main(void)
         "name: a\nurl: https://example.com/a.csv\nformat: csv\ninterval: 30m\n"
         "headers:\n  Authorization: \"${CF_TEST_KEY}\"\ntls_verify: false\n"
         "confidence: 80\ntlp: green\nlabels: [x, y]\nexpiry:\n  days: 7\n");
-    put(feeds, "b.yml", "name: b\nurl: lists/b.txt\nexpiry: gone\nenabled: no\n");
+    put(feeds, "b.yml", "name: b\nurl: lists/b.txt\nexpiry: gone\nenabled: no\n"
+                     "allow_empty: yes\n");
     put(feeds, "README", "not a feed");
     cf_error_clear(&err);
     msgs[0] = '\0';
@@ -177,6 +178,8 @@ int main(void)
         CHECK_STR(cfg->feeds[0].headers[0].value, "${CF_TEST_KEY}");
         CHECK_INT(cfg->feeds[1].expiry, CF_EXPIRY_GONE);
         CHECK(!cfg->feeds[1].enabled);
+        CHECK(!cfg->feeds[0].allow_empty);
+        CHECK(cfg->feeds[1].allow_empty);
         CHECK(cfg->feeds[1].tls_verify);
         snprintf(p, sizeof(p), "%s/lists/b.txt", dir);
         CHECK(cfg->feeds[1].path && strstr(cfg->feeds[1].path, "/lists/b.txt"));

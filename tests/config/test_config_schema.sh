@@ -137,6 +137,7 @@ feeds:
     actor: APT-EXAMPLE
     expiry: {days: 14}
     enabled: yes
+    allow_empty: false
 taxii:
   listen: 127.0.0.1:9443
   title: ctiflow

@@ -83,10 +83,49 @@ cf_status cf_buf_printf(cf_buf *b, const char *fmt, ...)
     return CF_OK;
 }
 
+size_t cf_utf8_seq_len(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    unsigned c = u[0];
+    size_t len;
+    unsigned min, cp;
+
+    if (c < 0x80) {
+        return 1;
+    }
+    if (c >= 0xc2 && c <= 0xdf) {
+        len = 2;
+        min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        min = 0x10000;
+    } else {
+        return 0;
+    }
+    if (len > n) {
+        return 0;
+    }
+    cp = c & (0x7fu >> len);
+    for (size_t k = 1; k < len; k++) {
+        if ((u[k] & 0xc0) != 0x80) {
+            return 0;
+        }
+        cp = (cp << 6) | (u[k] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+        return 0;
+    }
+    return len;
+}
+
 /*
  * Length of the prefix of s[0..n) that JSON takes as it is (no quote,
- * backslash or control byte), eight bytes at a time while no byte of a
- * word needs an escape; the tests are exact for "some byte of the word".
+ * backslash, control byte or byte of a multi-byte sequence, which must be
+ * checked), eight bytes at a time while no byte of a word needs a look; the
+ * tests are exact for "some byte of the word".
  */
 static size_t buf_json_plain(const char *s, size_t n)
 {
@@ -98,14 +137,14 @@ static size_t buf_json_plain(const char *s, size_t n)
         memcpy(&w, s + i, sizeof w);
         q = w ^ (ones * '"');
         bs = w ^ (ones * '\\');
-        uint64_t stop = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w);
+        uint64_t stop = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((w - ones * 0x20) & ~w) | w;
         if (stop & highs) {
             break;
         }
     }
     while (i < n) {
         unsigned char c = (unsigned char)s[i];
-        if (c < 0x20 || c == '"' || c == '\\') {
+        if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
             break;
         }
         i++;
@@ -127,7 +166,13 @@ cf_status cf_buf_json_str(cf_buf *b, const char *s, size_t n)
     size_t start = 0;
     for (size_t i = plain; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != '"' && c != '\\') {
+        if (c >= 0x80) {
+            size_t seq = cf_utf8_seq_len(s + i, n - i);
+            if (seq) {
+                i += seq - 1;
+                continue;
+            }
+        } else if (c >= 0x20 && c != '"' && c != '\\') {
             continue;
         }
         /* Flush the plain run, then the escape of this byte. */

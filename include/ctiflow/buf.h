@@ -40,7 +40,20 @@ cf_status cf_buf_puts(cf_buf *b, const char *s);
 cf_status cf_buf_putc(cf_buf *b, char c);
 cf_status cf_buf_printf(cf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Append s as the inside of a JSON string (no surrounding quotes). */
+/*
+ * Length of the UTF-8 sequence at s (at most n bytes): 1 for ASCII, 2-4 for
+ * a well-formed sequence, 0 when the bytes are not valid UTF-8 (a stray or
+ * truncated sequence, an overlong form, a surrogate U+D800-U+DFFF, a value
+ * above U+10FFFF). n must be at least 1.
+ */
+size_t cf_utf8_seq_len(const char *s, size_t n);
+
+/*
+ * Append s as the inside of a JSON string (no surrounding quotes). A byte
+ * that is not part of valid UTF-8 is written as \u00XX with the byte's
+ * value (0xFF becomes \u00ff), so the output is always valid UTF-8 JSON and
+ * the byte can still be read back.
+ */
 cf_status cf_buf_json_str(cf_buf *b, const char *s, size_t n);
 /* Append s as a complete JSON string with quotes; NULL becomes null. */
 cf_status cf_buf_json_quoted(cf_buf *b, const char *s);

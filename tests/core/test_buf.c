@@ -1,7 +1,9 @@
 /*
  * Tests of the byte buffers' JSON string escaping: each byte that needs an
  * escape at every offset of an eight-byte word (plain runs are copied a
- * word at a time), non-ASCII passed through, and NULL written as null.
+ * word at a time), valid UTF-8 passed through, bytes that are not UTF-8
+ * (stray, surrogate, overlong, truncated) escaped as \u00XX, and NULL
+ * written as null.
  */
 #include "ctiflow/buf.h"
 #include "testlib.h"
@@ -37,10 +39,12 @@ static void test_offsets(void)
         expect_escape(k, '\x01', "\\u0001");
         expect_escape(k, '\x1f', "\\u001f");
         expect_escape(k, '\0', "\\u0000");
-        /* bytes that need no escape: the last below 0x80, DEL and a UTF-8 lead byte */
+        /* bytes that need no escape: the last below 0x80 and DEL */
         expect_escape(k, ' ', " ");
         expect_escape(k, '\x7f', "\x7f");
-        expect_escape(k, '\xc3', "\xc3");
+        /* a lead byte without its continuation, a byte never in UTF-8 */
+        expect_escape(k, '\xc3', "\\u00c3");
+        expect_escape(k, '\xff', "\\u00ff");
     }
 }
 
@@ -56,9 +60,47 @@ static void test_quoted(void)
     cf_buf_free(&b);
 }
 
+/* Sequence lengths, and the escaping of whole invalid sequences. */
+static void test_utf8(void)
+{
+    static const struct {
+        const char *in;
+        size_t len; /* cf_utf8_seq_len of in */
+        const char *json;
+    } cases[] = {
+        {"a", 1, "a"},
+        {"\xc3\xa9", 2, "\xc3\xa9"},
+        {"\xe2\x82\xac", 3, "\xe2\x82\xac"},
+        {"\xf0\x9f\x98\x80", 4, "\xf0\x9f\x98\x80"},
+        {"\xed\x9f\xbf", 3, "\xed\x9f\xbf"},                     /* U+D7FF, before the surrogates */
+        {"\xed\xa0\x80", 0, "\\u00ed\\u00a0\\u0080"},            /* U+D800 */
+        {"\xed\xbf\xbf", 0, "\\u00ed\\u00bf\\u00bf"},            /* U+DFFF */
+        {"\xc0\xaf", 0, "\\u00c0\\u00af"},                       /* overlong '/' */
+        {"\xe0\x80\xaf", 0, "\\u00e0\\u0080\\u00af"},            /* overlong '/' */
+        {"\xf4\x90\x80\x80", 0, "\\u00f4\\u0090\\u0080\\u0080"}, /* above U+10FFFF */
+        {"\xe2\x82", 0, "\\u00e2\\u0082"},                       /* truncated */
+        {"\x80", 0, "\\u0080"},
+    };
+    cf_buf b = CF_BUF_INIT;
+
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        size_t n = strlen(cases[i].in);
+        CHECK_INT(cf_utf8_seq_len(cases[i].in, n), cases[i].len);
+        cf_buf_reset(&b);
+        CHECK_INT(cf_buf_json_str(&b, cases[i].in, n), CF_OK);
+        CHECK_STR(cf_buf_str(&b), cases[i].json);
+    }
+    /* A valid character right after an invalid byte is kept whole. */
+    cf_buf_reset(&b);
+    CHECK_INT(cf_buf_json_quoted(&b, "0123456789\xff\xc3\xa9\"\xed\xa0\x80z"), CF_OK);
+    CHECK_STR(cf_buf_str(&b), "\"0123456789\\u00ff\xc3\xa9\\\"\\u00ed\\u00a0\\u0080z\"");
+    cf_buf_free(&b);
+}
+
 int main(void)
 {
     test_offsets();
     test_quoted();
+    test_utf8();
     TEST_MAIN_END();
 }

@@ -9,10 +9,13 @@
  * temporary file (cf_iocset_spill), so memory stays bounded on huge inputs.
  * Diagnostics stream to stderr as they happen (`FILE:LINE: reason: 'value'`)
  * and, with --rejects, as JSON lines. The output is written once all inputs
- * are read, to stdout or atomically to -o FILE.
+ * are read, to stdout or atomically to -o FILE, and only when at least one
+ * input was read: when every input fails, an existing output (a file or a
+ * MISP feed directory) is left untouched.
  *
  * Exit codes: 0 every input was read (rejected records included), 1 an input
- * could not be read or parsed at all, 2 usage error.
+ * could not be read or parsed at all (what the other inputs gave is still
+ * written), 2 usage error.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -75,7 +78,8 @@ static void convert_usage(FILE *out)
             "  --from FMT        csv, text, misp, stix1, stix2, jsonl (default: detect)\n"
             "  --to FMT          jsonl (default), stix2, misp, csv, text, or misp-feed\n"
             "                    (a MISP feed directory written to -o DIR)\n"
-            "  -o, --output FILE write here instead of stdout (atomically)\n"
+            "  -o, --output FILE write here instead of stdout (atomically; left as it\n"
+            "                    was when no input can be read)\n"
             "  --profile NAME    built-in feed profile (see `ctiflow profiles`)\n"
             "  --type TYPE       type of every value of a text list (default: detect)\n"
             "  --feed NAME       source name in sightings (default: the file name)\n"
@@ -84,7 +88,8 @@ static void convert_usage(FILE *out)
             "  --label TEXT      add a label to every IOC (repeatable)\n"
             "  --actor NAME      attribute every IOC to this threat actor\n"
             "  --scos            stix2: also write cyber observables (SCOs)\n"
-            "  --rejects FILE    also write rejected records as JSON lines\n"
+            "  --rejects FILE    also write rejected records as JSON lines (bytes that\n"
+            "                    are not UTF-8 as \\u00XX, the byte's value)\n"
             "  -q, --quiet       do not print rejected records on stderr\n"
             "  --warninglists PATH  load MISP warning lists (a directory, a .json list or\n"
             "                    a text allow-list; repeatable) and label matching IOCs\n"
@@ -92,25 +97,11 @@ static void convert_usage(FILE *out)
             "                    is the never-block set); counts go to stderr\n");
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t convert_utf8_len(const unsigned char *s, size_t n)
-{
-    size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-    if (s[0] > 0xf4 || len == 0 || len > n) {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80) {
-            return 0;
-        }
-    }
-    return len;
-}
-
 /*
  * Print a value for a one-line message: at most 200 bytes; control bytes and
  * bytes that are not valid UTF-8 are escaped as \xNN, so a message never
- * carries raw binary to a terminal or a log.
+ * carries raw binary to a terminal or a log. Validity is that of the JSON
+ * writer (cf_utf8_seq_len): surrogates and overlong forms are escaped too.
  */
 static void convert_quote_value(cf_buf *b, const char *v, size_t n)
 {
@@ -118,7 +109,7 @@ static void convert_quote_value(cf_buf *b, const char *v, size_t n)
     const unsigned char *u = (const unsigned char *)v;
     for (size_t i = 0; i < shown;) {
         unsigned char c = u[i];
-        size_t seq = c >= 0x80 ? convert_utf8_len(u + i, shown - i) : 1;
+        size_t seq = cf_utf8_seq_len(v + i, shown - i);
         if (c < 0x20 || c == 0x7f || seq == 0) {
             cf_buf_printf(b, "\\x%02x", c);
             i++;
@@ -532,21 +523,33 @@ int cf_cmd_convert(int argc, char **argv)
     cf_collector_init(&coll, set, convert_diag, &dctx);
     cf_sink sink = cf_collector_sink(&coll);
 
-    /* Read every input; one unreadable input does not stop the others. */
+    /*
+     * Read every input; one unreadable input does not stop the others. When
+     * none could be read there is nothing to write: an existing output is
+     * left as it was rather than replaced by an empty one.
+     */
     int failed = 0;
+    int n_read = 0;
     if (optind >= argc) {
-        failed |= convert_one(&o, "-", &sink);
+        int r = convert_one(&o, "-", &sink);
+        failed |= r;
+        n_read += r == 0;
     }
     for (int i = optind; i < argc; i++) {
-        failed |= convert_one(&o, argv[i], &sink);
+        int r = convert_one(&o, argv[i], &sink);
+        failed |= r;
+        n_read += r == 0;
     }
 
     if (cf_iocset_count(set) == 0 && !failed && !o.quiet) {
         fprintf(stderr, "ctiflow: warning: no indicators found in the input\n");
     }
-    int wrc = o.n_wl_paths ? convert_warninglists(&o, set) : 0;
-    if (wrc == 0) {
-        wrc = convert_write(&o, set);
+    int wrc = 0;
+    if (n_read > 0) {
+        wrc = o.n_wl_paths ? convert_warninglists(&o, set) : 0;
+        if (wrc == 0) {
+            wrc = convert_write(&o, set);
+        }
     }
 
     cf_collector_fini(&coll);

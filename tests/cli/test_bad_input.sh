@@ -56,6 +56,32 @@ check_eq "invalid UTF-8 exit" "$(run "$TMP/u8.txt")" 0
 check_eq "invalid UTF-8 message" "$(head -1 "$TMP/err")" \
     "u8.txt:1: invalid UTF-8: '\\xff\\xfe(bad.example.com'"
 
+# Surrogate (ED A0 80) and overlong (C0 AF) encodings are not UTF-8 either:
+# escaped on stderr, and in --rejects written as \u00XX per byte (the byte's
+# value) so every line is valid UTF-8 JSON; valid characters stay as they are.
+printf 'id,url\n1,http://a\xff\xfe.example/x\n2,http://b\xed\xa0\x80.example/y\n' >"$TMP/u8.csv"
+printf '3,http://c\xc0\xaf.example/\xc3\xa9\n4,http://ok.example/\n' >>"$TMP/u8.csv"
+check_eq "invalid UTF-8 csv exit" "$(run --rejects "$TMP/u8.jsonl" "$TMP/u8.csv")" 0
+check_eq "invalid UTF-8 csv messages" "$(cat "$TMP/err")" \
+    "u8.csv:2: invalid UTF-8: '1,http://a\\xff\\xfe.example/x'
+u8.csv:3: invalid UTF-8: '2,http://b\\xed\\xa0\\x80.example/y'
+u8.csv:4: invalid UTF-8: '3,http://c\\xc0\\xaf.example/é'"
+check_eq "rejects lines parse" "$(python3 -c '
+import json, sys
+[json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
+print("ok")' "$TMP/u8.jsonl")" ok
+check_eq "rejects escaped values" "$(python3 -c '
+import json, sys
+for l in open(sys.argv[1], encoding="utf-8"):
+    print(json.loads(l)["value"].encode("unicode_escape").decode())' "$TMP/u8.jsonl")" \
+    '1,http://a\xff\xfe.example/x
+2,http://b\xed\xa0\x80.example/y
+3,http://c\xc0\xaf.example/\xe9'
+check_eq "rejects raw escapes" "$(cut -d, -f5- "$TMP/u8.jsonl")" \
+    '"value":"1,http://a\u00ff\u00fe.example/x"}
+"value":"2,http://b\u00ed\u00a0\u0080.example/y"}
+"value":"3,http://c\u00c0\u00af.example/é"}'
+
 # Sightings and messages name the file, not the directory it was read from.
 check_eq "feed is the file name" "$(run "$TMP/good.txt"; jsonl_field "$TMP/out" 192.0.2.1 sources)" \
     '0

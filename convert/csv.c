@@ -5,7 +5,11 @@
  * DESIGN
  * Physical lines come from cf_lines (large block reads, CRLF or LF, a last
  * line without newline). A record is one line, or several when a quoted
- * field holds a line break (at most CF_MAX_RECORD_LINES). The tokenizer
+ * field holds a line break (at most CF_MAX_RECORD_LINES). A quote left
+ * open that does not close into a well-formed record (within the line and
+ * byte bounds, with as many fields as the first row) is a stray quote: its
+ * line alone is rejected and the lines after it are read again as records
+ * of their own, so one bad quote loses one row. The tokenizer
  * writes unescaped fields into one reused buffer, NUL-terminated, and keeps
  * an array of field slices: nothing is allocated per field or per record
  * once the buffers reached their size. Quoting follows RFC 4180 and what
@@ -84,6 +88,7 @@ typedef struct csv_reader {
     bool accum;
     int accum_lines;
     uint64_t rec_line;
+    int width;           /* fields of the first one-line row (header or data), 0 before */
 
     cf_buf last_comment; /* text of the last comment before the data */
     bool have_comment;
@@ -974,6 +979,41 @@ static cf_status csv_tokenized(csv_reader *r, const char *s, size_t n, uint64_t 
     return csv_record(r, s, n, line);
 }
 
+static cf_status csv_line(csv_reader *r, const char *s, size_t n, uint64_t line, cf_error *err);
+
+/*
+ * The open quote of the record being gathered never closed into a
+ * well-formed record: its first line is the reject and the lines gathered
+ * after it are read again, each as the physical line it was (they hold no
+ * line break, so the record splits back on '\n'). A line read again may
+ * open a record of its own; it holds fewer lines than this one, so this
+ * nests at most CF_MAX_RECORD_LINES deep.
+ */
+static cf_status csv_stray_quote(csv_reader *r, cf_error *err)
+{
+    cf_buf rec = r->rec;
+    uint64_t line = r->rec_line;
+    cf_status st = CF_OK;
+
+    memset(&r->rec, 0, sizeof r->rec);
+    r->accum = false;
+    const char *nl = memchr(rec.data, '\n', rec.len);
+    size_t first = nl ? (size_t)(nl - rec.data) : rec.len;
+    rd_diag(r->sink, CF_DIAG_REJECT, r->feed, line, 0, "unterminated quoted field", rec.data,
+            first > 64 ? 64 : first);
+    size_t at = first;
+    while (at < rec.len && st == CF_OK) {
+        at++; /* the '\n' */
+        line++;
+        const char *e = memchr(rec.data + at, '\n', rec.len - at);
+        size_t k = e ? (size_t)(e - (rec.data + at)) : rec.len - at;
+        st = csv_line(r, rec.data + at, k, line, err);
+        at += k;
+    }
+    cf_buf_free(&rec);
+    return st;
+}
+
 static cf_status csv_line(csv_reader *r, const char *s, size_t n, uint64_t line, cf_error *err)
 {
     if (r->first_line) {
@@ -986,8 +1026,13 @@ static cf_status csv_line(csv_reader *r, const char *s, size_t n, uint64_t line,
     }
     long bad = rd_utf8_check(s, n);
     if (bad >= 0) {
+        if (r->accum) {
+            cf_status st = csv_stray_quote(r, err);
+            if (st != CF_OK) {
+                return st;
+            }
+        }
         rd_diag(r->sink, CF_DIAG_REJECT, r->feed, line, (uint64_t)bad, "invalid UTF-8", s, n);
-        r->accum = false;
         return CF_OK;
     }
 
@@ -998,12 +1043,12 @@ static cf_status csv_line(csv_reader *r, const char *s, size_t n, uint64_t line,
         csv_tok t = csv_tokenize(r, r->rec.data, r->rec.len);
         if (t == CSV_TOK_OPEN_QUOTE) {
             if (++r->accum_lines >= CF_MAX_RECORD_LINES || r->rec.len > CF_MAX_LINE_BYTES) {
-                rd_diag(r->sink, CF_DIAG_REJECT, r->feed, r->rec_line, 0,
-                        "unterminated quoted field", r->rec.data, r->rec.len > 64 ? 64 :
-                        r->rec.len);
-                r->accum = false;
+                return csv_stray_quote(r, err);
             }
             return CF_OK;
+        }
+        if (r->width > 0 && (t == CSV_TOK_TOO_MANY || r->nf != r->width)) {
+            return csv_stray_quote(r, err);
         }
         r->accum = false;
         if (t == CSV_TOK_TOO_MANY) {
@@ -1036,6 +1081,9 @@ static cf_status csv_line(csv_reader *r, const char *s, size_t n, uint64_t line,
     if (t == CSV_TOK_TOO_MANY) {
         rd_diag(r->sink, CF_DIAG_REJECT, r->feed, line, 0, "too many fields", NULL, 0);
         return CF_OK;
+    }
+    if (r->width == 0) {
+        r->width = r->nf;
     }
     return csv_tokenized(r, s, n, line, err);
 }
@@ -1144,8 +1192,13 @@ cf_status cf_read_csv(cf_input *in, const cf_read_opts *o, const cf_sink *sink, 
             break;
         }
         if (rc < 0 && lerr.status == CF_ELIMIT && !cf_lines_failed(lines)) {
+            if (r.accum) {
+                st = csv_stray_quote(&r, err);
+                if (st != CF_OK) {
+                    goto out;
+                }
+            }
             rd_diag(sink, CF_DIAG_REJECT, r.feed, line, 0, "line too long", NULL, 0);
-            r.accum = false;
             continue;
         }
         if (rc < 0) {
@@ -1160,9 +1213,9 @@ cf_status cf_read_csv(cf_input *in, const cf_read_opts *o, const cf_sink *sink, 
             goto out;
         }
     }
-    if (r.accum) {
-        rd_diag(sink, CF_DIAG_REJECT, r.feed, r.rec_line, 0, "unterminated quoted field", NULL,
-                0);
+    /* A replayed line may open a record again: until none is left open. */
+    while (r.accum && st == CF_OK) {
+        st = csv_stray_quote(&r, err);
     }
 out:
     cf_lines_free(lines);

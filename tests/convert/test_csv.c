@@ -9,6 +9,7 @@
 #include <archive_entry.h>
 #include <zlib.h>
 
+#include "ctiflow/buf.h"
 #include "ctiflow/limits.h"
 #include "ctiflow/reader.h"
 #include "obsrec.h"
@@ -471,6 +472,93 @@ static void test_multiline_record(void)
     cf_profile_free(p);
 }
 
+/*
+ * A stray quote that never closes: its line is the one reject and every
+ * other line is read (it used to take the next CF_MAX_RECORD_LINES - 1
+ * lines with it, uncounted).
+ */
+static void test_stray_quote_unclosed(void)
+{
+    cf_buf b = {0};
+    for (int i = 1; i <= 199; i++) {
+        char row[64];
+        if (i == 11) {
+            snprintf(row, sizeof row, "1.1.1.%d,\"bad quote here\n", i);
+        } else {
+            snprintf(row, sizeof row, "1.1.1.%d,x\n", i);
+        }
+        cf_buf_append(&b, row, strlen(row));
+    }
+    obsrec r = {.keep_text = true};
+    cf_error err;
+    CHECK_INT(rec_read_mem(&r, CF_FMT_CSV, NULL, b.data, b.len, &err), CF_OK);
+    CHECK_INT(r.n, 198);
+    CHECK_INT(r.n_diags, 1);
+    if (r.n_diags == 1) {
+        CHECK_INT(r.diags[0].line, 11);
+        CHECK_STR(r.diags[0].reason, "unterminated quoted field");
+        CHECK_INT(r.diags[0].level, CF_DIAG_REJECT);
+    }
+    if (r.n == 198) {
+        CHECK_STR(r.obs[9].text, "1.1.1.10");
+        CHECK_STR(r.obs[10].text, "1.1.1.12");
+        CHECK_INT(r.obs[10].line, 12);
+        CHECK_STR(r.obs[197].text, "1.1.1.199");
+        CHECK_INT(r.obs[197].line, 199);
+    }
+    rec_free(&r);
+
+    /* Open to the end of the file: the reject, then the lines after it. */
+    static const char tail[] = "ip,c\n192.0.2.1,x\n192.0.2.2,\"open\n192.0.2.3,x\n192.0.2.4";
+    obsrec e = {.keep_text = true};
+    CHECK_INT(rec_read_mem(&e, CF_FMT_CSV, NULL, S(tail), &err), CF_OK);
+    CHECK_INT(e.n, 3);
+    CHECK_INT(e.n_diags, 1);
+    if (e.n == 3 && e.n_diags == 1) {
+        CHECK_INT(e.diags[0].line, 3);
+        CHECK_STR(e.obs[1].text, "192.0.2.3");
+        CHECK_INT(e.obs[1].line, 4);
+        CHECK_STR(e.obs[2].text, "192.0.2.4");
+        CHECK_INT(e.obs[2].line, 5);
+    }
+    rec_free(&e);
+    cf_buf_free(&b);
+}
+
+/*
+ * A stray quote that a later quote closes into a record with more fields
+ * than the header: the stray line is the reject, the lines it had taken are
+ * records again (the closing line too, with its own quoted comma).
+ */
+static void test_stray_quote_misclosed(void)
+{
+    static const char data[] = "ip,a,b\n"
+                               "192.0.2.2,x,y\n"
+                               "192.0.2.3,\"oops,y\n"
+                               "192.0.2.4,x,y\n"
+                               "192.0.2.5,x,y\n"
+                               "192.0.2.6,\"a,b\",y\n"
+                               "192.0.2.7,x,y\n";
+    obsrec r = {.keep_text = true};
+    cf_error err;
+    CHECK_INT(rec_read_mem(&r, CF_FMT_CSV, NULL, S(data), &err), CF_OK);
+    CHECK_INT(r.n, 5);
+    CHECK_INT(r.n_diags, 1);
+    if (r.n_diags == 1) {
+        CHECK_INT(r.diags[0].line, 3);
+        CHECK_STR(r.diags[0].reason, "unterminated quoted field");
+    }
+    if (r.n == 5) {
+        CHECK_STR(r.obs[1].text, "192.0.2.4");
+        CHECK_INT(r.obs[1].line, 4);
+        CHECK_STR(r.obs[3].text, "192.0.2.6");
+        CHECK_INT(r.obs[3].line, 6);
+        CHECK_STR(r.obs[4].text, "192.0.2.7");
+        CHECK_INT(r.obs[4].line, 7);
+    }
+    rec_free(&r);
+}
+
 /* Invalid UTF-8 is a reject with line and offset; binary data stops the read. */
 static void test_bad_bytes(void)
 {
@@ -815,6 +903,8 @@ int main(void)
     test_delimiters_and_fallback();
     test_misp_types();
     test_multiline_record();
+    test_stray_quote_unclosed();
+    test_stray_quote_misclosed();
     test_bad_bytes();
     test_empty_inputs();
     test_long_line();

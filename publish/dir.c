@@ -490,21 +490,38 @@ static void dir_index_add(dir_index *ix, const char *path, const char *format, u
     ix->written++;
 }
 
-/* Remove temporary files an interrupted publish left in dir. */
-static void dir_sweep_tmp(const char *dir)
+/*
+ * Remove the temporary files an interrupted publish left in dir and in the
+ * directories below it (stix2/, stix2/deltas/, misp/, ...): a run killed in
+ * any writer leaves its ".NAME.tmp.PID" where that writer works, and the next
+ * run may publish nothing there. Symbolic links are not followed; depth is the
+ * number of levels still to enter.
+ */
+static void dir_sweep_tmp(const char *dir, int depth)
 {
     DIR *d = opendir(dir);
     struct dirent *e;
+    struct stat sb;
     cf_buf p = CF_BUF_INIT;
 
     if (!d) {
         return;
     }
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp.")) {
-            cf_buf_reset(&p);
-            cf_buf_printf(&p, "%s/%s", dir, e->d_name);
-            unlink(p.data);
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) {
+            continue;
+        }
+        cf_buf_reset(&p);
+        cf_buf_printf(&p, "%s/%s", dir, e->d_name);
+        if (lstat(cf_buf_str(&p), &sb) != 0) {
+            continue;
+        }
+        if (S_ISDIR(sb.st_mode)) {
+            if (depth > 0) {
+                dir_sweep_tmp(cf_buf_str(&p), depth - 1);
+            }
+        } else if (e->d_name[0] == '.' && strstr(e->d_name, ".tmp.")) {
+            unlink(cf_buf_str(&p));
         }
     }
     closedir(d);
@@ -906,7 +923,7 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
     p.wo.galaxy = wl ? wl->galaxy : NULL;
     st = dir_mkdir(out->path, err);
     if (st == CF_OK) {
-        dir_sweep_tmp(out->path);
+        dir_sweep_tmp(out->path, 3);
         st = cf_store_output_last_run(store, out->name, &last, err);
     }
     if (st == CF_OK) {
@@ -938,7 +955,6 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
         cf_buf_printf(&delta_path, "%s/%s", cf_buf_str(&sub), name);
         st = dir_mkdir(cf_buf_str(&sub), err);
         if (st == CF_OK) {
-            dir_sweep_tmp(cf_buf_str(&sub));
             st = dir_file_open(&p.delta, cf_buf_str(&sub), name, err);
         }
         if (st == CF_OK) {

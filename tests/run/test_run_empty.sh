@@ -54,10 +54,17 @@ write_config keep ""
 "$CTIFLOW" run -c keep/config.yaml > run1.out 2>&1
 check_eq "first run succeeds" "$?" 0
 check_eq "first run publishes the 5 IPs and the other feed's" "$(wc -l < keep/pub/lists/ip.txt)" 6
+# what a killed run leaves in any directory of the output goes on the next run
+: > keep/pub/lists/.ip.txt.tmp.999999
+: > keep/pub/.index.json.tmp.999999
+mkdir -p keep/pub/a/b && : > keep/pub/a/b/.x.tmp.999999
 
 : > srv/up.txt
 "$CTIFLOW" run -c keep/config.yaml --force --feed up > run2.out 2>&1
 check_eq "empty body of the only feed run: every feed failed" "$?" 4
+check_eq "temporary files of an interrupted publish swept at every depth" \
+    "$(find keep/pub -name '.*.tmp.*' | wc -l)" 0
+check_eq "the published list itself stays" "$(wc -l < keep/pub/lists/ip.txt)" 6
 check_contains "warning names the feed" "$(cat run2.out)" \
     "ctiflow: warning: feed 'up': parse: no indicators in the new data; keeping the 5 IOCs of the last good fetch"
 check_not_contains "nothing expired" "$(cat run2.out)" "expired"

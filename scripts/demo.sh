@@ -3,7 +3,7 @@
 # example: every feed of examples/config.yaml (files bundled under
 # examples/feeds/, so no network is needed) is read, normalised,
 # de-duplicated, stored in out/example/state/ and published to
-# out/example/publish/. A second run shows that nothing changed.
+# out/example/publish/. Run it again: with --force every feed is fetched anew, and the counts stay the same.
 set -e
 cd "$(dirname "$0")/.."
 sh scripts/deps.sh

@@ -68,7 +68,8 @@ static void addr_text(char *out, size_t n, unsigned i)
         snprintf(out, n, "%u.%u.%u.%u", 1 + (i * 7u) % 223u, (i >> 3) & 255u, (i >> 11) & 255u,
                  1 + i % 254u);
     } else {
-        snprintf(out, n, "2001:db8:%x:%x::%x", (i >> 4) & 0xffffu, (i >> 12) & 0xffu, 1 + i % 4000u);
+        snprintf(out, n, "2001:db8:%x:%x::%x", (i >> 4) & 0xffffu, (i >> 12) & 0xffu,
+                 1 + i % 4000u);
     }
 }
 

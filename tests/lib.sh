@@ -10,6 +10,22 @@ trap 'rm -rf "$TMP"' EXIT
 : "${CTIFLOW:?CTIFLOW must name the program}"
 export CTIFLOW_NOW=${CTIFLOW_NOW:-2026-01-01T00:00:00Z}
 
+# http_serve DIR: serve DIR with python3's http.server on 127.0.0.1 (log in
+# http.log of the current directory); sets srv_pid, port and base
+# (http://127.0.0.1:PORT). The caller's EXIT trap kills srv_pid.
+http_serve() {
+    python3 -m http.server 0 --bind 127.0.0.1 --directory "$1" > http.log 2>&1 &
+    srv_pid=$!
+    port=""
+    for _ in $(seq 50); do
+        port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' http.log | head -1)
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    [ -n "$port" ] || { fail "http.server did not start"; finish; }
+    base="http://127.0.0.1:$port"
+}
+
 pass() { PASSED=$((PASSED + 1)); }
 fail() { FAILED=$((FAILED + 1)); echo "FAIL: $*" >&2; }
 

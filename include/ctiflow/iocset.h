@@ -6,11 +6,11 @@
  * An open-addressing hash table of cf_ioc pointers keyed by (type, value);
  * IOCs live in an array in insertion order so writers emit deterministic
  * output. Repeated strings (feed names, labels, families, actors) are
- * interned in one pool owned by the set; sighting refs are copies it owns. Merge rules when the same key is
- * added again: sightings appended, first_seen earliest, last_seen latest,
- * valid_until latest, confidence highest, TLP most restrictive, labels,
- * families and actors united, original/display name/comment kept from the
- * first source that had one.
+ * interned in one pool owned by the set; sighting refs are copies it owns.
+ * Merge rules when the same key is added again: sightings appended,
+ * first_seen earliest, last_seen latest, valid_until latest, confidence
+ * highest, TLP most restrictive, labels, families and actors united,
+ * original/display name/comment kept from the first source that had one.
  */
 #ifndef CTIFLOW_IOCSET_H
 #define CTIFLOW_IOCSET_H

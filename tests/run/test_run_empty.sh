@@ -18,16 +18,7 @@ good() { printf '%s\n' 198.51.100.1 198.51.100.2 198.51.100.3 203.0.113.4 203.0.
 good
 printf '%s\n' 192.0.2.7 > srv/other.txt
 
-python3 -m http.server 0 --bind 127.0.0.1 --directory srv > http.log 2>&1 &
-srv_pid=$!
-port=""
-for _ in $(seq 50); do
-    port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' http.log | head -1)
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { fail "http.server did not start"; finish; }
-base="http://127.0.0.1:$port"
+http_serve srv
 
 write_config() { # write_config DIR EXTRA-KEYS-OF-FEED-UP
     mkdir -p "$1"

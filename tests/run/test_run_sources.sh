@@ -30,16 +30,7 @@ printf '# ours\n45.33.32.0/24\n' > srv/ours.txt
 find srv -exec touch -d '2025-06-01 00:00:00' {} +
 chmod -R u+w srv
 
-python3 -m http.server 0 --bind 127.0.0.1 --directory srv > http.log 2>&1 &
-srv_pid=$!
-port=""
-for _ in $(seq 50); do
-    port=$(sed -n 's/.*port \([0-9]*\).*/\1/p' http.log | head -1)
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { fail "http.server did not start"; finish; }
-base="http://127.0.0.1:$port"
+http_serve srv
 
 # Two configurations over the same feeds: local paths, and URLs.
 printf '%s\n' 8.8.8.8 10.1.2.3 2001:db8::5 45.33.32.156 www.google.com evil-google.com \

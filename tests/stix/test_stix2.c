@@ -218,7 +218,8 @@ static void test_confidence_range(void)
         "{\"type\":\"indicator\",\"id\":\"indicator--b\",\"confidence\":4294967346,"
         "\"pattern\":\"[ipv4-addr:value = '192.0.2.2']\",\"valid_from\":\"2020-01-01T00:00:00Z\"},"
         "{\"type\":\"indicator\",\"id\":\"indicator--c\",\"confidence\":-3,"
-        "\"pattern\":\"[ipv4-addr:value = '192.0.2.3']\",\"valid_from\":\"2020-01-01T00:00:00Z\"}]}";
+        "\"pattern\":\"[ipv4-addr:value = '192.0.2.3']\","
+        "\"valid_from\":\"2020-01-01T00:00:00Z\"}]}";
     cf_iocset *set = cf_iocset_new();
     CHECK_INT(read_into(set, "c.json", doc, NULL), CF_OK);
     const cf_ioc *a = cf_iocset_find(set, CF_IOC_IP, "192.0.2.1");

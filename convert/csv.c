@@ -21,7 +21,9 @@
  * first row (Feodo, PhishTank), the last `#` comment before the data
  * (URLhaus, ThreatFox, SSLBL), or by position. "auto" takes a first row in
  * which nothing looks like an IOC as the header, else the last comment.
- * Without a profile (or with one that lists no columns) the header names
+ * Without a profile, a header naming every column of one built-in CSV
+ * profile selects that profile. Otherwise (or with a profile that lists no
+ * columns, such as "generic") the header names
  * are matched against a table of common names (ip, url, dst_port, tags,
  * first_seen ...); a "Start End Netblock" header (DShield) gives start/prefix
  * networks. When nothing matches, a row yields the first field that holds an
@@ -42,6 +44,9 @@
 #include "ctiflow/normalize.h"
 #include "ctiflow/reader.h"
 #include "readutil.h"
+
+/* Named columns a built-in profile needs before a header alone picks it. */
+#define CSV_MIN_SIGNATURE 3
 
 typedef struct csv_field {
     const char *s; /* NUL-terminated inside the field buffer */
@@ -449,8 +454,56 @@ static bool csv_tokenize_comment(csv_reader *r)
     return n > 0 && csv_tokenize(r, s, n) == CSV_TOK_OK && r->nf >= 2;
 }
 
+/* True when every column of profile p is named and its name is in the header. */
+static bool csv_header_fits(const csv_reader *r, const cf_profile *p)
+{
+    if (p->format != CF_FMT_CSV || p->n_cols < CSV_MIN_SIGNATURE) {
+        return false;
+    }
+    for (size_t c = 0; c < p->n_cols; c++) {
+        bool found = false;
+        for (int f = 0; p->cols[c].name && f < r->nf && !found; f++) {
+            found = csv_name_eq(r->fields[f].s, r->fields[f].len, p->cols[c].name);
+        }
+        if (!found) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/*
+ * Without a profile, a header naming every column of one built-in CSV
+ * profile (SSLBL's "Listingdate,SHA1,Listingreason", URLhaus, Feodo...) is
+ * that feed: its profile gives the types (an SSLBL SHA1 is a certificate
+ * fingerprint, not a file hash), time format and defaults. When several
+ * profiles fit, the one naming the most columns wins; a tie keeps the
+ * generic mapping.
+ */
+static const cf_profile *csv_profile_by_header(const csv_reader *r)
+{
+    const cf_profile *best = NULL;
+    bool tie = false;
+    for (size_t i = 0; i < cf_profile_count(); i++) {
+        const cf_profile *p = cf_profile_at(i);
+        if (!csv_header_fits(r, p)) {
+            continue;
+        }
+        if (best && p->n_cols == best->n_cols) {
+            tie = true;
+        } else if (!best || p->n_cols > best->n_cols) {
+            best = p;
+            tie = false;
+        }
+    }
+    return tie ? NULL : best;
+}
+
 static cf_status csv_map_from(csv_reader *r, bool have_header, uint64_t line, cf_error *err)
 {
+    if (!r->p && have_header) {
+        r->p = csv_profile_by_header(r);
+    }
     if (r->p && r->p->n_cols > 0) {
         return csv_map_profile(r, have_header, line, err);
     }

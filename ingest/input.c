@@ -217,7 +217,7 @@ cf_status cf_input_open_file(cf_input **out, const char *path, cf_error *err)
 {
     *out = NULL;
     bool is_stdin = strcmp(path, "-") == 0;
-    cf_input *in = in_new(is_stdin ? "(stdin)" : path, is_stdin ? NULL : path);
+    cf_input *in = in_new(is_stdin ? "<stdin>" : path, is_stdin ? NULL : path);
     if (!in) {
         return cf_error_set(err, CF_ENOMEM, path, 0, "out of memory");
     }

@@ -69,4 +69,23 @@ check_contains "short row 3" "$(cat "$TMP/err2")" \
 check_eq "short row reject lines" \
     "$(python3 -c 'import json,sys; print(*[json.loads(l)["line"] for l in open(sys.argv[1])])' \
     "$TMP/rj2.jsonl")" "2 3"
+# A header that names every column of a built-in profile selects it: SSLBL's
+# SHA1 column is a certificate fingerprint, not a file hash, and the
+# profile's time format, labels and defaults apply.
+"$CTIFLOW" convert -q "$C/sslbl/sslblacklist.csv" >"$TMP/sslbl.jsonl"
+check_eq "sslbl by header count" "$(grep -c '"type":"x509-sha1"' "$TMP/sslbl.jsonl")" 5522
+check_eq "sslbl by header no sha1" "$(grep -c '"type":"sha1"' "$TMP/sslbl.jsonl")" 0
+check_contains "sslbl by header first" "$(head -1 "$TMP/sslbl.jsonl")" \
+    '"type":"x509-sha1","value":"2e3519b7cb61a3cd6167f727df993f68311085ea","first_seen":"2023-11-14T06:52:51.000Z","last_seen":"2023-11-14T06:52:51.000Z","confidence":80,"tlp":"clear","labels":["sslbl","botnet-c2"],"comment":"DCRat C&C"'
+"$CTIFLOW" convert -q "$C/phishtank/verified_online.csv" >"$TMP/pt.jsonl"
+check_contains "phishtank by header time" "$(head -1 "$TMP/pt.jsonl")" \
+    '"value":"https://www.viptbslook.tonohost.com/","first_seen":"2021-03-14T07:31:24.000Z"'
+# --profile generic keeps the plain header-name mapping.
+"$CTIFLOW" convert -q --profile generic "$C/sslbl/sslblacklist.csv" >"$TMP/sslbl-g.jsonl"
+check_eq "sslbl generic sha1" "$(grep -c '"type":"sha1"' "$TMP/sslbl-g.jsonl")" 5522
+# A header with only some of a profile's names stays generic.
+printf 'Listingdate,SHA1\n2023-11-14 06:52:51,2e3519b7cb61a3cd6167f727df993f68311085ea\n' \
+    >"$TMP/part.csv"
+check_eq "partial header generic" "$(jsonl_pairs <("$CTIFLOW" convert -q "$TMP/part.csv"))" \
+    "sha1 2e3519b7cb61a3cd6167f727df993f68311085ea"
 finish

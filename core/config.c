@@ -1370,6 +1370,11 @@ cf_status cf_config_load(cf_config **out, const char *path, cf_config_report_fn 
     c.doc = &doc;
     cfg_walk_main(&c, yaml_document_get_root_node(&doc));
     yaml_document_delete(&doc);
+    if (!cfg->state_dir || !cfg->feeds_dir) {
+        /* Not a mapping (reported), or out of memory. */
+        st = c.problems ? CF_EINVAL : cf_error_set(err, CF_ENOMEM, path, 0, "out of memory");
+        goto out;
+    }
     cfg_walk_feeds_dir(&c);
     if (!cfg->cache_dir) {
         cfg->cache_dir = cfg_resolve(cfg->state_dir, "cache");

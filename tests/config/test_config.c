@@ -121,6 +121,30 @@ static void test_sources(const char *top)
 #undef WANT_SRC
 }
 
+/* A main file that is not a mapping: one problem, no crash, no configuration. */
+static void test_not_mapping(const char *top)
+{
+    static const char *const docs[] = {"", "# only a comment\n", "---\n", "null\n",
+                                       "[1, 2]\n", "foo\n"};
+    char dir[600], path[700];
+
+    snprintf(dir, sizeof(dir), "%s/notmap", top);
+    CHECK_INT(mkdir(dir, 0700), 0);
+    snprintf(path, sizeof(path), "%s/config.yaml", dir);
+    for (size_t i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+        cf_config *cfg = NULL;
+        cf_error err;
+        put(dir, "config.yaml", docs[i]);
+        cf_error_clear(&err);
+        msgs[0] = '\0';
+        CHECK_INT(cf_config_load(&cfg, path, collect, NULL, &err), CF_EINVAL);
+        CHECK(cfg == NULL);
+        CHECK(has("the configuration must be a mapping"));
+        CHECK_INT(err.status, CF_EINVAL);
+        cf_config_free(cfg);
+    }
+}
+
 int main(void)
 {
     char dir[] = "/tmp/cf_config_XXXXXX";
@@ -243,6 +267,7 @@ int main(void)
     WANT("d.yaml", ":3: unknown profile 'urlhuas' (did you mean 'urlhaus'?)");
 
     test_sources(dir);
+    test_not_mapping(dir);
 
     {
         char cmd[300];

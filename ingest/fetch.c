@@ -59,6 +59,32 @@ static char *fetch_join(const char *a, const char *b)
     return p.data;
 }
 
+/*
+ * Remove the "NAME.tmp.PID" downloads a killed run left in a feed's cache
+ * directory. Only one run works on a state directory at a time and a feed
+ * is fetched by one worker, so any such file there is stale.
+ */
+static void fetch_sweep_tmp(const char *feed_dir)
+{
+    DIR *d = opendir(feed_dir);
+    struct dirent *e;
+    cf_buf p = CF_BUF_INIT;
+
+    if (!d) {
+        return;
+    }
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_type != DT_DIR && strstr(e->d_name, ".tmp.")) {
+            cf_buf_reset(&p);
+            if (cf_buf_printf(&p, "%s/%s", feed_dir, e->d_name) == CF_OK) {
+                unlink(cf_buf_str(&p));
+            }
+        }
+    }
+    closedir(d);
+    cf_buf_free(&p);
+}
+
 static cf_status fetch_mkdirs(const char *path, cf_error *err)
 {
     char tmp[4096];
@@ -688,6 +714,7 @@ cf_status cf_fetch(const cf_fetch_req *req, cf_fetch_result *out, cf_error *err)
     if (st != CF_OK) {
         goto out;
     }
+    fetch_sweep_tmp(feed_dir);
     if (f->misp_feed_dir) {
         st = fetch_misp_dir(req, feed_dir, out, err);
     } else {

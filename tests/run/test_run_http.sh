@@ -125,6 +125,11 @@ else
 fi
 check "no temporary file published" "$(find "$out" -name '.*tmp*' | wc -l)" 0
 
+# downloads a killed run left in the cache are removed by the next fetch
+cachedir=$(dirname "$(find "$work/cfg/state/cache" -name body | head -1)")
+echo partial >"$cachedir/body.new.tmp.99999"
+echo partial >"$cachedir/manifest.fetch.tmp.99998"
+
 # second run, nothing changed: every feed 304/unchanged, no new delta
 : >"$work/http.log"
 export CTIFLOW_NOW=2025-02-01T02:00:00Z
@@ -136,6 +141,7 @@ check "second run exit code" "$rc" 0
 echo "second run took $(( (end - start) / 1000000 )) ms"
 check "second run all unchanged" "$(grep -c 'not modified (304)' "$work/run2.log")" 18
 check "no new delta" "$(ls "$out/stix2/deltas" | wc -l)" 1
+check "stale cache downloads removed" "$(find "$work/cfg/state/cache" -name '*.tmp.*' | wc -l)" 0
 check "only conditional requests, all 304" \
     "$(grep -c '"GET [^"]*" 304 ' "$work/http.log")/$(grep -c '"GET ' "$work/http.log")" "18/18"
 

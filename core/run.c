@@ -58,6 +58,8 @@ typedef struct run_job {
     const char *stage;      /* where it failed */
     cf_log_level level;     /* of the failure's log line: error, or warning when data is kept */
     double parse_seconds;
+    uint64_t lost;          /* parts of the body that could not be read (CF_DIAG_ERROR) */
+    char lost_reason[160];  /* the first of them */
 } run_job;
 
 typedef struct run_ctx {
@@ -185,6 +187,25 @@ cf_time cf_run_next_due(const cf_feed_cfg *feed, const cf_feed_state *st)
     return st->last_attempt + feed->interval_ms;
 }
 
+/*
+ * Diagnostics of a feed's parse: the records rejected are counted by the
+ * collector; a part of the body lost whole (a MISP feed's event file that
+ * is missing or corrupt, attributes past a limit) makes the read
+ * incomplete, so the store expires nothing of the feed as gone.
+ */
+static void run_diag(void *ctx, const cf_diag *d)
+{
+    run_job *job = ctx;
+
+    if (d->level != CF_DIAG_ERROR) {
+        return;
+    }
+    if (job->lost++ == 0) {
+        snprintf(job->lost_reason, sizeof job->lost_reason, "%s%s%s", d->ref ? d->ref : "",
+                 d->ref ? ": " : "", d->reason ? d->reason : "unreadable");
+    }
+}
+
 /* Parse the fetched body of job into a new IOC set. */
 static cf_status run_parse(run_job *job)
 {
@@ -215,7 +236,7 @@ static cf_status run_parse(run_job *job)
     if (fmt == CF_FMT_UNKNOWN && profile) {
         fmt = profile->format;
     }
-    cf_collector_init(&col, job->set, NULL, NULL);
+    cf_collector_init(&col, job->set, run_diag, job);
     sink = cf_collector_sink(&col);
     if (f->misp_feed_dir) {
         ro.base_dir = job->fetched.path;
@@ -328,6 +349,13 @@ static cf_status run_store_job(cf_store *store, const cf_run_opts *o, run_job *j
 {
     const cf_feed_cfg *f = job->feed;
     cf_store_ingest_opts io = {f->name, run, now, f->expiry, f->expiry_days};
+    if (job->set && job->lost > 0 && io.expiry == CF_EXPIRY_GONE) {
+        io.expiry = CF_EXPIRY_NEVER;
+        cf_run_log(o, CF_LOG_WARNING, "parse", f->name,
+                   "%llu part(s) of the data could not be read (first: %s); "
+                   "nothing expires as gone in this run",
+                   (unsigned long long)job->lost, job->lost_reason);
+    }
     cf_store_counts counts = {0};
     cf_iocset_stats *stats = job->set ? cf_iocset_stats_of(job->set) : NULL;
     cf_status st;

@@ -156,7 +156,8 @@ void cf_obs_init(cf_obs *o);
 typedef enum cf_diag_level {
     CF_DIAG_WARNING, /* the record was kept, perhaps altered */
     CF_DIAG_REJECT,  /* the record was dropped */
-    CF_DIAG_ERROR,   /* a structural problem beyond one record */
+    CF_DIAG_ERROR,   /* a structural problem beyond one record: part of the input (a
+                        MISP feed's event file, events past a limit) was not read */
 } cf_diag_level;
 
 typedef struct cf_diag {

@@ -1,7 +1,10 @@
 /*
  * `ctiflow check -c CONFIG`: validate a configuration and report every
  * problem as FILE:LINE: message; also the configuration loader the other
- * run commands share.
+ * run commands share. Beyond the files themselves, check loads the local
+ * warning lists and galaxy (and the cached copies of remote ones) and the
+ * outputs' exclude_lists against them, so what `run` would refuse is
+ * refused here first; it fetches nothing.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,7 +12,10 @@
 
 #include "commands.h"
 #include "ctiflow/config.h"
+#include "ctiflow/galaxy.h"
 #include "ctiflow/run.h"
+#include "ctiflow/sources.h"
+#include "ctiflow/warninglist.h"
 
 static void check_report(void *ctx, const char *msg)
 {
@@ -44,6 +50,69 @@ static void check_sources(const cf_config *cfg)
     if (cfg->galaxy) {
         printf(", galaxy %s", cfg->galaxy->fetch.path ? "from a file" : "by URL");
     }
+}
+
+/* Messages of the source loads; a remote source never fetched is only noted. */
+static void check_src_log(void *ctx, cf_log_level level, const char *msg)
+{
+    size_t *unfetched = ctx;
+
+    if (level > CF_LOG_WARNING) {
+        return;
+    }
+    (*unfetched)++;
+    fprintf(stderr, "ctiflow: %s: %s\n", level == CF_LOG_ERROR ? "error" : "warning", msg);
+}
+
+static int check_fail(const cf_error *err)
+{
+    char msg[1100];
+
+    cf_error_format(msg, sizeof msg, err);
+    fprintf(stderr, "ctiflow: error: %s\n", msg);
+    return 1;
+}
+
+/*
+ * Load the warning lists and the galaxy as run would, without fetching, and
+ * build every output's exclusion policy. Names are checked only when every
+ * list is at hand: a remote list not fetched yet may hold the missing one.
+ */
+static int check_loaded_sources(const cf_config *cfg)
+{
+    size_t unfetched = 0;
+    cf_sources_opts so = {false, false, false, cf_time_now(), check_src_log, &unfetched};
+    cf_wlset *wl = NULL;
+    cf_galaxy *gal = NULL;
+    cf_error err;
+    int problems = 0;
+
+    cf_error_clear(&err);
+    if (cf_sources_warninglists(&wl, cfg, &so, &err) != CF_OK) {
+        problems += check_fail(&err);
+    }
+    cf_error_clear(&err);
+    if (cf_sources_galaxy(&gal, cfg, &so, &err) != CF_OK) {
+        problems += check_fail(&err);
+    }
+    for (size_t i = 0; wl && unfetched == 0 && i < cfg->n_outputs; i++) {
+        const cf_output_cfg *out = &cfg->outputs[i];
+        cf_wl_policy *pol = NULL;
+        if (!out->has_exclude_lists) {
+            continue;
+        }
+        cf_error_clear(&err);
+        if (cf_wl_policy_new(&pol, wl, (const char *const *)out->exclude_lists,
+                             out->n_exclude_lists, &err) != CF_OK) {
+            fprintf(stderr, "ctiflow: error: %s: output '%s': %s\n", cfg->path, out->name,
+                    err.msg);
+            problems++;
+        }
+        cf_wl_policy_free(pol);
+    }
+    cf_galaxy_free(gal);
+    cf_wl_free(wl);
+    return problems;
 }
 
 static void check_usage(FILE *out)
@@ -81,6 +150,10 @@ int cf_cmd_check(int argc, char **argv)
     }
     cfg = cf_cli_load_config(path);
     if (!cfg) {
+        return CF_EXIT_CONFIG;
+    }
+    if (check_loaded_sources(cfg) > 0) {
+        cf_config_free(cfg);
         return CF_EXIT_CONFIG;
     }
     size_t enabled = 0;

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# `ctiflow check` loads the local warning lists and galaxy and checks every
+# output's exclude_lists against them, as `ctiflow run` would before fetching
+# anything: a missing list, a missing galaxy and an unknown list name are
+# each one error with exit 1; a remote list not fetched yet is a warning and
+# the names are then not judged.
+. "${SRC:-$(dirname "$0")/../..}/tests/lib.sh"
+
+cd "$TMP" || exit 1
+mkdir -p lists feeds.d
+cat > lists/allow.json <<'EOF2'
+{"name": "Our resolvers", "version": 3, "description": "allow", "type": "cidr",
+ "matching_attributes": ["ip-dst"], "list": ["192.0.2.53"]}
+EOF2
+conf() { # conf WARNINGLISTS GALAXY EXCLUDE
+    printf 'state_dir: state\nwarninglists: %s\n%soutputs:\n  - {name: o, path: out, formats: [text], exclude_lists: %s}\n' \
+        "$1" "$2" "$3" > config.yaml
+}
+
+conf "[lists/allow.json]" "" "[default, allow]"
+out=$("$CTIFLOW" check -c config.yaml 2>&1)
+check_eq "known list exit" "$?" 0
+check_contains "known list ok" "$out" "config.yaml: ok, 0 feeds (0 enabled), 1 outputs"
+
+conf "[lists/allow.json]" "" "[default, alow]"
+out=$("$CTIFLOW" check -c config.yaml 2>&1)
+check_eq "unknown list name exit" "$?" 1
+check_eq "unknown list name message" "$out" \
+    "ctiflow: error: config.yaml: output 'o': no warning list named 'alow'"
+
+conf "[lists/nosuch.json]" "galaxy: nosuch-galaxy.json
+" "[default]"
+out=$("$CTIFLOW" check -c config.yaml 2>&1)
+check_eq "missing sources exit" "$?" 1
+check_contains "missing list named" "$out" "nosuch.json: cannot read"
+check_contains "missing galaxy named" "$out" "nosuch-galaxy.json: cannot open the threat-actor galaxy"
+check_not_contains "missing sources not ok" "$out" ": ok,"
+
+conf "[lists/allow.json, \"https://lists.example/misp/lists/x/list.json\"]" "" "[default, alow]"
+out=$("$CTIFLOW" check -c config.yaml 2>&1)
+check_eq "remote list not fetched exit" "$?" 0
+check_contains "remote list not fetched warning" "$out" \
+    "ctiflow: warning: warning list 'x': not fetched yet (ctiflow run fetches it); left out"
+finish

@@ -159,9 +159,38 @@ static bool det_is_comment(const char *p, size_t n)
     return n == 0 || *p == '#' || *p == ';';
 }
 
+/* True when a line of the head is a comment that starts with ';'. */
+static bool det_semicolon_comments(const char *h, size_t n)
+{
+    const char *p = h, *end = h + n;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t len = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        while (len > 0 && (*p == ' ' || *p == '\t')) {
+            p++;
+            len--;
+        }
+        if (len > 0 && *p == ';') {
+            return true;
+        }
+        p = nl ? nl + 1 : end;
+    }
+    return false;
+}
+
+/*
+ * A delimiter that splits every data line of the head into the same number
+ * of fields (two or more) makes it CSV. Lines starting with ';' are the
+ * comments of text lists (Spamhaus DROP, EDROP, ASN-DROP), where ';' inside
+ * a line starts a trailing comment ("1.10.16.0/20 ; SBL256894", "AS260 ; AE
+ * | name"): such a head is a text list whatever splits its lines.
+ */
 static cf_format det_delimited(const char *h, size_t n)
 {
     static const char delims[] = {',', '\t', ';', '|'};
+    if (det_semicolon_comments(h, n)) {
+        return CF_FMT_TEXT;
+    }
     for (size_t di = 0; di < sizeof delims; di++) {
         int want = -1, lines = 0, agree = 0;
         bool same = true, split = true;

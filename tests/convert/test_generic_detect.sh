@@ -19,6 +19,9 @@ bambenek/intelmq_dga-feed.txt 1 0
 dshield/intelmq_block.txt 2 0
 dshield/block_2019-01.txt 20 0
 spamhaus/drop_v4.json 1406 0
+spamhaus/drop_2025-01-17.txt 1385 0
+spamhaus/edrop_2023-12-01.txt 289 0
+spamhaus/intelmq_asndrop.txt 2 0
 dataplane/intelmq_sshpwauth.txt 3 0
 generic-csv/intelmq_sample_report.csv 1 0
 X
@@ -88,4 +91,12 @@ printf 'Listingdate,SHA1\n2023-11-14 06:52:51,2e3519b7cb61a3cd6167f727df993f6831
     >"$TMP/part.csv"
 check_eq "partial header generic" "$(jsonl_pairs <("$CTIFLOW" convert -q "$TMP/part.csv"))" \
     "sha1 2e3519b7cb61a3cd6167f727df993f68311085ea"
+# Spamhaus text lists: ';' comment lines, and '; SBL...' after each value is
+# its comment, never a column (the header's URL is no IOC).
+"$CTIFLOW" convert -q "$C/spamhaus/drop_2025-01-17.txt" >"$TMP/drop.jsonl"
+check_eq "drop no url" "$(grep -c '"type":"url"' "$TMP/drop.jsonl")" 0
+check_contains "drop first" "$(head -1 "$TMP/drop.jsonl")" \
+    '"type":"cidr","value":"1.10.16.0/20","comment":"SBL256894"'
+check_eq "asndrop values" "$(jsonl_pairs <("$CTIFLOW" convert -q "$C/spamhaus/intelmq_asndrop.txt") | tr '\n' ' ')" \
+    "asn AS260 asn AS10516 "
 finish

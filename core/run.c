@@ -58,6 +58,7 @@ typedef struct run_job {
     const char *stage;      /* where it failed */
     cf_log_level level;     /* of the failure's log line: error, or warning when data is kept */
     double parse_seconds;
+    cf_buf definition;      /* the feed settings its body is read with (run_definition) */
     uint64_t lost;          /* parts of the body that could not be read (CF_DIAG_ERROR) */
     char lost_reason[160];  /* the first of them */
 } run_job;
@@ -269,9 +270,29 @@ static cf_status run_parse(run_job *job)
     return st;
 }
 
+/*
+ * The settings of a feed that shape what its body yields, one per line: a
+ * change of any of them (a new TLP, profile or actor in the feed file) makes
+ * the next run fetch and read the body in full instead of taking a 304.
+ */
+static void run_definition(cf_buf *b, const cf_feed_cfg *f)
+{
+    cf_buf_reset(b);
+    cf_buf_printf(b, "url %s\nformat %s%s\nprofile %s\ntype %s\ntlp %s\nconfidence %d\n",
+                  f->url ? f->url : "", cf_format_name(f->format),
+                  f->misp_feed_dir ? " feed" : "", f->profile ? f->profile : "",
+                  cf_ioc_type_name(f->value_type), cf_tlp_name(f->tlp), f->confidence);
+    cf_buf_printf(b, "actor %s\n", f->actor ? f->actor : "");
+    for (size_t i = 0; i < f->n_labels; i++) {
+        cf_buf_printf(b, "label %s\n", f->labels[i]);
+    }
+}
+
 static void run_work(run_ctx *c, run_job *job)
 {
     cf_error_clear(&job->err);
+    run_definition(&job->definition, job->feed);
+    job->req.definition = job->definition.data;
     job->req.feed = job->feed;
     job->req.cache_dir = c->cfg->cache_dir;
     job->req.etag = job->state.etag;
@@ -430,6 +451,7 @@ static void run_job_free(run_job *job)
     cf_feed_state_fini(&job->state);
     cf_fetch_result_fini(&job->fetched);
     cf_iocset_free(job->set);
+    cf_buf_free(&job->definition);
     free(job);
 }
 

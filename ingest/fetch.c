@@ -679,9 +679,84 @@ out:
     return st;
 }
 
-cf_status cf_fetch(const cf_fetch_req *req, cf_fetch_result *out, cf_error *err)
+/* "<cache>/<feed>/definition", into a new string. */
+static char *fetch_definition_path(const cf_fetch_req *req)
 {
-    const cf_feed_cfg *f = req->feed;
+    cf_buf p = CF_BUF_INIT;
+
+    if (cf_buf_printf(&p, "%s/%s/definition", req->cache_dir, req->feed->name) != CF_OK) {
+        cf_buf_free(&p);
+        return NULL;
+    }
+    return p.data;
+}
+
+/* True when req->definition is not the one the last good body was read with. */
+static bool fetch_redefined(const cf_fetch_req *req)
+{
+    char *path = req->definition ? fetch_definition_path(req) : NULL;
+    size_t want = req->definition ? strlen(req->definition) : 0;
+    char *buf = path ? malloc(want + 1) : NULL;
+    size_t got = 0;
+    FILE *fp = buf ? fopen(path, "rb") : NULL;
+
+    if (fp) {
+        got = fread(buf, 1, want + 1, fp);
+        fclose(fp);
+    }
+    bool same = fp && got == want && memcmp(buf, req->definition, want) == 0;
+    bool known = buf != NULL; /* out of memory: fetch as usual */
+    free(buf);
+    free(path);
+    return known && !same;
+}
+
+/* Record req->definition beside the feed's last good body (temporary file, rename). */
+static cf_status fetch_save_definition(const cf_fetch_req *req, cf_error *err)
+{
+    char *path = fetch_definition_path(req);
+    char *dir = fetch_join(req->cache_dir, req->feed->name);
+    cf_buf tmp = CF_BUF_INIT;
+    cf_status st = path && dir ? CF_OK : CF_ENOMEM;
+    FILE *fp = NULL;
+
+    if (st == CF_OK) {
+        st = fetch_mkdirs(dir, err);
+    }
+    if (st == CF_OK) {
+        st = cf_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    }
+    fp = st == CF_OK ? fopen(tmp.data, "wb") : NULL;
+    if (st == CF_OK && (!fp || fwrite(req->definition, 1, strlen(req->definition), fp) !=
+                                   strlen(req->definition))) {
+        st = CF_EIO;
+    }
+    if (fp && fclose(fp) != 0) {
+        st = CF_EIO;
+    }
+    if (st == CF_OK && rename(tmp.data, path) != 0) {
+        st = CF_EIO;
+    }
+    if (st != CF_OK && tmp.data) {
+        unlink(tmp.data);
+    }
+    if (st == CF_ENOMEM) {
+        cf_error_set(err, st, req->feed->name, 0, "out of memory");
+    } else if (st != CF_OK) {
+        cf_error_set(err, st, req->feed->name, 0, "cannot update the cache: %s",
+                     strerror(errno));
+    }
+    free(path);
+    free(dir);
+    cf_buf_free(&tmp);
+    return st;
+}
+
+cf_status cf_fetch(const cf_fetch_req *given, cf_fetch_result *out, cf_error *err)
+{
+    cf_fetch_req redo = *given;
+    const cf_fetch_req *req = given;
+    const cf_feed_cfg *f = given->feed;
     char *feed_dir = NULL;
     char *good = NULL;
     char *fresh = NULL;
@@ -689,6 +764,11 @@ cf_status cf_fetch(const cf_fetch_req *req, cf_fetch_result *out, cf_error *err)
     cf_status st;
 
     memset(out, 0, sizeof(*out));
+    /* new settings: the body is fetched and read again in full */
+    if (!given->force && !given->offline && fetch_redefined(given)) {
+        redo.force = true;
+        req = &redo;
+    }
     if (f->path) {
         st = fetch_local(req, out, err);
         goto out;
@@ -766,6 +846,12 @@ cf_status cf_fetch_commit(const cf_fetch_req *req, cf_fetch_result *r, cf_error 
     char *good = NULL;
     cf_status st = CF_OK;
 
+    if (req->definition) {
+        st = fetch_save_definition(req, err);
+        if (st != CF_OK) {
+            return st;
+        }
+    }
     if (!fetch_is_fresh(req, r)) {
         return CF_OK;
     }

@@ -934,7 +934,15 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
     }
     res->delta = (uint64_t)delta_rows;
     res->revoked = (uint64_t)delta_expired;
-    if (delta_rows == 0 && !force && dir_has_index(out->path, fingerprint)) {
+    /* an IOC whose TLP rose past max_tlp changed too: it must leave the files */
+    int64_t moved = delta_rows, moved_expired = 0;
+    if (st == CF_OK && delta_rows == 0 && out->max_tlp < CF_TLP_RED) {
+        st = cf_store_count_since(store, last, CF_TLP_RED, &moved, &moved_expired, err);
+        if (st != CF_OK) {
+            goto out;
+        }
+    }
+    if (moved == 0 && !force && dir_has_index(out->path, fingerprint)) {
         res->skipped = true;
         st = cf_store_output_done(store, out->name, run, now, err);
         goto out;

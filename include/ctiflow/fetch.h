@@ -33,6 +33,10 @@ typedef struct cf_fetch_req {
     const char *etag;          /* from the feed state, or NULL */
     const char *last_modified; /* from the feed state, or NULL */
     bool force;                /* no conditional request */
+    const char *definition;    /* the feed settings that shape what its body yields, or
+                                  NULL; when they differ from those the last good body was
+                                  read with, the body is fetched in full (as with force),
+                                  and cf_fetch_commit records them */
     bool offline;              /* no network: use the last good cached body */
 } cf_fetch_req;
 

@@ -47,13 +47,16 @@
 
 #define ARENA_CHUNK (1u << 20)
 #define SET_HUGE_PAGE ((size_t)2 << 20)
-#define SPILL_CHUNK (8u << 20) /* one mapping of the spill file */
-#define SPILL_TICKS 2048u      /* record accesses between two releases */
+#define SPILL_CHUNK (8u << 20)  /* one mapping of the spill file */
+#define SPILL_TICKS 1024u       /* record accesses between two looks at the mapped pages */
+#define SPILL_AHEAD (1u << 20)  /* pages mapped at once ahead of a read in order */
+#define SPILL_FILL (256u << 10) /* fresh pages of the current chunk mapped at once */
 
 typedef struct arena_chunk {
     struct arena_chunk *next;
     size_t used, size;
     size_t mapped; /* length of the chunk's mapping in the spill file, 0 on the heap */
+    size_t filled; /* bytes of data mapped for writing so far (all of a heap chunk) */
     char data[];
 } arena_chunk;
 
@@ -63,17 +66,21 @@ typedef struct spill_map {
     size_t len;
 } spill_map;
 
-/* The spill file and the budget of heap chunks before it is used. */
+/* The spill file, the budget of memory its records may take and the state of the reads. */
 typedef struct set_spill {
     char *dir;
-    size_t resident;   /* arena bytes on the heap before chunks come from the file */
+    size_t resident;   /* arena bytes on the heap, then bytes of file pages kept mapped */
     size_t heap_bytes; /* arena bytes on the heap so far */
     int fd;            /* -1 until the first chunk is mapped */
     off_t file_size;
     spill_map *maps;
     size_t n_maps, cap_maps;
     size_t page;
-    uint32_t ticks; /* accesses since the last release */
+    uint32_t ticks;    /* accesses since the mapped pages were last counted */
+    int statm;         /* /proc/self/statm, -1 when it cannot be read */
+    size_t base_pages; /* file-backed pages the process had mapped before the first chunk */
+    char *ahead, *ahead_end; /* pages mapped for a read in order, or NULL */
+    size_t next_at;    /* the position a read in order asks for next */
 } set_spill;
 
 typedef struct slot {
@@ -121,31 +128,152 @@ struct cf_iocset {
 /* ---- spill file ----------------------------------------------------- */
 
 /*
+ * File-backed pages the process has mapped (the third field of
+ * /proc/self/statm), or SIZE_MAX when that cannot be read.
+ */
+static size_t spill_file_pages(const set_spill *sp)
+{
+    char buf[256];
+    ssize_t n = sp->statm >= 0 ? pread(sp->statm, buf, sizeof buf - 1, 0) : -1;
+    if (n <= 0) {
+        return SIZE_MAX;
+    }
+    buf[n] = '\0';
+
+    const char *p = buf;
+    unsigned long long v = 0;
+    for (int field = 0; field < 3; field++) {
+        char *end = NULL;
+        v = strtoull(p, &end, 10);
+        if (end == p) {
+            return SIZE_MAX;
+        }
+        p = end;
+    }
+    return (size_t)v;
+}
+
+/* Bytes of the spill file's pages mapped now; SIZE_MAX when unknown. */
+static size_t spill_mapped(const set_spill *sp)
+{
+    size_t pages = spill_file_pages(sp);
+    if (pages == SIZE_MAX) {
+        return SIZE_MAX;
+    }
+    return pages > sp->base_pages ? (pages - sp->base_pages) * sp->page : 0;
+}
+
+/* Hand the pages of [from, to) back to the kernel, but those of the read-ahead window. */
+static void spill_drop(const set_spill *sp, char *from, char *to)
+{
+    char *a = sp->ahead, *b = sp->ahead_end;
+    if (a && a < to && b > from) {
+        if (a > from) {
+            madvise(from, (size_t)(a - from), MADV_DONTNEED);
+        }
+        if (b < to) {
+            madvise(b, (size_t)(to - b), MADV_DONTNEED);
+        }
+        return;
+    }
+    if (to > from) {
+        madvise(from, (size_t)(to - from), MADV_DONTNEED);
+    }
+}
+
+/*
  * Hand the pages of the spill file back to the kernel: every mapping but
- * the current chunk's, and of that one the pages below its free space.
- * The data stays in the file; a later access faults it back in.
+ * the pages of the current chunk from its free space on, and the window
+ * of a read in order. The data stays in the file; a later access faults
+ * it back in.
  */
 static void spill_release(set_spill *sp, const arena_chunk *current)
 {
     for (size_t i = 0; i < sp->n_maps; i++) {
+        char *addr = sp->maps[i].addr;
         size_t len = sp->maps[i].len;
-        if (sp->maps[i].addr == (const char *)current) {
+        if (addr == (const char *)current) {
             len = (sizeof *current + current->used) / sp->page * sp->page;
         }
-        if (len) {
-            madvise(sp->maps[i].addr, len, MADV_DONTNEED);
-        }
+        spill_drop(sp, addr, addr + len);
     }
-    sp->ticks = 0;
 }
 
-/* One record access of a spilling set; the pages are released now and then. */
+/* Count the mapped pages; release them when they pass the budget. */
+static void spill_check(set_spill *sp, const arena_chunk *current)
+{
+    sp->ticks = 0;
+    if (sp->n_maps && spill_mapped(sp) > sp->resident) {
+        spill_release(sp, current);
+    }
+}
+
+/* One record access of a spilling set; the mapped pages are counted now and then. */
 static inline void spill_tick(const cf_iocset *set)
 {
     set_spill *sp = set->spill;
-    if (sp && sp->n_maps && ++sp->ticks >= SPILL_TICKS) {
-        spill_release(sp, set->arena);
+    if (sp && ++sp->ticks >= SPILL_TICKS) {
+        spill_check(sp, set->arena);
     }
+}
+
+/*
+ * A read in order has reached p, outside its window: map the next
+ * SPILL_AHEAD bytes of p's mapping in one call instead of a fault a page,
+ * and hand back the window it has passed.
+ */
+static void spill_ahead(set_spill *sp, const char *p)
+{
+    for (size_t i = 0; i < sp->n_maps; i++) {
+        char *a = sp->maps[i].addr, *end = a + sp->maps[i].len;
+        if (p < a || p >= end) {
+            continue;
+        }
+        char *from = a + (size_t)(p - a) / sp->page * sp->page;
+        char *to = (size_t)(end - from) > SPILL_AHEAD ? from + SPILL_AHEAD : end;
+        char *old = sp->ahead, *old_end = sp->ahead_end;
+        sp->ahead = from;
+        sp->ahead_end = to;
+        if (old) {
+            spill_drop(sp, old, old_end);
+        }
+        madvise(from, (size_t)(to - from), MADV_POPULATE_READ);
+        return;
+    }
+}
+
+/* Record i, at p, is read: a read in order maps its pages ahead of it. */
+static void spill_read(const cf_iocset *set, size_t i, const cf_ioc *p)
+{
+    set_spill *sp = set->spill;
+    const char *c = (const char *)p;
+
+    spill_tick(set);
+    if (i == sp->next_at && (c < sp->ahead || c >= sp->ahead_end)) {
+        spill_ahead(sp, c);
+    }
+    sp->next_at = i + 1;
+}
+
+/* A record about to be merged into: map its page writable in one call. */
+static void spill_touch(const set_spill *sp, cf_ioc *ioc)
+{
+    uintptr_t from = (uintptr_t)ioc / sp->page * sp->page;
+    uintptr_t to = ((uintptr_t)(ioc + 1) + sp->page - 1) / sp->page * sp->page;
+    madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+}
+
+/* The current chunk c has used pages not mapped yet: map the next SPILL_FILL bytes. */
+static void spill_fill(const set_spill *sp, arena_chunk *c)
+{
+    char *base = (char *)c;
+    size_t from = (sizeof *c + c->filled) / sp->page * sp->page;
+    size_t to = from + SPILL_FILL;
+    if (to > c->mapped) {
+        to = c->mapped;
+    }
+    madvise(base + from, to - from, MADV_POPULATE_WRITE);
+    c->filled = to - sizeof *c;
 }
 
 static int spill_open(set_spill *sp)
@@ -170,6 +298,7 @@ static arena_chunk *spill_chunk(set_spill *sp, size_t size)
 
     if (sp->fd < 0) {
         sp->fd = spill_open(sp);
+        sp->base_pages = spill_file_pages(sp);
     }
     if (sp->n_maps == sp->cap_maps) {
         size_t cap = sp->cap_maps ? sp->cap_maps * 2 : 64;
@@ -195,6 +324,7 @@ static arena_chunk *spill_chunk(set_spill *sp, size_t size)
     arena_chunk *c = addr;
     c->size = len - sizeof *c;
     c->mapped = len;
+    c->filled = 0;
     return c;
 }
 
@@ -208,6 +338,9 @@ static void spill_free(set_spill *sp)
     }
     if (sp->fd >= 0) {
         close(sp->fd);
+    }
+    if (sp->statm >= 0) {
+        close(sp->statm);
     }
     free(sp->maps);
     free(sp->dir);
@@ -227,6 +360,7 @@ cf_status cf_iocset_spill(cf_iocset *set, const char *dir, size_t resident)
     sp->dir = cf_strdup(dir ? dir : env && env[0] ? env : "/tmp");
     sp->resident = resident;
     sp->fd = -1;
+    sp->statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     long page = sysconf(_SC_PAGESIZE);
     sp->page = page > 0 ? (size_t)page : 4096;
     if (!sp->dir) {
@@ -248,8 +382,8 @@ static arena_chunk *set_chunk(cf_iocset *set, size_t size)
     if (sp && sp->heap_bytes + size > sp->resident) {
         c = spill_chunk(sp, size);
         if (c) {
-            /* A full chunk is not written again: its pages can go now. */
-            spill_release(sp, set->arena);
+            /* A full chunk is not written again: its pages may go now. */
+            spill_check(sp, set->arena);
         }
         return c;
     }
@@ -257,6 +391,7 @@ static arena_chunk *set_chunk(cf_iocset *set, size_t size)
     if (c) {
         c->size = size;
         c->mapped = 0;
+        c->filled = size;
     }
     if (c && sp) {
         sp->heap_bytes += size;
@@ -288,6 +423,9 @@ static void *set_alloc(cf_iocset *set, size_t n)
     }
     void *p = c->data + c->used;
     c->used += n;
+    if (c->used > c->filled) {
+        spill_fill(set->spill, c);
+    }
     return p;
 }
 
@@ -544,8 +682,13 @@ const cf_event *cf_iocset_event_at(const cf_iocset *set, size_t i)
 
 /* ---- lookup and merge ----------------------------------------------- */
 
+/*
+ * The IOC of key (type, value) with hash h, or NULL. For a merge (write)
+ * the record of a matching hash is mapped writable before it is read: a
+ * read fault would map it read-only, and the merge's write fault again.
+ */
 static cf_ioc *set_lookup(const cf_iocset *set, cf_ioc_type type, const char *value, size_t n,
-                          uint32_t h)
+                          uint32_t h, bool write)
 {
     if (!set->keys.slots) {
         return NULL;
@@ -556,6 +699,9 @@ static cf_ioc *set_lookup(const cf_iocset *set, cf_ioc_type type, const char *va
             continue;
         }
         cf_ioc *ioc = set->iocs[sl->index - 1];
+        if (write && set->spill) {
+            spill_touch(set->spill, ioc);
+        }
         if (ioc->type == type && strncmp(ioc->value, value, n) == 0 &&
             ioc->value[n] == '\0') {
             return ioc;
@@ -568,7 +714,7 @@ cf_ioc *cf_iocset_find(const cf_iocset *set, cf_ioc_type type, const char *value
 {
     size_t n = strlen(value);
     spill_tick(set);
-    return set_lookup(set, type, value, n, set_hash((unsigned char)type, value, n));
+    return set_lookup(set, type, value, n, set_hash((unsigned char)type, value, n), false);
 }
 
 size_t cf_iocset_count(const cf_iocset *set)
@@ -578,8 +724,13 @@ size_t cf_iocset_count(const cf_iocset *set)
 
 cf_ioc *cf_iocset_at(const cf_iocset *set, size_t i)
 {
-    spill_tick(set);
-    return i < set->n_iocs ? set->iocs[i] : NULL;
+    if (i >= set->n_iocs) {
+        return NULL;
+    }
+    if (set->spill) {
+        spill_read(set, i, set->iocs[i]);
+    }
+    return set->iocs[i];
 }
 
 /*
@@ -703,7 +854,13 @@ static const char *set_ref(cf_iocset *set, const char *ref)
 static cf_status set_add_sighting(cf_iocset *set, cf_ioc *ioc, const cf_obs *obs)
 {
     if (ioc->n_sightings == ioc->cap_sightings) {
-        uint32_t cap = ioc->cap_sightings ? ioc->cap_sightings * 2 : 1;
+        /*
+         * A spilling set makes room for a repeat beside the record, so that
+         * its first repeat merges in place instead of moving the array to a
+         * far page, which every later read of the record would fault in.
+         */
+        uint32_t first = set->spill ? 2 : 1;
+        uint32_t cap = ioc->cap_sightings ? ioc->cap_sightings * 2 : first;
         cf_sighting *p;
         if (cap == 1 || set->spill) {
             /* A spilling set's old array stays in the arena, unused. */
@@ -806,7 +963,7 @@ cf_status cf_iocset_merge(cf_iocset *set, const cf_obs *obs, const cf_norm *norm
     }
     uint32_t h = set_hash((unsigned char)norm->type, norm->value.data, norm->value.len);
     spill_tick(set);
-    cf_ioc *ioc = set_lookup(set, norm->type, norm->value.data, norm->value.len, h);
+    cf_ioc *ioc = set_lookup(set, norm->type, norm->value.data, norm->value.len, h, true);
     if (!ioc) {
         ioc = set_insert(set, norm, h);
         if (!ioc) {

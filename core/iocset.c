@@ -24,15 +24,34 @@
  * A set told to spill (cf_iocset_spill) takes its arena chunks, once the
  * chunks on the heap pass the resident budget, from an unlinked temporary
  * file mapped shared into memory. Records keep their addresses, so every
- * caller reads them as before, but the set hands the file's pages back to
- * the kernel (MADV_DONTNEED, which keeps a shared file's data) whenever a
- * chunk fills and every SPILL_TICKS look-ups, merges or reads by position:
- * the resident memory of a huge set is then its key table, its order array
- * and the pages touched since the last release, and the records live in
- * the page cache and on disk. The file's blocks are reserved before they
- * are mapped (posix_fallocate), so a full disk is a failed allocation, not
- * a fault. A spilling set never frees into its arena: sighting arrays also
- * come from it, so nothing has to walk the records when the set is freed.
+ * caller reads them as before, and the records live in the page cache and
+ * on disk. The set hands the file's pages back to the kernel
+ * (MADV_DONTNEED, which keeps a shared file's data) only when more than
+ * the budget of them is mapped. Each look-up, merge or read by position
+ * adds what it may map (a read fault maps up to 16 pages around its own,
+ * a write fault one page); once that reaches half the budget (at least
+ * SPILL_LOOK), and when a chunk fills, the set reads how many file pages
+ * the process has mapped (/proc/self/statm, less those mapped before the
+ * file was) and, past the budget, releases all of them but the current
+ * chunk's free space and the window of a read in order; without /proc it
+ * releases at each look. The resident memory of a huge set is then its
+ * key table, its order array, its heap chunks and about one and a half
+ * budgets of file pages, however often its records are touched.
+ *
+ * Pages come back in as few faults as the access allows. A read in order
+ * (cf_iocset_at of the next position, a retain) maps SPILL_AHEAD bytes of
+ * records at once (MADV_POPULATE_READ) and hands back the window it
+ * passed. A merge writes the record of a matching hash before reading it,
+ * so a page handed back returns with one write fault instead of a read
+ * fault and a write fault. The chunk being filled maps SPILL_FILL bytes
+ * ahead for writing. Each record gets room for two sightings, so the first
+ * repeat of an IOC lands beside it instead of in a far page that every
+ * later read of the record faults in again.
+ *
+ * The file's blocks are reserved before they are mapped (posix_fallocate),
+ * so a full disk is a failed allocation, not a fault. A spilling set never
+ * frees into its arena: sighting arrays also come from it, so nothing has
+ * to walk the records when the set is freed.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -48,7 +67,10 @@
 #define ARENA_CHUNK (1u << 20)
 #define SET_HUGE_PAGE ((size_t)2 << 20)
 #define SPILL_CHUNK (8u << 20)  /* one mapping of the spill file */
-#define SPILL_TICKS 1024u       /* record accesses between two looks at the mapped pages */
+#define SPILL_LOOK (1u << 20)   /* least bytes accesses may map between two looks at them */
+#define SPILL_FAULT (64u << 10) /* what a read fault may map: its page and those around it */
+#define SPILL_MERGE (8u << 10)  /* what a merge may map: its record's page and one more */
+#define SPILL_NEXT (1u << 10)   /* what a read in order may map beside its window */
 #define SPILL_AHEAD (1u << 20)  /* pages mapped at once ahead of a read in order */
 #define SPILL_FILL (256u << 10) /* fresh pages of the current chunk mapped at once */
 
@@ -76,11 +98,12 @@ typedef struct set_spill {
     spill_map *maps;
     size_t n_maps, cap_maps;
     size_t page;
-    uint32_t ticks;    /* accesses since the mapped pages were last counted */
+    size_t debt;       /* bytes accesses may have mapped since the last look */
     int statm;         /* /proc/self/statm, -1 when it cannot be read */
     size_t base_pages; /* file-backed pages the process had mapped before the first chunk */
     char *ahead, *ahead_end; /* pages mapped for a read in order, or NULL */
     size_t next_at;    /* the position a read in order asks for next */
+    uint64_t released; /* releases so far */
 } set_spill;
 
 typedef struct slot {
@@ -197,22 +220,31 @@ static void spill_release(set_spill *sp, const arena_chunk *current)
         }
         spill_drop(sp, addr, addr + len);
     }
+    sp->released++;
 }
 
 /* Count the mapped pages; release them when they pass the budget. */
 static void spill_check(set_spill *sp, const arena_chunk *current)
 {
-    sp->ticks = 0;
+    sp->debt = 0;
     if (sp->n_maps && spill_mapped(sp) > sp->resident) {
         spill_release(sp, current);
     }
 }
 
-/* One record access of a spilling set; the mapped pages are counted now and then. */
-static inline void spill_tick(const cf_iocset *set)
+/*
+ * An access of a spilling set that may map up to cost bytes of its file:
+ * the mapped pages are counted once accesses may have mapped half the
+ * budget (at least SPILL_LOOK) since the last count.
+ */
+static inline void spill_tick(const cf_iocset *set, size_t cost)
 {
     set_spill *sp = set->spill;
-    if (sp && ++sp->ticks >= SPILL_TICKS) {
+    if (!sp) {
+        return;
+    }
+    sp->debt += cost;
+    if (sp->debt >= sp->resident / 2 && sp->debt >= SPILL_LOOK) {
         spill_check(sp, set->arena);
     }
 }
@@ -220,9 +252,9 @@ static inline void spill_tick(const cf_iocset *set)
 /*
  * A read in order has reached p, outside its window: map the next
  * SPILL_AHEAD bytes of p's mapping in one call instead of a fault a page,
- * and hand back the window it has passed.
+ * and hand back the window it has passed. False when p is not in the file.
  */
-static void spill_ahead(set_spill *sp, const char *p)
+static bool spill_ahead(set_spill *sp, const char *p)
 {
     for (size_t i = 0; i < sp->n_maps; i++) {
         char *a = sp->maps[i].addr, *end = a + sp->maps[i].len;
@@ -238,8 +270,9 @@ static void spill_ahead(set_spill *sp, const char *p)
             spill_drop(sp, old, old_end);
         }
         madvise(from, (size_t)(to - from), MADV_POPULATE_READ);
-        return;
+        return true;
     }
+    return false;
 }
 
 /* Record i, at p, is read: a read in order maps its pages ahead of it. */
@@ -247,20 +280,25 @@ static void spill_read(const cf_iocset *set, size_t i, const cf_ioc *p)
 {
     set_spill *sp = set->spill;
     const char *c = (const char *)p;
+    size_t cost = SPILL_FAULT;
 
-    spill_tick(set);
-    if (i == sp->next_at && (c < sp->ahead || c >= sp->ahead_end)) {
-        spill_ahead(sp, c);
+    if (i == sp->next_at) {
+        bool window = (c < sp->ahead || c >= sp->ahead_end) && spill_ahead(sp, c);
+        cost = window ? SPILL_AHEAD + SPILL_NEXT : SPILL_NEXT;
     }
     sp->next_at = i + 1;
+    spill_tick(set, cost);
 }
 
-/* A record about to be merged into: map its page writable in one call. */
-static void spill_touch(const set_spill *sp, cf_ioc *ioc)
+/*
+ * A record about to be merged into is first written (an atomic add of 0
+ * changes nothing): a page handed back then comes in with one write
+ * fault, where a first read would map it read-only, with 15 pages around
+ * it, and the merge's write would fault again.
+ */
+static inline void spill_touch(cf_ioc *ioc)
 {
-    uintptr_t from = (uintptr_t)ioc / sp->page * sp->page;
-    uintptr_t to = ((uintptr_t)(ioc + 1) + sp->page - 1) / sp->page * sp->page;
-    madvise((void *)from, to - from, MADV_POPULATE_WRITE);
+    __atomic_fetch_add(&ioc->index, 0u, __ATOMIC_RELAXED);
 }
 
 /* The current chunk c has used pages not mapped yet: map the next SPILL_FILL bytes. */
@@ -425,6 +463,7 @@ static void *set_alloc(cf_iocset *set, size_t n)
     c->used += n;
     if (c->used > c->filled) {
         spill_fill(set->spill, c);
+        spill_tick(set, SPILL_FILL);
     }
     return p;
 }
@@ -563,6 +602,7 @@ void cf_iocset_free(cf_iocset *set)
 cf_iocset_stats *cf_iocset_stats_of(cf_iocset *set)
 {
     set->stats.unique = set->n_iocs;
+    set->stats.released = set->spill ? set->spill->released : 0;
     return &set->stats;
 }
 
@@ -683,9 +723,8 @@ const cf_event *cf_iocset_event_at(const cf_iocset *set, size_t i)
 /* ---- lookup and merge ----------------------------------------------- */
 
 /*
- * The IOC of key (type, value) with hash h, or NULL. For a merge (write)
- * the record of a matching hash is mapped writable before it is read: a
- * read fault would map it read-only, and the merge's write fault again.
+ * The IOC of key (type, value) with hash h, or NULL. For a merge (write),
+ * a spilling set touches the record of a matching hash for writing first.
  */
 static cf_ioc *set_lookup(const cf_iocset *set, cf_ioc_type type, const char *value, size_t n,
                           uint32_t h, bool write)
@@ -700,7 +739,7 @@ static cf_ioc *set_lookup(const cf_iocset *set, cf_ioc_type type, const char *va
         }
         cf_ioc *ioc = set->iocs[sl->index - 1];
         if (write && set->spill) {
-            spill_touch(set->spill, ioc);
+            spill_touch(ioc);
         }
         if (ioc->type == type && strncmp(ioc->value, value, n) == 0 &&
             ioc->value[n] == '\0') {
@@ -713,7 +752,7 @@ static cf_ioc *set_lookup(const cf_iocset *set, cf_ioc_type type, const char *va
 cf_ioc *cf_iocset_find(const cf_iocset *set, cf_ioc_type type, const char *value)
 {
     size_t n = strlen(value);
-    spill_tick(set);
+    spill_tick(set, SPILL_FAULT);
     return set_lookup(set, type, value, n, set_hash((unsigned char)type, value, n), false);
 }
 
@@ -962,7 +1001,7 @@ cf_status cf_iocset_merge(cf_iocset *set, const cf_obs *obs, const cf_norm *norm
         return CF_EINVAL;
     }
     uint32_t h = set_hash((unsigned char)norm->type, norm->value.data, norm->value.len);
-    spill_tick(set);
+    spill_tick(set, SPILL_MERGE);
     cf_ioc *ioc = set_lookup(set, norm->type, norm->value.data, norm->value.len, h, true);
     if (!ioc) {
         ioc = set_insert(set, norm, h);
@@ -1234,7 +1273,9 @@ size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, cf_ioc *ioc), vo
         if (i % 64 == 0 && k.before) {
             k.before[i / 64] = (uint32_t)kept;
         }
-        spill_tick(set);
+        if (set->spill) {
+            spill_read(set, i, ioc);
+        }
         if (!keep(ctx, ioc)) {
             if (ioc->cap_sightings > 1 && !set->spill) {
                 free(ioc->sightings);

@@ -28,6 +28,7 @@ typedef struct cf_iocset_stats {
     uint64_t rejected;     /* obs whose value failed normalisation */
     uint64_t warnings;
     uint64_t unique;       /* IOCs in the set */
+    uint64_t released;     /* times a spilling set handed its file's pages back */
 } cf_iocset_stats;
 
 cf_iocset *cf_iocset_new(void);
@@ -37,11 +38,12 @@ void cf_iocset_free(cf_iocset *set);
  * Let set keep its records (IOCs, values, sightings, strings), past the
  * first `resident` bytes, in an unlinked temporary file in dir (NULL:
  * $TMPDIR, else /tmp) mapped into memory, and give the file's pages back
- * to the kernel as it goes, so that the memory of a set of millions of
- * IOCs is its key table and order array. Records keep their addresses and
- * every function works as before. Call it before anything is added
- * (CF_EINVAL otherwise). The file is made when first needed; when it
- * cannot be made or grown (disk full), the call that needed the space
+ * to the kernel whenever more than `resident` bytes of them are mapped,
+ * so that the memory of a set of millions of IOCs is its key table, its
+ * order array and about twice `resident` of records. Records keep their
+ * addresses and every function works as before. Call it before anything
+ * is added (CF_EINVAL otherwise). The file is made when first needed; when
+ * it cannot be made or grown (disk full), the call that needed the space
  * fails with CF_ENOMEM.
  */
 cf_status cf_iocset_spill(cf_iocset *set, const char *dir, size_t resident);

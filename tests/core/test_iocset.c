@@ -121,6 +121,145 @@ static void test_spill(void)
     CHECK_INT(rmdir(dir), 0);
 }
 
+/* File-backed pages the process has mapped (the third field of /proc/self/statm); -1 unknown. */
+static long file_pages(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long size = 0, resident = 0, shared = -1;
+    if (f && fscanf(f, "%ld %ld %ld", &size, &resident, &shared) != 3) {
+        shared = -1;
+    }
+    if (f) {
+        fclose(f);
+    }
+    return shared;
+}
+
+/* Observation j of the budget tests: one of n domains "b<N>.example", scattered. */
+static void budget_obs(cf_obs *o, cf_norm *n, char *ref, size_t refsz, int j, int count)
+{
+    static const char *const tags[] = {"even", "odd"};
+    char v[64];
+    snprintf(v, sizeof v, "b%d.example", (int)((j * 7919L) % count));
+    snprintf(ref, refsz, "r%d", j);
+    cf_obs_init(o);
+    o->text = v;
+    o->len = strlen(v);
+    o->feed = "budget";
+    o->line = (uint64_t)j + 1;
+    o->ref = ref;
+    o->labels = &tags[j % 2];
+    o->n_labels = 1;
+    norm_set(n, CF_IOC_DOMAIN, v);
+}
+
+/*
+ * Record i of a set fed budget_obs(0 .. count + repeats - 1): its value,
+ * its sightings (the first `repeats` records were seen twice) and its
+ * label read back as merged.
+ */
+static bool budget_record_ok(const cf_ioc *ioc, int i, int count, int repeats)
+{
+    char v[64], ref[32];
+    int last = i < repeats ? count + i : i;
+    snprintf(v, sizeof v, "b%d.example", (int)((i * 7919L) % count));
+    snprintf(ref, sizeof ref, "r%d", last);
+    return ioc && ioc->index == (uint32_t)i && strcmp(ioc->value, v) == 0 &&
+           ioc->n_sightings == (i < repeats ? 2u : 1u) &&
+           ioc->sightings[ioc->n_sightings - 1].line == (uint64_t)last + 1 &&
+           strcmp(ioc->sightings[ioc->n_sightings - 1].ref, ref) == 0 && ioc->n_labels == 1 &&
+           strcmp(ioc->labels[0], i % 2 ? "odd" : "even") == 0;
+}
+
+/* Largest mapped file size seen so far, in bytes above base pages. */
+static void budget_sample(long base, long *peak)
+{
+    long now = file_pages();
+    long bytes = (now - base) * sysconf(_SC_PAGESIZE);
+    if (now >= 0 && bytes > *peak) {
+        *peak = bytes;
+    }
+}
+
+/*
+ * A set with a 1 MB budget whose 120,000 records (about 28 MB in its file)
+ * are merged with 30,000 repeats, read in order and looked up at random:
+ * the file pages it keeps mapped stay within 4 MB (the budget, half of it
+ * again between two looks, a read-ahead window and slack), it hands them
+ * back many times, and every record reads back as merged. A set whose file
+ * part fits in its budget never hands pages back.
+ */
+static void test_spill_budget(void)
+{
+    enum { COUNT = 120000, REPEATS = 30000, SMALL_COUNT = 30000 };
+    char dir[] = "/tmp/ctiflow-test-budget-XXXXXX";
+    cf_iocset *set = cf_iocset_new(), *roomy = cf_iocset_new();
+    cf_norm n = CF_NORM_INIT;
+    cf_obs o;
+    char ref[32];
+    long peak = 0;
+
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK_INT(cf_iocset_spill(set, dir, 1u << 20), CF_OK);
+    long base = file_pages();
+    CHECK(base > 0);
+    for (int j = 0; j < COUNT + REPEATS; j++) {
+        budget_obs(&o, &n, ref, sizeof ref, j, COUNT);
+        CHECK_INT(cf_iocset_merge(set, &o, &n, NULL), CF_OK);
+        if (j % 64 == 0) {
+            budget_sample(base, &peak);
+        }
+    }
+    CHECK_INT(cf_iocset_count(set), COUNT);
+
+    int ok = 0;
+    for (int i = 0; i < COUNT; i++) {
+        ok += budget_record_ok(cf_iocset_at(set, (size_t)i), i, COUNT, REPEATS);
+        if (i % 64 == 0) {
+            budget_sample(base, &peak);
+        }
+    }
+    CHECK_INT(ok, COUNT);
+
+    int found = 0;
+    for (int k = 0; k < 20000; k++) {
+        int i = (int)((k * 104729L) % COUNT);
+        char v[64];
+        snprintf(v, sizeof v, "b%d.example", (int)((i * 7919L) % COUNT));
+        found += budget_record_ok(cf_iocset_find(set, CF_IOC_DOMAIN, v), i, COUNT, REPEATS);
+        if (k % 64 == 0) {
+            budget_sample(base, &peak);
+        }
+    }
+    CHECK_INT(found, 20000);
+    CHECK(peak > 0 && peak <= (4l << 20));
+    CHECK(cf_iocset_stats_of(set)->released >= 10);
+    cf_iocset_free(set);
+
+    /* About 7 MB of records: 4 MB on the heap and 3 MB in the file, within the budget. */
+    CHECK_INT(cf_iocset_spill(roomy, dir, 4u << 20), CF_OK);
+    for (int j = 0; j < SMALL_COUNT; j++) {
+        budget_obs(&o, &n, ref, sizeof ref, j, SMALL_COUNT);
+        CHECK_INT(cf_iocset_merge(roomy, &o, &n, NULL), CF_OK);
+    }
+    ok = 0;
+    for (int pass = 0; pass < 3; pass++) {
+        for (int i = 0; i < SMALL_COUNT; i++) {
+            ok += budget_record_ok(cf_iocset_at(roomy, (size_t)i), i, SMALL_COUNT, 0);
+        }
+    }
+    CHECK_INT(ok, 3 * SMALL_COUNT);
+    CHECK_INT(cf_iocset_stats_of(roomy)->released, 0);
+    long mapped = 0;
+    budget_sample(base, &mapped);
+    CHECK(mapped > 0); /* the last read-ahead window: records were read from the file */
+
+    cf_norm_free(&n);
+    cf_iocset_free(roomy);
+    CHECK(dir_empty(dir));
+    CHECK_INT(rmdir(dir), 0);
+}
+
 int main(void)
 {
     cf_iocset *set = cf_iocset_new();
@@ -240,5 +379,6 @@ int main(void)
     cf_norm_free(&n);
     cf_iocset_free(set);
     test_spill();
+    test_spill_budget();
     TEST_MAIN_END();
 }

@@ -27,16 +27,24 @@
  * caller reads them as before, and the records live in the page cache and
  * on disk. The set hands the file's pages back to the kernel
  * (MADV_DONTNEED, which keeps a shared file's data) only when more than
- * the budget of them is mapped. Each look-up, merge or read by position
+ * its budget of them is mapped. Each look-up, merge or read by position
  * adds what it may map (a read fault maps up to 16 pages around its own,
  * a write fault one page); once that reaches half the budget (at least
  * SPILL_LOOK), and when a chunk fills, the set reads how many file pages
  * the process has mapped (/proc/self/statm, less those mapped before the
  * file was) and, past the budget, releases all of them but the current
  * chunk's free space and the window of a read in order; without /proc it
- * releases at each look. The resident memory of a huge set is then its
- * key table, its order array, its heap chunks and about one and a half
- * budgets of file pages, however often its records are touched.
+ * releases at each look.
+ *
+ * The budget is the resident bytes plus what repeats earn: each merge into
+ * an IOC already in the set adds SPILL_REPEAT, up to SPILL_PER_IOC bytes
+ * per IOC of the set and SPILL_EARNED_MAX in all. A set of distinct IOCs
+ * writes its file once and reads it in order, so it gains nothing from
+ * keeping old pages and keeps few; the repeats of a feed land on IOCs
+ * anywhere in the file, and with a small budget nearly each one would
+ * fault its page back in. The memory of a huge set is then its key table,
+ * its order array, its heap chunks and about one and a half budgets of
+ * file pages, however often its records are touched.
  *
  * Pages come back in as few faults as the access allows. A read in order
  * (cf_iocset_at of the next position, a retain) maps SPILL_AHEAD bytes of
@@ -44,9 +52,7 @@
  * passed. A merge writes the record of a matching hash before reading it,
  * so a page handed back returns with one write fault instead of a read
  * fault and a write fault. The chunk being filled maps SPILL_FILL bytes
- * ahead for writing. Each record gets room for two sightings, so the first
- * repeat of an IOC lands beside it instead of in a far page that every
- * later read of the record faults in again.
+ * ahead for writing.
  *
  * The file's blocks are reserved before they are mapped (posix_fallocate),
  * so a full disk is a failed allocation, not a fault. A spilling set never
@@ -73,6 +79,9 @@
 #define SPILL_NEXT (1u << 10)   /* what a read in order may map beside its window */
 #define SPILL_AHEAD (1u << 20)  /* pages mapped at once ahead of a read in order */
 #define SPILL_FILL (256u << 10) /* fresh pages of the current chunk mapped at once */
+#define SPILL_REPEAT (4u << 10) /* mapped bytes a merge into an IOC already there earns */
+#define SPILL_PER_IOC 256u      /* most mapped bytes earned per IOC of the set */
+#define SPILL_EARNED_MAX ((size_t)256 << 20) /* most mapped bytes earned at all */
 
 typedef struct arena_chunk {
     struct arena_chunk *next;
@@ -99,6 +108,7 @@ typedef struct set_spill {
     size_t n_maps, cap_maps;
     size_t page;
     size_t debt;       /* bytes accesses may have mapped since the last look */
+    size_t earned;     /* bytes of file pages repeats allow mapped beyond resident */
     int statm;         /* /proc/self/statm, -1 when it cannot be read */
     size_t base_pages; /* file-backed pages the process had mapped before the first chunk */
     char *ahead, *ahead_end; /* pages mapped for a read in order, or NULL */
@@ -227,7 +237,7 @@ static void spill_release(set_spill *sp, const arena_chunk *current)
 static void spill_check(set_spill *sp, const arena_chunk *current)
 {
     sp->debt = 0;
-    if (sp->n_maps && spill_mapped(sp) > sp->resident) {
+    if (sp->n_maps && spill_mapped(sp) > sp->resident + sp->earned) {
         spill_release(sp, current);
     }
 }
@@ -244,9 +254,24 @@ static inline void spill_tick(const cf_iocset *set, size_t cost)
         return;
     }
     sp->debt += cost;
-    if (sp->debt >= sp->resident / 2 && sp->debt >= SPILL_LOOK) {
+    if (sp->debt >= (sp->resident + sp->earned) / 2 && sp->debt >= SPILL_LOOK) {
         spill_check(sp, set->arena);
     }
+}
+
+/*
+ * A merge came back to an IOC already in the set: repeats land anywhere
+ * in the file, so the set may keep more of it mapped, up to SPILL_PER_IOC
+ * bytes an IOC and SPILL_EARNED_MAX in all.
+ */
+static void spill_repeat(const cf_iocset *set)
+{
+    set_spill *sp = set->spill;
+    size_t most = set->n_iocs * SPILL_PER_IOC;
+    if (most > SPILL_EARNED_MAX) {
+        most = SPILL_EARNED_MAX;
+    }
+    sp->earned = sp->earned + SPILL_REPEAT < most ? sp->earned + SPILL_REPEAT : most;
 }
 
 /*
@@ -893,13 +918,7 @@ static const char *set_ref(cf_iocset *set, const char *ref)
 static cf_status set_add_sighting(cf_iocset *set, cf_ioc *ioc, const cf_obs *obs)
 {
     if (ioc->n_sightings == ioc->cap_sightings) {
-        /*
-         * A spilling set makes room for a repeat beside the record, so that
-         * its first repeat merges in place instead of moving the array to a
-         * far page, which every later read of the record would fault in.
-         */
-        uint32_t first = set->spill ? 2 : 1;
-        uint32_t cap = ioc->cap_sightings ? ioc->cap_sightings * 2 : first;
+        uint32_t cap = ioc->cap_sightings ? ioc->cap_sightings * 2 : 1;
         cf_sighting *p;
         if (cap == 1 || set->spill) {
             /* A spilling set's old array stays in the arena, unused. */
@@ -1008,6 +1027,8 @@ cf_status cf_iocset_merge(cf_iocset *set, const cf_obs *obs, const cf_norm *norm
         if (!ioc) {
             return CF_ENOMEM;
         }
+    } else if (set->spill) {
+        spill_repeat(set);
     }
 
     /* Context of this source, merged by the documented rules. */

@@ -30,11 +30,11 @@
  * its budget of them is mapped. Each look-up, merge or read by position
  * adds what it may map (a read fault maps up to 16 pages around its own,
  * a write fault one page); once that reaches half the budget (at least
- * SPILL_LOOK), and when a chunk fills, the set reads how many file pages
- * the process has mapped (/proc/self/statm, less those mapped before the
- * file was) and, past the budget, releases all of them but the current
- * chunk's free space and the window of a read in order; without /proc it
- * releases at each look.
+ * SPILL_LOOK, at most SPILL_LOOK_MAX), and when a chunk fills, the set
+ * reads how many file pages the process has mapped (/proc/self/statm,
+ * less those mapped before the file was) and, past the budget, releases
+ * all of them but the current chunk's free space and the window of a read
+ * in order; without /proc it releases at each look.
  *
  * The budget is the resident bytes plus what repeats earn: each merge into
  * an IOC already in the set adds SPILL_REPEAT, up to SPILL_PER_IOC bytes
@@ -43,8 +43,9 @@
  * keeping old pages and keeps few; the repeats of a feed land on IOCs
  * anywhere in the file, and with a small budget nearly each one would
  * fault its page back in. The memory of a huge set is then its key table,
- * its order array, its heap chunks and about one and a half budgets of
- * file pages, however often its records are touched.
+ * its order array, its heap chunks and about its budget of file pages
+ * (one and a half of a small budget, 16 MB more than a large one),
+ * however often its records are touched.
  *
  * Pages come back in as few faults as the access allows. A read in order
  * (cf_iocset_at of the next position, a retain) maps SPILL_AHEAD bytes of
@@ -74,6 +75,7 @@
 #define SET_HUGE_PAGE ((size_t)2 << 20)
 #define SPILL_CHUNK (8u << 20)  /* one mapping of the spill file */
 #define SPILL_LOOK (1u << 20)   /* least bytes accesses may map between two looks at them */
+#define SPILL_LOOK_MAX (16u << 20) /* most bytes accesses may map between two looks */
 #define SPILL_FAULT (64u << 10) /* what a read fault may map: its page and those around it */
 #define SPILL_MERGE (8u << 10)  /* what a merge may map: its record's page and one more */
 #define SPILL_NEXT (1u << 10)   /* what a read in order may map beside its window */
@@ -245,7 +247,7 @@ static void spill_check(set_spill *sp, const arena_chunk *current)
 /*
  * An access of a spilling set that may map up to cost bytes of its file:
  * the mapped pages are counted once accesses may have mapped half the
- * budget (at least SPILL_LOOK) since the last count.
+ * budget (at least SPILL_LOOK, at most SPILL_LOOK_MAX) since the last count.
  */
 static inline void spill_tick(const cf_iocset *set, size_t cost)
 {
@@ -254,7 +256,8 @@ static inline void spill_tick(const cf_iocset *set, size_t cost)
         return;
     }
     sp->debt += cost;
-    if (sp->debt >= (sp->resident + sp->earned) / 2 && sp->debt >= SPILL_LOOK) {
+    size_t look = (sp->resident + sp->earned) / 2;
+    if (sp->debt >= SPILL_LOOK && (sp->debt >= look || sp->debt >= SPILL_LOOK_MAX)) {
         spill_check(sp, set->arena);
     }
 }

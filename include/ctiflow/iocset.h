@@ -41,11 +41,13 @@ void cf_iocset_free(cf_iocset *set);
  * to the kernel whenever more than its budget of them is mapped: resident
  * bytes, plus 4 KB for each merge into an IOC already in the set, up to
  * 256 bytes per IOC and 256 MB in all. The memory of a set of millions of
- * IOCs is then its key table, its order array and about one and a half
- * budgets of records. Records keep their addresses and every function
- * works as before. Call it before anything is added (CF_EINVAL otherwise).
- * The file is made when first needed; when it cannot be made or grown
- * (disk full), the call that needed the space fails with CF_ENOMEM.
+ * IOCs is then its key table, its order array, its first resident bytes
+ * and about its budget of file pages (passed by up to half of a small
+ * budget, 16 MB of a large one). Records keep their addresses and every
+ * function works as before. Call it before anything is added (CF_EINVAL
+ * otherwise). The file is made when first needed; when it cannot be made
+ * or grown (disk full), the call that needed the space fails with
+ * CF_ENOMEM.
  */
 cf_status cf_iocset_spill(cf_iocset *set, const char *dir, size_t resident);
 

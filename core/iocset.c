@@ -192,10 +192,25 @@ static size_t spill_file_pages(const set_spill *sp)
 static size_t spill_mapped(const set_spill *sp)
 {
     size_t pages = spill_file_pages(sp);
-    if (pages == SIZE_MAX) {
+    if (pages == SIZE_MAX || sp->base_pages == SIZE_MAX) {
         return SIZE_MAX;
     }
     return pages > sp->base_pages ? (pages - sp->base_pages) * sp->page : 0;
+}
+
+/*
+ * Map [from, from + len) ahead of its use, for writing or for reading, in
+ * one call; without MADV_POPULATE_* (older headers or kernel) faults do it.
+ */
+static void spill_populate(char *from, size_t len, bool write)
+{
+#if defined(MADV_POPULATE_READ) && defined(MADV_POPULATE_WRITE)
+    madvise(from, len, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+#else
+    (void)from;
+    (void)len;
+    (void)write;
+#endif
 }
 
 /* Hand the pages of [from, to) back to the kernel, but those of the read-ahead window. */
@@ -297,7 +312,7 @@ static bool spill_ahead(set_spill *sp, const char *p)
         if (old) {
             spill_drop(sp, old, old_end);
         }
-        madvise(from, (size_t)(to - from), MADV_POPULATE_READ);
+        spill_populate(from, (size_t)(to - from), false);
         return true;
     }
     return false;
@@ -338,7 +353,7 @@ static void spill_fill(const set_spill *sp, arena_chunk *c)
     if (to > c->mapped) {
         to = c->mapped;
     }
-    madvise(base + from, to - from, MADV_POPULATE_WRITE);
+    spill_populate(base + from, to - from, true);
     c->filled = to - sizeof *c;
 }
 

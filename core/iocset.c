@@ -24,15 +24,41 @@
  * A set told to spill (cf_iocset_spill) takes its arena chunks, once the
  * chunks on the heap pass the resident budget, from an unlinked temporary
  * file mapped shared into memory. Records keep their addresses, so every
- * caller reads them as before, but the set hands the file's pages back to
- * the kernel (MADV_DONTNEED, which keeps a shared file's data) whenever a
- * chunk fills and every SPILL_TICKS look-ups, merges or reads by position:
- * the resident memory of a huge set is then its key table, its order array
- * and the pages touched since the last release, and the records live in
- * the page cache and on disk. The file's blocks are reserved before they
- * are mapped (posix_fallocate), so a full disk is a failed allocation, not
- * a fault. A spilling set never frees into its arena: sighting arrays also
- * come from it, so nothing has to walk the records when the set is freed.
+ * caller reads them as before, and the records live in the page cache and
+ * on disk. The set hands the file's pages back to the kernel
+ * (MADV_DONTNEED, which keeps a shared file's data) only when more than
+ * its budget of them is mapped. Each look-up, merge or read by position
+ * adds what it may map (a read fault maps up to 16 pages around its own,
+ * a write fault one page); once that reaches half the budget (at least
+ * SPILL_LOOK, at most SPILL_LOOK_MAX), and when a chunk fills, the set
+ * reads how many file pages the process has mapped (/proc/self/statm,
+ * less those mapped before the file was) and, past the budget, releases
+ * all of them but the current chunk's free space and the window of a read
+ * in order; without /proc it releases at each look.
+ *
+ * The budget is the resident bytes plus what repeats earn: each merge into
+ * an IOC already in the set adds SPILL_REPEAT, up to SPILL_PER_IOC bytes
+ * per IOC of the set and SPILL_EARNED_MAX in all. A set of distinct IOCs
+ * writes its file once and reads it in order, so it gains nothing from
+ * keeping old pages and keeps few; the repeats of a feed land on IOCs
+ * anywhere in the file, and with a small budget nearly each one would
+ * fault its page back in. The memory of a huge set is then its key table,
+ * its order array, its heap chunks and about its budget of file pages
+ * (one and a half of a small budget, 16 MB more than a large one),
+ * however often its records are touched.
+ *
+ * Pages come back in as few faults as the access allows. A read in order
+ * (cf_iocset_at of the next position, a retain) maps SPILL_AHEAD bytes of
+ * records at once (MADV_POPULATE_READ) and hands back the window it
+ * passed. A merge writes the record of a matching hash before reading it,
+ * so a page handed back returns with one write fault instead of a read
+ * fault and a write fault. The chunk being filled maps SPILL_FILL bytes
+ * ahead for writing.
+ *
+ * The file's blocks are reserved before they are mapped (posix_fallocate),
+ * so a full disk is a failed allocation, not a fault. A spilling set never
+ * frees into its arena: sighting arrays also come from it, so nothing has
+ * to walk the records when the set is freed.
  */
 #include <fcntl.h>
 #include <stdio.h>
@@ -47,13 +73,23 @@
 
 #define ARENA_CHUNK (1u << 20)
 #define SET_HUGE_PAGE ((size_t)2 << 20)
-#define SPILL_CHUNK (8u << 20) /* one mapping of the spill file */
-#define SPILL_TICKS 2048u      /* record accesses between two releases */
+#define SPILL_CHUNK (8u << 20)  /* one mapping of the spill file */
+#define SPILL_LOOK (1u << 20)   /* least bytes accesses may map between two looks at them */
+#define SPILL_LOOK_MAX (16u << 20) /* most bytes accesses may map between two looks */
+#define SPILL_FAULT (64u << 10) /* what a read fault may map: its page and those around it */
+#define SPILL_MERGE (8u << 10)  /* what a merge may map: its record's page and one more */
+#define SPILL_NEXT (1u << 10)   /* what a read in order may map beside its window */
+#define SPILL_AHEAD (1u << 20)  /* pages mapped at once ahead of a read in order */
+#define SPILL_FILL (256u << 10) /* fresh pages of the current chunk mapped at once */
+#define SPILL_REPEAT (4u << 10) /* mapped bytes a merge into an IOC already there earns */
+#define SPILL_PER_IOC 256u      /* most mapped bytes earned per IOC of the set */
+#define SPILL_EARNED_MAX ((size_t)256 << 20) /* most mapped bytes earned at all */
 
 typedef struct arena_chunk {
     struct arena_chunk *next;
     size_t used, size;
     size_t mapped; /* length of the chunk's mapping in the spill file, 0 on the heap */
+    size_t filled; /* bytes of data mapped for writing so far (all of a heap chunk) */
     char data[];
 } arena_chunk;
 
@@ -63,17 +99,23 @@ typedef struct spill_map {
     size_t len;
 } spill_map;
 
-/* The spill file and the budget of heap chunks before it is used. */
+/* The spill file, the budget of memory its records may take and the state of the reads. */
 typedef struct set_spill {
     char *dir;
-    size_t resident;   /* arena bytes on the heap before chunks come from the file */
+    size_t resident;   /* arena bytes on the heap, then bytes of file pages kept mapped */
     size_t heap_bytes; /* arena bytes on the heap so far */
     int fd;            /* -1 until the first chunk is mapped */
     off_t file_size;
     spill_map *maps;
     size_t n_maps, cap_maps;
     size_t page;
-    uint32_t ticks; /* accesses since the last release */
+    size_t debt;       /* bytes accesses may have mapped since the last look */
+    size_t earned;     /* bytes of file pages repeats allow mapped beyond resident */
+    int statm;         /* /proc/self/statm, -1 when it cannot be read */
+    size_t base_pages; /* file-backed pages the process had mapped before the first chunk */
+    char *ahead, *ahead_end; /* pages mapped for a read in order, or NULL */
+    size_t next_at;    /* the position a read in order asks for next */
+    uint64_t released; /* releases so far */
 } set_spill;
 
 typedef struct slot {
@@ -121,31 +163,198 @@ struct cf_iocset {
 /* ---- spill file ----------------------------------------------------- */
 
 /*
+ * File-backed pages the process has mapped (the third field of
+ * /proc/self/statm), or SIZE_MAX when that cannot be read.
+ */
+static size_t spill_file_pages(const set_spill *sp)
+{
+    char buf[256];
+    ssize_t n = sp->statm >= 0 ? pread(sp->statm, buf, sizeof buf - 1, 0) : -1;
+    if (n <= 0) {
+        return SIZE_MAX;
+    }
+    buf[n] = '\0';
+
+    const char *p = buf;
+    unsigned long long v = 0;
+    for (int field = 0; field < 3; field++) {
+        char *end = NULL;
+        v = strtoull(p, &end, 10);
+        if (end == p) {
+            return SIZE_MAX;
+        }
+        p = end;
+    }
+    return (size_t)v;
+}
+
+/* Bytes of the spill file's pages mapped now; SIZE_MAX when unknown. */
+static size_t spill_mapped(const set_spill *sp)
+{
+    size_t pages = spill_file_pages(sp);
+    if (pages == SIZE_MAX || sp->base_pages == SIZE_MAX) {
+        return SIZE_MAX;
+    }
+    return pages > sp->base_pages ? (pages - sp->base_pages) * sp->page : 0;
+}
+
+/*
+ * Map [from, from + len) ahead of its use, for writing or for reading, in
+ * one call; without MADV_POPULATE_* (older headers or kernel) faults do it.
+ */
+static void spill_populate(char *from, size_t len, bool write)
+{
+#if defined(MADV_POPULATE_READ) && defined(MADV_POPULATE_WRITE)
+    madvise(from, len, write ? MADV_POPULATE_WRITE : MADV_POPULATE_READ);
+#else
+    (void)from;
+    (void)len;
+    (void)write;
+#endif
+}
+
+/* Hand the pages of [from, to) back to the kernel, but those of the read-ahead window. */
+static void spill_drop(const set_spill *sp, char *from, char *to)
+{
+    char *a = sp->ahead, *b = sp->ahead_end;
+    if (a && a < to && b > from) {
+        if (a > from) {
+            madvise(from, (size_t)(a - from), MADV_DONTNEED);
+        }
+        if (b < to) {
+            madvise(b, (size_t)(to - b), MADV_DONTNEED);
+        }
+        return;
+    }
+    if (to > from) {
+        madvise(from, (size_t)(to - from), MADV_DONTNEED);
+    }
+}
+
+/*
  * Hand the pages of the spill file back to the kernel: every mapping but
- * the current chunk's, and of that one the pages below its free space.
- * The data stays in the file; a later access faults it back in.
+ * the pages of the current chunk from its free space on, and the window
+ * of a read in order. The data stays in the file; a later access faults
+ * it back in.
  */
 static void spill_release(set_spill *sp, const arena_chunk *current)
 {
     for (size_t i = 0; i < sp->n_maps; i++) {
+        char *addr = sp->maps[i].addr;
         size_t len = sp->maps[i].len;
-        if (sp->maps[i].addr == (const char *)current) {
+        if (addr == (const char *)current) {
             len = (sizeof *current + current->used) / sp->page * sp->page;
         }
-        if (len) {
-            madvise(sp->maps[i].addr, len, MADV_DONTNEED);
-        }
+        spill_drop(sp, addr, addr + len);
     }
-    sp->ticks = 0;
+    sp->released++;
 }
 
-/* One record access of a spilling set; the pages are released now and then. */
-static inline void spill_tick(const cf_iocset *set)
+/* Count the mapped pages; release them when they pass the budget. */
+static void spill_check(set_spill *sp, const arena_chunk *current)
+{
+    sp->debt = 0;
+    if (sp->n_maps && spill_mapped(sp) > sp->resident + sp->earned) {
+        spill_release(sp, current);
+    }
+}
+
+/*
+ * An access of a spilling set that may map up to cost bytes of its file:
+ * the mapped pages are counted once accesses may have mapped half the
+ * budget (at least SPILL_LOOK, at most SPILL_LOOK_MAX) since the last count.
+ */
+static inline void spill_tick(const cf_iocset *set, size_t cost)
 {
     set_spill *sp = set->spill;
-    if (sp && sp->n_maps && ++sp->ticks >= SPILL_TICKS) {
-        spill_release(sp, set->arena);
+    if (!sp) {
+        return;
     }
+    sp->debt += cost;
+    size_t look = (sp->resident + sp->earned) / 2;
+    if (sp->debt >= SPILL_LOOK && (sp->debt >= look || sp->debt >= SPILL_LOOK_MAX)) {
+        spill_check(sp, set->arena);
+    }
+}
+
+/*
+ * A merge came back to an IOC already in the set: repeats land anywhere
+ * in the file, so the set may keep more of it mapped, up to SPILL_PER_IOC
+ * bytes an IOC and SPILL_EARNED_MAX in all.
+ */
+static void spill_repeat(const cf_iocset *set)
+{
+    set_spill *sp = set->spill;
+    size_t most = set->n_iocs * SPILL_PER_IOC;
+    if (most > SPILL_EARNED_MAX) {
+        most = SPILL_EARNED_MAX;
+    }
+    sp->earned = sp->earned + SPILL_REPEAT < most ? sp->earned + SPILL_REPEAT : most;
+}
+
+/*
+ * A read in order has reached p, outside its window: map the next
+ * SPILL_AHEAD bytes of p's mapping in one call instead of a fault a page,
+ * and hand back the window it has passed. False when p is not in the file.
+ */
+static bool spill_ahead(set_spill *sp, const char *p)
+{
+    for (size_t i = 0; i < sp->n_maps; i++) {
+        char *a = sp->maps[i].addr, *end = a + sp->maps[i].len;
+        if (p < a || p >= end) {
+            continue;
+        }
+        char *from = a + (size_t)(p - a) / sp->page * sp->page;
+        char *to = (size_t)(end - from) > SPILL_AHEAD ? from + SPILL_AHEAD : end;
+        char *old = sp->ahead, *old_end = sp->ahead_end;
+        sp->ahead = from;
+        sp->ahead_end = to;
+        if (old) {
+            spill_drop(sp, old, old_end);
+        }
+        spill_populate(from, (size_t)(to - from), false);
+        return true;
+    }
+    return false;
+}
+
+/* Record i, at p, is read: a read in order maps its pages ahead of it. */
+static void spill_read(const cf_iocset *set, size_t i, const cf_ioc *p)
+{
+    set_spill *sp = set->spill;
+    const char *c = (const char *)p;
+    size_t cost = SPILL_FAULT;
+
+    if (i == sp->next_at) {
+        bool window = (c < sp->ahead || c >= sp->ahead_end) && spill_ahead(sp, c);
+        cost = window ? SPILL_AHEAD + SPILL_NEXT : SPILL_NEXT;
+    }
+    sp->next_at = i + 1;
+    spill_tick(set, cost);
+}
+
+/*
+ * A record about to be merged into is first written (an atomic add of 0
+ * changes nothing): a page handed back then comes in with one write
+ * fault, where a first read would map it read-only, with 15 pages around
+ * it, and the merge's write would fault again.
+ */
+static inline void spill_touch(cf_ioc *ioc)
+{
+    __atomic_fetch_add(&ioc->index, 0u, __ATOMIC_RELAXED);
+}
+
+/* The current chunk c has used pages not mapped yet: map the next SPILL_FILL bytes. */
+static void spill_fill(const set_spill *sp, arena_chunk *c)
+{
+    char *base = (char *)c;
+    size_t from = (sizeof *c + c->filled) / sp->page * sp->page;
+    size_t to = from + SPILL_FILL;
+    if (to > c->mapped) {
+        to = c->mapped;
+    }
+    spill_populate(base + from, to - from, true);
+    c->filled = to - sizeof *c;
 }
 
 static int spill_open(set_spill *sp)
@@ -170,6 +379,7 @@ static arena_chunk *spill_chunk(set_spill *sp, size_t size)
 
     if (sp->fd < 0) {
         sp->fd = spill_open(sp);
+        sp->base_pages = spill_file_pages(sp);
     }
     if (sp->n_maps == sp->cap_maps) {
         size_t cap = sp->cap_maps ? sp->cap_maps * 2 : 64;
@@ -195,6 +405,7 @@ static arena_chunk *spill_chunk(set_spill *sp, size_t size)
     arena_chunk *c = addr;
     c->size = len - sizeof *c;
     c->mapped = len;
+    c->filled = 0;
     return c;
 }
 
@@ -208,6 +419,9 @@ static void spill_free(set_spill *sp)
     }
     if (sp->fd >= 0) {
         close(sp->fd);
+    }
+    if (sp->statm >= 0) {
+        close(sp->statm);
     }
     free(sp->maps);
     free(sp->dir);
@@ -227,6 +441,7 @@ cf_status cf_iocset_spill(cf_iocset *set, const char *dir, size_t resident)
     sp->dir = cf_strdup(dir ? dir : env && env[0] ? env : "/tmp");
     sp->resident = resident;
     sp->fd = -1;
+    sp->statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     long page = sysconf(_SC_PAGESIZE);
     sp->page = page > 0 ? (size_t)page : 4096;
     if (!sp->dir) {
@@ -248,8 +463,8 @@ static arena_chunk *set_chunk(cf_iocset *set, size_t size)
     if (sp && sp->heap_bytes + size > sp->resident) {
         c = spill_chunk(sp, size);
         if (c) {
-            /* A full chunk is not written again: its pages can go now. */
-            spill_release(sp, set->arena);
+            /* A full chunk is not written again: its pages may go now. */
+            spill_check(sp, set->arena);
         }
         return c;
     }
@@ -257,6 +472,7 @@ static arena_chunk *set_chunk(cf_iocset *set, size_t size)
     if (c) {
         c->size = size;
         c->mapped = 0;
+        c->filled = size;
     }
     if (c && sp) {
         sp->heap_bytes += size;
@@ -288,6 +504,10 @@ static void *set_alloc(cf_iocset *set, size_t n)
     }
     void *p = c->data + c->used;
     c->used += n;
+    if (c->used > c->filled) {
+        spill_fill(set->spill, c);
+        spill_tick(set, SPILL_FILL);
+    }
     return p;
 }
 
@@ -425,6 +645,7 @@ void cf_iocset_free(cf_iocset *set)
 cf_iocset_stats *cf_iocset_stats_of(cf_iocset *set)
 {
     set->stats.unique = set->n_iocs;
+    set->stats.released = set->spill ? set->spill->released : 0;
     return &set->stats;
 }
 
@@ -544,8 +765,12 @@ const cf_event *cf_iocset_event_at(const cf_iocset *set, size_t i)
 
 /* ---- lookup and merge ----------------------------------------------- */
 
+/*
+ * The IOC of key (type, value) with hash h, or NULL. For a merge (write),
+ * a spilling set touches the record of a matching hash for writing first.
+ */
 static cf_ioc *set_lookup(const cf_iocset *set, cf_ioc_type type, const char *value, size_t n,
-                          uint32_t h)
+                          uint32_t h, bool write)
 {
     if (!set->keys.slots) {
         return NULL;
@@ -556,6 +781,9 @@ static cf_ioc *set_lookup(const cf_iocset *set, cf_ioc_type type, const char *va
             continue;
         }
         cf_ioc *ioc = set->iocs[sl->index - 1];
+        if (write && set->spill) {
+            spill_touch(ioc);
+        }
         if (ioc->type == type && strncmp(ioc->value, value, n) == 0 &&
             ioc->value[n] == '\0') {
             return ioc;
@@ -567,8 +795,8 @@ static cf_ioc *set_lookup(const cf_iocset *set, cf_ioc_type type, const char *va
 cf_ioc *cf_iocset_find(const cf_iocset *set, cf_ioc_type type, const char *value)
 {
     size_t n = strlen(value);
-    spill_tick(set);
-    return set_lookup(set, type, value, n, set_hash((unsigned char)type, value, n));
+    spill_tick(set, SPILL_FAULT);
+    return set_lookup(set, type, value, n, set_hash((unsigned char)type, value, n), false);
 }
 
 size_t cf_iocset_count(const cf_iocset *set)
@@ -578,8 +806,13 @@ size_t cf_iocset_count(const cf_iocset *set)
 
 cf_ioc *cf_iocset_at(const cf_iocset *set, size_t i)
 {
-    spill_tick(set);
-    return i < set->n_iocs ? set->iocs[i] : NULL;
+    if (i >= set->n_iocs) {
+        return NULL;
+    }
+    if (set->spill) {
+        spill_read(set, i, set->iocs[i]);
+    }
+    return set->iocs[i];
 }
 
 /*
@@ -805,13 +1038,15 @@ cf_status cf_iocset_merge(cf_iocset *set, const cf_obs *obs, const cf_norm *norm
         return CF_EINVAL;
     }
     uint32_t h = set_hash((unsigned char)norm->type, norm->value.data, norm->value.len);
-    spill_tick(set);
-    cf_ioc *ioc = set_lookup(set, norm->type, norm->value.data, norm->value.len, h);
+    spill_tick(set, SPILL_MERGE);
+    cf_ioc *ioc = set_lookup(set, norm->type, norm->value.data, norm->value.len, h, true);
     if (!ioc) {
         ioc = set_insert(set, norm, h);
         if (!ioc) {
             return CF_ENOMEM;
         }
+    } else if (set->spill) {
+        spill_repeat(set);
     }
 
     /* Context of this source, merged by the documented rules. */
@@ -1077,7 +1312,9 @@ size_t cf_iocset_retain(cf_iocset *set, bool (*keep)(void *ctx, cf_ioc *ioc), vo
         if (i % 64 == 0 && k.before) {
             k.before[i / 64] = (uint32_t)kept;
         }
-        spill_tick(set);
+        if (set->spill) {
+            spill_read(set, i, ioc);
+        }
         if (!keep(ctx, ioc)) {
             if (ioc->cap_sightings > 1 && !set->spill) {
                 free(ioc->sightings);

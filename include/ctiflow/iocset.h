@@ -28,6 +28,7 @@ typedef struct cf_iocset_stats {
     uint64_t rejected;     /* obs whose value failed normalisation */
     uint64_t warnings;
     uint64_t unique;       /* IOCs in the set */
+    uint64_t released;     /* times a spilling set handed its file's pages back */
 } cf_iocset_stats;
 
 cf_iocset *cf_iocset_new(void);
@@ -37,12 +38,16 @@ void cf_iocset_free(cf_iocset *set);
  * Let set keep its records (IOCs, values, sightings, strings), past the
  * first `resident` bytes, in an unlinked temporary file in dir (NULL:
  * $TMPDIR, else /tmp) mapped into memory, and give the file's pages back
- * to the kernel as it goes, so that the memory of a set of millions of
- * IOCs is its key table and order array. Records keep their addresses and
- * every function works as before. Call it before anything is added
- * (CF_EINVAL otherwise). The file is made when first needed; when it
- * cannot be made or grown (disk full), the call that needed the space
- * fails with CF_ENOMEM.
+ * to the kernel whenever more than its budget of them is mapped: resident
+ * bytes, plus 4 KB for each merge into an IOC already in the set, up to
+ * 256 bytes per IOC and 256 MB in all. The memory of a set of millions of
+ * IOCs is then its key table, its order array, its first resident bytes
+ * and about its budget of file pages (passed by up to half of a small
+ * budget, 16 MB of a large one). Records keep their addresses and every
+ * function works as before. Call it before anything is added (CF_EINVAL
+ * otherwise). The file is made when first needed; when it cannot be made
+ * or grown (disk full), the call that needed the space fails with
+ * CF_ENOMEM.
  */
 cf_status cf_iocset_spill(cf_iocset *set, const char *dir, size_t resident);
 

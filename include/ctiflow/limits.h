@@ -25,6 +25,6 @@
 #define CF_MAX_DECOMPRESSED_BYTES (2ull << 30) /* inflated body of one feed */
 #define CF_MAX_FETCH_BYTES (1ull << 30)       /* raw body of one feed */
 #define CF_MAX_PATTERN_BYTES 65536            /* one STIX pattern we write or read */
-#define CF_RESIDENT_BYTES (4u << 20)          /* IOC records convert keeps in memory */
+#define CF_RESIDENT_BYTES (4u << 20)          /* IOC set records on the heap, file pages mapped */
 
 #endif

@@ -121,6 +121,158 @@ static void test_spill(void)
     CHECK_INT(rmdir(dir), 0);
 }
 
+/* File-backed pages the process has mapped (the third field of /proc/self/statm); -1 unknown. */
+static long file_pages(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long size = 0, resident = 0, shared = -1;
+    if (f && fscanf(f, "%ld %ld %ld", &size, &resident, &shared) != 3) {
+        shared = -1;
+    }
+    if (f) {
+        fclose(f);
+    }
+    return shared;
+}
+
+/* Value number k of the budget tests: "b<k>.example", then pad bytes of 'p'. */
+static void budget_value(char *v, size_t size, int k, int pad)
+{
+    int n = snprintf(v, size, "b%d.example", k);
+    for (int i = 0; i < pad && (size_t)(n + i) + 1 < size; i++) {
+        v[n + i] = 'p';
+        v[n + i + 1] = '\0';
+    }
+}
+
+/* Observation j of the budget tests: one of count values, scattered, with pad bytes each. */
+static void budget_obs(cf_obs *o, cf_norm *n, char *ref, size_t refsz, int j, int count, int pad)
+{
+    static const char *const tags[] = {"even", "odd"};
+    char v[1024];
+    budget_value(v, sizeof v, (int)((j * 7919L) % count), pad);
+    snprintf(ref, refsz, "r%d", j);
+    cf_obs_init(o);
+    o->text = v;
+    o->len = strlen(v);
+    o->feed = "budget";
+    o->line = (uint64_t)j + 1;
+    o->ref = ref;
+    o->labels = &tags[j % 2];
+    o->n_labels = 1;
+    norm_set(n, CF_IOC_DOMAIN, v);
+}
+
+/*
+ * Record i of a set fed budget_obs(0 .. count + repeats - 1): its value,
+ * its sightings (the first `repeats` records were seen twice) and its
+ * label read back as merged.
+ */
+static bool budget_record_ok(const cf_ioc *ioc, int i, int count, int repeats, int pad)
+{
+    char v[1024], ref[32];
+    int last = i < repeats ? count + i : i;
+    budget_value(v, sizeof v, (int)((i * 7919L) % count), pad);
+    snprintf(ref, sizeof ref, "r%d", last);
+    return ioc && ioc->index == (uint32_t)i && strcmp(ioc->value, v) == 0 &&
+           ioc->n_sightings == (i < repeats ? 2u : 1u) &&
+           ioc->sightings[ioc->n_sightings - 1].line == (uint64_t)last + 1 &&
+           strcmp(ioc->sightings[ioc->n_sightings - 1].ref, ref) == 0 && ioc->n_labels == 1 &&
+           strcmp(ioc->labels[0], i % 2 ? "odd" : "even") == 0;
+}
+
+/* Raise *peak to the bytes of file pages mapped now above base pages. */
+static void budget_sample(long base, long *peak)
+{
+    long now = file_pages();
+    long bytes = (now - base) * sysconf(_SC_PAGESIZE);
+    if (now >= 0 && bytes > *peak) {
+        *peak = bytes;
+    }
+}
+
+/*
+ * A spilling set of budget `resident` fed count values of pad bytes and
+ * `repeats` repeats, then read in order and looked up at random: every
+ * record reads back as merged; the most file pages seen mapped go to
+ * *peak (sampled every 64 calls, above base), the releases are returned.
+ */
+static uint64_t budget_run(const char *dir, size_t resident, int count, int repeats, int pad,
+                           long *peak)
+{
+    cf_iocset *set = cf_iocset_new();
+    cf_norm n = CF_NORM_INIT;
+    cf_obs o;
+    char ref[32], v[1024];
+    int ok = 0, found = 0;
+
+    CHECK_INT(cf_iocset_spill(set, dir, resident), CF_OK);
+    long base = file_pages();
+    CHECK(base > 0);
+    *peak = 0;
+    for (int j = 0; j < count + repeats; j++) {
+        budget_obs(&o, &n, ref, sizeof ref, j, count, pad);
+        CHECK_INT(cf_iocset_merge(set, &o, &n, NULL), CF_OK);
+        if (j % 64 == 0) {
+            budget_sample(base, peak);
+        }
+    }
+    CHECK_INT(cf_iocset_count(set), count);
+
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < count; i++) {
+            ok += budget_record_ok(cf_iocset_at(set, (size_t)i), i, count, repeats, pad);
+            if (i % 64 == 0) {
+                budget_sample(base, peak);
+            }
+        }
+    }
+    CHECK_INT(ok, 2 * count);
+    for (int k = 0; k < 20000; k++) {
+        int i = (int)((k * 104729L) % count);
+        budget_value(v, sizeof v, (int)((i * 7919L) % count), pad);
+        found += budget_record_ok(cf_iocset_find(set, CF_IOC_DOMAIN, v), i, count, repeats, pad);
+        if (k % 64 == 0) {
+            budget_sample(base, peak);
+        }
+    }
+    CHECK_INT(found, 20000);
+
+    uint64_t released = cf_iocset_stats_of(set)->released;
+    cf_norm_free(&n);
+    cf_iocset_free(set);
+    return released;
+}
+
+/*
+ * The budget of a spilling set. 120,000 distinct IOCs (about 24 MB in the
+ * file) with a budget of 1 MB: the file pages mapped stay within 4 MB (the
+ * budget, half of it again between two looks, a read-ahead window and
+ * slack), they are handed back many times, and every record reads back.
+ * 40,000 IOCs of 600 bytes (about 30 MB) with as many repeats: the repeats
+ * earn 256 bytes an IOC (10 MB), so more than 6 MB but at most 1 + 1.5 x
+ * 10 MB and slack stay mapped. 30,000 IOCs whose 3 MB in the file fit in a
+ * 4 MB budget: never handed back.
+ */
+static void test_spill_budget(void)
+{
+    char dir[] = "/tmp/ctiflow-test-budget-XXXXXX";
+    long peak = 0;
+
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK(budget_run(dir, 1u << 20, 120000, 0, 0, &peak) >= 10);
+    CHECK(peak > 0 && peak <= (4l << 20));
+
+    CHECK(budget_run(dir, 1u << 20, 40000, 40000, 600, &peak) >= 10);
+    CHECK(peak > (6l << 20) && peak <= (19l << 20));
+
+    CHECK_INT(budget_run(dir, 4u << 20, 30000, 0, 0, &peak), 0);
+    CHECK(peak > 0); /* the last read-ahead window: records were read from the file */
+
+    CHECK(dir_empty(dir));
+    CHECK_INT(rmdir(dir), 0);
+}
+
 int main(void)
 {
     cf_iocset *set = cf_iocset_new();
@@ -240,5 +392,6 @@ int main(void)
     cf_norm_free(&n);
     cf_iocset_free(set);
     test_spill();
+    test_spill_budget();
     TEST_MAIN_END();
 }

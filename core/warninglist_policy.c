@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctiflow/limits.h"
 #include "warninglist_int.h"
 
 const char *const cf_wl_never_block[] = {
@@ -277,4 +278,208 @@ bool cf_wl_ioc_listed(const cf_ioc *ioc, const char *id)
         }
     }
     return false;
+}
+
+/* ---- screening while collecting ------------------------------------- */
+
+struct cf_wl_screen {
+    const cf_wlset *set;
+    cf_wl_policy *pol;
+    cf_collector *coll;
+    cf_sink inner;         /* the collector's own sink, for diagnostics, compounds, events */
+    cf_iocset *held;       /* withheld IOCs, one each, to count them once */
+    const char **interned; /* per list: its label as interned in the collector's set */
+    uint64_t matched;      /* IOCs of the collector's set that matched */
+};
+
+/* True when the policy withholds an IOC with these matches (nothing counted). */
+static bool pol_excludes(const cf_wl_policy *pol, const cf_wl_matches *m)
+{
+    if (cf_wl_policy_empty(pol)) {
+        return false;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        if (m->lists[i] < pol->n_lists && pol->excluded[m->lists[i]]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+cf_status cf_wl_screen_new(cf_wl_screen **out, const cf_wlset *set, cf_wl_policy *pol,
+                           cf_collector *coll)
+{
+    cf_wl_screen *s = calloc(1, sizeof *s);
+
+    *out = NULL;
+    if (!s) {
+        return CF_ENOMEM;
+    }
+    s->set = set;
+    s->pol = pol;
+    s->coll = coll;
+    s->inner = cf_collector_sink(coll);
+    s->interned = calloc(cf_wl_count(set) + 1, sizeof *s->interned);
+    if (!s->interned) {
+        cf_wl_screen_free(s);
+        return CF_ENOMEM;
+    }
+    if (!cf_wl_policy_empty(pol)) {
+        s->held = cf_iocset_new();
+        if (!s->held || cf_iocset_spill(s->held, NULL, CF_RESIDENT_BYTES) != CF_OK) {
+            cf_wl_screen_free(s);
+            return CF_ENOMEM;
+        }
+    }
+    *out = s;
+    return CF_OK;
+}
+
+void cf_wl_screen_free(cf_wl_screen *s)
+{
+    if (!s) {
+        return;
+    }
+    cf_iocset_free(s->held);
+    free(s->interned);
+    free(s);
+}
+
+/* The labels of m as interned in the collector's set, in list order. */
+static cf_status screen_labels(cf_wl_screen *s, const cf_wl_matches *m, const char **labels)
+{
+    for (size_t k = 0; k < m->n; k++) {
+        uint16_t l = m->lists[k];
+        if (!s->interned[l]) {
+            const char *label = cf_wl_label(s->set, l);
+            s->interned[l] = cf_iocset_intern(s->coll->set, label, strlen(label));
+            if (!s->interned[l]) {
+                return CF_ENOMEM;
+            }
+        }
+        labels[k] = s->interned[l];
+    }
+    return CF_OK;
+}
+
+/*
+ * Give a matched IOC its labels after every source label, as cf_wl_apply
+ * would: a new IOC gets them appended; an IOC a later observation gave new
+ * labels has them moved back to the end.
+ */
+static cf_status screen_label(cf_wl_screen *s, cf_ioc *ioc, const cf_wl_matches *m, bool fresh)
+{
+    cf_iocset *set = s->coll->set;
+    const char *labels[CF_WL_MAX_MATCHES];
+    cf_status st = screen_labels(s, m, labels);
+
+    if (st != CF_OK || fresh) {
+        return st == CF_OK ? cf_iocset_add_labels(set, ioc, labels, m->n) : st;
+    }
+    size_t n = ioc->n_labels;
+    bool last = n >= m->n;
+    for (size_t k = 0; last && k < m->n; k++) {
+        last = ioc->labels[n - m->n + k] == labels[k];
+    }
+    if (last) {
+        return CF_OK;
+    }
+    const char *rest[CF_MAX_LABELS_PER_IOC];
+    size_t n_rest = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool ours = false;
+        for (size_t k = 0; k < m->n && !ours; k++) {
+            ours = ioc->labels[i] == labels[k];
+        }
+        if (!ours) {
+            rest[n_rest++] = ioc->labels[i];
+        }
+    }
+    ioc->labels = NULL;
+    ioc->n_labels = 0;
+    st = cf_iocset_add_labels(set, ioc, rest, n_rest);
+    return st == CF_OK ? cf_iocset_add_labels(set, ioc, labels, m->n) : st;
+}
+
+/* The collector's observation callback with the match decided before the merge. */
+static cf_status screen_obs(void *ctx, const cf_obs *obs)
+{
+    cf_wl_screen *s = ctx;
+    cf_collector *c = s->coll;
+    cf_iocset *set = c->set;
+    cf_wl_matches m;
+
+    cf_iocset_stats_of(set)->observations++;
+    cf_status st = cf_normalize(&c->norm, obs->type, obs->text, obs->len);
+    if (st == CF_ENOMEM) {
+        return st;
+    }
+    if (st != CF_OK || c->norm.warning) {
+        bool reject = st != CF_OK;
+        cf_diag d = {reject ? CF_DIAG_REJECT : CF_DIAG_WARNING, obs->feed, obs->line, 0,
+                     obs->ref, reject ? c->norm.reason : c->norm.warning, obs->text, obs->len};
+        if (reject && !d.reason) {
+            d.reason = "invalid value";
+        }
+        s->inner.diag(s->inner.ctx, &d);
+        if (reject) {
+            return CF_OK;
+        }
+    }
+    if (cf_wl_match_value(s->set, c->norm.type, c->norm.hash_type, cf_buf_str(&c->norm.value),
+                          &m) == 0) {
+        return cf_iocset_merge(set, obs, &c->norm, NULL);
+    }
+    if (pol_excludes(s->pol, &m)) {
+        return cf_iocset_merge(s->held, obs, &c->norm, NULL);
+    }
+    size_t before = cf_iocset_count(set);
+    cf_ioc *ioc = NULL;
+    st = cf_iocset_merge(set, obs, &c->norm, &ioc);
+    if (st != CF_OK || !ioc) {
+        return st;
+    }
+    bool fresh = cf_iocset_count(set) > before;
+    s->matched += fresh;
+    return screen_label(s, ioc, &m, fresh);
+}
+
+static void screen_diag(void *ctx, const cf_diag *d)
+{
+    cf_wl_screen *s = ctx;
+    s->inner.diag(s->inner.ctx, d);
+}
+
+static cf_status screen_compound(void *ctx, const cf_compound *comp)
+{
+    cf_wl_screen *s = ctx;
+    return s->inner.compound(s->inner.ctx, comp);
+}
+
+static cf_event *screen_event(void *ctx, const cf_event *proto)
+{
+    cf_wl_screen *s = ctx;
+    return s->inner.event(s->inner.ctx, proto);
+}
+
+cf_sink cf_wl_screen_sink(cf_wl_screen *s)
+{
+    cf_sink sink = {screen_obs, screen_diag, screen_compound, screen_event, s};
+    return sink;
+}
+
+cf_status cf_wl_screen_finish(cf_wl_screen *s, cf_wl_apply_stats *out)
+{
+    size_t n = s->held ? cf_iocset_count(s->held) : 0;
+    cf_wl_matches m;
+
+    for (size_t i = 0; i < n; i++) {
+        cf_wl_match(s->set, cf_iocset_at(s->held, i), &m);
+        cf_wl_policy_withholds(s->pol, &m);
+    }
+    if (out) {
+        out->matched = s->matched + n;
+        out->withheld = n;
+    }
+    return CF_OK;
 }

@@ -54,19 +54,35 @@ static bool u128_is_max(wl_u128 a, bool v4)
     return v4 ? a.lo == 0xffffffffu : (a.hi == UINT64_MAX && a.lo == UINT64_MAX);
 }
 
-/* One decimal number of canonical form (no leading zero) up to max, at *p. */
+/* The value of decimal digit c, or 10 and more for any other byte. */
+static inline unsigned net_digit(const char *p, const char *end)
+{
+    return p < end ? (unsigned)(unsigned char)*p - '0' : 10u;
+}
+
+/*
+ * One decimal number of canonical form (no leading zero, at most three
+ * digits) up to max, at *p.
+ */
 static inline bool net_num(const char **p, const char *end, uint32_t max, uint32_t *out)
 {
     const char *q = *p;
+    unsigned d = net_digit(q, end);
 
-    if (q == end || *q < '0' || *q > '9') {
+    if (d > 9) {
         return false;
     }
-    uint32_t v = (uint32_t)(*q++ - '0');
-    for (int d = 0; v != 0 && d < 2 && q < end && *q >= '0' && *q <= '9'; d++) {
-        v = v * 10 + (uint32_t)(*q++ - '0');
+    uint32_t v = d;
+    q++;
+    if (v != 0 && (d = net_digit(q, end)) <= 9) {
+        v = v * 10 + d;
+        q++;
+        if ((d = net_digit(q, end)) <= 9) {
+            v = v * 10 + d;
+            q++;
+        }
     }
-    if (v > max || (q < end && *q >= '0' && *q <= '9')) {
+    if (v > max || net_digit(q, end) <= 9) {
         return false;
     }
     *p = q;
@@ -74,20 +90,32 @@ static inline bool net_num(const char **p, const char *end, uint32_t max, uint32
     return true;
 }
 
+/* An optional "/prefix" at p (canonical decimal up to max); false when malformed. */
+static inline bool net_prefix(const char *p, const char *end, uint32_t max, int *prefix)
+{
+    uint32_t v = max;
+
+    if (p != end && (*p != '/' || (p++, !net_num(&p, end, max, &v)) || p != end)) {
+        return false;
+    }
+    *prefix = (int)v;
+    return true;
+}
+
 /*
  * Canonical "a.b.c.d" or "a.b.c.d/p" straight to bits; false for anything
  * else, which then takes the general parser.
  */
-static bool net_fast_v4(const char *s, size_t len, unsigned char b[16], int *prefix)
+static bool net_fast_v4(const char *s, size_t len, uint32_t *addr, int *prefix)
 {
     const char *p = s, *end = s + len;
-    uint32_t v = 0;
+    uint32_t a = 0, v = 0;
 
     for (int k = 0; k < 4; k++) {
         if (!net_num(&p, end, 255, &v)) {
             return false;
         }
-        b[k] = (unsigned char)v;
+        a = a << 8 | v;
         if (k < 3) {
             if (p == end || *p != '.') {
                 return false;
@@ -95,44 +123,79 @@ static bool net_fast_v4(const char *s, size_t len, unsigned char b[16], int *pre
             p++;
         }
     }
-    *prefix = 32;
-    if (p == end) {
-        return true;
-    }
-    if (*p != '/') {
-        return false;
-    }
-    p++;
-    if (!net_num(&p, end, 32, &v) || p != end) {
-        return false;
-    }
-    *prefix = (int)v;
-    return true;
+    *addr = a;
+    return net_prefix(p, end, 32, prefix);
 }
 
-bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_u128 *last)
+static inline int net_hex(unsigned char c)
 {
-    unsigned char b[16];
-    int prefix = 0;
-
-    if (net_fast_v4(text, len, b, &prefix)) {
-        uint32_t a = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-        uint32_t host = prefix == 0 ? UINT32_MAX : (prefix == 32 ? 0 : UINT32_MAX >> prefix);
-        *family = 4;
-        *first = (wl_u128){0, a & ~host};
-        *last = (wl_u128){0, (a & ~host) | host};
-        return true;
+    if ((unsigned)(c - '0') <= 9u) {
+        return c - '0';
     }
-    if (!cf_parse_cidr(text, len, family, b, &prefix)) {
+    c |= 0x20;
+    return (unsigned)(c - 'a') <= 5u ? c - 'a' + 10 : -1;
+}
+
+/*
+ * IPv6 of hexadecimal groups with at most one "::" and an optional
+ * "/prefix", straight to bits, by the rules of the general parser; false
+ * for anything else (a dotted IPv4 tail, a zone id), which then takes it.
+ */
+static bool net_fast_v6(const char *s, size_t len, wl_u128 *addr, int *prefix)
+{
+    const char *p = s, *end = s + len;
+    uint32_t groups[8];
+    int n = 0, dc = -1;
+
+    if (end - p >= 2 && p[0] == ':' && p[1] == ':') {
+        dc = 0;
+        p += 2;
+    }
+    while (p < end && *p != '/') {
+        uint32_t v = 0;
+        int k = 0, h;
+        while (k < 5 && p < end && (h = net_hex((unsigned char)*p)) >= 0) {
+            v = v << 4 | (uint32_t)h;
+            p++;
+            k++;
+        }
+        if (k == 0 || k > 4 || n == 8) {
+            return false;
+        }
+        groups[n++] = v;
+        if (p == end || *p == '/') {
+            break;
+        }
+        if (*p != ':' || ++p == end) {
+            return false;
+        }
+        if (*p == ':') {
+            if (dc >= 0) {
+                return false;
+            }
+            dc = n;
+            p++;
+        }
+    }
+    if (dc < 0 ? n != 8 : n > 7) {
         return false;
     }
-    int bits = *family == 4 ? 32 : 128;
-    wl_u128 a = {0, 0};
-    for (int i = 0; i < bits / 8; i++) {
-        a.hi = (a.hi << 8) | (a.lo >> 56);
-        a.lo = (a.lo << 8) | b[i];
+    uint32_t full[8] = {0};
+    int tail = dc < 0 ? 0 : n - dc;
+    for (int k = 0; k < n - tail; k++) {
+        full[k] = groups[k];
     }
+    for (int k = 0; k < tail; k++) {
+        full[8 - tail + k] = groups[dc + k];
+    }
+    addr->hi = (uint64_t)full[0] << 48 | (uint64_t)full[1] << 32 | full[2] << 16 | full[3];
+    addr->lo = (uint64_t)full[4] << 48 | (uint64_t)full[5] << 32 | full[6] << 16 | full[7];
+    return net_prefix(p, end, 128, prefix);
+}
 
+/* The network of an address and a prefix length of bits (32 or 128). */
+static void net_range(wl_u128 a, int prefix, int bits, wl_u128 *first, wl_u128 *last)
+{
     /* Host mask of (bits - prefix) low bits, in two halves. */
     int host = bits - prefix;
     wl_u128 m = {0, 0};
@@ -146,6 +209,36 @@ bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_
     first->lo = a.lo & ~m.lo;
     last->hi = first->hi | m.hi;
     last->lo = first->lo | m.lo;
+}
+
+bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_u128 *last)
+{
+    unsigned char b[16];
+    int prefix = 0;
+    uint32_t a4;
+    wl_u128 a = {0, 0};
+
+    if (net_fast_v4(text, len, &a4, &prefix)) {
+        uint32_t host = prefix == 0 ? UINT32_MAX : (prefix == 32 ? 0 : UINT32_MAX >> prefix);
+        *family = 4;
+        *first = (wl_u128){0, a4 & ~host};
+        *last = (wl_u128){0, (a4 & ~host) | host};
+        return true;
+    }
+    if (memchr(text, ':', len) && net_fast_v6(text, len, &a, &prefix)) {
+        *family = 6;
+        net_range(a, prefix, 128, first, last);
+        return true;
+    }
+    if (!cf_parse_cidr(text, len, family, b, &prefix)) {
+        return false;
+    }
+    int bits = *family == 4 ? 32 : 128;
+    for (int i = 0; i < bits / 8; i++) {
+        a.hi = (a.hi << 8) | (a.lo >> 56);
+        a.lo = (a.lo << 8) | b[i];
+    }
+    net_range(a, prefix, bits, first, last);
     return true;
 }
 
@@ -553,14 +646,18 @@ cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint1
     if (cf_buf_append(&t->pool, key, len) != CF_OK) {
         return CF_ENOMEM;
     }
-    for (size_t i = off; i < off + len; i++) {
-        t->pool.data[i] = (char)ht_fold((unsigned char)t->pool.data[i]);
+    /* Fold the copy and hash it in one pass from its last byte (as ht_hash does). */
+    unsigned char *k = (unsigned char *)t->pool.data + off;
+    uint64_t h = WL_HT_SEED;
+    for (size_t i = len; i-- > 0;) {
+        k[i] = ht_fold(k[i]);
+        h = wl_ht_step(h, k[i]);
     }
     if (kind == WL_K_EXACT) {
         size_t b = ht_exact_bit(key, len);
         t->exact[b / 64] |= 1ull << (b % 64);
     }
-    t->e[t->n++] = (wl_hentry){ht_hash(key, len), (uint32_t)off, (uint32_t)len, list, kind};
+    t->e[t->n++] = (wl_hentry){wl_ht_final(h), (uint32_t)off, (uint32_t)len, list, kind};
     return CF_OK;
 }
 
@@ -912,6 +1009,15 @@ cf_status wl_ac_build(wl_ac *a)
     }
 
     ac_classes(a);
+    a->hex_pats = false;
+    for (size_t p = 0; p < a->n_pats && !a->hex_pats; p++) {
+        const char *pat = a->pool.data + a->pats[p].off;
+        bool hex = true;
+        for (uint32_t i = 0; hex && i < a->pats[p].len; i++) {
+            hex = pat[i] && strchr("0123456789abcdef.:/", pat[i]) != NULL;
+        }
+        a->hex_pats = hex;
+    }
     size_t max_states = a->pool.len + 1;
     a->delta = calloc(max_states * a->n_cls, sizeof *a->delta);
     a->depth = calloc(max_states, sizeof *a->depth);

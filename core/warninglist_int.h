@@ -110,6 +110,7 @@ typedef struct wl_ac {
     uint32_t q;          /* bytes per block of the skip filter: 2 or 3 */
     uint32_t cell_bits;  /* the filter has 2^cell_bits cells, blocks hashed to them */
     uint8_t *shift;      /* per cell: safe skip by the block ending a window, or NULL */
+    bool hex_pats;       /* some pattern is made of hex digits, '.', ':' and '/' only */
 } wl_ac;
 
 typedef struct wl_regex {

@@ -430,10 +430,16 @@ static cf_status screen_obs(void *ctx, const cf_obs *obs)
                           &m) == 0) {
         return cf_iocset_merge(set, obs, &c->norm, NULL);
     }
-    if (pol_excludes(s->pol, &m)) {
-        return cf_iocset_merge(s->held, obs, &c->norm, NULL);
-    }
     size_t before = cf_iocset_count(set);
+    if (pol_excludes(s->pol, &m)) {
+        /* Counted in the policy when first seen, as cf_wl_apply counts each IOC once. */
+        before = cf_iocset_count(s->held);
+        st = cf_iocset_merge(s->held, obs, &c->norm, NULL);
+        if (st == CF_OK && cf_iocset_count(s->held) > before) {
+            cf_wl_policy_withholds(s->pol, &m);
+        }
+        return st;
+    }
     cf_ioc *ioc = NULL;
     st = cf_iocset_merge(set, obs, &c->norm, &ioc);
     if (st != CF_OK || !ioc) {
@@ -471,12 +477,7 @@ cf_sink cf_wl_screen_sink(cf_wl_screen *s)
 cf_status cf_wl_screen_finish(cf_wl_screen *s, cf_wl_apply_stats *out)
 {
     size_t n = s->held ? cf_iocset_count(s->held) : 0;
-    cf_wl_matches m;
 
-    for (size_t i = 0; i < n; i++) {
-        cf_wl_match(s->set, cf_iocset_at(s->held, i), &m);
-        cf_wl_policy_withholds(s->pol, &m);
-    }
     if (out) {
         out->matched = s->matched + n;
         out->withheld = n;

@@ -720,25 +720,29 @@ cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint1
 }
 
 /*
- * Place entry idx in its probe sequence unless an entry of the same key,
- * kind and list is there already; sets its filter bits.
+ * Place the entry of slot x (hash and entry number + 1) in its probe
+ * sequence unless an entry of the same key, kind and list is there
+ * already; sets its filter bits. Entries are read only to compare keys of
+ * equal hash.
  */
-static void ht_place(wl_htab *t, size_t idx)
+static void ht_place(wl_htab *t, wl_hslot x)
 {
-    const wl_hentry *x = &t->e[idx];
-    size_t j = x->hash & t->mask;
+    size_t j = x.hash & t->mask;
 
     for (; t->slots[j].index; j = (j + 1) & t->mask) {
+        if (t->slots[j].hash != x.hash) {
+            continue;
+        }
         const wl_hentry *e = &t->e[t->slots[j].index - 1];
-        if (t->slots[j].hash == x->hash && e->kind == x->kind && e->list == x->list &&
-            e->len == x->len && memcmp(t->pool.data + e->off, t->pool.data + x->off, x->len) == 0) {
+        const wl_hentry *y = &t->e[x.index - 1];
+        if (e->kind == y->kind && e->list == y->list && e->len == y->len &&
+            memcmp(t->pool.data + e->off, t->pool.data + y->off, y->len) == 0) {
             return;
         }
     }
-    t->slots[j].hash = x->hash;
-    t->slots[j].index = (uint32_t)(idx + 1);
-    size_t b = wl_ht_fbit(x->hash, t->fmask);
-    t->filter[b / 64] |= wl_ht_fmask2(x->hash, b);
+    t->slots[j] = x;
+    size_t b = wl_ht_fbit(x.hash, t->fmask);
+    t->filter[b / 64] |= wl_ht_fmask2(x.hash, b);
 }
 
 cf_status wl_ht_build(wl_htab *t)
@@ -753,7 +757,7 @@ cf_status wl_ht_build(wl_htab *t)
     wl_hslot *slots = calloc(cap, sizeof *slots);
     uint64_t *filter = calloc(cap * 8 / 64, sizeof *filter);
     uint32_t *start = calloc(cap + 1, sizeof *start);
-    uint32_t *order = malloc((t->n ? t->n : 1) * sizeof *order);
+    wl_hslot *order = malloc((t->n ? t->n : 1) * sizeof *order);
     cf_status st = CF_ENOMEM;
 
     if (!slots || !filter || !start || !order) {
@@ -768,7 +772,10 @@ cf_status wl_ht_build(wl_htab *t)
     t->mask = cap - 1;
     t->fmask = cap * 8 - 1;
 
-    /* Entries by their first slot (a counting sort), so placing them walks the table once. */
+    /*
+     * Entries by their first slot (a counting sort), each with its hash, so
+     * placing them walks the table once and reads no entry in the way.
+     */
     for (size_t i = 0; i < t->n; i++) {
         start[(t->e[i].hash & t->mask) + 1]++;
     }
@@ -776,7 +783,7 @@ cf_status wl_ht_build(wl_htab *t)
         start[k + 1] += start[k];
     }
     for (size_t i = 0; i < t->n; i++) {
-        order[start[t->e[i].hash & t->mask]++] = (uint32_t)i;
+        order[start[t->e[i].hash & t->mask]++] = (wl_hslot){t->e[i].hash, (uint32_t)(i + 1)};
     }
     for (size_t i = 0; i < t->n; i++) {
         ht_place(t, order[i]);

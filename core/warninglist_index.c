@@ -466,9 +466,10 @@ static cf_status iv_build_l1(wl_ivtab *t)
     if (!t->v4) {
         return CF_ENOMEM;
     }
+    /* An interval of one list holds the list itself: a hit reads no second array. */
     for (size_t k = 0; k < t->n; k++) {
-        t->v4[k] = (wl_iv4){(uint32_t)t->first[k].lo, (uint32_t)t->last[k].lo, t->ids_off[k],
-                            t->ids_n[k]};
+        uint32_t off = t->ids_n[k] == 1 ? t->ids[t->ids_off[k]] : t->ids_off[k];
+        t->v4[k] = (wl_iv4){(uint32_t)t->first[k].lo, (uint32_t)t->last[k].lo, off, t->ids_n[k]};
     }
     return CF_OK;
 }
@@ -607,6 +608,10 @@ static void iv_query_v4(const wl_ivtab *t, uint32_t a, uint32_t b, wl_hits *h)
         i = lo - 1;
     }
     for (; i < t->n && v[i].first <= b; i++) {
+        if (v[i].ids_n == 1) {
+            wl_hit(h, (uint16_t)v[i].ids_off);
+            continue;
+        }
         for (uint16_t k = 0; k < v[i].ids_n; k++) {
             wl_hit(h, t->ids[v[i].ids_off + k]);
         }
@@ -624,6 +629,8 @@ void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h)
         if (!(t->touched[b / 64] & (1ull << (b % 64)))) {
             return;
         }
+        /* The search starts from l1: ask for it while the filter is read. */
+        __builtin_prefetch(&t->l1[b]);
         uint32_t c = (uint32_t)first.lo >> 8;
         if (!(t->whole[b / 64] & (1ull << (b % 64))) && c == (uint32_t)last.lo >> 8) {
             uint32_t bit = iv_part24_bit(c);

@@ -30,7 +30,10 @@ typedef struct wl_net {
 
 #define WL_IV_PART24_BITS 20 /* 2^20 bits (128 KB) for the /24 filter */
 
-/* An IPv4 interval packed with its list ids' place: one cache line visit per probe. */
+/*
+ * An IPv4 interval packed with its list ids' place (the list itself when
+ * there is one): one cache line visit per probe.
+ */
 typedef struct wl_iv4 {
     uint32_t first, last, ids_off;
     uint16_t ids_n;

@@ -685,6 +685,72 @@ static void test_name_table_loads(void)
     remove(dir);
 }
 
+/*
+ * Names hash from their end, every parent in the same pass: parents of
+ * every length, in any case, and names of more labels than one pass keeps,
+ * must all find their entries.
+ */
+static void test_name_hashing(void)
+{
+    char dir[] = "/tmp/wlhashXXXXXX";
+    char path[512], name[600], entry[64];
+    cf_error err;
+    CHECK(mkdtemp(dir) != NULL);
+
+    snprintf(path, sizeof path, "%s/names.txt", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    for (int len = 1; f && len <= 20; len++) {
+        /* "b" repeated, a dot before the last three bytes when long enough */
+        memset(entry, 'b', (size_t)len);
+        entry[len] = '\0';
+        entry[0] = (char)('a' + len % 26);
+        if (len > 4) {
+            entry[len - 4] = '.';
+        }
+        fprintf(f, "%s.example\n", entry);
+    }
+    fputs("l1.l2.l3.l4.l5.l6.l7.l8.l9.l10.l11.l12.l13.l14.l15.l16.l17.l18.l19.l20.l21.l22."
+          "l23.l24.l25.l26.l27.l28.l29.l30.l31.l32.l33.l34.l35.l36.l37.l38.l39.deep.example\n",
+          f);
+    if (f) {
+        fclose(f);
+    }
+    cf_wlset *wl = cf_wl_new();
+    cf_error_clear(&err);
+    CHECK_INT(cf_wl_load_allowlist(wl, path, NULL, NULL, NULL, &err), CF_OK);
+    int wrong = 0;
+    for (int len = 1; len <= 20; len++) {
+        memset(entry, 'b', (size_t)len);
+        entry[len] = '\0';
+        entry[0] = (char)('a' + len % 26);
+        if (len > 4) {
+            entry[len - 4] = '.';
+        }
+        for (int pre = 0; pre <= 17; pre++) {
+            char prefix[32];
+            memset(prefix, 'X', (size_t)pre);
+            prefix[pre] = '\0';
+            snprintf(name, sizeof name, "%s%s%s.EXAMPLE", prefix, pre ? "." : "", entry);
+            wrong += strcmp(matches(wl, CF_IOC_DOMAIN, name), "names") != 0;
+            /* One byte more in front of the entry is another name. */
+            snprintf(name, sizeof name, "%s%sz%s.example", prefix, pre ? "." : "", entry);
+            wrong += strcmp(matches(wl, CF_IOC_DOMAIN, name), "") != 0;
+        }
+    }
+    CHECK_INT(wrong, 0);
+    /* 41 parents: the listed one is the last found, past one pass. */
+    snprintf(name, sizeof name, "l0.l1.l2.l3.l4.l5.l6.l7.l8.l9.l10.l11.l12.l13.l14.l15.l16.l17."
+                                "l18.l19.l20.l21.l22.l23.l24.l25.l26.l27.l28.l29.l30.l31.l32.l33."
+                                "l34.l35.l36.l37.l38.l39.deep.example");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, name), "names");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, name + 3), "names");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, name + 6), "");
+    cf_wl_free(wl);
+    remove(path);
+    remove(dir);
+}
+
 int main(void)
 {
     char buf[4096];
@@ -694,6 +760,7 @@ int main(void)
     test_substring_skips();
     test_name_table_loads();
     test_address_forms();
+    test_name_hashing();
 
     const char *dir = test_corpus(buf, sizeof buf, "warninglists");
     if (!dir) {

@@ -10,12 +10,12 @@
 #   N        IOC count (default 1000000)
 # Needs python3 to generate the input and ../shared/corpus/warninglists.
 # Times are CPU seconds (user + system), best of BENCH_RUNS runs (default
-# 3), with wall seconds beside them; the slowdown and the cost per IOC use
+# 5), with wall seconds beside them; the slowdown and the cost per IOC use
 # CPU time. The runs of the configurations alternate (one of each per
 # round), so a change in the machine's load touches them alike. Besides
 # the block list (never-block set withheld), a run with the lists that only
-# labels (output identical to the run without lists) shows the cost of
-# matching alone. The line counts are checked: the block list must be the
+# labels (output identical to the run without lists) shows the cost when
+# nothing is withheld. The line counts are checked: the block list must be the
 # output without lists less the withheld IOCs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -71,7 +71,7 @@ echo "1.2.3.4" > "$tmp/one.txt"
 # system), with the wall time of that run beside it: on a shared machine
 # wall time mostly measures the neighbours, so the figures below are
 # computed from CPU time. Each round runs every configuration once.
-runs=${BENCH_RUNS:-3}
+runs=${BENCH_RUNS:-5}
 names=(plain block labels load base)
 cmds=(
     "convert -q --to text $tmp/in.txt"

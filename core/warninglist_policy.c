@@ -178,50 +178,58 @@ void cf_wl_policy_reset(cf_wl_policy *pol)
 /* ---- IOC sets ------------------------------------------------------- */
 
 /*
- * One pass of cf_wl_apply. Most matched IOCs carry no labels before and
- * match the same few lists, so the label list one of them ends up with is
- * kept and handed to the next with the same labels and matches: the set's
- * label lists are shared and never changed in place, which makes this safe.
+ * Most matched IOCs carry no labels before and match the same few lists,
+ * so the label list one of them ends up with is kept and handed to the next
+ * with the same labels and matches: the set's label lists are shared and
+ * never changed in place, which makes this safe.
  */
+typedef struct label_memo {
+    cf_wl_matches last;          /* matches of the last labelled IOC */
+    const char **last_from;      /* its labels before, and after */
+    const char **last_to;
+    uint16_t last_n_from, last_n_to;
+} label_memo;
+
+/* Unite labels (those of the matches m) into ioc's labels, through the memo. */
+static cf_status memo_label(label_memo *lm, cf_iocset *set, cf_ioc *ioc, const cf_wl_matches *m,
+                            const char *const *labels)
+{
+    if (lm->last_to && ioc->labels == lm->last_from && ioc->n_labels == lm->last_n_from &&
+        m->n == lm->last.n && memcmp(m->lists, lm->last.lists, m->n * sizeof m->lists[0]) == 0) {
+        ioc->labels = lm->last_to;
+        ioc->n_labels = lm->last_n_to;
+        return CF_OK;
+    }
+    const char **from = ioc->labels;
+    uint16_t n_from = ioc->n_labels;
+    cf_status st = cf_iocset_add_labels(set, ioc, labels, m->n);
+    if (st == CF_OK) {
+        lm->last = *m;
+        lm->last_from = from;
+        lm->last_n_from = n_from;
+        lm->last_to = ioc->labels;
+        lm->last_n_to = ioc->n_labels;
+    }
+    return st;
+}
+
+/* One pass of cf_wl_apply. */
 typedef struct apply_pass {
     const cf_wlset *set;
     cf_wl_policy *pol;
     cf_iocset *iocs;
     cf_wl_apply_stats stats;
     cf_status st;
-    cf_wl_matches last;          /* matches of the last labelled IOC */
-    const char **last_from;      /* its labels before, and after */
-    const char **last_to;
-    uint16_t last_n_from, last_n_to;
+    label_memo memo;
 } apply_pass;
-
-static bool apply_same(const apply_pass *p, const cf_ioc *ioc, const cf_wl_matches *m)
-{
-    return p->last_to && ioc->labels == p->last_from && ioc->n_labels == p->last_n_from &&
-           m->n == p->last.n && memcmp(m->lists, p->last.lists, m->n * sizeof m->lists[0]) == 0;
-}
 
 static void apply_label(apply_pass *p, cf_ioc *ioc, const cf_wl_matches *m)
 {
-    if (apply_same(p, ioc, m)) {
-        ioc->labels = p->last_to;
-        ioc->n_labels = p->last_n_to;
-        return;
-    }
     const char *labels[CF_WL_MAX_MATCHES];
     for (size_t k = 0; k < m->n; k++) {
         labels[k] = cf_wl_label(p->set, m->lists[k]);
     }
-    const char **from = ioc->labels;
-    uint16_t n_from = ioc->n_labels;
-    p->st = cf_iocset_add_labels(p->iocs, ioc, labels, m->n);
-    if (p->st == CF_OK) {
-        p->last = *m;
-        p->last_from = from;
-        p->last_n_from = n_from;
-        p->last_to = ioc->labels;
-        p->last_n_to = ioc->n_labels;
-    }
+    p->st = memo_label(&p->memo, p->iocs, ioc, m, labels);
 }
 
 static bool apply_one(void *ctx, cf_ioc *ioc)
@@ -290,6 +298,7 @@ struct cf_wl_screen {
     cf_iocset *held;       /* withheld IOCs, one each, to count them once */
     const char **interned; /* per list: its label as interned in the collector's set */
     uint64_t matched;      /* IOCs of the collector's set that matched */
+    label_memo memo;       /* labels of the last new IOC that matched */
 };
 
 /* True when the policy withholds an IOC with these matches (nothing counted). */
@@ -374,7 +383,7 @@ static cf_status screen_label(cf_wl_screen *s, cf_ioc *ioc, const cf_wl_matches 
     cf_status st = screen_labels(s, m, labels);
 
     if (st != CF_OK || fresh) {
-        return st == CF_OK ? cf_iocset_add_labels(set, ioc, labels, m->n) : st;
+        return st == CF_OK ? memo_label(&s->memo, set, ioc, m, labels) : st;
     }
     size_t n = ioc->n_labels;
     bool last = n >= m->n;

@@ -74,12 +74,16 @@ static inline bool net_num(const char **p, const char *end, uint32_t max, uint32
     }
     uint32_t v = d;
     q++;
-    if (v != 0 && (d = net_digit(q, end)) <= 9) {
-        v = v * 10 + d;
-        q++;
-        if ((d = net_digit(q, end)) <= 9) {
+    if (v != 0) {
+        d = net_digit(q, end);
+        if (d <= 9) {
             v = v * 10 + d;
             q++;
+            d = net_digit(q, end);
+            if (d <= 9) {
+                v = v * 10 + d;
+                q++;
+            }
         }
     }
     if (v > max || net_digit(q, end) <= 9) {
@@ -95,8 +99,14 @@ static inline bool net_prefix(const char *p, const char *end, uint32_t max, int 
 {
     uint32_t v = max;
 
-    if (p != end && (*p != '/' || (p++, !net_num(&p, end, max, &v)) || p != end)) {
-        return false;
+    if (p != end) {
+        if (*p != '/') {
+            return false;
+        }
+        p++;
+        if (!net_num(&p, end, max, &v) || p != end) {
+            return false;
+        }
     }
     *prefix = (int)v;
     return true;
@@ -153,11 +163,13 @@ static bool net_fast_v6(const char *s, size_t len, wl_u128 *addr, int *prefix)
     }
     while (p < end && *p != '/') {
         uint32_t v = 0;
-        int k = 0, h;
-        while (k < 5 && p < end && (h = net_hex((unsigned char)*p)) >= 0) {
+        int k = 0;
+        for (; k < 5 && p < end; k++, p++) {
+            int h = net_hex((unsigned char)*p);
+            if (h < 0) {
+                break;
+            }
             v = v << 4 | (uint32_t)h;
-            p++;
-            k++;
         }
         if (k == 0 || k > 4 || n == 8) {
             return false;
@@ -166,9 +178,10 @@ static bool net_fast_v6(const char *s, size_t len, wl_u128 *addr, int *prefix)
         if (p == end || *p == '/') {
             break;
         }
-        if (*p != ':' || ++p == end) {
+        if (*p != ':' || p + 1 == end) {
             return false;
         }
+        p++;
         if (*p == ':') {
             if (dc >= 0) {
                 return false;

@@ -318,11 +318,12 @@ static bool pol_excludes(const cf_wl_policy *pol, const cf_wl_matches *m)
 cf_status cf_wl_screen_new(cf_wl_screen **out, const cf_wlset *set, cf_wl_policy *pol,
                            cf_collector *coll)
 {
+    cf_status st = CF_ENOMEM;
     cf_wl_screen *s = calloc(1, sizeof *s);
 
     *out = NULL;
     if (!s) {
-        return CF_ENOMEM;
+        goto out;
     }
     s->set = set;
     s->pol = pol;
@@ -330,18 +331,21 @@ cf_status cf_wl_screen_new(cf_wl_screen **out, const cf_wlset *set, cf_wl_policy
     s->inner = cf_collector_sink(coll);
     s->interned = calloc(cf_wl_count(set) + 1, sizeof *s->interned);
     if (!s->interned) {
-        cf_wl_screen_free(s);
-        return CF_ENOMEM;
+        goto out;
     }
     if (!cf_wl_policy_empty(pol)) {
         s->held = cf_iocset_new();
         if (!s->held || cf_iocset_spill(s->held, NULL, CF_RESIDENT_BYTES) != CF_OK) {
-            cf_wl_screen_free(s);
-            return CF_ENOMEM;
+            goto out;
         }
     }
     *out = s;
-    return CF_OK;
+    s = NULL;
+    st = CF_OK;
+
+out:
+    cf_wl_screen_free(s);
+    return st;
 }
 
 void cf_wl_screen_free(cf_wl_screen *s)

@@ -1,6 +1,7 @@
 /*
  * Warning-list policy: which lists an output withholds, the counts of what
- * each list withheld, and the pass that labels and filters an IOC set.
+ * each list withheld, the pass that labels and filters an IOC set, and the
+ * sink that does the same while a set is collected.
  *
  * DESIGN
  * A policy is a bit per list of the set it was made for plus a counter per
@@ -10,6 +11,16 @@
  * from the store. cf_wl_apply matches each IOC once, adds its labels and
  * decides, all inside the one cf_iocset_retain pass that removes the
  * withheld IOCs, so every IOC record is visited once.
+ *
+ * The screen (cf_wl_screen) takes the collector's place in front of the
+ * set: it normalises an observation, matches the canonical value and then
+ * merges it, so the labels are written while the record is in memory and
+ * a withheld IOC never enters the set (a spilling set would otherwise read
+ * every record back for the pass). Withheld observations are merged into a
+ * set of their own instead, which counts each IOC once however often it is
+ * seen. A later observation that brings labels of its own to a matched IOC
+ * has the list labels moved back behind them, so the labels come out in
+ * the order cf_wl_apply gives.
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Warning-list cost: convert one million mixed IOCs (IPv4/IPv6 addresses,
 # domains, URLs, hashes) to a text block list with and without every corpus
-# warning list, and print both wall times, the slowdown and the cost of
+# warning list, and print both times, the slowdown and the cost of
 # matching per IOC (the time with lists, less the time without and the time
 # to load the lists, divided by the IOC count).
 #
@@ -9,8 +9,14 @@
 #   CTIFLOW  the program (default: build/ctiflow)
 #   N        IOC count (default 1000000)
 # Needs python3 to generate the input and ../shared/corpus/warninglists.
-# Times are CPU seconds (user + system), best of three, with wall seconds
-# beside them; the slowdown and the cost per IOC use CPU time.
+# Times are CPU seconds (user + system), best of BENCH_RUNS runs (default
+# 5), with wall seconds beside them; the slowdown and the cost per IOC use
+# CPU time. The runs of the configurations alternate (one of each per
+# round), so a change in the machine's load touches them alike. Besides
+# the block list (never-block set withheld), a run with the lists that only
+# labels (output identical to the run without lists) shows the cost when
+# nothing is withheld. The line counts are checked: the block list must be the
+# output without lists less the withheld IOCs.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 prog=${1:-$here/../build/ctiflow}
@@ -61,35 +67,56 @@ for i in range(n):
 PY
 echo "1.2.3.4" > "$tmp/one.txt"
 
-# Best of three runs, in seconds of CPU time (user + system), with the wall
-# time of that run beside it: on a shared machine wall time mostly measures
-# the neighbours, so the figures below are computed from CPU time.
-best() {
-    local b="" w=""
-    for _ in 1 2 3; do
-        local r t
-        r=$( { TIMEFORMAT='%3R %3U %3S'; time "$@" > /dev/null 2> "$tmp/err"; } 2>&1 )
-        t=$(echo "$r" | awk '{print $2 + $3}')
-        if [ -z "$b" ] || [ "$(echo "$t < $b" | bc -l)" = 1 ]; then
-            b=$t
-            w=$(echo "$r" | awk '{print $1}')
+# Best of BENCH_RUNS runs per configuration, in seconds of CPU time (user +
+# system), with the wall time of that run beside it: on a shared machine
+# wall time mostly measures the neighbours, so the figures below are
+# computed from CPU time. Each round runs every configuration once.
+runs=${BENCH_RUNS:-5}
+names=(plain block labels load base)
+cmds=(
+    "convert -q --to text $tmp/in.txt"
+    "convert -q --to text --warninglists $wl --exclude-list default $tmp/in.txt"
+    "convert -q --to text --warninglists $wl $tmp/in.txt"
+    "convert -q --to text --warninglists $wl $tmp/one.txt"
+    "convert -q --to text $tmp/one.txt"
+)
+declare -A best wall
+for ((r = 0; r < runs; r++)); do
+    for k in "${!names[@]}"; do
+        name=${names[$k]}
+        # shellcheck disable=SC2086
+        res=$( { TIMEFORMAT='%3R %3U %3S'; time "$prog" ${cmds[$k]} > "$tmp/$name.out" \
+            2> "$tmp/$name.err"; } 2>&1 )
+        t=$(echo "$res" | awk '{print $2 + $3}')
+        if [ -z "${best[$name]:-}" ] || [ "$(echo "$t < ${best[$name]}" | bc -l)" = 1 ]; then
+            best[$name]=$t
+            wall[$name]=$(echo "$res" | awk '{print $1}')
         fi
     done
-    echo "$b $w"
-}
+done
 
-read -r t0 w0 <<< "$(best "$prog" convert -q --to text "$tmp/in.txt")"
-read -r t1 w1 <<< "$(best "$prog" convert -q --to text --warninglists "$wl" --exclude-list default \
-    "$tmp/in.txt")"
-summary=$(grep '^ctiflow: warning lists:' "$tmp/err" || true)
-read -r tl wl_ <<< "$(best "$prog" convert -q --to text --warninglists "$wl" "$tmp/one.txt")"
-read -r tb wb <<< "$(best "$prog" convert -q --to text "$tmp/one.txt")"
+summary=$(grep '^ctiflow: warning lists:' "$tmp/block.err" || true)
+withheld=$(echo "$summary" | sed -n 's/.* \([0-9]*\) withheld$/\1/p')
+l_plain=$(wc -l < "$tmp/plain.out")
+l_block=$(wc -l < "$tmp/block.out")
+l_labels=$(wc -l < "$tmp/labels.out")
+if [ "$l_block" -ne $((l_plain - withheld)) ] || ! cmp -s "$tmp/plain.out" "$tmp/labels.out"; then
+    echo "bench: outputs differ: $l_plain lines without lists, $l_block with ($withheld" \
+        "withheld), $l_labels labelled" >&2
+    exit 1
+fi
+t0=${best[plain]} t1=${best[block]} t2=${best[labels]}
+tl=$(echo "${best[load]} - ${best[base]}" | bc -l)
+wl_=$(echo "${wall[load]} - ${wall[base]}" | bc -l)
 
-printf 'IOCs                     %d (%s)\n' "$n" "$(wc -c < "$tmp/in.txt") bytes"
-printf 'convert without lists    %.3f s CPU  %.3f s wall\n' "$t0" "$w0"
-printf 'convert with all lists   %.3f s CPU  %.3f s wall  (%s)\n' "$t1" "$w1" "${summary#ctiflow: }"
+printf 'IOCs                     %d (%s), best of %d runs\n' "$n" \
+    "$(wc -c < "$tmp/in.txt") bytes" "$runs"
+printf 'convert without lists    %.3f s CPU  %.3f s wall  (%d lines)\n' "$t0" "${wall[plain]}" \
+    "$l_plain"
+printf 'convert with all lists   %.3f s CPU  %.3f s wall  (%d lines; %s)\n' "$t1" \
+    "${wall[block]}" "$l_block" "${summary#ctiflow: }"
 printf 'slowdown                 %+.1f %%\n' "$(echo "($t1 - $t0) * 100 / $t0" | bc -l)"
-printf 'loading 22 lists         %.3f s CPU  %.3f s wall\n' "$(echo "$tl - $tb" | bc -l)" \
-    "$(echo "$wl_ - $wb" | bc -l)"
-printf 'matching per IOC         %.0f ns\n' \
-    "$(echo "($t1 - $t0 - ($tl - $tb)) * 1000000000 / $n" | bc -l)"
+printf 'lists, labels only       %.3f s CPU  %.3f s wall  (output as without lists, %+.1f %%)\n' \
+    "$t2" "${wall[labels]}" "$(echo "($t2 - $t0) * 100 / $t0" | bc -l)"
+printf 'loading 22 lists         %.3f s CPU  %.3f s wall\n' "$tl" "$wl_"
+printf 'matching per IOC         %.0f ns\n' "$(echo "($t1 - $t0 - $tl) * 1000000000 / $n" | bc -l)"

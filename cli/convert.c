@@ -7,6 +7,9 @@
  * repeated within or across the inputs become one IOC with merged context.
  * Past CF_RESIDENT_BYTES of records the set spills them to a
  * temporary file (cf_iocset_spill), so memory stays bounded on huge inputs.
+ * Warning lists are loaded first and screen every observation on its way
+ * into the set (cf_wl_screen): matches become labels at once and withheld
+ * IOCs never enter it, so no pass reads the spilled records back.
  * Diagnostics stream to stderr as they happen (`FILE:LINE: reason: 'value'`)
  * and, with --rejects, as JSON lines. The output is written once all inputs
  * are read, to stdout or atomically to -o FILE, and only when at least one
@@ -370,55 +373,69 @@ static void convert_wl_report(void *ctx, const char *msg)
     }
 }
 
-/*
- * Warning lists: label every IOC with the lists it matches and withhold
- * those matching an --exclude-list, counted per list on stderr. Returns 0,
- * 1 when a list cannot be loaded, 2 for an unknown list name.
- */
-static int convert_warninglists(const convert_opts *o, cf_iocset *set)
+/* The warning lists of a convert: the lists, the policy and the screen feeding the set. */
+typedef struct convert_wl {
+    cf_wlset *lists;
+    cf_wl_policy *pol;
+    cf_wl_screen *screen;
+    cf_wl_apply_stats stats;
+} convert_wl;
+
+static void convert_wl_free(convert_wl *w)
 {
-    cf_wlset *wl = cf_wl_new();
-    cf_wl_policy *pol = NULL;
-    cf_wl_apply_stats stats = {0, 0};
+    cf_wl_screen_free(w->screen);
+    cf_wl_policy_free(w->pol);
+    cf_wl_free(w->lists);
+}
+
+/*
+ * Warning lists, loaded before the inputs are read: every IOC is labelled
+ * with the lists it matches as it is collected, and those matching an
+ * --exclude-list never enter the set (cf_wl_screen). Returns 0, 1 when a
+ * list cannot be loaded, 2 for an unknown list name.
+ */
+static int convert_wl_open(const convert_opts *o, cf_collector *coll, convert_wl *w)
+{
     cf_error err;
-    int rc = 1;
 
     cf_error_clear(&err);
-    for (size_t i = 0; wl && i < o->n_wl_paths; i++) {
-        if (cf_wl_load_path(wl, o->wl_paths[i], convert_wl_report, (void *)o, &err) != CF_OK &&
+    w->lists = cf_wl_new();
+    for (size_t i = 0; w->lists && i < o->n_wl_paths; i++) {
+        if (cf_wl_load_path(w->lists, o->wl_paths[i], convert_wl_report, (void *)o, &err) !=
+                CF_OK &&
             err.status != CF_EINVAL) {
             char msg[1200];
             cf_error_format(msg, sizeof msg, &err);
             fprintf(stderr, "ctiflow: error: %s\n", msg);
-            goto out;
+            return 1;
         }
         cf_error_clear(&err);
     }
-    if (!wl || cf_wl_policy_new(&pol, wl, o->wl_exclude, o->n_wl_exclude, &err) != CF_OK) {
-        fprintf(stderr, "ctiflow: error: %s\n", wl ? err.msg : "out of memory");
-        rc = wl ? 2 : 1;
-        goto out;
+    if (!w->lists ||
+        cf_wl_policy_new(&w->pol, w->lists, o->wl_exclude, o->n_wl_exclude, &err) != CF_OK) {
+        fprintf(stderr, "ctiflow: error: %s\n", w->lists ? err.msg : "out of memory");
+        return w->lists ? 2 : 1;
     }
-    if (cf_wl_apply(wl, pol, set, &stats) != CF_OK) {
+    if (cf_wl_screen_new(&w->screen, w->lists, w->pol, coll) != CF_OK) {
         fprintf(stderr, "ctiflow: error: out of memory\n");
-        goto out;
+        return 1;
     }
-    for (size_t i = 0; i < cf_wl_count(wl); i++) {
-        uint64_t n = cf_wl_policy_withheld(pol, i);
+    return 0;
+}
+
+/* After the inputs: what each list withheld and the totals, on stderr. */
+static void convert_wl_counts(const convert_wl *w)
+{
+    for (size_t i = 0; i < cf_wl_count(w->lists); i++) {
+        uint64_t n = cf_wl_policy_withheld(w->pol, i);
         if (n) {
             fprintf(stderr, "ctiflow: warning list '%s' withheld %llu IOCs\n",
-                    cf_wl_info_at(wl, i)->id, (unsigned long long)n);
+                    cf_wl_info_at(w->lists, i)->id, (unsigned long long)n);
         }
     }
     fprintf(stderr, "ctiflow: warning lists: %zu loaded, %llu IOCs matched, %llu withheld\n",
-            cf_wl_count(wl), (unsigned long long)stats.matched,
-            (unsigned long long)stats.withheld);
-    rc = 0;
-
-out:
-    cf_wl_policy_free(pol);
-    cf_wl_free(wl);
-    return rc;
+            cf_wl_count(w->lists), (unsigned long long)w->stats.matched,
+            (unsigned long long)w->stats.withheld);
 }
 
 /*
@@ -522,6 +539,11 @@ int cf_cmd_convert(int argc, char **argv)
     }
     cf_collector_init(&coll, set, convert_diag, &dctx);
     cf_sink sink = cf_collector_sink(&coll);
+    convert_wl wl = {NULL, NULL, NULL, {0, 0}};
+    int wrc = o.n_wl_paths ? convert_wl_open(&o, &coll, &wl) : 0;
+    if (wl.screen) {
+        sink = cf_wl_screen_sink(wl.screen);
+    }
 
     /*
      * Read every input; one unreadable input does not stop the others. When
@@ -541,17 +563,20 @@ int cf_cmd_convert(int argc, char **argv)
         n_read += r == 0;
     }
 
-    if (cf_iocset_count(set) == 0 && !failed && !o.quiet) {
+    if (wl.screen) {
+        cf_wl_screen_finish(wl.screen, &wl.stats);
+    }
+    if (cf_iocset_count(set) + wl.stats.withheld == 0 && !failed && !o.quiet) {
         fprintf(stderr, "ctiflow: warning: no indicators found in the input\n");
     }
-    int wrc = 0;
-    if (n_read > 0) {
-        wrc = o.n_wl_paths ? convert_warninglists(&o, set) : 0;
-        if (wrc == 0) {
-            wrc = convert_write(&o, set);
-        }
+    if (wl.screen && n_read > 0) {
+        convert_wl_counts(&wl);
+    }
+    if (n_read > 0 && wrc == 0) {
+        wrc = convert_write(&o, set);
     }
 
+    convert_wl_free(&wl);
     cf_collector_fini(&coll);
     cf_iocset_free(set);
     cf_buf_free(&dctx.line);

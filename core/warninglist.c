@@ -32,6 +32,14 @@
 
 #define TBIT(t) (1u << (unsigned)(t))
 
+/*
+ * Types whose canonical values hold only hexadecimal digits, '.', ':' and
+ * '/': no substring made of other bytes can occur in them.
+ */
+#define WL_HEX_TYPES                                                                          \
+    (TBIT(CF_IOC_IP) | TBIT(CF_IOC_CIDR) | TBIT(CF_IOC_MD5) | TBIT(CF_IOC_SHA1) |               \
+     TBIT(CF_IOC_SHA256) | TBIT(CF_IOC_SHA512))
+
 /* Entry kinds a name matches itself, and a parent name of it. */
 #define WL_KINDS_SELF ((1u << WL_K_EXACT) | (1u << WL_K_UNDER))
 #define WL_KINDS_PARENT ((1u << WL_K_UNDER) | (1u << WL_K_BELOW))
@@ -994,38 +1002,47 @@ static void wl_match_name(const cf_wlset *set, const char *s, size_t n, wl_hits 
     wl_ht_query_hash(&set->names, WL_KINDS_SELF, s, n, self, h);
 }
 
-/* The host of a canonical URL: after "://", before '/', '?' or '#', without userinfo or port. */
+/*
+ * The host of a canonical URL: after "://", before '/', '?' or '#', without
+ * userinfo or port. One pass over the authority: the host starts after its
+ * last '@' and ends at the first ':' after that.
+ */
 static bool wl_url_host(const char *url, const char **host, size_t *n, bool *bracketed)
 {
-    const char *p = strstr(url, "://");
-    if (!p) {
-        return false;
+    const char *p = url;
+    while (*p && *p != ':') {
+        p++;
+    }
+    if (p[0] != ':' || p[1] != '/' || p[2] != '/') {
+        const char *q = strstr(p, "://");
+        if (!q) {
+            return false;
+        }
+        p = q;
     }
     p += 3;
-    size_t auth = strcspn(p, "/?#");
-    const char *at = NULL;
-    for (size_t i = 0; i < auth; i++) {
-        if (p[i] == '@') {
-            at = p + i;
+    const char *start = p, *colon = NULL;
+    for (; *p && *p != '/' && *p != '?' && *p != '#'; p++) {
+        if (*p == '@') {
+            start = p + 1;
+            colon = NULL;
+        } else if (*p == ':' && !colon) {
+            colon = p;
         }
     }
-    if (at) {
-        auth -= (size_t)(at + 1 - p);
-        p = at + 1;
-    }
-    *bracketed = auth && p[0] == '[';
+    size_t auth = (size_t)(p - start);
+    *bracketed = auth && start[0] == '[';
     if (*bracketed) {
-        const char *close = memchr(p, ']', auth);
+        const char *close = memchr(start, ']', auth);
         if (!close) {
             return false;
         }
-        *host = p + 1;
-        *n = (size_t)(close - p - 1);
+        *host = start + 1;
+        *n = (size_t)(close - start - 1);
         return true;
     }
-    const char *colon = memchr(p, ':', auth);
-    *host = p;
-    *n = colon ? (size_t)(colon - p) : auth;
+    *host = start;
+    *n = colon ? (size_t)(colon - start) : auth;
     return *n > 0;
 }
 
@@ -1112,7 +1129,7 @@ size_t cf_wl_match_value(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash
     uint32_t bit = TBIT(type);
 
     wl_match_keys(set, value, len, &h);
-    if (set->kind_types[CF_WL_SUBSTRING] & bit) {
+    if ((set->kind_types[CF_WL_SUBSTRING] & bit) && (set->ac.hex_pats || !(bit & WL_HEX_TYPES))) {
         wl_ac_scan(&set->ac, value, len, &h);
     }
     if (set->kind_types[CF_WL_REGEX] & bit) {

@@ -54,19 +54,39 @@ static bool u128_is_max(wl_u128 a, bool v4)
     return v4 ? a.lo == 0xffffffffu : (a.hi == UINT64_MAX && a.lo == UINT64_MAX);
 }
 
-/* One decimal number of canonical form (no leading zero) up to max, at *p. */
+/* The value of decimal digit c, or 10 and more for any other byte. */
+static inline unsigned net_digit(const char *p, const char *end)
+{
+    return p < end ? (unsigned)(unsigned char)*p - '0' : 10u;
+}
+
+/*
+ * One decimal number of canonical form (no leading zero, at most three
+ * digits) up to max, at *p.
+ */
 static inline bool net_num(const char **p, const char *end, uint32_t max, uint32_t *out)
 {
     const char *q = *p;
+    unsigned d = net_digit(q, end);
 
-    if (q == end || *q < '0' || *q > '9') {
+    if (d > 9) {
         return false;
     }
-    uint32_t v = (uint32_t)(*q++ - '0');
-    for (int d = 0; v != 0 && d < 2 && q < end && *q >= '0' && *q <= '9'; d++) {
-        v = v * 10 + (uint32_t)(*q++ - '0');
+    uint32_t v = d;
+    q++;
+    if (v != 0) {
+        d = net_digit(q, end);
+        if (d <= 9) {
+            v = v * 10 + d;
+            q++;
+            d = net_digit(q, end);
+            if (d <= 9) {
+                v = v * 10 + d;
+                q++;
+            }
+        }
     }
-    if (v > max || (q < end && *q >= '0' && *q <= '9')) {
+    if (v > max || net_digit(q, end) <= 9) {
         return false;
     }
     *p = q;
@@ -74,20 +94,38 @@ static inline bool net_num(const char **p, const char *end, uint32_t max, uint32
     return true;
 }
 
+/* An optional "/prefix" at p (canonical decimal up to max); false when malformed. */
+static inline bool net_prefix(const char *p, const char *end, uint32_t max, int *prefix)
+{
+    uint32_t v = max;
+
+    if (p != end) {
+        if (*p != '/') {
+            return false;
+        }
+        p++;
+        if (!net_num(&p, end, max, &v) || p != end) {
+            return false;
+        }
+    }
+    *prefix = (int)v;
+    return true;
+}
+
 /*
  * Canonical "a.b.c.d" or "a.b.c.d/p" straight to bits; false for anything
  * else, which then takes the general parser.
  */
-static bool net_fast_v4(const char *s, size_t len, unsigned char b[16], int *prefix)
+static bool net_fast_v4(const char *s, size_t len, uint32_t *addr, int *prefix)
 {
     const char *p = s, *end = s + len;
-    uint32_t v = 0;
+    uint32_t a = 0, v = 0;
 
     for (int k = 0; k < 4; k++) {
         if (!net_num(&p, end, 255, &v)) {
             return false;
         }
-        b[k] = (unsigned char)v;
+        a = a << 8 | v;
         if (k < 3) {
             if (p == end || *p != '.') {
                 return false;
@@ -95,44 +133,82 @@ static bool net_fast_v4(const char *s, size_t len, unsigned char b[16], int *pre
             p++;
         }
     }
-    *prefix = 32;
-    if (p == end) {
-        return true;
-    }
-    if (*p != '/') {
-        return false;
-    }
-    p++;
-    if (!net_num(&p, end, 32, &v) || p != end) {
-        return false;
-    }
-    *prefix = (int)v;
-    return true;
+    *addr = a;
+    return net_prefix(p, end, 32, prefix);
 }
 
-bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_u128 *last)
+static inline int net_hex(unsigned char c)
 {
-    unsigned char b[16];
-    int prefix = 0;
-
-    if (net_fast_v4(text, len, b, &prefix)) {
-        uint32_t a = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
-        uint32_t host = prefix == 0 ? UINT32_MAX : (prefix == 32 ? 0 : UINT32_MAX >> prefix);
-        *family = 4;
-        *first = (wl_u128){0, a & ~host};
-        *last = (wl_u128){0, (a & ~host) | host};
-        return true;
+    if ((unsigned)(c - '0') <= 9u) {
+        return c - '0';
     }
-    if (!cf_parse_cidr(text, len, family, b, &prefix)) {
+    c |= 0x20;
+    return (unsigned)(c - 'a') <= 5u ? c - 'a' + 10 : -1;
+}
+
+/*
+ * IPv6 of hexadecimal groups with at most one "::" and an optional
+ * "/prefix", straight to bits, by the rules of the general parser; false
+ * for anything else (a dotted IPv4 tail, a zone id), which then takes it.
+ */
+static bool net_fast_v6(const char *s, size_t len, wl_u128 *addr, int *prefix)
+{
+    const char *p = s, *end = s + len;
+    uint32_t groups[8];
+    int n = 0, dc = -1;
+
+    if (end - p >= 2 && p[0] == ':' && p[1] == ':') {
+        dc = 0;
+        p += 2;
+    }
+    while (p < end && *p != '/') {
+        uint32_t v = 0;
+        int k = 0;
+        for (; k < 5 && p < end; k++, p++) {
+            int h = net_hex((unsigned char)*p);
+            if (h < 0) {
+                break;
+            }
+            v = v << 4 | (uint32_t)h;
+        }
+        if (k == 0 || k > 4 || n == 8) {
+            return false;
+        }
+        groups[n++] = v;
+        if (p == end || *p == '/') {
+            break;
+        }
+        if (*p != ':' || p + 1 == end) {
+            return false;
+        }
+        p++;
+        if (*p == ':') {
+            if (dc >= 0) {
+                return false;
+            }
+            dc = n;
+            p++;
+        }
+    }
+    if (dc < 0 ? n != 8 : n > 7) {
         return false;
     }
-    int bits = *family == 4 ? 32 : 128;
-    wl_u128 a = {0, 0};
-    for (int i = 0; i < bits / 8; i++) {
-        a.hi = (a.hi << 8) | (a.lo >> 56);
-        a.lo = (a.lo << 8) | b[i];
+    uint32_t full[8] = {0};
+    int tail = dc < 0 ? 0 : n - dc;
+    for (int k = 0; k < n - tail; k++) {
+        full[k] = groups[k];
     }
+    for (int k = 0; k < tail; k++) {
+        full[8 - tail + k] = groups[dc + k];
+    }
+    addr->hi = (uint64_t)full[0] << 48 | (uint64_t)full[1] << 32 | full[2] << 16 | full[3];
+    addr->lo = (uint64_t)full[4] << 48 | (uint64_t)full[5] << 32 | full[6] << 16 | full[7];
+    return net_prefix(p, end, 128, prefix);
+}
 
+/* The network of an address and a prefix length of bits (32 or 128). */
+static void net_range(wl_u128 a, int prefix, int bits, wl_u128 *first, wl_u128 *last)
+{
     /* Host mask of (bits - prefix) low bits, in two halves. */
     int host = bits - prefix;
     wl_u128 m = {0, 0};
@@ -146,6 +222,36 @@ bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_
     first->lo = a.lo & ~m.lo;
     last->hi = first->hi | m.hi;
     last->lo = first->lo | m.lo;
+}
+
+bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_u128 *last)
+{
+    unsigned char b[16];
+    int prefix = 0;
+    uint32_t a4;
+    wl_u128 a = {0, 0};
+
+    if (net_fast_v4(text, len, &a4, &prefix)) {
+        uint32_t host = prefix == 0 ? UINT32_MAX : (prefix == 32 ? 0 : UINT32_MAX >> prefix);
+        *family = 4;
+        *first = (wl_u128){0, a4 & ~host};
+        *last = (wl_u128){0, (a4 & ~host) | host};
+        return true;
+    }
+    if (memchr(text, ':', len) && net_fast_v6(text, len, &a, &prefix)) {
+        *family = 6;
+        net_range(a, prefix, 128, first, last);
+        return true;
+    }
+    if (!cf_parse_cidr(text, len, family, b, &prefix)) {
+        return false;
+    }
+    int bits = *family == 4 ? 32 : 128;
+    for (int i = 0; i < bits / 8; i++) {
+        a.hi = (a.hi << 8) | (a.lo >> 56);
+        a.lo = (a.lo << 8) | b[i];
+    }
+    net_range(a, prefix, bits, first, last);
     return true;
 }
 
@@ -161,6 +267,8 @@ void wl_iv_free(wl_ivtab *t)
     free(t->ids);
     free(t->l1);
     free(t->touched);
+    free(t->whole);
+    free(t->part24);
     free(t->v4);
     memset(t, 0, sizeof *t);
 }
@@ -296,9 +404,51 @@ static void iv_emit(wl_ivtab *t, wl_u128 first, wl_u128 last, const uint64_t *ac
     t->n++;
 }
 
+/* The bit of /24 number c in the /24 filter. */
+static inline uint32_t iv_part24_bit(uint32_t c)
+{
+    return (c * 0x9E3779B1u) >> (32 - WL_IV_PART24_BITS);
+}
+
+/*
+ * The finer IPv4 filter: a /16 one interval covers whole is marked as such;
+ * in every other /16, each /24 an interval covers part of sets its hashed
+ * bit. An address of a touched /16 that is not whole and whose /24's bit is
+ * clear is in no interval, which spares most misses the search through the
+ * intervals (the intervals of one /16 are far apart in memory). Marking
+ * costs one step per /16 an interval spans and at most 256 in the /16s it
+ * covers in part.
+ */
+static cf_status iv_build_part24(wl_ivtab *t)
+{
+    t->whole = calloc(65536 / 64, sizeof *t->whole);
+    t->part24 = calloc(((size_t)1 << WL_IV_PART24_BITS) / 64, sizeof *t->part24);
+    if (!t->whole || !t->part24) {
+        return CF_ENOMEM;
+    }
+    for (size_t k = 0; k < t->n; k++) {
+        uint32_t f = (uint32_t)t->first[k].lo, l = (uint32_t)t->last[k].lo;
+        for (uint32_t b = f >> 16; b <= (l >> 16); b++) {
+            uint32_t lo = f > b << 16 ? f : b << 16;
+            uint32_t hi = l < (b << 16 | 0xffffu) ? l : (b << 16 | 0xffffu);
+            if (lo == b << 16 && hi == (b << 16 | 0xffffu)) {
+                t->whole[b / 64] |= 1ull << (b % 64);
+            } else {
+                for (uint32_t c = lo >> 8; c <= (hi >> 8); c++) {
+                    uint32_t bit = iv_part24_bit(c);
+                    t->part24[bit / 64] |= 1ull << (bit % 64);
+                }
+            }
+        }
+    }
+    return CF_OK;
+}
+
 /* The IPv4 first-level table: where the intervals of each /16 begin. */
 static cf_status iv_build_l1(wl_ivtab *t)
 {
+    cf_status st;
+
     t->l1 = malloc(65537 * sizeof *t->l1);
     if (!t->l1) {
         return CF_ENOMEM;
@@ -321,13 +471,18 @@ static cf_status iv_build_l1(wl_ivtab *t)
             t->touched[b / 64] |= 1ull << (b % 64);
         }
     }
+    st = iv_build_part24(t);
+    if (st != CF_OK) {
+        return st;
+    }
     t->v4 = malloc((t->n ? t->n : 1) * sizeof *t->v4);
     if (!t->v4) {
         return CF_ENOMEM;
     }
+    /* An interval of one list holds the list itself: a hit reads no second array. */
     for (size_t k = 0; k < t->n; k++) {
-        t->v4[k] = (wl_iv4){(uint32_t)t->first[k].lo, (uint32_t)t->last[k].lo, t->ids_off[k],
-                            t->ids_n[k]};
+        uint32_t off = t->ids_n[k] == 1 ? t->ids[t->ids_off[k]] : t->ids_off[k];
+        t->v4[k] = (wl_iv4){(uint32_t)t->first[k].lo, (uint32_t)t->last[k].lo, off, t->ids_n[k]};
     }
     return CF_OK;
 }
@@ -347,9 +502,12 @@ cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
     free(t->ids);
     free(t->l1);
     free(t->touched);
+    free(t->whole);
+    free(t->part24);
     free(t->v4);
     t->l1 = NULL;
     t->touched = NULL;
+    t->whole = t->part24 = NULL;
     t->v4 = NULL;
     t->first = t->last = NULL;
     t->ids_off = NULL;
@@ -463,6 +621,10 @@ static void iv_query_v4(const wl_ivtab *t, uint32_t a, uint32_t b, wl_hits *h)
         i = lo - 1;
     }
     for (; i < t->n && v[i].first <= b; i++) {
+        if (v[i].ids_n == 1) {
+            wl_hit(h, (uint16_t)v[i].ids_off);
+            continue;
+        }
         for (uint16_t k = 0; k < v[i].ids_n; k++) {
             wl_hit(h, t->ids[v[i].ids_off + k]);
         }
@@ -479,6 +641,15 @@ void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h)
         uint64_t b = first.lo >> 16;
         if (!(t->touched[b / 64] & (1ull << (b % 64)))) {
             return;
+        }
+        /* The search starts from l1: ask for it while the filter is read. */
+        __builtin_prefetch(&t->l1[b]);
+        uint32_t c = (uint32_t)first.lo >> 8;
+        if (!(t->whole[b / 64] & (1ull << (b % 64))) && c == (uint32_t)last.lo >> 8) {
+            uint32_t bit = iv_part24_bit(c);
+            if (!(t->part24[bit / 64] & (1ull << (bit % 64)))) {
+                return;
+            }
         }
     }
     if (t->v4 && first.hi == 0 && last.hi == 0 && last.lo <= 0xffffffffu) {
@@ -553,37 +724,45 @@ cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint1
     if (cf_buf_append(&t->pool, key, len) != CF_OK) {
         return CF_ENOMEM;
     }
-    for (size_t i = off; i < off + len; i++) {
-        t->pool.data[i] = (char)ht_fold((unsigned char)t->pool.data[i]);
+    /* Fold the copy and hash it in one pass from its last byte (as ht_hash does). */
+    unsigned char *k = (unsigned char *)t->pool.data + off;
+    uint64_t h = WL_HT_SEED;
+    for (size_t i = len; i-- > 0;) {
+        k[i] = ht_fold(k[i]);
+        h = wl_ht_step(h, k[i]);
     }
     if (kind == WL_K_EXACT) {
         size_t b = ht_exact_bit(key, len);
         t->exact[b / 64] |= 1ull << (b % 64);
     }
-    t->e[t->n++] = (wl_hentry){ht_hash(key, len), (uint32_t)off, (uint32_t)len, list, kind};
+    t->e[t->n++] = (wl_hentry){wl_ht_final(h), (uint32_t)off, (uint32_t)len, list, kind};
     return CF_OK;
 }
 
 /*
- * Place entry idx in its probe sequence unless an entry of the same key,
- * kind and list is there already; sets its filter bits.
+ * Place the entry of slot x (hash and entry number + 1) in its probe
+ * sequence unless an entry of the same key, kind and list is there
+ * already; sets its filter bits. Entries are read only to compare keys of
+ * equal hash.
  */
-static void ht_place(wl_htab *t, size_t idx)
+static void ht_place(wl_htab *t, wl_hslot x)
 {
-    const wl_hentry *x = &t->e[idx];
-    size_t j = x->hash & t->mask;
+    size_t j = x.hash & t->mask;
 
     for (; t->slots[j].index; j = (j + 1) & t->mask) {
+        if (t->slots[j].hash != x.hash) {
+            continue;
+        }
         const wl_hentry *e = &t->e[t->slots[j].index - 1];
-        if (t->slots[j].hash == x->hash && e->kind == x->kind && e->list == x->list &&
-            e->len == x->len && memcmp(t->pool.data + e->off, t->pool.data + x->off, x->len) == 0) {
+        const wl_hentry *y = &t->e[x.index - 1];
+        if (e->kind == y->kind && e->list == y->list && e->len == y->len &&
+            memcmp(t->pool.data + e->off, t->pool.data + y->off, y->len) == 0) {
             return;
         }
     }
-    t->slots[j].hash = x->hash;
-    t->slots[j].index = (uint32_t)(idx + 1);
-    size_t b = wl_ht_fbit(x->hash, t->fmask);
-    t->filter[b / 64] |= wl_ht_fmask2(x->hash, b);
+    t->slots[j] = x;
+    size_t b = wl_ht_fbit(x.hash, t->fmask);
+    t->filter[b / 64] |= wl_ht_fmask2(x.hash, b);
 }
 
 cf_status wl_ht_build(wl_htab *t)
@@ -598,7 +777,7 @@ cf_status wl_ht_build(wl_htab *t)
     wl_hslot *slots = calloc(cap, sizeof *slots);
     uint64_t *filter = calloc(cap * 8 / 64, sizeof *filter);
     uint32_t *start = calloc(cap + 1, sizeof *start);
-    uint32_t *order = malloc((t->n ? t->n : 1) * sizeof *order);
+    wl_hslot *order = malloc((t->n ? t->n : 1) * sizeof *order);
     cf_status st = CF_ENOMEM;
 
     if (!slots || !filter || !start || !order) {
@@ -613,7 +792,10 @@ cf_status wl_ht_build(wl_htab *t)
     t->mask = cap - 1;
     t->fmask = cap * 8 - 1;
 
-    /* Entries by their first slot (a counting sort), so placing them walks the table once. */
+    /*
+     * Entries by their first slot (a counting sort), each with its hash, so
+     * placing them walks the table once and reads no entry in the way.
+     */
     for (size_t i = 0; i < t->n; i++) {
         start[(t->e[i].hash & t->mask) + 1]++;
     }
@@ -621,7 +803,7 @@ cf_status wl_ht_build(wl_htab *t)
         start[k + 1] += start[k];
     }
     for (size_t i = 0; i < t->n; i++) {
-        order[start[t->e[i].hash & t->mask]++] = (uint32_t)i;
+        order[start[t->e[i].hash & t->mask]++] = (wl_hslot){t->e[i].hash, (uint32_t)(i + 1)};
     }
     for (size_t i = 0; i < t->n; i++) {
         ht_place(t, order[i]);
@@ -912,6 +1094,15 @@ cf_status wl_ac_build(wl_ac *a)
     }
 
     ac_classes(a);
+    a->hex_pats = false;
+    for (size_t p = 0; p < a->n_pats && !a->hex_pats; p++) {
+        const char *pat = a->pool.data + a->pats[p].off;
+        bool hex = true;
+        for (uint32_t i = 0; hex && i < a->pats[p].len; i++) {
+            hex = pat[i] && strchr("0123456789abcdef.:/", pat[i]) != NULL;
+        }
+        a->hex_pats = hex;
+    }
     size_t max_states = a->pool.len + 1;
     a->delta = calloc(max_states * a->n_cls, sizeof *a->delta);
     a->depth = calloc(max_states, sizeof *a->depth);

@@ -28,7 +28,12 @@ typedef struct wl_net {
     uint16_t list;
 } wl_net;
 
-/* An IPv4 interval packed with its list ids' place: one cache line visit per probe. */
+#define WL_IV_PART24_BITS 20 /* 2^20 bits (128 KB) for the /24 filter */
+
+/*
+ * An IPv4 interval packed with its list ids' place (the list itself when
+ * there is one): one cache line visit per probe.
+ */
 typedef struct wl_iv4 {
     uint32_t first, last, ids_off;
     uint16_t ids_n;
@@ -46,6 +51,8 @@ typedef struct wl_ivtab {
     size_t n_ids;
     uint32_t *l1;      /* IPv4: l1[k] = intervals starting below k << 16 (65537 of them) */
     uint64_t *touched; /* IPv4: bit k set when an interval covers part of /16 number k */
+    uint64_t *whole;   /* IPv4: bit k set when one interval covers all of /16 number k */
+    uint64_t *part24;  /* IPv4: the /24s intervals cover in other /16s, hashed to bits */
     wl_iv4 *v4;        /* IPv4: the intervals again, packed */
 } wl_ivtab;
 
@@ -110,6 +117,7 @@ typedef struct wl_ac {
     uint32_t q;          /* bytes per block of the skip filter: 2 or 3 */
     uint32_t cell_bits;  /* the filter has 2^cell_bits cells, blocks hashed to them */
     uint8_t *shift;      /* per cell: safe skip by the block ending a window, or NULL */
+    bool hex_pats;       /* some pattern is made of hex digits, '.', ':' and '/' only */
 } wl_ac;
 
 typedef struct wl_regex {

@@ -50,6 +50,31 @@ static int wj_hex(char c)
     return -1;
 }
 
+#define WJ_ONES 0x0101010101010101ull
+#define WJ_HIGHS 0x8080808080808080ull
+
+/*
+ * True when [r, q) holds a byte that needs the slow path: a control
+ * character, a byte of 0x80 or above, or a backslash. Eight bytes a step:
+ * a byte below 0x20 borrows when 0x20 is taken from it, a backslash is a
+ * zero byte once XORed with 0x5c.
+ */
+static bool wj_special(const char *r, const char *q)
+{
+    uint64_t acc = 0;
+    for (; q - r >= 8; r += 8) {
+        uint64_t w;
+        memcpy(&w, r, 8);
+        uint64_t bs = w ^ (WJ_ONES * '\\');
+        acc |= w | ((w - WJ_ONES * 0x20) & ~w) | ((bs - WJ_ONES) & ~bs);
+    }
+    unsigned bad = (acc & WJ_HIGHS) != 0;
+    for (const unsigned char *u = (const unsigned char *)r; u < (const unsigned char *)q; u++) {
+        bad |= (unsigned)(*u < 0x20) | (unsigned)(*u >= 0x80) | (unsigned)(*u == '\\');
+    }
+    return bad != 0;
+}
+
 /* A string at j->p (the opening quote), decoded in place and NUL-ended. */
 static bool wj_string(wj *j, char **out, size_t *len)
 {
@@ -61,12 +86,7 @@ static bool wj_string(wj *j, char **out, size_t *len)
     /* The usual string has no escape: find its end, then check its bytes at once. */
     char *q = memchr(r, '"', (size_t)(j->end - r));
     if (q) {
-        unsigned bad = 0;
-        for (const unsigned char *u = (const unsigned char *)r; u < (const unsigned char *)q;
-             u++) {
-            bad |= (unsigned)(*u < 0x20) | (unsigned)(*u >= 0x80) | (unsigned)(*u == '\\');
-        }
-        if (!bad) {
+        if (!wj_special(r, q)) {
             j->p = q + 1;
             *q = '\0';
             *out = start;

@@ -1,6 +1,7 @@
 /*
  * Warning-list policy: which lists an output withholds, the counts of what
- * each list withheld, and the pass that labels and filters an IOC set.
+ * each list withheld, the pass that labels and filters an IOC set, and the
+ * sink that does the same while a set is collected.
  *
  * DESIGN
  * A policy is a bit per list of the set it was made for plus a counter per
@@ -10,10 +11,21 @@
  * from the store. cf_wl_apply matches each IOC once, adds its labels and
  * decides, all inside the one cf_iocset_retain pass that removes the
  * withheld IOCs, so every IOC record is visited once.
+ *
+ * The screen (cf_wl_screen) takes the collector's place in front of the
+ * set: it normalises an observation, matches the canonical value and then
+ * merges it, so the labels are written while the record is in memory and
+ * a withheld IOC never enters the set (a spilling set would otherwise read
+ * every record back for the pass). Withheld observations are merged into a
+ * set of their own instead, which counts each IOC once however often it is
+ * seen. A later observation that brings labels of its own to a matched IOC
+ * has the list labels moved back behind them, so the labels come out in
+ * the order cf_wl_apply gives.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "ctiflow/limits.h"
 #include "warninglist_int.h"
 
 const char *const cf_wl_never_block[] = {
@@ -177,50 +189,58 @@ void cf_wl_policy_reset(cf_wl_policy *pol)
 /* ---- IOC sets ------------------------------------------------------- */
 
 /*
- * One pass of cf_wl_apply. Most matched IOCs carry no labels before and
- * match the same few lists, so the label list one of them ends up with is
- * kept and handed to the next with the same labels and matches: the set's
- * label lists are shared and never changed in place, which makes this safe.
+ * Most matched IOCs carry no labels before and match the same few lists,
+ * so the label list one of them ends up with is kept and handed to the next
+ * with the same labels and matches: the set's label lists are shared and
+ * never changed in place, which makes this safe.
  */
+typedef struct label_memo {
+    cf_wl_matches last;          /* matches of the last labelled IOC */
+    const char **last_from;      /* its labels before, and after */
+    const char **last_to;
+    uint16_t last_n_from, last_n_to;
+} label_memo;
+
+/* Unite labels (those of the matches m) into ioc's labels, through the memo. */
+static cf_status memo_label(label_memo *lm, cf_iocset *set, cf_ioc *ioc, const cf_wl_matches *m,
+                            const char *const *labels)
+{
+    if (lm->last_to && ioc->labels == lm->last_from && ioc->n_labels == lm->last_n_from &&
+        m->n == lm->last.n && memcmp(m->lists, lm->last.lists, m->n * sizeof m->lists[0]) == 0) {
+        ioc->labels = lm->last_to;
+        ioc->n_labels = lm->last_n_to;
+        return CF_OK;
+    }
+    const char **from = ioc->labels;
+    uint16_t n_from = ioc->n_labels;
+    cf_status st = cf_iocset_add_labels(set, ioc, labels, m->n);
+    if (st == CF_OK) {
+        lm->last = *m;
+        lm->last_from = from;
+        lm->last_n_from = n_from;
+        lm->last_to = ioc->labels;
+        lm->last_n_to = ioc->n_labels;
+    }
+    return st;
+}
+
+/* One pass of cf_wl_apply. */
 typedef struct apply_pass {
     const cf_wlset *set;
     cf_wl_policy *pol;
     cf_iocset *iocs;
     cf_wl_apply_stats stats;
     cf_status st;
-    cf_wl_matches last;          /* matches of the last labelled IOC */
-    const char **last_from;      /* its labels before, and after */
-    const char **last_to;
-    uint16_t last_n_from, last_n_to;
+    label_memo memo;
 } apply_pass;
-
-static bool apply_same(const apply_pass *p, const cf_ioc *ioc, const cf_wl_matches *m)
-{
-    return p->last_to && ioc->labels == p->last_from && ioc->n_labels == p->last_n_from &&
-           m->n == p->last.n && memcmp(m->lists, p->last.lists, m->n * sizeof m->lists[0]) == 0;
-}
 
 static void apply_label(apply_pass *p, cf_ioc *ioc, const cf_wl_matches *m)
 {
-    if (apply_same(p, ioc, m)) {
-        ioc->labels = p->last_to;
-        ioc->n_labels = p->last_n_to;
-        return;
-    }
     const char *labels[CF_WL_MAX_MATCHES];
     for (size_t k = 0; k < m->n; k++) {
         labels[k] = cf_wl_label(p->set, m->lists[k]);
     }
-    const char **from = ioc->labels;
-    uint16_t n_from = ioc->n_labels;
-    p->st = cf_iocset_add_labels(p->iocs, ioc, labels, m->n);
-    if (p->st == CF_OK) {
-        p->last = *m;
-        p->last_from = from;
-        p->last_n_from = n_from;
-        p->last_to = ioc->labels;
-        p->last_n_to = ioc->n_labels;
-    }
+    p->st = memo_label(&p->memo, p->iocs, ioc, m, labels);
 }
 
 static bool apply_one(void *ctx, cf_ioc *ioc)
@@ -277,4 +297,214 @@ bool cf_wl_ioc_listed(const cf_ioc *ioc, const char *id)
         }
     }
     return false;
+}
+
+/* ---- screening while collecting ------------------------------------- */
+
+struct cf_wl_screen {
+    const cf_wlset *set;
+    cf_wl_policy *pol;
+    cf_collector *coll;
+    cf_sink inner;         /* the collector's own sink, for diagnostics, compounds, events */
+    cf_iocset *held;       /* withheld IOCs, one each, to count them once */
+    const char **interned; /* per list: its label as interned in the collector's set */
+    uint64_t matched;      /* IOCs of the collector's set that matched */
+    label_memo memo;       /* labels of the last new IOC that matched */
+};
+
+/* True when the policy withholds an IOC with these matches (nothing counted). */
+static bool pol_excludes(const cf_wl_policy *pol, const cf_wl_matches *m)
+{
+    if (cf_wl_policy_empty(pol)) {
+        return false;
+    }
+    for (size_t i = 0; i < m->n; i++) {
+        if (m->lists[i] < pol->n_lists && pol->excluded[m->lists[i]]) {
+            return true;
+        }
+    }
+    return false;
+}
+
+cf_status cf_wl_screen_new(cf_wl_screen **out, const cf_wlset *set, cf_wl_policy *pol,
+                           cf_collector *coll)
+{
+    cf_status st = CF_ENOMEM;
+    cf_wl_screen *s = calloc(1, sizeof *s);
+
+    *out = NULL;
+    if (!s) {
+        goto out;
+    }
+    s->set = set;
+    s->pol = pol;
+    s->coll = coll;
+    s->inner = cf_collector_sink(coll);
+    s->interned = calloc(cf_wl_count(set) + 1, sizeof *s->interned);
+    if (!s->interned) {
+        goto out;
+    }
+    if (!cf_wl_policy_empty(pol)) {
+        s->held = cf_iocset_new();
+        if (!s->held || cf_iocset_spill(s->held, NULL, CF_RESIDENT_BYTES) != CF_OK) {
+            goto out;
+        }
+    }
+    *out = s;
+    s = NULL;
+    st = CF_OK;
+
+out:
+    cf_wl_screen_free(s);
+    return st;
+}
+
+void cf_wl_screen_free(cf_wl_screen *s)
+{
+    if (!s) {
+        return;
+    }
+    cf_iocset_free(s->held);
+    free(s->interned);
+    free(s);
+}
+
+/* The labels of m as interned in the collector's set, in list order. */
+static cf_status screen_labels(cf_wl_screen *s, const cf_wl_matches *m, const char **labels)
+{
+    for (size_t k = 0; k < m->n; k++) {
+        uint16_t l = m->lists[k];
+        if (!s->interned[l]) {
+            const char *label = cf_wl_label(s->set, l);
+            s->interned[l] = cf_iocset_intern(s->coll->set, label, strlen(label));
+            if (!s->interned[l]) {
+                return CF_ENOMEM;
+            }
+        }
+        labels[k] = s->interned[l];
+    }
+    return CF_OK;
+}
+
+/*
+ * Give a matched IOC its labels after every source label, as cf_wl_apply
+ * would: a new IOC gets them appended; an IOC a later observation gave new
+ * labels has them moved back to the end.
+ */
+static cf_status screen_label(cf_wl_screen *s, cf_ioc *ioc, const cf_wl_matches *m, bool fresh)
+{
+    cf_iocset *set = s->coll->set;
+    const char *labels[CF_WL_MAX_MATCHES];
+    cf_status st = screen_labels(s, m, labels);
+
+    if (st != CF_OK || fresh) {
+        return st == CF_OK ? memo_label(&s->memo, set, ioc, m, labels) : st;
+    }
+    size_t n = ioc->n_labels;
+    bool last = n >= m->n;
+    for (size_t k = 0; last && k < m->n; k++) {
+        last = ioc->labels[n - m->n + k] == labels[k];
+    }
+    if (last) {
+        return CF_OK;
+    }
+    const char *rest[CF_MAX_LABELS_PER_IOC];
+    size_t n_rest = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool ours = false;
+        for (size_t k = 0; k < m->n && !ours; k++) {
+            ours = ioc->labels[i] == labels[k];
+        }
+        if (!ours) {
+            rest[n_rest++] = ioc->labels[i];
+        }
+    }
+    ioc->labels = NULL;
+    ioc->n_labels = 0;
+    st = cf_iocset_add_labels(set, ioc, rest, n_rest);
+    return st == CF_OK ? cf_iocset_add_labels(set, ioc, labels, m->n) : st;
+}
+
+/* The collector's observation callback with the match decided before the merge. */
+static cf_status screen_obs(void *ctx, const cf_obs *obs)
+{
+    cf_wl_screen *s = ctx;
+    cf_collector *c = s->coll;
+    cf_iocset *set = c->set;
+    cf_wl_matches m;
+
+    cf_iocset_stats_of(set)->observations++;
+    cf_status st = cf_normalize(&c->norm, obs->type, obs->text, obs->len);
+    if (st == CF_ENOMEM) {
+        return st;
+    }
+    if (st != CF_OK || c->norm.warning) {
+        bool reject = st != CF_OK;
+        cf_diag d = {reject ? CF_DIAG_REJECT : CF_DIAG_WARNING, obs->feed, obs->line, 0,
+                     obs->ref, reject ? c->norm.reason : c->norm.warning, obs->text, obs->len};
+        if (reject && !d.reason) {
+            d.reason = "invalid value";
+        }
+        s->inner.diag(s->inner.ctx, &d);
+        if (reject) {
+            return CF_OK;
+        }
+    }
+    if (cf_wl_match_value(s->set, c->norm.type, c->norm.hash_type, cf_buf_str(&c->norm.value),
+                          &m) == 0) {
+        return cf_iocset_merge(set, obs, &c->norm, NULL);
+    }
+    size_t before = cf_iocset_count(set);
+    if (pol_excludes(s->pol, &m)) {
+        /* Counted in the policy when first seen, as cf_wl_apply counts each IOC once. */
+        before = cf_iocset_count(s->held);
+        st = cf_iocset_merge(s->held, obs, &c->norm, NULL);
+        if (st == CF_OK && cf_iocset_count(s->held) > before) {
+            cf_wl_policy_withholds(s->pol, &m);
+        }
+        return st;
+    }
+    cf_ioc *ioc = NULL;
+    st = cf_iocset_merge(set, obs, &c->norm, &ioc);
+    if (st != CF_OK || !ioc) {
+        return st;
+    }
+    bool fresh = cf_iocset_count(set) > before;
+    s->matched += fresh;
+    return screen_label(s, ioc, &m, fresh);
+}
+
+static void screen_diag(void *ctx, const cf_diag *d)
+{
+    cf_wl_screen *s = ctx;
+    s->inner.diag(s->inner.ctx, d);
+}
+
+static cf_status screen_compound(void *ctx, const cf_compound *comp)
+{
+    cf_wl_screen *s = ctx;
+    return s->inner.compound(s->inner.ctx, comp);
+}
+
+static cf_event *screen_event(void *ctx, const cf_event *proto)
+{
+    cf_wl_screen *s = ctx;
+    return s->inner.event(s->inner.ctx, proto);
+}
+
+cf_sink cf_wl_screen_sink(cf_wl_screen *s)
+{
+    cf_sink sink = {screen_obs, screen_diag, screen_compound, screen_event, s};
+    return sink;
+}
+
+cf_status cf_wl_screen_finish(cf_wl_screen *s, cf_wl_apply_stats *out)
+{
+    size_t n = s->held ? cf_iocset_count(s->held) : 0;
+
+    if (out) {
+        out->matched = s->matched + n;
+        out->withheld = n;
+    }
+    return CF_OK;
 }

@@ -202,6 +202,24 @@ cf_status cf_wl_apply(const cf_wlset *set, cf_wl_policy *pol, cf_iocset *iocs,
                       cf_wl_apply_stats *out);
 
 /*
+ * cf_wl_apply done while a collector fills its set: a sink that normalises
+ * each observation, matches it, and merges it with its labels, or, when the
+ * policy (may be NULL) withholds it, keeps it out of the set. The set ends
+ * as cf_wl_apply would leave it (labels after every source label), without
+ * a second pass over its records, which a spilling set would read back from
+ * its file. Withheld IOCs are counted in the policy once each, when first seen.
+ */
+typedef struct cf_wl_screen cf_wl_screen;
+
+cf_status cf_wl_screen_new(cf_wl_screen **out, const cf_wlset *set, cf_wl_policy *pol,
+                           cf_collector *coll);
+/* A sink feeding the collector's set through the screen; valid while both live. */
+cf_sink cf_wl_screen_sink(cf_wl_screen *s);
+/* After the last input: *out gets the totals (the policy has counted each withheld IOC). */
+cf_status cf_wl_screen_finish(cf_wl_screen *s, cf_wl_apply_stats *out);
+void cf_wl_screen_free(cf_wl_screen *s);
+
+/*
  * The list ids an IOC carries as labels (the text after the prefix), up to
  * cap of them; returns how many. Pointers are borrowed from the IOC.
  */

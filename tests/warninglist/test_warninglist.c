@@ -277,6 +277,134 @@ static void test_stix_output(const cf_wlset *wl)
     cf_iocset_free(set);
 }
 
+/* One observation of value with label (may be NULL) into a sink. */
+static void feed_obs(const cf_sink *sink, const char *value, const char *label, uint64_t line)
+{
+    cf_obs o;
+    const char *labels[1] = {label};
+    cf_obs_init(&o);
+    o.text = value;
+    o.len = strlen(value);
+    o.feed = "test-feed";
+    o.line = line;
+    o.labels = labels;
+    o.n_labels = label ? 1 : 0;
+    sink->obs(sink->ctx, &o);
+}
+
+/* The labels of an IOC joined by ',' (static buffer). */
+static const char *labels_of(const cf_ioc *ioc)
+{
+    static char out[1024];
+    out[0] = '\0';
+    for (uint16_t i = 0; ioc && i < ioc->n_labels; i++) {
+        strncat(out, i ? "," : "", sizeof out - strlen(out) - 1);
+        strncat(out, ioc->labels[i], sizeof out - strlen(out) - 1);
+    }
+    return out;
+}
+
+/* The observations of the screen tests: repeats, labels that come late, a reject. */
+static const struct {
+    const char *value, *label;
+} screen_obs_in[] = {
+    {"8.8.8.8", NULL},        {"www.google.com", "a"},  {"10.1.2.3", NULL},
+    {"8.8.8.8", "x"},         {"evil-google.com", NULL}, {"not a value", NULL},
+    {"www.google.com", "b"},  {"2001:db8::5", NULL},    {"d41d8cd98f00b204e9800998ecf8427e", NULL},
+    {"www.google.com", "a"},  {"45.33.32.156", "c"},    {"10.1.2.3", NULL},
+};
+#define N_SCREEN (sizeof screen_obs_in / sizeof screen_obs_in[0])
+
+/* The set the screen fills, or (screen false) the collector alone followed by cf_wl_apply. */
+static cf_iocset *screened_set(const cf_wlset *wl, cf_wl_policy *pol, bool screen,
+                               cf_wl_apply_stats *stats)
+{
+    cf_iocset *set = cf_iocset_new();
+    cf_collector coll;
+    cf_wl_screen *scr = NULL;
+    cf_collector_init(&coll, set, NULL, NULL);
+    cf_sink sink = cf_collector_sink(&coll);
+    if (screen) {
+        CHECK_INT(cf_wl_screen_new(&scr, wl, pol, &coll), CF_OK);
+        sink = cf_wl_screen_sink(scr);
+    }
+    for (size_t i = 0; i < N_SCREEN; i++) {
+        feed_obs(&sink, screen_obs_in[i].value, screen_obs_in[i].label, i + 1);
+    }
+    if (screen) {
+        CHECK_INT(cf_wl_screen_finish(scr, stats), CF_OK);
+        cf_wl_screen_free(scr);
+    } else {
+        CHECK_INT(cf_wl_apply(wl, pol, set, stats), CF_OK);
+    }
+    cf_collector_fini(&coll);
+    return set;
+}
+
+/*
+ * Screening while collecting gives the set, labels (after every source
+ * label, also when a later observation brings one), counts and output of
+ * collecting first and applying the lists after.
+ */
+static void test_screen(const cf_wlset *wl)
+{
+    const char *names[] = {"default", "tranco10k", "empty-hashes"};
+    cf_wl_policy *pa = NULL, *pb = NULL;
+    cf_wl_apply_stats sa, sb;
+    cf_error err;
+    cf_error_clear(&err);
+    CHECK_INT(cf_wl_policy_new(&pa, wl, names, 3, &err), CF_OK);
+    CHECK_INT(cf_wl_policy_new(&pb, wl, names, 3, &err), CF_OK);
+
+    cf_iocset *a = screened_set(wl, pa, false, &sa);
+    cf_iocset *b = screened_set(wl, pb, true, &sb);
+    CHECK_INT(sb.matched, 5);
+    CHECK_INT(sb.withheld, 5);
+    CHECK_INT(sa.matched, sb.matched);
+    CHECK_INT(sa.withheld, sb.withheld);
+    CHECK_INT(cf_wl_policy_total(pb), 5);
+    for (size_t i = 0; i < cf_wl_count(wl); i++) {
+        CHECK_INT(cf_wl_policy_withheld(pb, i), cf_wl_policy_withheld(pa, i));
+    }
+    CHECK_INT(cf_wl_policy_withheld(pb, (size_t)cf_wl_find(wl, "public-dns-v4")), 1);
+    CHECK_INT(cf_wl_policy_withheld(pb, (size_t)cf_wl_find(wl, "rfc1918")), 1);
+    CHECK_INT(cf_wl_policy_withheld(pb, (size_t)cf_wl_find(wl, "tranco10k")), 1);
+    CHECK_INT(cf_iocset_count(b), 2);
+    CHECK_INT(cf_iocset_stats_of(b)->observations, N_SCREEN);
+    CHECK_INT(cf_iocset_stats_of(b)->rejected, 1);
+    CHECK_INT(cf_iocset_stats_of(b)->rejected, cf_iocset_stats_of(a)->rejected);
+    char *ta = write_to_string(CF_OUT_JSONL, a);
+    char *tb = write_to_string(CF_OUT_JSONL, b);
+    CHECK(ta && tb && strcmp(ta, tb) == 0);
+    free(ta);
+    free(tb);
+    cf_iocset_free(a);
+    cf_iocset_free(b);
+    cf_wl_policy_free(pa);
+    cf_wl_policy_free(pb);
+
+    /* Labels only: every IOC stays, the list labels come after the source labels. */
+    a = screened_set(wl, NULL, false, &sa);
+    b = screened_set(wl, NULL, true, &sb);
+    CHECK_INT(sb.matched, 5);
+    CHECK_INT(sb.withheld, 0);
+    CHECK_INT(cf_iocset_count(b), 7);
+    CHECK_STR(labels_of(cf_iocset_find(b, CF_IOC_DOMAIN, "www.google.com")),
+              "a,b,warninglist:google,warninglist:tranco10k");
+    CHECK_STR(labels_of(cf_iocset_find(b, CF_IOC_IP, "8.8.8.8")), "x,warninglist:public-dns-v4");
+    CHECK_STR(labels_of(cf_iocset_find(b, CF_IOC_IP, "45.33.32.156")), "c");
+    for (size_t i = 0; i < cf_iocset_count(a); i++) {
+        const cf_ioc *x = cf_iocset_at(a, i);
+        const cf_ioc *y = cf_iocset_find(b, x->type, x->value);
+        char want[1024];
+        snprintf(want, sizeof want, "%s", labels_of(x));
+        CHECK(y != NULL);
+        CHECK_STR(labels_of(y), want);
+    }
+    cf_iocset_free(a);
+    cf_iocset_free(b);
+}
+
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
@@ -472,6 +600,52 @@ static void test_substring_skips(void)
 }
 
 /*
+ * Addresses in every form the loader reads (IPv6 in upper case, with
+ * leading zeros, mapped IPv4, a zone id), and IPv4 networks that cover
+ * /16s whole and in part, which the lookup filters by /16 and /24.
+ */
+static void test_address_forms(void)
+{
+    char dir[] = "/tmp/wladdrXXXXXX";
+    char path[512];
+    cf_error err;
+    CHECK(mkdtemp(dir) != NULL);
+
+    snprintf(path, sizeof path, "%s/nets.txt", dir);
+    write_file(path, "2001:0DB8:00AA::1\n2001:db8:bb:0:0:0:0:0/64\n2001:db8:cc::/48\n"
+                     "::ffff:192.0.2.1\nfe80::7%eth0\n2001:db8::1::2\n12345::1\n"
+                     "2001:db8::/129\n203.0.113.7\n203.0.0.0/20\n100.64.0.0/10\n");
+    cf_wlset *wl = cf_wl_new();
+    cf_error_clear(&err);
+    CHECK_INT(cf_wl_load_allowlist(wl, path, NULL, NULL, NULL, &err), CF_OK);
+    /* The three malformed addresses are names to the allow-list: exact strings. */
+    CHECK_INT(cf_wl_info_at(wl, 0)->entries, 11);
+    CHECK_STR(matches(wl, CF_IOC_IP, "2001:db8:aa::1"), "nets");
+    CHECK_STR(matches(wl, CF_IOC_IP, "2001:db8:aa::2"), "");
+    CHECK_STR(matches(wl, CF_IOC_IP, "2001:db8:bb::5"), "nets");
+    CHECK_STR(matches(wl, CF_IOC_IP, "2001:db8:bb:1::5"), "");
+    CHECK_STR(matches(wl, CF_IOC_IP, "2001:db8:cc:ffff::1"), "nets");
+    CHECK_STR(matches(wl, CF_IOC_CIDR, "2001:db8:c0::/42"), "nets");
+    CHECK_STR(matches(wl, CF_IOC_CIDR, "2001:db8:d0::/44"), "");
+    CHECK_STR(matches(wl, CF_IOC_IP, "::ffff:192.0.2.1"), "nets");
+    CHECK_STR(matches(wl, CF_IOC_IP, "fe80::7"), "nets");
+    CHECK_STR(matches(wl, CF_IOC_IP, "2001:db8::1"), "");
+    CHECK_STR(matches(wl, CF_IOC_IP, "203.0.113.7"), "nets");
+    CHECK_STR(matches(wl, CF_IOC_IP, "203.0.113.8"), "");
+    CHECK_STR(matches(wl, CF_IOC_IP, "203.0.15.255"), "nets");
+    CHECK_STR(matches(wl, CF_IOC_IP, "203.0.16.0"), "");
+    CHECK_STR(matches(wl, CF_IOC_IP, "100.100.1.1"), "nets");
+    CHECK_STR(matches(wl, CF_IOC_IP, "100.128.0.0"), "");
+    CHECK_STR(matches(wl, CF_IOC_CIDR, "203.0.113.0/24"), "nets");
+    CHECK_STR(matches(wl, CF_IOC_CIDR, "203.0.112.0/24"), "");
+    CHECK_STR(matches(wl, CF_IOC_CIDR, "203.0.112.0/23"), "nets");
+    CHECK_STR(matches(wl, CF_IOC_CIDR, "203.0.0.0/8"), "nets");
+    cf_wl_free(wl);
+    remove(path);
+    remove(dir);
+}
+
+/*
  * The name table is built once per load: an entry repeated in a list is
  * one entry, lists loaded one after another are all searchable, and a
  * name in two lists names both.
@@ -511,6 +685,72 @@ static void test_name_table_loads(void)
     remove(dir);
 }
 
+/*
+ * Names hash from their end, every parent in the same pass: parents of
+ * every length, in any case, and names of more labels than one pass keeps,
+ * must all find their entries.
+ */
+static void test_name_hashing(void)
+{
+    char dir[] = "/tmp/wlhashXXXXXX";
+    char path[512], name[600], entry[64];
+    cf_error err;
+    CHECK(mkdtemp(dir) != NULL);
+
+    snprintf(path, sizeof path, "%s/names.txt", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f != NULL);
+    for (int len = 1; f && len <= 20; len++) {
+        /* "b" repeated, a dot before the last three bytes when long enough */
+        memset(entry, 'b', (size_t)len);
+        entry[len] = '\0';
+        entry[0] = (char)('a' + len % 26);
+        if (len > 4) {
+            entry[len - 4] = '.';
+        }
+        fprintf(f, "%s.example\n", entry);
+    }
+    fputs("l1.l2.l3.l4.l5.l6.l7.l8.l9.l10.l11.l12.l13.l14.l15.l16.l17.l18.l19.l20.l21.l22."
+          "l23.l24.l25.l26.l27.l28.l29.l30.l31.l32.l33.l34.l35.l36.l37.l38.l39.deep.example\n",
+          f);
+    if (f) {
+        fclose(f);
+    }
+    cf_wlset *wl = cf_wl_new();
+    cf_error_clear(&err);
+    CHECK_INT(cf_wl_load_allowlist(wl, path, NULL, NULL, NULL, &err), CF_OK);
+    int wrong = 0;
+    for (int len = 1; len <= 20; len++) {
+        memset(entry, 'b', (size_t)len);
+        entry[len] = '\0';
+        entry[0] = (char)('a' + len % 26);
+        if (len > 4) {
+            entry[len - 4] = '.';
+        }
+        for (int pre = 0; pre <= 17; pre++) {
+            char prefix[32];
+            memset(prefix, 'X', (size_t)pre);
+            prefix[pre] = '\0';
+            snprintf(name, sizeof name, "%s%s%s.EXAMPLE", prefix, pre ? "." : "", entry);
+            wrong += strcmp(matches(wl, CF_IOC_DOMAIN, name), "names") != 0;
+            /* One byte more in front of the entry is another name. */
+            snprintf(name, sizeof name, "%s%sz%s.example", prefix, pre ? "." : "", entry);
+            wrong += strcmp(matches(wl, CF_IOC_DOMAIN, name), "") != 0;
+        }
+    }
+    CHECK_INT(wrong, 0);
+    /* 41 parents: the listed one is the last found, past one pass. */
+    snprintf(name, sizeof name, "l0.l1.l2.l3.l4.l5.l6.l7.l8.l9.l10.l11.l12.l13.l14.l15.l16.l17."
+                                "l18.l19.l20.l21.l22.l23.l24.l25.l26.l27.l28.l29.l30.l31.l32.l33."
+                                "l34.l35.l36.l37.l38.l39.deep.example");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, name), "names");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, name + 3), "names");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, name + 6), "");
+    cf_wl_free(wl);
+    remove(path);
+    remove(dir);
+}
+
 int main(void)
 {
     char buf[4096];
@@ -519,6 +759,8 @@ int main(void)
     test_inline_lists();
     test_substring_skips();
     test_name_table_loads();
+    test_address_forms();
+    test_name_hashing();
 
     const char *dir = test_corpus(buf, sizeof buf, "warninglists");
     if (!dir) {
@@ -534,6 +776,7 @@ int main(void)
     test_corpus_match(wl);
     test_block_list_output(wl);
     test_stix_output(wl);
+    test_screen(wl);
     cf_wl_free(wl);
     TEST_MAIN_END();
 }

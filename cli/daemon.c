@@ -157,7 +157,7 @@ int cf_cmd_daemon(int argc, char **argv)
             }
         }
         cf_error_clear(&err);
-        if (cf_run_once(cfg, &o, &sum, &err) != CF_OK) {
+        if (cf_run_once(cfg, &o, &sum, &err) != CF_OK && !sum.logged) {
             char msg[1100];
             cf_error_format(msg, sizeof(msg), &err);
             cf_run_log(&o, CF_LOG_ERROR, "daemon", NULL, "%s", msg);

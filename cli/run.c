@@ -122,7 +122,9 @@ int cf_cmd_run(int argc, char **argv)
     if (cf_run_once(cfg, &o, &sum, &err) != CF_OK) {
         char msg[1100];
         cf_error_format(msg, sizeof(msg), &err);
-        fprintf(stderr, "ctiflow: error: %s\n", msg);
+        if (!sum.logged) {
+            fprintf(stderr, "ctiflow: error: %s\n", msg);
+        }
         rc = CF_EXIT_CONFIG;
     } else {
         rc = cf_run_exit_code(&sum);

@@ -669,6 +669,33 @@ static cf_status run_wl_policy(const cf_output_cfg *out, cf_publish_wl *wl, cf_b
     return st;
 }
 
+/*
+ * Build every directory output's policy once before any feed is fetched, so
+ * an exclude_lists name that no loaded list has fails the run up front.
+ */
+static cf_status run_wl_check(const cf_config *cfg, const cf_run_opts *o, cf_error *err)
+{
+    cf_status st = CF_OK;
+
+    for (size_t i = 0; run_wl && st == CF_OK && i < cfg->n_outputs; i++) {
+        const cf_output_cfg *out = &cfg->outputs[i];
+        cf_publish_wl wl = {NULL, NULL, false, NULL, NULL};
+        cf_buf fp = CF_BUF_INIT;
+        if (strcmp(out->type, "directory") != 0) {
+            continue;
+        }
+        st = run_wl_policy(out, &wl, &fp, err);
+        if (st != CF_OK) {
+            char msg[1100];
+            cf_error_format(msg, sizeof(msg), err);
+            cf_run_log(o, CF_LOG_ERROR, "publish", NULL, "output '%s': %s", out->name, msg);
+        }
+        cf_wl_policy_free(wl.policy);
+        cf_buf_free(&fp);
+    }
+    return st;
+}
+
 /* "output 'x': withheld 48 (public-dns-v4 45, rfc1918 3)", largest first. */
 static void run_wl_summary(const cf_run_opts *o, const cf_output_cfg *out,
                            const cf_wl_policy *pol)
@@ -714,6 +741,7 @@ static cf_status run_publish(const cf_config *cfg, const cf_run_opts *o, cf_stor
         if (strcmp(out->type, "directory") != 0) {
             st = run_publish_http(cfg, o, store, out, run, now, err);
             if (st != CF_OK) {
+                sum->logged = true;
                 return st;
             }
             continue;
@@ -734,6 +762,7 @@ static cf_status run_publish(const cf_config *cfg, const cf_run_opts *o, cf_stor
             char msg[1100];
             cf_error_format(msg, sizeof(msg), err);
             cf_run_log(o, CF_LOG_ERROR, "publish", NULL, "output '%s': %s", out->name, msg);
+            sum->logged = true;
             return st;
         }
         sum->published += res.files;
@@ -792,6 +821,11 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
     }
     if (st == CF_OK) {
         st = run_sources_load(cfg, o, now, err);
+        sum.logged = st != CF_OK;
+    }
+    if (st == CF_OK) {
+        st = run_wl_check(cfg, o, err);
+        sum.logged = st != CF_OK;
     }
     if (st == CF_OK) {
         st = run_select(cfg, o, store, now, &jobs, &n, err);

@@ -60,6 +60,7 @@ typedef struct cf_run_summary {
     int published;    /* files written by all outputs */
     int64_t run;      /* store run id */
     double seconds;
+    bool logged;      /* the error cf_run_once returned is in the log already */
 } cf_run_summary;
 
 /* One run. CF_OK unless the store or an output failed (feed failures are counted). */

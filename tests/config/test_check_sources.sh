@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `ctiflow check` loads the local warning lists and galaxy and checks every
 # output's exclude_lists against them, as `ctiflow run` would before fetching
-# anything: a missing list, a missing galaxy and an unknown list name are
+# anything (run itself refuses an unknown name before fetching a feed): a
+# missing list, a missing galaxy and an unknown list name are
 # each one error with exit 1; a remote list not fetched yet is a warning and
 # the names are then not judged.
 . "${SRC:-$(dirname "$0")/../..}/tests/lib.sh"
@@ -27,6 +28,15 @@ out=$("$CTIFLOW" check -c config.yaml 2>&1)
 check_eq "unknown list name exit" "$?" 1
 check_eq "unknown list name message" "$out" \
     "ctiflow: error: config.yaml: output 'o': no warning list named 'alow'"
+
+# run refuses the same before it fetches any feed, with one message
+printf '198.51.100.7\n' > f.txt
+printf 'name: f\nurl: f.txt\nformat: text\n' > feeds.d/f.yaml
+out=$("$CTIFLOW" run -c config.yaml 2>&1)
+check_eq "run with unknown list name exit" "$?" 1
+check_eq "run with unknown list name: one message, no feed read" "$out" \
+    "ctiflow: error: output 'o': no warning list named 'alow'"
+rm feeds.d/f.yaml
 
 conf "[lists/nosuch.json]" "galaxy: nosuch-galaxy.json
 " "[default]"

@@ -21,6 +21,7 @@
  */
 #include "ctiflow/store.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
@@ -104,6 +105,9 @@ struct cf_store {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
     int version;
+    char *path;
+    pthread_t ckpt;       /* the checkpoint of cf_store_checkpoint_async, when running */
+    bool ckpt_running;
 };
 
 static cf_status store_fail(cf_store *s, cf_error *err, const char *what)
@@ -233,6 +237,11 @@ cf_status cf_store_open(cf_store **out, const char *path, cf_error *err)
         goto out;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    s->path = cf_strdup(path);
+    if (!s->path) {
+        st = cf_error_set(err, CF_ENOMEM, path, 0, "out of memory");
+        goto out;
+    }
     st = store_exec(s,
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
                     " PRAGMA foreign_keys = OFF; PRAGMA cache_size = " STORE_CACHE ";"
@@ -259,11 +268,52 @@ void cf_store_close(cf_store *s)
     if (!s) {
         return;
     }
+    if (s->ckpt_running) {
+        pthread_join(s->ckpt, NULL);
+    }
     for (int i = 0; i < ST_COUNT; i++) {
         sqlite3_finalize(s->st[i]);
     }
     sqlite3_close(s->db);
+    free(s->path);
     free(s);
+}
+
+cf_status cf_store_defer_checkpoint(cf_store *s, cf_error *err)
+{
+    if (sqlite3_wal_autocheckpoint(s->db, 0) != SQLITE_OK) {
+        return store_fail(s, err, "deferring checkpoints");
+    }
+    return CF_OK;
+}
+
+/*
+ * The checkpoint thread: a connection of its own copies the WAL into the
+ * database file (PASSIVE: it waits for no reader or writer, and copies what
+ * no reader still needs from the WAL). A failure leaves the frames in the
+ * WAL, where the next checkpoint (at the latest the one of the last close)
+ * finds them.
+ */
+static void *store_ckpt_main(void *arg)
+{
+    const char *path = arg;
+    sqlite3 *db = NULL;
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) ==
+        SQLITE_OK) {
+        sqlite3_busy_timeout(db, 10000);
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    }
+    sqlite3_close(db);
+    return NULL;
+}
+
+void cf_store_checkpoint_async(cf_store *s)
+{
+    if (s->ckpt_running) {
+        return;
+    }
+    s->ckpt_running = pthread_create(&s->ckpt, NULL, store_ckpt_main, s->path) == 0;
 }
 
 int cf_store_schema_version(cf_store *s)

@@ -300,6 +300,18 @@ static cf_status store_prepare(cf_store *s, cf_error *err)
     return st;
 }
 
+static void store_sqlite_setup(void)
+{
+    /* no allocation statistics: they take a global mutex around every allocation */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+void cf_store_sqlite_init(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, store_sqlite_setup);
+}
+
 cf_status cf_store_open(cf_store **out, const char *path, cf_error *err)
 {
     cf_store *s = calloc(1, sizeof(*s));
@@ -309,6 +321,7 @@ cf_status cf_store_open(cf_store **out, const char *path, cf_error *err)
     if (!s) {
         return cf_error_set(err, CF_ENOMEM, path, 0, "out of memory");
     }
+    cf_store_sqlite_init();
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                          SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {

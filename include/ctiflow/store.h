@@ -31,6 +31,12 @@
 
 typedef struct cf_store cf_store;
 
+/*
+ * SQLite's process-wide settings, made once before the first database is
+ * opened (the store and the correlation database call it; a later call, or
+ * one after SQLite started, changes nothing).
+ */
+void cf_store_sqlite_init(void);
 /* Open (creating and migrating) the store at path. */
 cf_status cf_store_open(cf_store **out, const char *path, cf_error *err);
 /* Close s, after waiting for a checkpoint cf_store_checkpoint_async started. */

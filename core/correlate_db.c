@@ -6,10 +6,11 @@
  * DESIGN
  * A SQLite file of its own (WAL, synchronous=OFF: derived data, rebuilt by
  * ingesting the feeds again), written one feed at a time by cf_corr_ingest in
- * one transaction with prepared statements: a plain insert of the IOC (one
- * already recorded is read by key and its first/last times updated by id
- * only when they move: no upsert RETURNING, which costs a temporary table
- * per statement), an upsert of the sighting per
+ * one transaction with prepared statements, CORR_BATCH IOCs at a time in
+ * the set's order: one lookup of the batch's values per type (an IOC
+ * already recorded gets its first/last times updated by id only when they
+ * move), one multi-row insert of the new IOCs with the ids SQLite would
+ * give them, multi-row upserts of the sightings per
  * (IOC, feed, event, record ref), and the keys: for a network its number
  * (host bits cleared) under (family, prefix), with a count per prefix
  * length in net_lengths; for an address its bytes; for a host its labels
@@ -137,11 +138,11 @@ static const char *const corr_sql[Q_COUNT] = {
 struct cf_corr {
     sqlite3 *db;
     sqlite3_stmt *q[Q_COUNT];
-    sqlite3_stmt *find;                     /* the stored rows of a batch's values of a type */
-    sqlite3_stmt *ins[CORR_BATCH_SIZES];    /* new IOCs, 2^k rows with explicit ids */
-    sqlite3_stmt *sight[CORR_BATCH_SIZES];  /* sightings upserted, 2^k rows */
-    sqlite3_stmt *addr[CORR_BATCH_SIZES];   /* address keys, 2^k rows */
-    sqlite3_stmt *host[CORR_BATCH_SIZES];   /* host keys, 2^k rows */
+    sqlite3_stmt *find;                    /* the stored rows of a batch's values of a type */
+    sqlite3_stmt *ins[CORR_BATCH_SIZES];   /* new IOCs, 2^k rows with explicit ids */
+    sqlite3_stmt *sight[CORR_BATCH_SIZES]; /* sightings upserted, 2^k rows */
+    sqlite3_stmt *addr[CORR_BATCH_SIZES];  /* address keys, 2^k rows */
+    sqlite3_stmt *host[CORR_BATCH_SIZES];  /* host keys, 2^k rows */
 };
 
 /* "prefix (?1, .., ?cols), (..) .. suffix": a multi-row statement of rows rows. */
@@ -165,8 +166,8 @@ static cf_status corr_rows_sql(cf_buf *sql, const char *prefix, size_t cols, siz
 /* Prepare sql (freed) into *q; false on failure. */
 static bool corr_prepare(cf_corr *c, cf_buf *sql, sqlite3_stmt **q)
 {
-    bool ok = sqlite3_prepare_v3(c->db, cf_buf_str(sql), -1, SQLITE_PREPARE_PERSISTENT, q,
-                                 NULL) == SQLITE_OK;
+    bool ok = sqlite3_prepare_v3(c->db, cf_buf_str(sql), -1, SQLITE_PREPARE_PERSISTENT, q, NULL) ==
+              SQLITE_OK;
     cf_buf_reset(sql);
     return ok;
 }
@@ -184,17 +185,21 @@ static bool corr_prepare_batch(cf_corr *c)
     ok = ok && cf_buf_putc(&sql, ')') == CF_OK && corr_prepare(c, &sql, &c->find);
     for (int k = 0; ok && k < CORR_BATCH_SIZES; k++) {
         size_t rows = (size_t)1 << k;
-        ok = corr_rows_sql(&sql, "INSERT INTO iocs (id, type, value, hash_type, port,"
-                                 " first_seen, last_seen) VALUES", 7, rows, "") == CF_OK &&
+        ok = corr_rows_sql(&sql,
+                           "INSERT INTO iocs (id, type, value, hash_type, port,"
+                           " first_seen, last_seen) VALUES",
+                           7, rows, "") == CF_OK &&
              corr_prepare(c, &sql, &c->ins[k]) &&
-             corr_rows_sql(&sql, "INSERT INTO sightings (ioc_id, feed, event_id, ref, actors,"
-                                 " first, last) VALUES", 7, rows,
+             corr_rows_sql(&sql,
+                           "INSERT INTO sightings (ioc_id, feed, event_id, ref, actors,"
+                           " first, last) VALUES",
+                           7, rows,
                            " ON CONFLICT DO UPDATE SET actors = excluded.actors,"
                            " first = min(first, excluded.first),"
                            " last = max(last, excluded.last)") == CF_OK &&
              corr_prepare(c, &sql, &c->sight[k]) &&
-             corr_rows_sql(&sql, "INSERT OR IGNORE INTO addrs (ioc_id, family, addr) VALUES",
-                           3, rows, "") == CF_OK &&
+             corr_rows_sql(&sql, "INSERT OR IGNORE INTO addrs (ioc_id, family, addr) VALUES", 3,
+                           rows, "") == CF_OK &&
              corr_prepare(c, &sql, &c->addr[k]) &&
              corr_rows_sql(&sql, "INSERT OR IGNORE INTO hosts (ioc_id, rhost) VALUES", 2, rows,
                            "") == CF_OK &&
@@ -379,10 +384,10 @@ typedef struct corr_item {
     const cf_ioc *ioc;
     cf_time first, last;
     bool found;
-    bool moved;              /* found, and its first or last time moves */
+    bool moved; /* found, and its first or last time moves */
     int64_t id;
-    cf_buf actors;           /* the actor names this feed gave, sorted, '\n'-separated */
-    int key;                 /* CORR_KEY_* */
+    cf_buf actors; /* the actor names this feed gave, sorted, '\n'-separated */
+    int key;       /* CORR_KEY_* */
     int fam, prefix;
     unsigned char a[16];
     cf_buf rhost;
@@ -423,8 +428,7 @@ static int corr_item_cmp(const void *x, const void *y)
 }
 
 /* The item of by_key[lo..hi) (one type, value order) whose value is value, or NULL. */
-static corr_item *corr_batch_find(corr_item *const *by_key, size_t lo, size_t hi,
-                                  const char *value)
+static corr_item *corr_batch_find(corr_item *const *by_key, size_t lo, size_t hi, const char *value)
 {
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
@@ -695,8 +699,7 @@ static bool corr_ingest_batch(cf_corr *c, corr_batch *b, int64_t *next_id)
     /* stored rows, one lookup per type */
     cf_sort(b->by_key, b->n, sizeof(*b->by_key), corr_item_cmp);
     for (size_t lo = 0, hi; lo < b->n; lo = hi) {
-        for (hi = lo + 1; hi < b->n && b->by_key[hi]->ioc->type == b->by_key[lo]->ioc->type;
-             hi++) {
+        for (hi = lo + 1; hi < b->n && b->by_key[hi]->ioc->type == b->by_key[lo]->ioc->type; hi++) {
         }
         if (!corr_lookup_type(c, b, lo, hi)) {
             return false;

@@ -12,7 +12,12 @@
  * sets are in memory). The calling thread is the one store writer: per
  * result it runs one store transaction, writes the feed state, promotes or
  * discards the fetched body, and logs the feed's summary. A failure in one
- * feed is recorded in its state and never stops the others.
+ * feed is recorded in its state and never stops the others. The stored set
+ * then goes through a small queue to the correlation thread, which loads it
+ * into the correlation database (a file of its own) and frees it, while the
+ * writer goes on with the next feed and then publishing; the run waits for
+ * it before it ends. The store's WAL is checkpointed on a thread of its own
+ * while publishing (cf_store_checkpoint_async), not at every feed's commit.
  * Warning lists (config "warninglists") and the galaxy are loaded once
  * before the workers start, the http(s) ones fetched first when due
  * (sources.h); each worker labels its feed's set with the lists it matches, so the
@@ -383,8 +388,7 @@ static void run_corr_start(const cf_run_opts *o, cf_time now)
     run_corr_args.o = o;
     run_corr_args.now = now;
     run_corr_q = cf_queue_new(RUN_CORR_QUEUE);
-    if (run_corr_q && pthread_create(&run_corr_thread, NULL, run_corr_main, &run_corr_args) !=
-                          0) {
+    if (run_corr_q && pthread_create(&run_corr_thread, NULL, run_corr_main, &run_corr_args) != 0) {
         cf_queue_free(run_corr_q);
         run_corr_q = NULL;
     }

@@ -5,15 +5,19 @@
  * One connection in WAL mode with synchronous=NORMAL, opened without
  * SQLite's own mutexes (the caller serialises, store.h); every statement used
  * per IOC is prepared once. cf_store_ingest() runs one transaction per feed,
- * IOCs in (type, value) order so the key index is written front to back.
- * An IOC already stored is read by key and merged in C (store_merge): the
- * row is written back by id only when something moved, and rewritten with
- * this run's mod_run only when the merge is a modification; a row that
- * merely gets a later last_seen costs a small update, an identical one none.
- * A new IOC is a plain insert (which does nothing when it is stored
- * already). A feed that listed IOCs before looks up first, as most of its
- * IOCs are stored; a new feed inserts first. Then an upsert of the IOC's
- * sighting by that feed.
+ * IOCs in (type, value) order so the key index is written front to back,
+ * STORE_BATCH IOCs of one type at a time: each statement costs more than
+ * the rows it writes, so a batch is one lookup of its values, one
+ * multi-row insert of its new IOCs (each power of two of rows has its
+ * prepared statement) and one multi-row upsert of its sightings. A new IOC
+ * gets the id SQLite would give it (the next one), so ids follow key order
+ * as with one insert per IOC. An IOC already stored is merged in C
+ * (store_merge) on the row the lookup read: written back by id only when
+ * something moved, and rewritten with this run's mod_run only when the
+ * merge is a modification; a row that merely gets a later last_seen costs
+ * a small update, an identical one none. A feed larger than the store (a
+ * first load) drops the two secondary indexes and builds them again before
+ * its commit.
  * Every row written in a run carries the run id; "modified in run N" is how
  * publishing finds its delta. Expiry marks sightings gone, then expires the
  * IOCs no feed still lists. The schema comes from the embedded migrations,
@@ -51,12 +55,10 @@ extern const size_t cf_store_migration_count;
  * must stay those of the schema (schemas/store/).
  */
 #define STORE_BULK_MIN 20000
-static const char STORE_DROP_INDEXES[] =
-    "DROP INDEX iocs_mod_run; DROP INDEX sightings_feed;";
+static const char STORE_DROP_INDEXES[] = "DROP INDEX iocs_mod_run; DROP INDEX sightings_feed;";
 static const char STORE_CREATE_INDEXES[] =
     "CREATE INDEX iocs_mod_run ON iocs (mod_run);"
     " CREATE INDEX sightings_feed ON sightings (feed_id, gone, last_run);";
-
 
 enum {
     ST_FEED_ID,
@@ -112,7 +114,7 @@ struct cf_store {
     sqlite3_stmt *sight[STORE_BATCH_SIZES];  /* sightings upserted, 2^k rows */
     int version;
     char *path;
-    pthread_t ckpt;       /* the checkpoint of cf_store_checkpoint_async, when running */
+    pthread_t ckpt; /* the checkpoint of cf_store_checkpoint_async, when running */
     bool ckpt_running;
 };
 
@@ -253,8 +255,8 @@ static cf_status store_batch_sql(cf_buf *sql, int which, size_t rows)
                           " last_run, gone) VALUES ");
     for (size_t r = 0; st == CF_OK && r < rows; r++) {
         size_t p = r * STORE_SIGHT_COLS;
-        st = cf_buf_printf(sql, "%s(?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, 0)", r ? ", " : "",
-                           p + 1, p + 2, p + 3, p + 4, p + 4, p + 5);
+        st = cf_buf_printf(sql, "%s(?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, 0)", r ? ", " : "", p + 1,
+                           p + 2, p + 3, p + 4, p + 4, p + 5);
     }
     if (st == CF_OK) {
         st = cf_buf_puts(sql, " ON CONFLICT (ioc_id, feed_id) DO UPDATE SET"
@@ -264,8 +266,7 @@ static cf_status store_batch_sql(cf_buf *sql, int which, size_t rows)
     return st;
 }
 
-static cf_status store_prepare_one(cf_store *s, const char *sql, sqlite3_stmt **out,
-                                   cf_error *err)
+static cf_status store_prepare_one(cf_store *s, const char *sql, sqlite3_stmt **out, cf_error *err)
 {
     if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) != SQLITE_OK) {
         return store_fail(s, err, "preparing a statement");
@@ -555,15 +556,15 @@ static cf_time store_max_time(cf_time a, cf_time b)
 /* One IOC of a batch: its lists as stored, and its stored row when there is one. */
 typedef struct store_item {
     const cf_ioc *ioc;
-    cf_time last_seen;      /* the IOC's, or the ingest time */
-    cf_buf lists[4];        /* labels, malware, actors, sources */
+    cf_time last_seen; /* the IOC's, or the ingest time */
+    cf_buf lists[4];   /* labels, malware, actors, sources */
     bool found;
     int64_t id;
     cf_time ofirst, olast, ovalid;
     int oconf, otlp;
     bool has_comment, expired;
     int64_t created_run, mod_run;
-    cf_buf old[4];          /* the stored lists */
+    cf_buf old[4]; /* the stored lists */
 } store_item;
 
 /* The IOCs of one batch (one type, key order) and scratch reused across batches. */
@@ -676,8 +677,8 @@ static cf_status store_merge(cf_store *s, const cf_store_ingest_opts *o, store_i
 
     for (int k = 0; k < 4; k++) {
         bool more;
-        if (store_union(&b->merged[k], cf_buf_str(&it->old[k]), cf_buf_str(&it->lists[k]),
-                        &more) != CF_OK) {
+        if (store_union(&b->merged[k], cf_buf_str(&it->old[k]), cf_buf_str(&it->lists[k]), &more) !=
+            CF_OK) {
             return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
         }
         added = added || more;
@@ -784,8 +785,7 @@ static void store_bind_sighting(sqlite3_stmt *q, int r, const cf_store_ingest_op
  */
 static cf_status store_write_rows(cf_store *s, sqlite3_stmt *const *stmts,
                                   const cf_store_ingest_opts *o, int64_t feed_id,
-                                  store_item *const *rows, size_t n, bool sighting,
-                                  cf_error *err)
+                                  store_item *const *rows, size_t n, bool sighting, cf_error *err)
 {
     size_t done = 0;
 
@@ -817,9 +817,9 @@ static cf_status store_write_rows(cf_store *s, sqlite3_stmt *const *stmts,
  * insert the others in multi-row statements with the ids SQLite would have
  * given them (the next ones, in key order), then upsert every sighting.
  */
-static cf_status store_ingest_batch(cf_store *s, const cf_store_ingest_opts *o,
-                                    int64_t feed_id, store_batch *b, int64_t *next_id,
-                                    cf_store_counts *counts, cf_error *err)
+static cf_status store_ingest_batch(cf_store *s, const cf_store_ingest_opts *o, int64_t feed_id,
+                                    store_batch *b, int64_t *next_id, cf_store_counts *counts,
+                                    cf_error *err)
 {
     store_item *fresh[STORE_BATCH], *all[STORE_BATCH];
     size_t n_fresh = 0;

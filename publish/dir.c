@@ -10,7 +10,9 @@
  * by a chunk, not by the store; the STIX bundles are written through
  * cf_stix2_stream (expired IOCs' indicators come out revoked), CSV writes
  * its header once, and a block list asks the store whether a file IOC's
- * digest is listed on its own in another chunk. A MISP feed directory needs
+ * digest is listed on its own in another chunk. The STIX bundles of a chunk
+ * are written on a thread of their own while the other files are written
+ * (every writer only reads the chunk's set). A MISP feed directory needs
  * every IOC at once: an output with one reads all rows as a single chunk.
  * Each file is written under a hidden temporary name in its final
  * directory, fsynced and renamed when complete, so a reader (or a crash)
@@ -691,8 +693,8 @@ static void *dir_stix_write(void *arg)
 
     w->st = CF_OK;
     if (p->delta_s) {
-        w->st = cf_stix2_stream_add(p->delta_s, l->set, p->revoked ? dir_is_revoked : NULL, l,
-                                    &w->err);
+        w->st =
+            cf_stix2_stream_add(p->delta_s, l->set, p->revoked ? dir_is_revoked : NULL, l, &w->err);
         p->delta.count += w->n;
     }
     if (w->st == CF_OK && p->snap_s) {

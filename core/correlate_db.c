@@ -172,12 +172,33 @@ static bool corr_prepare(cf_corr *c, cf_buf *sql, sqlite3_stmt **q)
     return ok;
 }
 
-/* The batched lookup and the multi-row statements of every size. */
+static void corr_finalize_batch(cf_corr *c)
+{
+    sqlite3_finalize(c->find);
+    c->find = NULL;
+    for (int k = 0; k < CORR_BATCH_SIZES; k++) {
+        sqlite3_finalize(c->ins[k]);
+        sqlite3_finalize(c->sight[k]);
+        sqlite3_finalize(c->addr[k]);
+        sqlite3_finalize(c->host[k]);
+        c->ins[k] = c->sight[k] = c->addr[k] = c->host[k] = NULL;
+    }
+}
+
+/*
+ * The batched lookup and the multi-row statements of every size, prepared
+ * by the first ingest (a run where nothing changed has none).
+ */
 static bool corr_prepare_batch(cf_corr *c)
 {
     cf_buf sql = CF_BUF_INIT;
-    bool ok = cf_buf_puts(&sql, "SELECT id, first_seen, last_seen, value FROM iocs"
-                                " WHERE type = ?1 AND value IN (") == CF_OK;
+    bool ok;
+
+    if (c->find) {
+        return true;
+    }
+    ok = cf_buf_puts(&sql, "SELECT id, first_seen, last_seen, value FROM iocs"
+                           " WHERE type = ?1 AND value IN (") == CF_OK;
 
     for (size_t i = 0; ok && i < CORR_BATCH; i++) {
         ok = cf_buf_printf(&sql, "%s?%zu", i ? ", " : "", i + 2) == CF_OK;
@@ -204,6 +225,9 @@ static bool corr_prepare_batch(cf_corr *c)
              corr_rows_sql(&sql, "INSERT OR IGNORE INTO hosts (ioc_id, rhost) VALUES", 2, rows,
                            "") == CF_OK &&
              corr_prepare(c, &sql, &c->host[k]);
+    }
+    if (!ok) {
+        corr_finalize_batch(c);
     }
     cf_buf_free(&sql);
     return ok;
@@ -247,11 +271,6 @@ cf_status cf_corr_open(cf_corr **out, const char *path, cf_error *err)
             goto out;
         }
     }
-    if (!corr_prepare_batch(c)) {
-        st = cf_error_set(err, CF_EIO, path, 0, "cannot prepare the batch statements: %s",
-                          sqlite3_errmsg(c->db));
-        goto out;
-    }
     *out = c;
     c = NULL;
 out:
@@ -267,13 +286,7 @@ void cf_corr_close(cf_corr *c)
     for (int i = 0; i < Q_COUNT; i++) {
         sqlite3_finalize(c->q[i]);
     }
-    sqlite3_finalize(c->find);
-    for (int k = 0; k < CORR_BATCH_SIZES; k++) {
-        sqlite3_finalize(c->ins[k]);
-        sqlite3_finalize(c->sight[k]);
-        sqlite3_finalize(c->addr[k]);
-        sqlite3_finalize(c->host[k]);
-    }
+    corr_finalize_batch(c);
     sqlite3_close(c->db);
     free(c);
 }
@@ -794,6 +807,10 @@ cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
         free(evm);
         free(b);
         return cf_error_set(err, CF_ENOMEM, feed, 0, "out of memory");
+    }
+    if (!corr_prepare_batch(c)) {
+        st = corr_db_error(c, err, "cannot prepare the batch statements");
+        goto out;
     }
     if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         st = corr_db_error(c, err, "cannot begin a transaction");

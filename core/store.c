@@ -276,16 +276,36 @@ static cf_status store_prepare_one(cf_store *s, const char *sql, sqlite3_stmt **
 
 static cf_status store_prepare(cf_store *s, cf_error *err)
 {
-    cf_buf sql = CF_BUF_INIT;
     cf_status st = CF_OK;
 
     for (int i = 0; st == CF_OK && i < ST_COUNT; i++) {
         st = store_prepare_one(s, store_sql[i], &s->st[i], err);
     }
-    if (st == CF_OK) {
-        st = store_batch_sql(&sql, 0, STORE_BATCH);
-        st = st == CF_OK ? store_prepare_one(s, cf_buf_str(&sql), &s->find, err) : st;
+    return st;
+}
+
+static void store_finalize_batch(cf_store *s)
+{
+    sqlite3_finalize(s->find);
+    s->find = NULL;
+    for (int k = 0; k < STORE_BATCH_SIZES; k++) {
+        sqlite3_finalize(s->insert[k]);
+        sqlite3_finalize(s->sight[k]);
+        s->insert[k] = s->sight[k] = NULL;
     }
+}
+
+/* The batch statements, prepared by the first ingest (a run where nothing changed has none). */
+static cf_status store_prepare_batch(cf_store *s, cf_error *err)
+{
+    cf_buf sql = CF_BUF_INIT;
+    cf_status st = CF_OK;
+
+    if (s->find) {
+        return CF_OK;
+    }
+    st = store_batch_sql(&sql, 0, STORE_BATCH);
+    st = st == CF_OK ? store_prepare_one(s, cf_buf_str(&sql), &s->find, err) : st;
     for (int k = 0; st == CF_OK && k < STORE_BATCH_SIZES; k++) {
         st = store_batch_sql(&sql, 1, (size_t)1 << k);
         st = st == CF_OK ? store_prepare_one(s, cf_buf_str(&sql), &s->insert[k], err) : st;
@@ -296,6 +316,9 @@ static cf_status store_prepare(cf_store *s, cf_error *err)
     }
     if (st == CF_ENOMEM) {
         cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
+    }
+    if (st != CF_OK) {
+        store_finalize_batch(s);
     }
     cf_buf_free(&sql);
     return st;
@@ -368,11 +391,7 @@ void cf_store_close(cf_store *s)
     for (int i = 0; i < ST_COUNT; i++) {
         sqlite3_finalize(s->st[i]);
     }
-    sqlite3_finalize(s->find);
-    for (int k = 0; k < STORE_BATCH_SIZES; k++) {
-        sqlite3_finalize(s->insert[k]);
-        sqlite3_finalize(s->sight[k]);
-    }
+    store_finalize_batch(s);
     sqlite3_close(s->db);
     free(s->path);
     free(s);
@@ -977,7 +996,10 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     if (big) {
         sqlite3_exec(s->db, "PRAGMA cache_size = " STORE_BIG_CACHE, NULL, NULL, NULL);
     }
-    st = store_exec(s, "BEGIN IMMEDIATE", err);
+    st = store_prepare_batch(s, err);
+    if (st == CF_OK) {
+        st = store_exec(s, "BEGIN IMMEDIATE", err);
+    }
     if (st != CF_OK) {
         goto out;
     }

@@ -6,10 +6,11 @@
  * DESIGN
  * A SQLite file of its own (WAL, synchronous=OFF: derived data, rebuilt by
  * ingesting the feeds again), written one feed at a time by cf_corr_ingest in
- * one transaction with prepared statements: a plain insert of the IOC (one
- * already recorded is read by key and its first/last times updated by id
- * only when they move: no upsert RETURNING, which costs a temporary table
- * per statement), an upsert of the sighting per
+ * one transaction with prepared statements, CORR_BATCH IOCs at a time in
+ * the set's order: one lookup of the batch's values per type (an IOC
+ * already recorded gets its first/last times updated by id only when they
+ * move), one multi-row insert of the new IOCs with the ids SQLite would
+ * give them, multi-row upserts of the sightings per
  * (IOC, feed, event, record ref), and the keys: for a network its number
  * (host bits cleared) under (family, prefix), with a count per prefix
  * length in net_lengths; for an address its bytes; for a host its labels
@@ -33,6 +34,7 @@
 #include "ctiflow/correlate.h"
 #include "ctiflow/limits.h"
 #include "ctiflow/normalize.h"
+#include "ctiflow/store.h"
 
 static const char CORR_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS iocs (id INTEGER PRIMARY KEY, type INTEGER NOT NULL,"
@@ -77,15 +79,11 @@ static const char CORR_DROP_INDEXES[] =
 #define CORR_BULK_MIN 20000
 
 enum {
-    Q_INSERT_IOC,
     Q_TOUCH_IOC,
     Q_EVENT_INSERT,
     Q_EVENT_ID,
-    Q_UPSERT_SIGHTING,
     Q_NET,
     Q_NET_LENGTH,
-    Q_ADDR,
-    Q_HOST,
     Q_FIND,
     Q_SOURCES,
     Q_LENGTHS,
@@ -99,22 +97,12 @@ enum {
 };
 
 static const char *const corr_sql[Q_COUNT] = {
-    /* a new IOC: no RETURNING, which SQLite buffers in a temporary table */
-    [Q_INSERT_IOC] = "INSERT INTO iocs (type, value, hash_type, port, first_seen, last_seen)"
-                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (type, value) DO NOTHING",
     /* an IOC already recorded: its times move by id (no upsert RETURNING its id) */
     [Q_TOUCH_IOC] = "UPDATE iocs SET first_seen = ?2, last_seen = ?3 WHERE id = ?1",
     [Q_EVENT_INSERT] = "INSERT OR IGNORE INTO events (feed, key, info) VALUES (?1, ?2, ?3)",
     [Q_EVENT_ID] = "SELECT id FROM events WHERE feed = ?1 AND key = ?2",
-    [Q_UPSERT_SIGHTING] =
-        "INSERT INTO sightings (ioc_id, feed, event_id, ref, actors, first, last)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT DO UPDATE SET"
-        " actors = excluded.actors, first = min(first, excluded.first),"
-        " last = max(last, excluded.last)",
     [Q_NET] = "INSERT OR IGNORE INTO nets (ioc_id, family, prefix, net) VALUES (?1, ?2, ?3, ?4)",
     [Q_NET_LENGTH] = "INSERT OR IGNORE INTO net_lengths (family, prefix) VALUES (?1, ?2)",
-    [Q_ADDR] = "INSERT OR IGNORE INTO addrs (ioc_id, family, addr) VALUES (?1, ?2, ?3)",
-    [Q_HOST] = "INSERT OR IGNORE INTO hosts (ioc_id, rhost) VALUES (?1, ?2)",
     [Q_FIND] = "SELECT id, first_seen, last_seen FROM iocs WHERE type = ?1 AND value = ?2",
     [Q_SOURCES] = "SELECT s.feed, coalesce(e.info, e.key), s.actors, s.first, s.last"
                   " FROM sightings s LEFT JOIN events e ON e.id = s.event_id"
@@ -144,10 +132,106 @@ static const char *const corr_sql[Q_COUNT] = {
                      " ORDER BY h.rhost, i.type, i.value LIMIT ?4",
 };
 
+#define CORR_BATCH 64
+#define CORR_BATCH_SIZES 7
+
 struct cf_corr {
     sqlite3 *db;
     sqlite3_stmt *q[Q_COUNT];
+    sqlite3_stmt *find;                    /* the stored rows of a batch's values of a type */
+    sqlite3_stmt *ins[CORR_BATCH_SIZES];   /* new IOCs, 2^k rows with explicit ids */
+    sqlite3_stmt *sight[CORR_BATCH_SIZES]; /* sightings upserted, 2^k rows */
+    sqlite3_stmt *addr[CORR_BATCH_SIZES];  /* address keys, 2^k rows */
+    sqlite3_stmt *host[CORR_BATCH_SIZES];  /* host keys, 2^k rows */
 };
+
+/* "prefix (?1, .., ?cols), (..) .. suffix": a multi-row statement of rows rows. */
+static cf_status corr_rows_sql(cf_buf *sql, const char *prefix, size_t cols, size_t rows,
+                               const char *suffix)
+{
+    cf_status st = cf_buf_puts(sql, prefix);
+
+    for (size_t r = 0; st == CF_OK && r < rows; r++) {
+        st = cf_buf_puts(sql, r ? ", (" : " (");
+        for (size_t k = 1; st == CF_OK && k <= cols; k++) {
+            st = cf_buf_printf(sql, "%s?%zu", k > 1 ? ", " : "", r * cols + k);
+        }
+        if (st == CF_OK) {
+            st = cf_buf_putc(sql, ')');
+        }
+    }
+    return st == CF_OK ? cf_buf_puts(sql, suffix) : st;
+}
+
+/* Prepare sql (freed) into *q; false on failure. */
+static bool corr_prepare(cf_corr *c, cf_buf *sql, sqlite3_stmt **q)
+{
+    bool ok = sqlite3_prepare_v3(c->db, cf_buf_str(sql), -1, SQLITE_PREPARE_PERSISTENT, q, NULL) ==
+              SQLITE_OK;
+    cf_buf_reset(sql);
+    return ok;
+}
+
+static void corr_finalize_batch(cf_corr *c)
+{
+    sqlite3_finalize(c->find);
+    c->find = NULL;
+    for (int k = 0; k < CORR_BATCH_SIZES; k++) {
+        sqlite3_finalize(c->ins[k]);
+        sqlite3_finalize(c->sight[k]);
+        sqlite3_finalize(c->addr[k]);
+        sqlite3_finalize(c->host[k]);
+        c->ins[k] = c->sight[k] = c->addr[k] = c->host[k] = NULL;
+    }
+}
+
+/*
+ * The batched lookup and the multi-row statements of every size, prepared
+ * by the first ingest (a run where nothing changed has none).
+ */
+static bool corr_prepare_batch(cf_corr *c)
+{
+    cf_buf sql = CF_BUF_INIT;
+    bool ok;
+
+    if (c->find) {
+        return true;
+    }
+    ok = cf_buf_puts(&sql, "SELECT id, first_seen, last_seen, value FROM iocs"
+                           " WHERE type = ?1 AND value IN (") == CF_OK;
+
+    for (size_t i = 0; ok && i < CORR_BATCH; i++) {
+        ok = cf_buf_printf(&sql, "%s?%zu", i ? ", " : "", i + 2) == CF_OK;
+    }
+    ok = ok && cf_buf_putc(&sql, ')') == CF_OK && corr_prepare(c, &sql, &c->find);
+    for (int k = 0; ok && k < CORR_BATCH_SIZES; k++) {
+        size_t rows = (size_t)1 << k;
+        ok = corr_rows_sql(&sql,
+                           "INSERT INTO iocs (id, type, value, hash_type, port,"
+                           " first_seen, last_seen) VALUES",
+                           7, rows, "") == CF_OK &&
+             corr_prepare(c, &sql, &c->ins[k]) &&
+             corr_rows_sql(&sql,
+                           "INSERT INTO sightings (ioc_id, feed, event_id, ref, actors,"
+                           " first, last) VALUES",
+                           7, rows,
+                           " ON CONFLICT DO UPDATE SET actors = excluded.actors,"
+                           " first = min(first, excluded.first),"
+                           " last = max(last, excluded.last)") == CF_OK &&
+             corr_prepare(c, &sql, &c->sight[k]) &&
+             corr_rows_sql(&sql, "INSERT OR IGNORE INTO addrs (ioc_id, family, addr) VALUES", 3,
+                           rows, "") == CF_OK &&
+             corr_prepare(c, &sql, &c->addr[k]) &&
+             corr_rows_sql(&sql, "INSERT OR IGNORE INTO hosts (ioc_id, rhost) VALUES", 2, rows,
+                           "") == CF_OK &&
+             corr_prepare(c, &sql, &c->host[k]);
+    }
+    if (!ok) {
+        corr_finalize_batch(c);
+    }
+    cf_buf_free(&sql);
+    return ok;
+}
 
 static cf_status corr_db_error(cf_corr *c, cf_error *err, const char *what)
 {
@@ -164,6 +248,7 @@ cf_status cf_corr_open(cf_corr **out, const char *path, cf_error *err)
         return cf_error_set(err, CF_ENOMEM, path, 0, "out of memory");
     }
     /* one thread at a time uses a cf_corr: no SQLite mutexes */
+    cf_store_sqlite_init();
     if (sqlite3_open_v2(path, &c->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK) {
@@ -201,6 +286,7 @@ void cf_corr_close(cf_corr *c)
     for (int i = 0; i < Q_COUNT; i++) {
         sqlite3_finalize(c->q[i]);
     }
+    corr_finalize_batch(c);
     sqlite3_close(c->db);
     free(c);
 }
@@ -297,105 +383,150 @@ static int64_t corr_evmap_find(const corr_evmap *m, size_t n, const cf_event *ev
     return hit ? hit->id : 0;
 }
 
-/* The bit-level and host keys of one IOC. */
-static bool corr_keys(cf_corr *c, int64_t id, const cf_ioc *ioc, cf_buf *tmp)
-{
+/*
+ * A feed's IOCs are recorded a batch at a time, in the set's order: their
+ * stored rows looked up with one statement per type, the new ones inserted
+ * with the ids SQLite would have given them (the next ones, in set order),
+ * their sightings and address and host keys written with multi-row
+ * statements (one per power of two up to CORR_BATCH rows), as each
+ * statement costs more than the rows it writes.
+ */
+enum { CORR_KEY_NONE, CORR_KEY_NET, CORR_KEY_ADDR, CORR_KEY_HOST };
+
+typedef struct corr_item {
+    const cf_ioc *ioc;
+    cf_time first, last;
+    bool found;
+    bool moved; /* found, and its first or last time moves */
+    int64_t id;
+    cf_buf actors; /* the actor names this feed gave, sorted, '\n'-separated */
+    int key;       /* CORR_KEY_* */
     int fam, prefix;
     unsigned char a[16];
-    char host[CF_MAX_DOMAIN_BYTES + 64];
-    bool is_ip;
-    const char *v = ioc->value;
-    sqlite3_stmt *q;
+    cf_buf rhost;
+} corr_item;
 
-    if (ioc->type == CF_IOC_CIDR && cf_parse_cidr(v, strlen(v), &fam, a, &prefix)) {
-        q = c->q[Q_NET];
-        sqlite3_bind_int64(q, 1, id);
-        sqlite3_bind_int(q, 2, fam);
-        sqlite3_bind_int(q, 3, prefix);
-        sqlite3_bind_blob(q, 4, a, fam == 4 ? 4 : 16, SQLITE_TRANSIENT);
-        q = c->q[Q_NET_LENGTH];
-        sqlite3_bind_int(q, 1, fam);
-        sqlite3_bind_int(q, 2, prefix);
-        return corr_run(c->q[Q_NET]) && corr_run(q);
+/* A sighting row of the batch: item, and its sighting (-1: the IOC has none). */
+typedef struct corr_srow {
+    corr_item *it;
+    int64_t k;
+} corr_srow;
+
+typedef struct corr_batch {
+    corr_item items[CORR_BATCH];
+    size_t n;
+    corr_item *by_key[CORR_BATCH]; /* the items in (type, value) order */
+    const char *feed;
+    const corr_evmap *evm;
+    size_t n_ev;
+    cf_time now;
+} corr_batch;
+
+static void corr_batch_free(corr_batch *b)
+{
+    for (size_t i = 0; i < CORR_BATCH; i++) {
+        cf_buf_free(&b->items[i].actors);
+        cf_buf_free(&b->items[i].rhost);
     }
-    bool have_host = cf_corr_host(host, sizeof host, ioc->type, v, &is_ip);
-    const char *ip = ioc->type == CF_IOC_IP ? v : (have_host && is_ip ? host : NULL);
-    if (ip && cf_parse_ip(ip, strlen(ip), &fam, a)) {
-        q = c->q[Q_ADDR];
-        sqlite3_bind_int64(q, 1, id);
-        sqlite3_bind_int(q, 2, fam);
-        sqlite3_bind_blob(q, 3, a, fam == 4 ? 4 : 16, SQLITE_TRANSIENT);
-        return corr_run(q);
+}
+
+static int corr_item_cmp(const void *x, const void *y)
+{
+    const corr_item *a = *(corr_item *const *)x, *b = *(corr_item *const *)y;
+
+    if (a->ioc->type != b->ioc->type) {
+        return a->ioc->type < b->ioc->type ? -1 : 1;
     }
-    if (have_host && !is_ip && corr_rhost(tmp, host) == CF_OK) {
-        q = c->q[Q_HOST];
-        sqlite3_bind_int64(q, 1, id);
-        sqlite3_bind_text(q, 2, cf_buf_str(tmp), -1, SQLITE_TRANSIENT);
-        return corr_run(q);
+    return strcmp(a->ioc->value, b->ioc->value);
+}
+
+/* The item of by_key[lo..hi) (one type, value order) whose value is value, or NULL. */
+static corr_item *corr_batch_find(corr_item *const *by_key, size_t lo, size_t hi, const char *value)
+{
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(by_key[mid]->ioc->value, value);
+        if (c == 0) {
+            return by_key[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+/* The stored rows of by_key[lo..hi), IOCs of one type: found, id and times moved. */
+static bool corr_lookup_type(cf_corr *c, corr_batch *b, size_t lo, size_t hi)
+{
+    sqlite3_stmt *q = c->find;
+    int rc;
+
+    sqlite3_reset(q);
+    sqlite3_bind_int(q, 1, b->by_key[lo]->ioc->type);
+    for (size_t i = 0; i < CORR_BATCH; i++) {
+        if (lo + i < hi) {
+            sqlite3_bind_text(q, (int)i + 2, b->by_key[lo + i]->ioc->value, -1, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_null(q, (int)i + 2);
+        }
+    }
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        corr_item *it = corr_batch_find(b->by_key, lo, hi, corr_col_text(q, 3));
+        if (!it) {
+            continue;
+        }
+        it->found = true;
+        it->id = sqlite3_column_int64(q, 0);
+        /* first_seen earliest, last_seen latest: kept in first and last to write back */
+        cf_time ofirst = corr_col_time(q, 1), olast = corr_col_time(q, 2);
+        it->moved = false;
+        if (ofirst == CF_TIME_NONE || it->first < ofirst) {
+            it->moved = true;
+        } else {
+            it->first = ofirst;
+        }
+        if (olast == CF_TIME_NONE || it->last > olast) {
+            it->moved = true;
+        } else {
+            it->last = olast;
+        }
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE;
+}
+
+/* Write back the times of the items found whose times moved. */
+static bool corr_touch_found(cf_corr *c, corr_batch *b)
+{
+    for (size_t i = 0; i < b->n; i++) {
+        corr_item *it = &b->items[i];
+        if (!it->found || !it->moved) {
+            continue;
+        }
+        sqlite3_stmt *q = c->q[Q_TOUCH_IOC];
+        sqlite3_bind_int64(q, 1, it->id);
+        corr_bind_time(q, 2, it->first);
+        corr_bind_time(q, 3, it->last);
+        if (!corr_run(q)) {
+            return false;
+        }
     }
     return true;
 }
 
-/* Upsert one IOC and its sightings; *ok false on a database error. */
-static bool corr_ingest_ioc(cf_corr *c, const char *feed, const char *feed_actor,
-                            const cf_ioc *ioc, cf_time now,
-                           const corr_evmap *evm, size_t n_ev, cf_buf *tmp)
+/* The sorted actor names of the item's sightings, with the feed's actor. */
+static cf_status corr_item_actors(corr_item *it, const char *feed_actor)
 {
-    sqlite3_stmt *q = c->q[Q_INSERT_IOC];
-    cf_time first = ioc->first_seen != CF_TIME_NONE ? ioc->first_seen : now;
-    cf_time last = ioc->last_seen != CF_TIME_NONE ? ioc->last_seen : now;
-    int64_t id = 0;
-
-    /* the plain insert first; an IOC already recorded is read and its times moved */
-    sqlite3_bind_int(q, 1, ioc->type);
-    sqlite3_bind_text(q, 2, ioc->value, -1, SQLITE_STATIC);
-    sqlite3_bind_int(q, 3, ioc->hash_type);
-    sqlite3_bind_int(q, 4, ioc->port);
-    corr_bind_time(q, 5, first);
-    corr_bind_time(q, 6, last);
-    int rc = sqlite3_step(q);
-    sqlite3_reset(q);
-    if (rc != SQLITE_DONE) {
-        return false;
-    }
-    if (sqlite3_changes(c->db) == 1) {
-        id = sqlite3_last_insert_rowid(c->db);
-    } else {
-        cf_time ofirst = CF_TIME_NONE, olast = CF_TIME_NONE;
-        q = c->q[Q_FIND];
-        sqlite3_bind_int(q, 1, ioc->type);
-        sqlite3_bind_text(q, 2, ioc->value, -1, SQLITE_STATIC);
-        if (sqlite3_step(q) == SQLITE_ROW) {
-            id = sqlite3_column_int64(q, 0);
-            if (sqlite3_column_type(q, 1) != SQLITE_NULL) {
-                ofirst = sqlite3_column_int64(q, 1);
-            }
-            if (sqlite3_column_type(q, 2) != SQLITE_NULL) {
-                olast = sqlite3_column_int64(q, 2);
-            }
-        }
-        sqlite3_reset(q);
-        if (id == 0) {
-            return false;
-        }
-        /* first_seen earliest, last_seen latest */
-        cf_time mfirst = ofirst != CF_TIME_NONE && ofirst < first ? ofirst : first;
-        cf_time mlast = olast != CF_TIME_NONE && olast > last ? olast : last;
-        if (mfirst != ofirst || mlast != olast) {
-            q = c->q[Q_TOUCH_IOC];
-            sqlite3_bind_int64(q, 1, id);
-            corr_bind_time(q, 2, mfirst);
-            corr_bind_time(q, 3, mlast);
-            if (!corr_run(q)) {
-                return false;
-            }
-        }
-    }
-
-    /* The actor names this feed gave, sorted and '\n'-separated. */
-    cf_buf_reset(tmp);
+    const cf_ioc *ioc = it->ioc;
     const char *sorted[CF_MAX_LABELS_PER_IOC];
     size_t na = ioc->n_actors < CF_MAX_LABELS_PER_IOC ? ioc->n_actors : CF_MAX_LABELS_PER_IOC;
+    bool have_feed_actor = feed_actor == NULL || feed_actor[0] == '\0';
+    cf_status st = CF_OK;
+
+    cf_buf_reset(&it->actors);
     for (size_t i = 0; i < na; i++) {
         size_t j = i;
         while (j > 0 && strcmp(sorted[j - 1], ioc->actors[i]) > 0) {
@@ -404,31 +535,237 @@ static bool corr_ingest_ioc(cf_corr *c, const char *feed, const char *feed_actor
         }
         sorted[j] = ioc->actors[i];
     }
-    bool have_feed_actor = feed_actor == NULL || feed_actor[0] == '\0';
-    for (size_t i = 0; i < na; i++) {
-        cf_buf_printf(tmp, "%s%s", i ? "\n" : "", sorted[i]);
+    for (size_t i = 0; st == CF_OK && i < na; i++) {
+        st = cf_buf_printf(&it->actors, "%s%s", i ? "\n" : "", sorted[i]);
         have_feed_actor = have_feed_actor || strcmp(sorted[i], feed_actor) == 0;
     }
-    if (!have_feed_actor) {
-        cf_buf_printf(tmp, "%s%s", na ? "\n" : "", feed_actor);
+    if (st == CF_OK && !have_feed_actor) {
+        st = cf_buf_printf(&it->actors, "%s%s", na ? "\n" : "", feed_actor);
     }
+    if (st == CF_OK) {
+        st = cf_buf_reserve(&it->actors, 1);
+    }
+    if (st == CF_OK) {
+        it->actors.data[it->actors.len] = '\0';
+    }
+    return st;
+}
 
-    for (uint32_t k = 0; k < ioc->n_sightings || k == 0; k++) {
-        const cf_sighting *s = ioc->n_sightings ? &ioc->sightings[k] : NULL;
-        cf_time t = s && s->time != CF_TIME_NONE ? s->time : last;
-        q = c->q[Q_UPSERT_SIGHTING];
-        sqlite3_bind_int64(q, 1, id);
-        sqlite3_bind_text(q, 2, feed, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 3, s ? corr_evmap_find(evm, n_ev, s->event) : 0);
-        sqlite3_bind_text(q, 4, s && s->ref ? s->ref : "", -1, SQLITE_STATIC);
-        sqlite3_bind_text(q, 5, cf_buf_str(tmp), -1, SQLITE_STATIC);
-        sqlite3_bind_int64(q, 6, s && s->time != CF_TIME_NONE ? t : first);
-        sqlite3_bind_int64(q, 7, t);
-        if (!corr_run(q)) {
+/* Which key the IOC gets (a network, an address, a host) and its bytes. */
+static cf_status corr_item_key(corr_item *it)
+{
+    const cf_ioc *ioc = it->ioc;
+    const char *v = ioc->value;
+    char host[CF_MAX_DOMAIN_BYTES + 64];
+    bool is_ip;
+
+    it->key = CORR_KEY_NONE;
+    if (ioc->type == CF_IOC_CIDR && cf_parse_cidr(v, strlen(v), &it->fam, it->a, &it->prefix)) {
+        it->key = CORR_KEY_NET;
+        return CF_OK;
+    }
+    bool have_host = cf_corr_host(host, sizeof host, ioc->type, v, &is_ip);
+    const char *ip = ioc->type == CF_IOC_IP ? v : (have_host && is_ip ? host : NULL);
+    if (ip && cf_parse_ip(ip, strlen(ip), &it->fam, it->a)) {
+        it->key = CORR_KEY_ADDR;
+        return CF_OK;
+    }
+    if (have_host && !is_ip) {
+        if (corr_rhost(&it->rhost, host) != CF_OK || cf_buf_reserve(&it->rhost, 1) != CF_OK) {
+            return CF_ENOMEM;
+        }
+        it->rhost.data[it->rhost.len] = '\0';
+        it->key = CORR_KEY_HOST;
+    }
+    return CF_OK;
+}
+
+/* Add ioc to the batch with its times, actor names and key. */
+static cf_status corr_batch_add(corr_batch *b, const cf_ioc *ioc, const char *feed_actor,
+                                cf_time now)
+{
+    corr_item *it = &b->items[b->n];
+    cf_status st;
+
+    it->ioc = ioc;
+    it->first = ioc->first_seen != CF_TIME_NONE ? ioc->first_seen : now;
+    it->last = ioc->last_seen != CF_TIME_NONE ? ioc->last_seen : now;
+    it->found = it->moved = false;
+    it->id = 0;
+    st = corr_item_actors(it, feed_actor);
+    if (st == CF_OK) {
+        st = corr_item_key(it);
+    }
+    if (st == CF_OK) {
+        b->by_key[b->n] = it;
+        b->n++;
+    }
+    return st;
+}
+
+/* Binds row r of a multi-row statement from rows[i]. */
+typedef void (*corr_bind_fn)(sqlite3_stmt *q, int r, const corr_batch *b, const void *row);
+
+static void corr_bind_ioc(sqlite3_stmt *q, int r, const corr_batch *b, const void *row)
+{
+    const corr_item *it = *(corr_item *const *)row;
+    int p = r * 7;
+
+    (void)b;
+    sqlite3_bind_int64(q, p + 1, it->id);
+    sqlite3_bind_int(q, p + 2, it->ioc->type);
+    sqlite3_bind_text(q, p + 3, it->ioc->value, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, p + 4, it->ioc->hash_type);
+    sqlite3_bind_int(q, p + 5, it->ioc->port);
+    corr_bind_time(q, p + 6, it->first);
+    corr_bind_time(q, p + 7, it->last);
+}
+
+static void corr_bind_sighting(sqlite3_stmt *q, int r, const corr_batch *b, const void *row)
+{
+    const corr_srow *sr = row;
+    const corr_item *it = sr->it;
+    const cf_sighting *s = sr->k >= 0 ? &it->ioc->sightings[sr->k] : NULL;
+    cf_time last = it->ioc->last_seen != CF_TIME_NONE ? it->ioc->last_seen : b->now;
+    cf_time first = it->ioc->first_seen != CF_TIME_NONE ? it->ioc->first_seen : b->now;
+    cf_time t = s && s->time != CF_TIME_NONE ? s->time : last;
+    int p = r * 7;
+
+    sqlite3_bind_int64(q, p + 1, it->id);
+    sqlite3_bind_text(q, p + 2, b->feed, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, p + 3, s ? corr_evmap_find(b->evm, b->n_ev, s->event) : 0);
+    sqlite3_bind_text(q, p + 4, s && s->ref ? s->ref : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, p + 5, cf_buf_str(&it->actors), (int)it->actors.len, SQLITE_STATIC);
+    sqlite3_bind_int64(q, p + 6, s && s->time != CF_TIME_NONE ? t : first);
+    sqlite3_bind_int64(q, p + 7, t);
+}
+
+static void corr_bind_addr(sqlite3_stmt *q, int r, const corr_batch *b, const void *row)
+{
+    const corr_item *it = *(corr_item *const *)row;
+    int p = r * 3;
+
+    (void)b;
+    sqlite3_bind_int64(q, p + 1, it->id);
+    sqlite3_bind_int(q, p + 2, it->fam);
+    sqlite3_bind_blob(q, p + 3, it->a, it->fam == 4 ? 4 : 16, SQLITE_STATIC);
+}
+
+static void corr_bind_host(sqlite3_stmt *q, int r, const corr_batch *b, const void *row)
+{
+    const corr_item *it = *(corr_item *const *)row;
+    int p = r * 2;
+
+    (void)b;
+    sqlite3_bind_int64(q, p + 1, it->id);
+    sqlite3_bind_text(q, p + 2, cf_buf_str(&it->rhost), (int)it->rhost.len, SQLITE_STATIC);
+}
+
+/* Write n rows (elements of size elem) with the multi-row statements stmts, largest first. */
+static bool corr_write_rows(sqlite3_stmt *const *stmts, const corr_batch *b, const void *rows,
+                            size_t elem, size_t n, corr_bind_fn bind)
+{
+    size_t done = 0;
+
+    for (int k = CORR_BATCH_SIZES - 1; k >= 0; k--) {
+        size_t size = (size_t)1 << k;
+        while (n - done >= size) {
+            sqlite3_stmt *q = stmts[k];
+            for (size_t r = 0; r < size; r++) {
+                bind(q, (int)r, b, (const char *)rows + (done + r) * elem);
+            }
+            if (!corr_run(q)) {
+                return false;
+            }
+            done += size;
+        }
+    }
+    return true;
+}
+
+/* A network's key, one row at a time (networks are few). */
+static bool corr_write_net(cf_corr *c, const corr_item *it)
+{
+    sqlite3_stmt *q = c->q[Q_NET];
+
+    sqlite3_bind_int64(q, 1, it->id);
+    sqlite3_bind_int(q, 2, it->fam);
+    sqlite3_bind_int(q, 3, it->prefix);
+    sqlite3_bind_blob(q, 4, it->a, it->fam == 4 ? 4 : 16, SQLITE_STATIC);
+    if (!corr_run(q)) {
+        return false;
+    }
+    q = c->q[Q_NET_LENGTH];
+    sqlite3_bind_int(q, 1, it->fam);
+    sqlite3_bind_int(q, 2, it->prefix);
+    return corr_run(q);
+}
+
+/* Record the batch: look up, insert the new IOCs, then sightings and keys. */
+static bool corr_ingest_batch(cf_corr *c, corr_batch *b, int64_t *next_id)
+{
+    corr_item *fresh[CORR_BATCH], *addrs[CORR_BATCH], *hosts[CORR_BATCH];
+    size_t n_fresh = 0, n_addrs = 0, n_hosts = 0;
+    corr_srow srows[CORR_BATCH];
+    size_t n_srows = 0;
+
+    /* stored rows, one lookup per type */
+    cf_sort(b->by_key, b->n, sizeof(*b->by_key), corr_item_cmp);
+    for (size_t lo = 0, hi; lo < b->n; lo = hi) {
+        for (hi = lo + 1; hi < b->n && b->by_key[hi]->ioc->type == b->by_key[lo]->ioc->type; hi++) {
+        }
+        if (!corr_lookup_type(c, b, lo, hi)) {
             return false;
         }
     }
-    return corr_keys(c, id, ioc, tmp);
+    if (!corr_touch_found(c, b)) {
+        return false;
+    }
+    for (size_t i = 0; i < b->n; i++) {
+        corr_item *it = &b->items[i];
+        if (!it->found) {
+            it->id = (*next_id)++;
+            fresh[n_fresh++] = it;
+        }
+    }
+    if (!corr_write_rows(c->ins, b, fresh, sizeof(*fresh), n_fresh, corr_bind_ioc)) {
+        return false;
+    }
+
+    /* sightings, in chunks of CORR_BATCH rows */
+    for (size_t i = 0; i < b->n; i++) {
+        corr_item *it = &b->items[i];
+        for (uint32_t k = 0; k < it->ioc->n_sightings || k == 0; k++) {
+            srows[n_srows].it = it;
+            srows[n_srows].k = it->ioc->n_sightings ? (int64_t)k : -1;
+            n_srows++;
+            if (n_srows == CORR_BATCH) {
+                if (!corr_write_rows(c->sight, b, srows, sizeof(*srows), n_srows,
+                                     corr_bind_sighting)) {
+                    return false;
+                }
+                n_srows = 0;
+            }
+        }
+    }
+    if (!corr_write_rows(c->sight, b, srows, sizeof(*srows), n_srows, corr_bind_sighting)) {
+        return false;
+    }
+
+    /* keys */
+    for (size_t i = 0; i < b->n; i++) {
+        corr_item *it = &b->items[i];
+        if (it->key == CORR_KEY_NET && !corr_write_net(c, it)) {
+            return false;
+        }
+        if (it->key == CORR_KEY_ADDR) {
+            addrs[n_addrs++] = it;
+        } else if (it->key == CORR_KEY_HOST) {
+            hosts[n_hosts++] = it;
+        }
+    }
+    return corr_write_rows(c->addr, b, addrs, sizeof(*addrs), n_addrs, corr_bind_addr) &&
+           corr_write_rows(c->host, b, hosts, sizeof(*hosts), n_hosts, corr_bind_host);
 }
 
 /*
@@ -436,21 +773,24 @@ static bool corr_ingest_ioc(cf_corr *c, const char *feed, const char *feed_actor
  * (the largest IOC id bounds its size). Maintaining the secondary indexes
  * row by row then costs more than building them once at the end.
  */
-static bool corr_is_bulk(cf_corr *c, size_t n)
+static bool corr_is_bulk(size_t n, int64_t have)
+{
+    return n >= CORR_BULK_MIN && (int64_t)n > have;
+}
+
+/* The largest IOC id, 0 when none (new IOCs take the ids after it); -1 on an error. */
+static int64_t corr_max_id(cf_corr *c)
 {
     sqlite3_stmt *q = NULL;
-    int64_t have = 0;
+    int64_t have = -1;
 
-    if (n < CORR_BULK_MIN) {
-        return false;
-    }
     if (sqlite3_prepare_v2(c->db, "SELECT coalesce(max(id), 0) FROM iocs", -1, &q, NULL) ==
             SQLITE_OK &&
         sqlite3_step(q) == SQLITE_ROW) {
         have = sqlite3_column_int64(q, 0);
     }
     sqlite3_finalize(q);
-    return (int64_t)n > have;
+    return have;
 }
 
 cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
@@ -458,18 +798,32 @@ cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
 {
     size_t n_ev = cf_iocset_event_count(set);
     corr_evmap *evm = calloc(n_ev + 1, sizeof *evm);
-    cf_buf tmp = CF_BUF_INIT;
+    corr_batch *b = calloc(1, sizeof *b);
     cf_status st = CF_OK;
+    int64_t have, next_id;
     bool bulk;
 
-    if (!evm) {
+    if (!evm || !b) {
+        free(evm);
+        free(b);
         return cf_error_set(err, CF_ENOMEM, feed, 0, "out of memory");
+    }
+    if (!corr_prepare_batch(c)) {
+        st = corr_db_error(c, err, "cannot prepare the batch statements");
+        goto out;
     }
     if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
         st = corr_db_error(c, err, "cannot begin a transaction");
         goto out;
     }
-    bulk = corr_is_bulk(c, cf_iocset_count(set));
+    have = corr_max_id(c);
+    if (have < 0) {
+        st = corr_db_error(c, err, "cannot read the IOC ids");
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        goto out;
+    }
+    next_id = have + 1;
+    bulk = corr_is_bulk(cf_iocset_count(set), have);
     if (bulk && sqlite3_exec(c->db, CORR_DROP_INDEXES, NULL, NULL, NULL) != SQLITE_OK) {
         st = corr_db_error(c, err, "cannot prepare a bulk load");
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
@@ -480,12 +834,22 @@ cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
         evm[i].id = corr_event_id(c, feed, evm[i].ev);
     }
     cf_sort(evm, n_ev, sizeof *evm, corr_evmap_cmp);
-    for (size_t i = 0; i < cf_iocset_count(set); i++) {
-        if (!corr_ingest_ioc(c, feed, feed_actor, cf_iocset_at(set, i), now, evm, n_ev,
-                             &tmp)) {
+    b->feed = feed;
+    b->evm = evm;
+    b->n_ev = n_ev;
+    b->now = now;
+    for (size_t i = 0, n = cf_iocset_count(set); i < n; i++) {
+        if (corr_batch_add(b, cf_iocset_at(set, i), feed_actor, now) != CF_OK) {
+            st = cf_error_set(err, CF_ENOMEM, feed, 0, "out of memory");
+        } else if ((b->n == CORR_BATCH || i + 1 == n) && !corr_ingest_batch(c, b, &next_id)) {
             st = corr_db_error(c, err, "cannot record an IOC");
+        }
+        if (st != CF_OK) {
             sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
             goto out;
+        }
+        if (b->n == CORR_BATCH) {
+            b->n = 0;
         }
     }
     /* a bulk load builds the dropped indexes again in the same transaction */
@@ -496,7 +860,8 @@ cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
     }
 out:
     free(evm);
-    cf_buf_free(&tmp);
+    corr_batch_free(b);
+    free(b);
     return st;
 }
 

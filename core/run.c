@@ -12,7 +12,12 @@
  * sets are in memory). The calling thread is the one store writer: per
  * result it runs one store transaction, writes the feed state, promotes or
  * discards the fetched body, and logs the feed's summary. A failure in one
- * feed is recorded in its state and never stops the others.
+ * feed is recorded in its state and never stops the others. The stored set
+ * then goes through a small queue to the correlation thread, which loads it
+ * into the correlation database (a file of its own) and frees it, while the
+ * writer goes on with the next feed and then publishing; the run waits for
+ * it before it ends. The store's WAL is checkpointed on a thread of its own
+ * while publishing (cf_store_checkpoint_async), not at every feed's commit.
  * Warning lists (config "warninglists") and the galaxy are loaded once
  * before the workers start, the http(s) ones fetched first when due
  * (sources.h); each worker labels its feed's set with the lists it matches, so the
@@ -44,6 +49,8 @@
 #include "ctiflow/sources.h"
 
 #define RUN_RESULT_QUEUE 2
+/* Stored sets waiting for the correlation thread. */
+#define RUN_CORR_QUEUE 2
 #define RUN_STORE_FILE "ctiflow.db"
 
 /* One feed on its way through the stages. */
@@ -74,11 +81,21 @@ static pthread_mutex_t run_log_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /*
  * The correlation database of the run in progress (state_dir/correlation.db),
- * fed by the single store-writer thread after each feed's store transaction.
- * NULL when it could not be opened: correlation is then skipped with a
- * warning, and the run goes on.
+ * fed on a thread of its own (run_corr_main) with each feed's set once the
+ * store has taken it. NULL when it could not be opened: correlation is then
+ * skipped with a warning, and the run goes on.
  */
 static cf_corr *run_corr;
+
+/*
+ * The correlation thread of the run in progress: it pops jobs the store
+ * writer is done with, loads their sets into run_corr and frees them. The
+ * queue is small, so a slow correlation load holds back the store writer
+ * instead of piling up sets. corr_q is NULL when no thread runs (the writer
+ * then loads each set itself).
+ */
+static cf_queue *run_corr_q;
+static pthread_t run_corr_thread;
 
 /* The warning lists of the run in progress (read-only once loaded), or NULL. */
 static cf_wlset *run_wl;
@@ -365,6 +382,90 @@ static void run_failed(cf_store *store, const cf_run_opts *o, run_job *job, cf_t
     cf_fetch_discard(&job->req, &job->fetched);
 }
 
+/* Load the set of job, stored already, into the correlation database. */
+static void run_correlate(const cf_run_opts *o, run_job *job, cf_time now)
+{
+    cf_error cerr;
+
+    cf_error_clear(&cerr);
+    if (cf_corr_ingest(run_corr, job->feed->name, job->feed->actor, job->set, now, &cerr) !=
+        CF_OK) {
+        cf_run_log(o, CF_LOG_WARNING, "correlate", job->feed->name, "correlation skipped: %s",
+                   cerr.msg[0] ? cerr.msg : cf_status_str(cerr.status));
+    }
+}
+
+/* What the correlation thread needs besides its queue. */
+typedef struct run_corr_ctx {
+    const cf_run_opts *o;
+    cf_time now;
+} run_corr_ctx;
+
+static run_corr_ctx run_corr_args;
+
+/* The correlation thread: every job popped is loaded, then its set freed. */
+static void *run_corr_main(void *arg)
+{
+    const run_corr_ctx *c = arg;
+    void *item;
+
+    while (cf_queue_pop(run_corr_q, &item)) {
+        run_job *job = item;
+        run_correlate(c->o, job, c->now);
+        cf_iocset_free(job->set);
+        job->set = NULL;
+    }
+    return NULL;
+}
+
+/*
+ * Start the correlation thread when the database is open. Without a thread
+ * (none could be started) the store writer loads each set itself.
+ */
+static void run_corr_start(const cf_run_opts *o, cf_time now)
+{
+    if (!run_corr) {
+        return;
+    }
+    run_corr_args.o = o;
+    run_corr_args.now = now;
+    run_corr_q = cf_queue_new(RUN_CORR_QUEUE);
+    if (run_corr_q && pthread_create(&run_corr_thread, NULL, run_corr_main, &run_corr_args) != 0) {
+        cf_queue_free(run_corr_q);
+        run_corr_q = NULL;
+    }
+}
+
+/* No more sets: the thread drains its queue and ends; then the database is closed. */
+static void run_corr_finish(void)
+{
+    if (run_corr_q) {
+        cf_queue_close(run_corr_q);
+        pthread_join(run_corr_thread, NULL);
+        cf_queue_free(run_corr_q);
+        run_corr_q = NULL;
+    }
+    cf_corr_close(run_corr);
+    run_corr = NULL;
+}
+
+/*
+ * Hand the stored set of job to the correlation database: to its thread,
+ * which then owns the set, or loaded here and freed. Either way job->set is
+ * no longer the caller's.
+ */
+static void run_corr_handoff(const cf_run_opts *o, run_job *job, cf_time now)
+{
+    if (run_corr_q && cf_queue_push(run_corr_q, job)) {
+        return;
+    }
+    if (run_corr) {
+        run_correlate(o, job, now);
+    }
+    cf_iocset_free(job->set);
+    job->set = NULL;
+}
+
 static cf_status run_store_job(cf_store *store, const cf_run_opts *o, run_job *job, int64_t run,
                                cf_time now, cf_run_summary *sum, cf_error *err)
 {
@@ -399,14 +500,6 @@ static cf_status run_store_job(cf_store *store, const cf_run_opts *o, run_job *j
             run_failed(store, o, job, now, sum);
             return CF_OK;
         }
-        if (run_corr) {
-            cf_error cerr;
-            cf_error_clear(&cerr);
-            if (cf_corr_ingest(run_corr, f->name, f->actor, job->set, now, &cerr) != CF_OK) {
-                cf_run_log(o, CF_LOG_WARNING, "correlate", f->name, "correlation skipped: %s",
-                           cerr.msg[0] ? cerr.msg : cf_status_str(cerr.status));
-            }
-        }
         sum->ok++;
         job->state.iocs = (int64_t)cf_iocset_count(job->set);
         job->state.rejected = (int64_t)stats->rejected;
@@ -423,6 +516,7 @@ static cf_status run_store_job(cf_store *store, const cf_run_opts *o, run_job *j
                    cf_iocset_count(job->set), (unsigned long long)stats->rejected,
                    (unsigned long long)counts.created, (unsigned long long)counts.modified,
                    (unsigned long long)counts.expired, job->fetched.seconds + job->parse_seconds);
+        run_corr_handoff(o, job, now);
     } else {
         sum->unchanged++;
         st = cf_store_expire_days(store, &io, &counts, err);
@@ -544,9 +638,11 @@ static cf_status run_feeds(const cf_config *cfg, const cf_run_opts *o, cf_store 
         if (sst != CF_OK && st == CF_OK) {
             st = sst;
         }
-        /* the feed's set is no longer needed: free it before the next one */
-        cf_iocset_free(job->set);
-        job->set = NULL;
+        /* a set the correlation thread did not take is no longer needed: freed now */
+        if (job->st != CF_OK) {
+            cf_iocset_free(job->set);
+            job->set = NULL;
+        }
         run_progress(o, done + 1, n);
     }
     cf_queue_close(c.results);
@@ -816,6 +912,10 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
     memset(&sum, 0, sizeof(sum));
     st = cf_run_open_store(cfg, &store, err);
     if (st == CF_OK) {
+        /* the feeds' commits are checkpointed while publishing, on another thread */
+        st = cf_store_defer_checkpoint(store, err);
+    }
+    if (st == CF_OK) {
         lock_fd = run_lock(cfg);
         st = run_mkdirs(cfg->cache_dir, err);
     }
@@ -841,18 +941,19 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
                        cerr.msg[0] ? cerr.msg : "out of memory");
         }
         cf_buf_free(&cpath);
+        run_corr_start(o, now);
         st = cf_store_run_begin(store, now, &sum.run, err);
     }
     if (st == CF_OK) {
         sum.due = (int)n;
         st = run_feeds(cfg, o, store, jobs, n, sum.run, now, &sum, err);
     }
-    /* publishing does not use the correlation database: free its page cache first */
-    cf_corr_close(run_corr);
-    run_corr = NULL;
+    /* publishing does not use the correlation database: its load goes on meanwhile */
     if (st == CF_OK) {
+        cf_store_checkpoint_async(store);
         st = run_publish(cfg, o, store, sum.run, now, &sum, err);
     }
+    run_corr_finish();
     if (st == CF_OK) {
         st = cf_store_run_end(store, sum.run, cf_time_now(), sum.ok + sum.unchanged, sum.failed,
                               err);
@@ -868,8 +969,6 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
         run_job_free(jobs[i]);
     }
     free(jobs);
-    cf_corr_close(run_corr);
-    run_corr = NULL;
     cf_wl_free(run_wl);
     run_wl = NULL;
     cf_galaxy_free(run_gal);

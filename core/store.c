@@ -5,15 +5,19 @@
  * One connection in WAL mode with synchronous=NORMAL, opened without
  * SQLite's own mutexes (the caller serialises, store.h); every statement used
  * per IOC is prepared once. cf_store_ingest() runs one transaction per feed,
- * IOCs in (type, value) order so the key index is written front to back.
- * An IOC already stored is read by key and merged in C (store_merge): the
- * row is written back by id only when something moved, and rewritten with
- * this run's mod_run only when the merge is a modification; a row that
- * merely gets a later last_seen costs a small update, an identical one none.
- * A new IOC is a plain insert (which does nothing when it is stored
- * already). A feed that listed IOCs before looks up first, as most of its
- * IOCs are stored; a new feed inserts first. Then an upsert of the IOC's
- * sighting by that feed.
+ * IOCs in (type, value) order so the key index is written front to back,
+ * STORE_BATCH IOCs of one type at a time: each statement costs more than
+ * the rows it writes, so a batch is one lookup of its values, one
+ * multi-row insert of its new IOCs (each power of two of rows has its
+ * prepared statement) and one multi-row upsert of its sightings. A new IOC
+ * gets the id SQLite would give it (the next one), so ids follow key order
+ * as with one insert per IOC. An IOC already stored is merged in C
+ * (store_merge) on the row the lookup read: written back by id only when
+ * something moved, and rewritten with this run's mod_run only when the
+ * merge is a modification; a row that merely gets a later last_seen costs
+ * a small update, an identical one none. A feed larger than the store (a
+ * first load) drops the two secondary indexes and builds them again before
+ * its commit.
  * Every row written in a run carries the run id; "modified in run N" is how
  * publishing finds its delta. Expiry marks sightings gone, then expires the
  * IOCs no feed still lists. The schema comes from the embedded migrations,
@@ -21,6 +25,7 @@
  */
 #include "ctiflow/store.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sqlite3.h>
@@ -43,36 +48,31 @@ extern const size_t cf_store_migration_count;
 #define STORE_BIG_CACHE "-262144"
 #define STORE_BIG_FEED 100000
 
+/*
+ * A feed set at least this large, and larger than the store, is a bulk load:
+ * the secondary indexes below are dropped for it and built again before its
+ * commit (one sort instead of an index insert per row). Their definitions
+ * must stay those of the schema (schemas/store/).
+ */
+#define STORE_BULK_MIN 20000
+static const char STORE_DROP_INDEXES[] = "DROP INDEX iocs_mod_run; DROP INDEX sightings_feed;";
+static const char STORE_CREATE_INDEXES[] =
+    "CREATE INDEX iocs_mod_run ON iocs (mod_run);"
+    " CREATE INDEX sightings_feed ON sightings (feed_id, gone, last_run);";
 
 enum {
-    ST_INSERT_IOC,
-    ST_UPSERT_SIGHTING,
     ST_FEED_ID,
     ST_FEED_INSERT,
     ST_GONE_FULL,
     ST_GONE_DAYS,
     ST_EXPIRE,
     ST_IS_CURRENT,
-    ST_FIND_IOC,
     ST_TOUCH_IOC,
     ST_CHANGE_IOC,
-    ST_FEED_LISTS,
     ST_COUNT
 };
 
 static const char *const store_sql[ST_COUNT] = {
-    /* a new IOC: no merge, no RETURNING (which SQLite buffers in a temporary table) */
-    [ST_INSERT_IOC] =
-        "INSERT INTO iocs (type, value, hash_type, port, first_seen, last_seen, valid_until,"
-        " confidence, tlp, labels, malware, actors, sources, comment, created, created_run,"
-        " modified, mod_run)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?15, ?16)"
-        " ON CONFLICT (type, value) DO NOTHING",
-    [ST_UPSERT_SIGHTING] =
-        "INSERT INTO sightings (ioc_id, feed_id, line, first_time, last_time, last_run, gone)"
-        " VALUES (?1, ?2, ?3, ?4, ?4, ?5, 0)"
-        " ON CONFLICT (ioc_id, feed_id) DO UPDATE SET line = excluded.line,"
-        " last_time = excluded.last_time, last_run = excluded.last_run, gone = 0",
     [ST_FEED_ID] = "SELECT id FROM feeds WHERE name = ?1",
     [ST_FEED_INSERT] = "INSERT INTO feeds (name) VALUES (?1)",
     [ST_GONE_FULL] = "UPDATE sightings SET gone = 1"
@@ -84,10 +84,6 @@ static const char *const store_sql[ST_COUNT] = {
                   " (SELECT ioc_id FROM sightings WHERE feed_id = ?1 AND gone = 1)"
                   " AND NOT EXISTS (SELECT 1 FROM sightings s"
                   "  WHERE s.ioc_id = iocs.id AND s.gone = 0)",
-    /* an IOC already stored: read, merged in C (store_merge), written back by id */
-    [ST_FIND_IOC] = "SELECT id, first_seen, last_seen, valid_until, confidence, tlp, labels,"
-                    " malware, actors, sources, comment IS NOT NULL, expired_at IS NOT NULL,"
-                    " created_run, mod_run FROM iocs WHERE type = ?1 AND value = ?2",
     /* not a modification: only last_seen, valid_until and a first comment move */
     [ST_TOUCH_IOC] = "UPDATE iocs SET last_seen = ?2, valid_until = ?3,"
                      " comment = coalesce(comment, ?4) WHERE id = ?1",
@@ -95,15 +91,31 @@ static const char *const store_sql[ST_COUNT] = {
                       " confidence = ?5, tlp = ?6, labels = ?7, malware = ?8, actors = ?9,"
                       " sources = ?10, comment = coalesce(comment, ?11), expired_at = NULL,"
                       " modified = ?12, mod_run = ?13 WHERE id = ?1",
-    [ST_FEED_LISTS] = "SELECT EXISTS (SELECT 1 FROM sightings WHERE feed_id = ?1)",
     [ST_IS_CURRENT] = "SELECT 1 FROM iocs WHERE type = ?1 AND value = ?2 AND expired_at IS NULL"
                       " AND (?3 = 0 OR tlp <= ?3)",
 };
 
+/*
+ * IOCs are looked up, inserted and their sightings upserted a batch at a
+ * time: one statement per batch instead of one per IOC, as each statement
+ * costs more than the rows it writes. The multi-row statements come in every
+ * power of two up to STORE_BATCH rows.
+ */
+#define STORE_BATCH 64
+#define STORE_BATCH_SIZES 7
+#define STORE_IOC_COLS 17
+#define STORE_SIGHT_COLS 5
+
 struct cf_store {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
+    sqlite3_stmt *find;                      /* the stored rows of a batch's values */
+    sqlite3_stmt *insert[STORE_BATCH_SIZES]; /* new IOCs, 2^k rows with explicit ids */
+    sqlite3_stmt *sight[STORE_BATCH_SIZES];  /* sightings upserted, 2^k rows */
     int version;
+    char *path;
+    pthread_t ckpt; /* the checkpoint of cf_store_checkpoint_async, when running */
+    bool ckpt_running;
 };
 
 static cf_status store_fail(cf_store *s, cf_error *err, const char *what)
@@ -205,15 +217,123 @@ static cf_status store_migrate(cf_store *s, cf_error *err)
     return CF_OK;
 }
 
-static cf_status store_prepare(cf_store *s, cf_error *err)
+/* The SQL of the batched lookup, the multi-row insert or the multi-row upsert of rows rows. */
+static cf_status store_batch_sql(cf_buf *sql, int which, size_t rows)
 {
-    for (int i = 0; i < ST_COUNT; i++) {
-        if (sqlite3_prepare_v3(s->db, store_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-                               NULL) != SQLITE_OK) {
-            return store_fail(s, err, "preparing a statement");
+    cf_status st = CF_OK;
+
+    cf_buf_reset(sql);
+    if (which == 0) {
+        st = cf_buf_puts(sql, "SELECT id, first_seen, last_seen, valid_until, confidence, tlp,"
+                              " labels, malware, actors, sources, comment IS NOT NULL,"
+                              " expired_at IS NOT NULL, created_run, mod_run, value FROM iocs"
+                              " WHERE type = ?1 AND value IN (");
+        for (size_t i = 0; st == CF_OK && i < rows; i++) {
+            st = cf_buf_printf(sql, "%s?%zu", i ? ", " : "", i + 2);
         }
+        return st == CF_OK ? cf_buf_puts(sql, ")") : st;
+    }
+    if (which == 1) {
+        st = cf_buf_puts(sql, "INSERT INTO iocs (id, type, value, hash_type, port, first_seen,"
+                              " last_seen, valid_until, confidence, tlp, labels, malware, actors,"
+                              " sources, comment, created, created_run, modified, mod_run)"
+                              " VALUES ");
+        for (size_t r = 0; st == CF_OK && r < rows; r++) {
+            size_t p = r * STORE_IOC_COLS;
+            st = cf_buf_puts(sql, r ? ", (" : "(");
+            for (size_t c = 1; st == CF_OK && c <= STORE_IOC_COLS; c++) {
+                st = cf_buf_printf(sql, "%s?%zu", c > 1 ? ", " : "", p + c);
+            }
+            /* modified and mod_run: the created time and run */
+            if (st == CF_OK) {
+                st = cf_buf_printf(sql, ", ?%zu, ?%zu)", p + 16, p + 17);
+            }
+        }
+        return st;
+    }
+    st = cf_buf_puts(sql, "INSERT INTO sightings (ioc_id, feed_id, line, first_time, last_time,"
+                          " last_run, gone) VALUES ");
+    for (size_t r = 0; st == CF_OK && r < rows; r++) {
+        size_t p = r * STORE_SIGHT_COLS;
+        st = cf_buf_printf(sql, "%s(?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, 0)", r ? ", " : "", p + 1,
+                           p + 2, p + 3, p + 4, p + 4, p + 5);
+    }
+    if (st == CF_OK) {
+        st = cf_buf_puts(sql, " ON CONFLICT (ioc_id, feed_id) DO UPDATE SET"
+                              " line = excluded.line, last_time = excluded.last_time,"
+                              " last_run = excluded.last_run, gone = 0");
+    }
+    return st;
+}
+
+static cf_status store_prepare_one(cf_store *s, const char *sql, sqlite3_stmt **out, cf_error *err)
+{
+    if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, out, NULL) != SQLITE_OK) {
+        return store_fail(s, err, "preparing a statement");
     }
     return CF_OK;
+}
+
+static cf_status store_prepare(cf_store *s, cf_error *err)
+{
+    cf_status st = CF_OK;
+
+    for (int i = 0; st == CF_OK && i < ST_COUNT; i++) {
+        st = store_prepare_one(s, store_sql[i], &s->st[i], err);
+    }
+    return st;
+}
+
+static void store_finalize_batch(cf_store *s)
+{
+    sqlite3_finalize(s->find);
+    s->find = NULL;
+    for (int k = 0; k < STORE_BATCH_SIZES; k++) {
+        sqlite3_finalize(s->insert[k]);
+        sqlite3_finalize(s->sight[k]);
+        s->insert[k] = s->sight[k] = NULL;
+    }
+}
+
+/* The batch statements, prepared by the first ingest (a run where nothing changed has none). */
+static cf_status store_prepare_batch(cf_store *s, cf_error *err)
+{
+    cf_buf sql = CF_BUF_INIT;
+    cf_status st = CF_OK;
+
+    if (s->find) {
+        return CF_OK;
+    }
+    st = store_batch_sql(&sql, 0, STORE_BATCH);
+    st = st == CF_OK ? store_prepare_one(s, cf_buf_str(&sql), &s->find, err) : st;
+    for (int k = 0; st == CF_OK && k < STORE_BATCH_SIZES; k++) {
+        st = store_batch_sql(&sql, 1, (size_t)1 << k);
+        st = st == CF_OK ? store_prepare_one(s, cf_buf_str(&sql), &s->insert[k], err) : st;
+        if (st == CF_OK) {
+            st = store_batch_sql(&sql, 2, (size_t)1 << k);
+        }
+        st = st == CF_OK ? store_prepare_one(s, cf_buf_str(&sql), &s->sight[k], err) : st;
+    }
+    if (st == CF_ENOMEM) {
+        cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
+    }
+    if (st != CF_OK) {
+        store_finalize_batch(s);
+    }
+    cf_buf_free(&sql);
+    return st;
+}
+
+static void store_sqlite_setup(void)
+{
+    /* no allocation statistics: they take a global mutex around every allocation */
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+void cf_store_sqlite_init(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, store_sqlite_setup);
 }
 
 cf_status cf_store_open(cf_store **out, const char *path, cf_error *err)
@@ -225,6 +345,7 @@ cf_status cf_store_open(cf_store **out, const char *path, cf_error *err)
     if (!s) {
         return cf_error_set(err, CF_ENOMEM, path, 0, "out of memory");
     }
+    cf_store_sqlite_init();
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                          SQLITE_OPEN_NOMUTEX, NULL) !=
         SQLITE_OK) {
@@ -233,6 +354,11 @@ cf_status cf_store_open(cf_store **out, const char *path, cf_error *err)
         goto out;
     }
     sqlite3_busy_timeout(s->db, 10000);
+    s->path = cf_strdup(path);
+    if (!s->path) {
+        st = cf_error_set(err, CF_ENOMEM, path, 0, "out of memory");
+        goto out;
+    }
     st = store_exec(s,
                     "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;"
                     " PRAGMA foreign_keys = OFF; PRAGMA cache_size = " STORE_CACHE ";"
@@ -259,11 +385,53 @@ void cf_store_close(cf_store *s)
     if (!s) {
         return;
     }
+    if (s->ckpt_running) {
+        pthread_join(s->ckpt, NULL);
+    }
     for (int i = 0; i < ST_COUNT; i++) {
         sqlite3_finalize(s->st[i]);
     }
+    store_finalize_batch(s);
     sqlite3_close(s->db);
+    free(s->path);
     free(s);
+}
+
+cf_status cf_store_defer_checkpoint(cf_store *s, cf_error *err)
+{
+    if (sqlite3_wal_autocheckpoint(s->db, 0) != SQLITE_OK) {
+        return store_fail(s, err, "deferring checkpoints");
+    }
+    return CF_OK;
+}
+
+/*
+ * The checkpoint thread: a connection of its own copies the WAL into the
+ * database file (PASSIVE: it waits for no reader or writer, and copies what
+ * no reader still needs from the WAL). A failure leaves the frames in the
+ * WAL, where the next checkpoint (at the latest the one of the last close)
+ * finds them.
+ */
+static void *store_ckpt_main(void *arg)
+{
+    const char *path = arg;
+    sqlite3 *db = NULL;
+
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) ==
+        SQLITE_OK) {
+        sqlite3_busy_timeout(db, 10000);
+        sqlite3_wal_checkpoint_v2(db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    }
+    sqlite3_close(db);
+    return NULL;
+}
+
+void cf_store_checkpoint_async(cf_store *s)
+{
+    if (s->ckpt_running) {
+        return;
+    }
+    s->ckpt_running = pthread_create(&s->ckpt, NULL, store_ckpt_main, s->path) == 0;
 }
 
 int cf_store_schema_version(cf_store *s)
@@ -394,44 +562,6 @@ static void store_bind_time(sqlite3_stmt *q, int i, cf_time t)
     }
 }
 
-/* Scratch lists reused across the IOCs of one ingest: the IOC's, then merged. */
-typedef struct store_lists {
-    cf_buf labels, malware, actors, sources;
-    cf_buf merged[4];
-    bool probe_first; /* the feed listed IOCs before: most are stored already */
-} store_lists;
-
-/* Bind the 16 parameters of ST_INSERT_IOC for ioc. */
-static void store_bind_ioc(sqlite3_stmt *q, const cf_store_ingest_opts *o, const cf_ioc *ioc,
-                           cf_time last_seen, const store_lists *l)
-{
-    sqlite3_reset(q);
-    sqlite3_bind_text(q, 1, cf_ioc_type_name(ioc->type), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, ioc->value, -1, SQLITE_STATIC);
-    if (ioc->type == CF_IOC_FILE) {
-        sqlite3_bind_text(q, 3, cf_ioc_type_name(ioc->hash_type), -1, SQLITE_STATIC);
-    } else {
-        sqlite3_bind_null(q, 3);
-    }
-    sqlite3_bind_int(q, 4, ioc->port);
-    store_bind_time(q, 5, ioc->first_seen != CF_TIME_NONE ? ioc->first_seen : last_seen);
-    store_bind_time(q, 6, last_seen);
-    store_bind_time(q, 7, ioc->valid_until);
-    sqlite3_bind_int(q, 8, ioc->confidence);
-    sqlite3_bind_int(q, 9, ioc->tlp);
-    sqlite3_bind_text(q, 10, cf_buf_str(&l->labels), (int)l->labels.len, SQLITE_STATIC);
-    sqlite3_bind_text(q, 11, cf_buf_str(&l->malware), (int)l->malware.len, SQLITE_STATIC);
-    sqlite3_bind_text(q, 12, cf_buf_str(&l->actors), (int)l->actors.len, SQLITE_STATIC);
-    sqlite3_bind_text(q, 13, cf_buf_str(&l->sources), (int)l->sources.len, SQLITE_STATIC);
-    if (ioc->comment) {
-        sqlite3_bind_text(q, 14, ioc->comment, -1, SQLITE_STATIC);
-    } else {
-        sqlite3_bind_null(q, 14);
-    }
-    sqlite3_bind_int64(q, 15, o->now);
-    sqlite3_bind_int64(q, 16, o->run);
-}
-
 static cf_time store_min_time(cf_time a, cf_time b)
 {
     return a == CF_TIME_NONE ? b : (b == CF_TIME_NONE || a < b ? a : b);
@@ -442,71 +572,154 @@ static cf_time store_max_time(cf_time a, cf_time b)
     return a == CF_TIME_NONE ? b : (b == CF_TIME_NONE || a > b ? a : b);
 }
 
-/*
- * Merge ioc into its stored row, if there is one (*found): the merge rules
- * in C on the row read by key, written back by id only when something moved.
- * A modification (docs/store.md) rewrites the row with mod_run = this run;
- * otherwise only last_seen, valid_until and a first comment may move.
- */
-static cf_status store_merge(cf_store *s, const cf_store_ingest_opts *o, const cf_ioc *ioc,
-                             cf_time last_seen, store_lists *l, bool *found, int64_t *id,
-                             int64_t *created_run, int64_t *mod_run, cf_error *err)
+/* One IOC of a batch: its lists as stored, and its stored row when there is one. */
+typedef struct store_item {
+    const cf_ioc *ioc;
+    cf_time last_seen; /* the IOC's, or the ingest time */
+    cf_buf lists[4];   /* labels, malware, actors, sources */
+    bool found;
+    int64_t id;
+    cf_time ofirst, olast, ovalid;
+    int oconf, otlp;
+    bool has_comment, expired;
+    int64_t created_run, mod_run;
+    cf_buf old[4]; /* the stored lists */
+} store_item;
+
+/* The IOCs of one batch (one type, key order) and scratch reused across batches. */
+typedef struct store_batch {
+    store_item items[STORE_BATCH];
+    size_t n;
+    cf_buf merged[4];
+} store_batch;
+
+static void store_batch_free(store_batch *b)
 {
-    sqlite3_stmt *q = s->st[ST_FIND_IOC];
-    cf_time first = ioc->first_seen != CF_TIME_NONE ? ioc->first_seen : last_seen;
-    cf_time ofirst, olast, ovalid, mfirst, mlast, mvalid;
-    int oconf, otlp, rc;
-    bool has_comment, expired, changed, added = false;
-    const cf_buf *mine[4] = {&l->labels, &l->malware, &l->actors, &l->sources};
+    for (size_t i = 0; i < STORE_BATCH; i++) {
+        for (int k = 0; k < 4; k++) {
+            cf_buf_free(&b->items[i].lists[k]);
+            cf_buf_free(&b->items[i].old[k]);
+        }
+    }
+    for (int k = 0; k < 4; k++) {
+        cf_buf_free(&b->merged[k]);
+    }
+}
+
+/* The batch item whose value is value (the items are in value order), or NULL. */
+static store_item *store_batch_find(store_batch *b, const char *value)
+{
+    size_t lo = 0, hi = b->n;
+
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(b->items[mid].ioc->value, value);
+        if (c == 0) {
+            return &b->items[mid];
+        }
+        if (c < 0) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return NULL;
+}
+
+/* Copy the stored row the batched lookup is on into its item. */
+static cf_status store_item_read(store_item *it, sqlite3_stmt *q)
+{
+    it->found = true;
+    it->id = sqlite3_column_int64(q, 0);
+    it->ofirst = store_col_time(q, 1);
+    it->olast = store_col_time(q, 2);
+    it->ovalid = store_col_time(q, 3);
+    it->oconf = sqlite3_column_int(q, 4);
+    it->otlp = sqlite3_column_int(q, 5);
+    it->has_comment = sqlite3_column_int(q, 10) != 0;
+    it->expired = sqlite3_column_int(q, 11) != 0;
+    it->created_run = sqlite3_column_int64(q, 12);
+    it->mod_run = sqlite3_column_int64(q, 13);
+    for (int k = 0; k < 4; k++) {
+        const char *t = (const char *)sqlite3_column_text(q, 6 + k);
+        cf_buf_reset(&it->old[k]);
+        if (cf_buf_puts(&it->old[k], t ? t : "") != CF_OK ||
+            cf_buf_reserve(&it->old[k], 1) != CF_OK) {
+            return CF_ENOMEM;
+        }
+        it->old[k].data[it->old[k].len] = '\0';
+    }
+    return CF_OK;
+}
+
+/* Look up the stored rows of the batch, one statement for all of its values. */
+static cf_status store_batch_lookup(cf_store *s, store_batch *b, cf_error *err)
+{
+    sqlite3_stmt *q = s->find;
+    int rc;
 
     sqlite3_reset(q);
-    sqlite3_bind_text(q, 1, cf_ioc_type_name(ioc->type), -1, SQLITE_STATIC);
-    sqlite3_bind_text(q, 2, ioc->value, -1, SQLITE_STATIC);
-    rc = sqlite3_step(q);
-    *found = rc == SQLITE_ROW;
-    if (!*found) {
-        sqlite3_reset(q);
-        return rc == SQLITE_DONE ? CF_OK : store_fail(s, err, "reading an IOC");
+    sqlite3_bind_text(q, 1, cf_ioc_type_name(b->items[0].ioc->type), -1, SQLITE_STATIC);
+    for (size_t i = 0; i < STORE_BATCH; i++) {
+        if (i < b->n) {
+            sqlite3_bind_text(q, (int)i + 2, b->items[i].ioc->value, -1, SQLITE_STATIC);
+        } else {
+            sqlite3_bind_null(q, (int)i + 2);
+        }
     }
-    *id = sqlite3_column_int64(q, 0);
-    ofirst = store_col_time(q, 1);
-    olast = store_col_time(q, 2);
-    ovalid = store_col_time(q, 3);
-    oconf = sqlite3_column_int(q, 4);
-    otlp = sqlite3_column_int(q, 5);
-    has_comment = sqlite3_column_int(q, 10) != 0;
-    expired = sqlite3_column_int(q, 11) != 0;
-    *created_run = sqlite3_column_int64(q, 12);
-    *mod_run = sqlite3_column_int64(q, 13);
-    for (int i = 0; i < 4; i++) {
-        const char *old = (const char *)sqlite3_column_text(q, 6 + i);
-        bool more;
-        if (store_union(&l->merged[i], old ? old : "", cf_buf_str(mine[i]), &more) != CF_OK) {
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        store_item *it = store_batch_find(b, (const char *)sqlite3_column_text(q, 14));
+        if (it && store_item_read(it, q) != CF_OK) {
             sqlite3_reset(q);
+            return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
+        }
+    }
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? CF_OK : store_fail(s, err, "reading IOCs");
+}
+
+/*
+ * Merge an IOC into its stored row by the merge rules, in C: written back by
+ * id only when something moved. A modification (docs/store.md) rewrites the
+ * row with mod_run = this run; otherwise only last_seen, valid_until and a
+ * first comment may move.
+ */
+static cf_status store_merge(cf_store *s, const cf_store_ingest_opts *o, store_item *it,
+                             store_batch *b, cf_error *err)
+{
+    const cf_ioc *ioc = it->ioc;
+    cf_time first = ioc->first_seen != CF_TIME_NONE ? ioc->first_seen : it->last_seen;
+    cf_time mfirst, mlast, mvalid;
+    bool changed, added = false;
+    sqlite3_stmt *q;
+    int rc;
+
+    for (int k = 0; k < 4; k++) {
+        bool more;
+        if (store_union(&b->merged[k], cf_buf_str(&it->old[k]), cf_buf_str(&it->lists[k]), &more) !=
+            CF_OK) {
             return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
         }
         added = added || more;
     }
-    sqlite3_reset(q);
-
-    mfirst = store_min_time(ofirst, first);
-    mlast = store_max_time(olast, last_seen);
-    mvalid = store_max_time(ovalid, ioc->valid_until);
-    changed = expired || added || ioc->confidence > oconf || ioc->tlp > otlp ||
-              (ofirst != CF_TIME_NONE && first < ofirst) ||
-              (ovalid != CF_TIME_NONE && ioc->valid_until != CF_TIME_NONE &&
-               ioc->valid_until > ovalid);
+    mfirst = store_min_time(it->ofirst, first);
+    mlast = store_max_time(it->olast, it->last_seen);
+    mvalid = store_max_time(it->ovalid, ioc->valid_until);
+    changed = it->expired || added || ioc->confidence > it->oconf || ioc->tlp > it->otlp ||
+              (it->ofirst != CF_TIME_NONE && first < it->ofirst) ||
+              (it->ovalid != CF_TIME_NONE && ioc->valid_until != CF_TIME_NONE &&
+               ioc->valid_until > it->ovalid);
     if (changed) {
         q = s->st[ST_CHANGE_IOC];
         sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, *id);
+        sqlite3_bind_int64(q, 1, it->id);
         store_bind_time(q, 2, mfirst);
         store_bind_time(q, 3, mlast);
         store_bind_time(q, 4, mvalid);
-        sqlite3_bind_int(q, 5, ioc->confidence > oconf ? ioc->confidence : oconf);
-        sqlite3_bind_int(q, 6, ioc->tlp > otlp ? ioc->tlp : otlp);
-        for (int i = 0; i < 4; i++) {
-            sqlite3_bind_text(q, 7 + i, cf_buf_str(&l->merged[i]), (int)l->merged[i].len,
+        sqlite3_bind_int(q, 5, ioc->confidence > it->oconf ? ioc->confidence : it->oconf);
+        sqlite3_bind_int(q, 6, ioc->tlp > it->otlp ? ioc->tlp : it->otlp);
+        for (int k = 0; k < 4; k++) {
+            sqlite3_bind_text(q, 7 + k, cf_buf_str(&b->merged[k]), (int)b->merged[k].len,
                               SQLITE_STATIC);
         }
         if (ioc->comment) {
@@ -516,11 +729,11 @@ static cf_status store_merge(cf_store *s, const cf_store_ingest_opts *o, const c
         }
         sqlite3_bind_int64(q, 12, o->now);
         sqlite3_bind_int64(q, 13, o->run);
-        *mod_run = o->run;
-    } else if (mlast != olast || mvalid != ovalid || (ioc->comment && !has_comment)) {
+        it->mod_run = o->run;
+    } else if (mlast != it->olast || mvalid != it->ovalid || (ioc->comment && !it->has_comment)) {
         q = s->st[ST_TOUCH_IOC];
         sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, *id);
+        sqlite3_bind_int64(q, 1, it->id);
         store_bind_time(q, 2, mlast);
         store_bind_time(q, 3, mvalid);
         if (ioc->comment) {
@@ -536,81 +749,146 @@ static cf_status store_merge(cf_store *s, const cf_store_ingest_opts *o, const c
     return rc == SQLITE_DONE ? CF_OK : store_fail(s, err, "writing an IOC");
 }
 
-/* A new IOC: the plain insert, which does nothing when it is stored already (*done). */
-static cf_status store_insert(cf_store *s, const cf_store_ingest_opts *o, const cf_ioc *ioc,
-                              cf_time last_seen, const store_lists *l, bool *done, int64_t *id,
-                              cf_error *err)
+/* Bind the STORE_IOC_COLS parameters of row r of a multi-row insert for item it. */
+static void store_bind_new(sqlite3_stmt *q, int r, const cf_store_ingest_opts *o,
+                           const store_item *it)
 {
-    sqlite3_stmt *q = s->st[ST_INSERT_IOC];
+    const cf_ioc *ioc = it->ioc;
+    int p = r * STORE_IOC_COLS;
 
-    store_bind_ioc(q, o, ioc, last_seen, l);
-    if (sqlite3_step(q) != SQLITE_DONE) {
-        sqlite3_reset(q);
-        return store_fail(s, err, "writing an IOC");
+    sqlite3_bind_int64(q, p + 1, it->id);
+    sqlite3_bind_text(q, p + 2, cf_ioc_type_name(ioc->type), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, p + 3, ioc->value, -1, SQLITE_STATIC);
+    if (ioc->type == CF_IOC_FILE) {
+        sqlite3_bind_text(q, p + 4, cf_ioc_type_name(ioc->hash_type), -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(q, p + 4);
     }
-    sqlite3_reset(q);
-    *done = sqlite3_changes(s->db) == 1;
-    if (*done) {
-        *id = sqlite3_last_insert_rowid(s->db);
+    sqlite3_bind_int(q, p + 5, ioc->port);
+    store_bind_time(q, p + 6, ioc->first_seen != CF_TIME_NONE ? ioc->first_seen : it->last_seen);
+    store_bind_time(q, p + 7, it->last_seen);
+    store_bind_time(q, p + 8, ioc->valid_until);
+    sqlite3_bind_int(q, p + 9, ioc->confidence);
+    sqlite3_bind_int(q, p + 10, ioc->tlp);
+    for (int k = 0; k < 4; k++) {
+        sqlite3_bind_text(q, p + 11 + k, cf_buf_str(&it->lists[k]), (int)it->lists[k].len,
+                          SQLITE_STATIC);
+    }
+    if (ioc->comment) {
+        sqlite3_bind_text(q, p + 15, ioc->comment, -1, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(q, p + 15);
+    }
+    sqlite3_bind_int64(q, p + 16, o->now);
+    sqlite3_bind_int64(q, p + 17, o->run);
+}
+
+/* Bind the STORE_SIGHT_COLS parameters of row r of a multi-row sighting upsert. */
+static void store_bind_sighting(sqlite3_stmt *q, int r, const cf_store_ingest_opts *o,
+                                int64_t feed_id, const store_item *it)
+{
+    const cf_ioc *ioc = it->ioc;
+    uint64_t line = ioc->n_sightings ? ioc->sightings[0].line : 0;
+    int p = r * STORE_SIGHT_COLS;
+
+    sqlite3_bind_int64(q, p + 1, it->id);
+    sqlite3_bind_int64(q, p + 2, feed_id);
+    sqlite3_bind_int64(q, p + 3, (sqlite3_int64)line);
+    sqlite3_bind_int64(q, p + 4, o->now);
+    sqlite3_bind_int64(q, p + 5, o->run);
+}
+
+/*
+ * Write rows[0..n) with the multi-row statements of stmts (one per power of
+ * two up to STORE_BATCH rows, largest first), binding each row with bind.
+ */
+static cf_status store_write_rows(cf_store *s, sqlite3_stmt *const *stmts,
+                                  const cf_store_ingest_opts *o, int64_t feed_id,
+                                  store_item *const *rows, size_t n, bool sighting, cf_error *err)
+{
+    size_t done = 0;
+
+    for (int k = STORE_BATCH_SIZES - 1; k >= 0; k--) {
+        size_t size = (size_t)1 << k;
+        while (n - done >= size) {
+            sqlite3_stmt *q = stmts[k];
+            sqlite3_reset(q);
+            for (size_t r = 0; r < size; r++) {
+                if (sighting) {
+                    store_bind_sighting(q, (int)r, o, feed_id, rows[done + r]);
+                } else {
+                    store_bind_new(q, (int)r, o, rows[done + r]);
+                }
+            }
+            int rc = sqlite3_step(q);
+            sqlite3_reset(q);
+            if (rc != SQLITE_DONE) {
+                return store_fail(s, err, sighting ? "writing a sighting" : "writing an IOC");
+            }
+            done += size;
+        }
     }
     return CF_OK;
 }
 
-static cf_status store_upsert_one(cf_store *s, const cf_store_ingest_opts *o, int64_t feed_id,
-                                  const cf_ioc *ioc, store_lists *l, cf_store_counts *counts,
-                                  cf_error *err)
+/*
+ * Ingest one batch: look its IOCs up in one statement, merge those stored,
+ * insert the others in multi-row statements with the ids SQLite would have
+ * given them (the next ones, in key order), then upsert every sighting.
+ */
+static cf_status store_ingest_batch(cf_store *s, const cf_store_ingest_opts *o, int64_t feed_id,
+                                    store_batch *b, int64_t *next_id, cf_store_counts *counts,
+                                    cf_error *err)
 {
-    sqlite3_stmt *q;
+    store_item *fresh[STORE_BATCH], *all[STORE_BATCH];
+    size_t n_fresh = 0;
+    cf_status st = store_batch_lookup(s, b, err);
+
+    for (size_t i = 0; st == CF_OK && i < b->n; i++) {
+        store_item *it = &b->items[i];
+        all[i] = it;
+        if (it->found) {
+            st = store_merge(s, o, it, b, err);
+        } else {
+            it->id = (*next_id)++;
+            it->created_run = it->mod_run = o->run;
+            fresh[n_fresh++] = it;
+        }
+    }
+    if (st == CF_OK) {
+        st = store_write_rows(s, s->insert, o, feed_id, fresh, n_fresh, false, err);
+    }
+    if (st == CF_OK) {
+        st = store_write_rows(s, s->sight, o, feed_id, all, b->n, true, err);
+    }
+    for (size_t i = 0; st == CF_OK && i < b->n; i++) {
+        const store_item *it = &b->items[i];
+        counts->upserted++;
+        if (it->created_run == o->run) {
+            counts->created++;
+        } else if (it->mod_run == o->run) {
+            counts->modified++;
+        }
+    }
+    return st;
+}
+
+/* Add ioc to the batch: its lists as stored, its last_seen, no stored row yet. */
+static cf_status store_batch_add(store_batch *b, const cf_store_ingest_opts *o, const cf_ioc *ioc)
+{
+    store_item *it = &b->items[b->n++];
     const char *srcs[1] = {o->feed};
-    cf_time last_seen = ioc->last_seen != CF_TIME_NONE ? ioc->last_seen : o->now;
-    int64_t id = 0, created_run = o->run, mod_run = o->run;
-    uint64_t line = ioc->n_sightings ? ioc->sightings[0].line : 0;
-    bool found = false, inserted = false;
-    cf_status st = CF_OK;
 
-    if (store_list(&l->labels, ioc->labels, ioc->n_labels) != CF_OK ||
-        store_list(&l->malware, ioc->malware, ioc->n_malware) != CF_OK ||
-        store_list(&l->actors, ioc->actors, ioc->n_actors) != CF_OK ||
-        store_list(&l->sources, srcs, 1) != CF_OK) {
-        return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
+    it->ioc = ioc;
+    it->last_seen = ioc->last_seen != CF_TIME_NONE ? ioc->last_seen : o->now;
+    it->found = false;
+    it->id = 0;
+    if (store_list(&it->lists[0], ioc->labels, ioc->n_labels) != CF_OK ||
+        store_list(&it->lists[1], ioc->malware, ioc->n_malware) != CF_OK ||
+        store_list(&it->lists[2], ioc->actors, ioc->n_actors) != CF_OK ||
+        store_list(&it->lists[3], srcs, 1) != CF_OK) {
+        return CF_ENOMEM;
     }
-    /* a feed seen before mostly lists stored IOCs: look up first; else insert first */
-    if (l->probe_first) {
-        st = store_merge(s, o, ioc, last_seen, l, &found, &id, &created_run, &mod_run, err);
-        if (st == CF_OK && !found) {
-            st = store_insert(s, o, ioc, last_seen, l, &inserted, &id, err);
-        }
-    } else {
-        st = store_insert(s, o, ioc, last_seen, l, &inserted, &id, err);
-        if (st == CF_OK && !inserted) {
-            st = store_merge(s, o, ioc, last_seen, l, &found, &id, &created_run, &mod_run, err);
-        }
-    }
-    if (st == CF_OK && !found && !inserted) {
-        st = store_fail(s, err, "writing an IOC");
-    }
-    if (st != CF_OK) {
-        return st;
-    }
-    counts->upserted++;
-    if (created_run == o->run) {
-        counts->created++;
-    } else if (mod_run == o->run) {
-        counts->modified++;
-    }
-
-    q = s->st[ST_UPSERT_SIGHTING];
-    sqlite3_reset(q);
-    sqlite3_bind_int64(q, 1, id);
-    sqlite3_bind_int64(q, 2, feed_id);
-    sqlite3_bind_int64(q, 3, (sqlite3_int64)line);
-    sqlite3_bind_int64(q, 4, o->now);
-    sqlite3_bind_int64(q, 5, o->run);
-    if (sqlite3_step(q) != SQLITE_DONE) {
-        sqlite3_reset(q);
-        return store_fail(s, err, "writing a sighting");
-    }
-    sqlite3_reset(q);
     return CF_OK;
 }
 
@@ -657,6 +935,34 @@ static cf_status store_apply_expiry(cf_store *s, const cf_store_ingest_opts *o, 
     return CF_OK;
 }
 
+/*
+ * True when n IOCs are a bulk load: many, and more than the store holds (the
+ * largest IOC id bounds its size), so maintaining the secondary indexes row
+ * by row costs more than building them again.
+ */
+static bool store_is_bulk(size_t n, int64_t have)
+{
+    return n >= STORE_BULK_MIN && (int64_t)n > have;
+}
+
+/* The largest IOC id (0 when none): new IOCs take the ids after it, as SQLite gives them. */
+static cf_status store_max_id(cf_store *s, int64_t *out, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_status st = CF_OK;
+
+    *out = 0;
+    if (sqlite3_prepare_v2(s->db, "SELECT coalesce(max(id), 0) FROM iocs", -1, &q, NULL) !=
+            SQLITE_OK ||
+        sqlite3_step(q) != SQLITE_ROW) {
+        st = store_fail(s, err, "reading the IOC ids");
+    } else {
+        *out = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
 /* IOCs in the order of the (type, value) key: type name, then value bytes. */
 static int store_key_cmp(const void *a, const void *b)
 {
@@ -670,15 +976,17 @@ static int store_key_cmp(const void *a, const void *b)
 cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_iocset *set,
                           cf_store_counts *out, cf_error *err)
 {
-    store_lists l;
+    store_batch *b = calloc(1, sizeof(*b));
     cf_store_counts counts = {0};
-    int64_t feed_id = 0;
+    int64_t feed_id = 0, max_id = 0, next_id;
     size_t n = cf_iocset_count(set);
     const cf_ioc **order = NULL;
-    bool big;
+    bool big, bulk = false;
     cf_status st;
 
-    memset(&l, 0, sizeof(l));
+    if (!b) {
+        return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
+    }
     /*
      * A large feed's transaction gets a page cache big enough to hold what it
      * changes: a full cache spills dirty pages to the WAL mid-transaction,
@@ -688,17 +996,21 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     if (big) {
         sqlite3_exec(s->db, "PRAGMA cache_size = " STORE_BIG_CACHE, NULL, NULL, NULL);
     }
-    st = store_exec(s, "BEGIN IMMEDIATE", err);
+    st = store_prepare_batch(s, err);
+    if (st == CF_OK) {
+        st = store_exec(s, "BEGIN IMMEDIATE", err);
+    }
     if (st != CF_OK) {
         goto out;
     }
-    st = store_feed_id(s, o->feed, &feed_id, err);
+    st = store_max_id(s, &max_id, err);
+    next_id = max_id + 1;
+    bulk = st == CF_OK && store_is_bulk(n, max_id);
+    if (bulk) {
+        st = store_exec(s, STORE_DROP_INDEXES, err);
+    }
     if (st == CF_OK) {
-        sqlite3_stmt *q = s->st[ST_FEED_LISTS];
-        sqlite3_reset(q);
-        sqlite3_bind_int64(q, 1, feed_id);
-        l.probe_first = sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int(q, 0) != 0;
-        sqlite3_reset(q);
+        st = store_feed_id(s, o->feed, &feed_id, err);
     }
     order = n ? malloc(n * sizeof(*order)) : NULL;
     if (st == CF_OK && n && !order) {
@@ -711,10 +1023,20 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
         }
         cf_sort(order, n, sizeof(*order), store_key_cmp);
     }
+    /* batches of one type, in key order */
     for (size_t i = 0; st == CF_OK && i < n; i++) {
-        st = store_upsert_one(s, o, feed_id, order[i], &l, &counts, err);
+        if (store_batch_add(b, o, order[i]) != CF_OK) {
+            st = cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
+        } else if (b->n == STORE_BATCH || i + 1 == n || order[i + 1]->type != order[i]->type) {
+            st = store_ingest_batch(s, o, feed_id, b, &next_id, &counts, err);
+            b->n = 0;
+        }
     }
     free(order);
+    /* a bulk load builds the dropped indexes again in the same transaction */
+    if (st == CF_OK && bulk) {
+        st = store_exec(s, STORE_CREATE_INDEXES, err);
+    }
     if (st == CF_OK) {
         st = store_apply_expiry(s, o, feed_id, true, &counts, err);
     }
@@ -731,13 +1053,8 @@ out:
         sqlite3_exec(s->db, "PRAGMA cache_size = " STORE_CACHE, NULL, NULL, NULL);
         sqlite3_db_release_memory(s->db);
     }
-    cf_buf_free(&l.labels);
-    cf_buf_free(&l.malware);
-    cf_buf_free(&l.actors);
-    cf_buf_free(&l.sources);
-    for (int i = 0; i < 4; i++) {
-        cf_buf_free(&l.merged[i]);
-    }
+    store_batch_free(b);
+    free(b);
     if (out) {
         *out = counts;
     }

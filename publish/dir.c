@@ -10,7 +10,9 @@
  * by a chunk, not by the store; the STIX bundles are written through
  * cf_stix2_stream (expired IOCs' indicators come out revoked), CSV writes
  * its header once, and a block list asks the store whether a file IOC's
- * digest is listed on its own in another chunk. A MISP feed directory needs
+ * digest is listed on its own in another chunk. The STIX bundles of a chunk
+ * are written on a thread of their own while the other files are written
+ * (every writer only reads the chunk's set). A MISP feed directory needs
  * every IOC at once: an output with one reads all rows as a single chunk.
  * Each file is written under a hidden temporary name in its final
  * directory, fsynced and renamed when complete, so a reader (or a crash)
@@ -40,6 +42,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -665,6 +668,74 @@ static bool dir_listed_alone(void *ctx, cf_ioc_type type, const char *value)
     return cf_store_is_current(p->store, type, value, p->out->max_tlp);
 }
 
+/*
+ * The STIX bundles' share of a chunk, written on a thread of its own while
+ * the other files are written from the same set: every writer only reads
+ * the set, and each has its own file, so the two need no lock. The thread
+ * is joined before the set changes (the block-list policy) and before the
+ * chunk is done.
+ */
+typedef struct dir_stix_part {
+    dir_pub *p;
+    dir_loader *l;
+    size_t n;
+    pthread_t thread;
+    bool running;
+    cf_status st;
+    cf_error err;
+} dir_stix_part;
+
+static void *dir_stix_write(void *arg)
+{
+    dir_stix_part *w = arg;
+    dir_pub *p = w->p;
+    dir_loader *l = w->l;
+
+    w->st = CF_OK;
+    if (p->delta_s) {
+        w->st =
+            cf_stix2_stream_add(p->delta_s, l->set, p->revoked ? dir_is_revoked : NULL, l, &w->err);
+        p->delta.count += w->n;
+    }
+    if (w->st == CF_OK && p->snap_s) {
+        w->st = cf_stix2_stream_add(p->snap_s, l->set, NULL, NULL, &w->err);
+        p->snap.count += w->n;
+    }
+    return NULL;
+}
+
+/* Start the STIX share of the chunk: on its thread, or here when none can be started. */
+static void dir_stix_start(dir_stix_part *w, dir_pub *p, dir_loader *l, size_t n)
+{
+    memset(w, 0, sizeof(*w));
+    w->p = p;
+    w->l = l;
+    w->n = n;
+    cf_error_clear(&w->err);
+    if (!p->delta_s && !p->snap_s) {
+        return;
+    }
+    w->running = pthread_create(&w->thread, NULL, dir_stix_write, w) == 0;
+    if (!w->running) {
+        dir_stix_write(w);
+    }
+}
+
+/* Wait for the STIX share; st, or the STIX error when st is CF_OK (into p->err). */
+static cf_status dir_stix_join(dir_stix_part *w, cf_status st)
+{
+    if (w->running) {
+        pthread_join(w->thread, NULL);
+        w->running = false;
+    }
+    if (st == CF_OK && w->st != CF_OK) {
+        *w->p->err = w->err;
+        st = w->st;
+    }
+    w->st = CF_OK;
+    return st;
+}
+
 /* Write one chunk of rows into every file of the pass. */
 static cf_status dir_chunk(void *ctx, dir_loader *l)
 {
@@ -672,6 +743,7 @@ static cf_status dir_chunk(void *ctx, dir_loader *l)
     const cf_publish_wl *wl = p->wl;
     cf_iocset *set = l->set;
     size_t n = cf_iocset_count(set);
+    dir_stix_part stix;
     cf_status st = CF_OK;
 
     if (wl && wl->lists) {
@@ -682,14 +754,7 @@ static cf_status dir_chunk(void *ctx, dir_loader *l)
         }
         n = cf_iocset_count(set);
     }
-    if (p->delta_s) {
-        st = cf_stix2_stream_add(p->delta_s, set, p->revoked ? dir_is_revoked : NULL, l, p->err);
-        p->delta.count += n;
-    }
-    if (st == CF_OK && p->snap_s) {
-        st = cf_stix2_stream_add(p->snap_s, set, NULL, NULL, p->err);
-        p->snap.count += n;
-    }
+    dir_stix_start(&stix, p, l, n);
     if (st == CF_OK && p->misp) {
         cf_buf sub = CF_BUF_INIT;
         cf_buf_printf(&sub, "%s/misp", p->out->path);
@@ -704,7 +769,11 @@ static cf_status dir_chunk(void *ctx, dir_loader *l)
     /* block lists and CSV last: the policy of block_only outputs withholds from them alone */
     if (st == CF_OK && (p->lists_on || p->csv_on) && wl && wl->lists && wl->block_only &&
         wl->policy) {
-        cf_iocset_retain(set, dir_wl_keep, wl->policy);
+        /* the set changes: the STIX bundles must be done with it */
+        st = dir_stix_join(&stix, st);
+        if (st == CF_OK) {
+            cf_iocset_retain(set, dir_wl_keep, wl->policy);
+        }
     }
     for (size_t i = 0; st == CF_OK && p->lists_on && i < DIR_N_LISTS; i++) {
         cf_write_opts wo = p->wo;
@@ -721,7 +790,7 @@ static cf_status dir_chunk(void *ctx, dir_loader *l)
         st = cf_write_csv(p->csv.out, set, &wo, p->err);
         p->csv.count += cf_iocset_count(set);
     }
-    return st;
+    return dir_stix_join(&stix, st);
 }
 
 /* Open the snapshot bundle when snapshot, and when others the other current files. */

@@ -31,9 +31,27 @@
 
 typedef struct cf_store cf_store;
 
+/*
+ * SQLite's process-wide settings, made once before the first database is
+ * opened (the store and the correlation database call it; a later call, or
+ * one after SQLite started, changes nothing).
+ */
+void cf_store_sqlite_init(void);
 /* Open (creating and migrating) the store at path. */
 cf_status cf_store_open(cf_store **out, const char *path, cf_error *err);
+/* Close s, after waiting for a checkpoint cf_store_checkpoint_async started. */
 void cf_store_close(cf_store *s);
+/*
+ * Checkpoints of a run's writes. cf_store_defer_checkpoint stops the
+ * automatic checkpoint of the WAL at every large commit, which copies the
+ * pages written into the database file on the writer's thread;
+ * cf_store_checkpoint_async copies them on a thread of its own, over a
+ * second connection, while the caller goes on with s (reading and
+ * writing). What is left is checkpointed when the store is closed. Neither
+ * changes what a commit guarantees.
+ */
+cf_status cf_store_defer_checkpoint(cf_store *s, cf_error *err);
+void cf_store_checkpoint_async(cf_store *s);
 /* Schema version after migrations. */
 int cf_store_schema_version(cf_store *s);
 

@@ -1,0 +1,242 @@
+/*
+ * Store tests of the batched ingest: IOCs of several types across batch
+ * boundaries and every multi-row statement size, feeds mixing stored and
+ * new IOCs in one batch, the ids new IOCs get (the next ones, in key order),
+ * expiry after a batched ingest, and a bulk load (secondary indexes built
+ * after the rows) with the indexes back and expiry working afterwards.
+ */
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ctiflow/normalize.h"
+#include "ctiflow/store.h"
+#include "testlib.h"
+
+#define T(s) ((cf_time)(s) * 1000)
+
+/* Add value (of type) as listed by feed, with an optional label. */
+static void add(cf_iocset *set, const char *feed, cf_ioc_type type, const char *value,
+                const char *label)
+{
+    cf_obs o;
+    cf_norm n = CF_NORM_INIT;
+    const char *labels[1] = {label};
+
+    cf_obs_init(&o);
+    o.text = value;
+    o.len = strlen(value);
+    o.feed = feed;
+    o.line = 3;
+    o.labels = labels;
+    o.n_labels = label ? 1 : 0;
+    n.type = type;
+    CHECK_INT(cf_buf_puts(&n.value, value), CF_OK);
+    CHECK_INT(cf_iocset_merge(set, &o, &n, NULL), CF_OK);
+    cf_norm_free(&n);
+}
+
+static void add_ips(cf_iocset *set, const char *feed, int first_octet, int from, int to)
+{
+    char v[32];
+    for (int i = from; i < to; i++) {
+        snprintf(v, sizeof(v), "%d.%d.%d.%d", first_octet, i / 65536, (i / 256) % 256, i % 256);
+        add(set, feed, CF_IOC_IP, v, NULL);
+    }
+}
+
+static void add_domains(cf_iocset *set, const char *feed, char prefix, int from, int to,
+                        const char *label)
+{
+    char v[32];
+    for (int i = from; i < to; i++) {
+        snprintf(v, sizeof(v), "%c%03d.example", prefix, i);
+        add(set, feed, CF_IOC_DOMAIN, v, label);
+    }
+}
+
+/* The rows cf_store_each gives, in key order: ids, values, sources, mod_run. */
+typedef struct rows {
+    int n;
+    int64_t id[400];
+    char value[400][32];
+    char sources[400][16];
+    int64_t mod_run[400];
+} rows;
+
+static cf_status collect(void *ctx, const cf_store_row *r)
+{
+    rows *x = ctx;
+    if (x->n < 400) {
+        x->id[x->n] = r->id;
+        snprintf(x->value[x->n], sizeof(x->value[0]), "%s", r->value);
+        snprintf(x->sources[x->n], sizeof(x->sources[0]), "%s", r->sources);
+        x->mod_run[x->n] = r->mod_run;
+    }
+    x->n++;
+    return CF_OK;
+}
+
+static void ingest(cf_store *s, const char *feed, int64_t run, cf_time now, cf_iocset *set,
+                   cf_store_counts *c)
+{
+    cf_store_ingest_opts o = {feed, run, now, CF_EXPIRY_GONE, 0};
+    cf_error err;
+    cf_error_clear(&err);
+    CHECK_INT(cf_store_ingest(s, &o, set, c, &err), CF_OK);
+}
+
+static int64_t active(cf_store *s, const char *feed)
+{
+    cf_feed_state st;
+    cf_error err;
+    int64_t n;
+
+    cf_error_clear(&err);
+    CHECK_INT(cf_store_feed_get(s, feed, &st, &err), CF_OK);
+    n = st.active;
+    cf_feed_state_fini(&st);
+    return n;
+}
+
+/* How many of the store's secondary indexes are defined (2 when both are). */
+static int indexes(const char *path)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    int n = -1;
+
+    CHECK_INT(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_prepare_v2(db,
+                                 "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+                                 " AND name IN ('iocs_mod_run', 'sightings_feed')",
+                                 -1, &q, NULL),
+              SQLITE_OK);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        n = sqlite3_column_int(q, 0);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return n;
+}
+
+int main(void)
+{
+    char dir[] = "/tmp/cf_store_batch_XXXXXX";
+    char path[256];
+    cf_store *s = NULL;
+    cf_error err;
+    cf_store_counts c;
+    int64_t run1, run2, run3, run4, run5;
+    rows *r = calloc(1, sizeof(*r));
+    cf_iocset *set;
+
+    CHECK(r != NULL);
+    CHECK(mkdtemp(dir) != NULL);
+    snprintf(path, sizeof(path), "%s/store.db", dir);
+    cf_error_clear(&err);
+    CHECK_INT(cf_store_open(&s, path, &err), CF_OK);
+    if (!s || !r) {
+        TEST_MAIN_END();
+    }
+
+    /* 70 domains (batches of 64 and 6) and 150 addresses (64, 64, 22): ids in key order */
+    CHECK_INT(cf_store_run_begin(s, T(1000), &run1, &err), CF_OK);
+    set = cf_iocset_new();
+    add_ips(set, "a", 10, 0, 150);
+    add_domains(set, "a", 'd', 0, 70, NULL);
+    ingest(s, "a", run1, T(1000), set, &c);
+    cf_iocset_free(set);
+    CHECK_INT(c.upserted, 220);
+    CHECK_INT(c.created, 220);
+    CHECK_INT(c.modified, 0);
+    CHECK_INT(cf_store_each(s, -1, CF_TLP_NONE, collect, r, &err), CF_OK);
+    CHECK_INT(r->n, 220);
+    CHECK_STR(r->value[0], "d000.example");
+    CHECK_INT(r->id[0], 1);
+    CHECK_INT(r->id[69], 70);
+    CHECK_STR(r->value[70], "10.0.0.0");
+    CHECK_INT(r->id[70], 71);
+    CHECK_STR(r->value[219], "10.0.0.99");
+    CHECK_INT(r->id[219], 220);
+    CHECK_INT(active(s, "a"), 220);
+
+    /* 35 stored domains with a new label (modified) beside 65 new ones in the same batches */
+    CHECK_INT(cf_store_run_begin(s, T(2000), &run2, &err), CF_OK);
+    set = cf_iocset_new();
+    add_domains(set, "b", 'd', 35, 70, "phishing");
+    add_domains(set, "b", 'c', 0, 65, NULL);
+    ingest(s, "b", run2, T(2000), set, &c);
+    cf_iocset_free(set);
+    CHECK_INT(c.upserted, 100);
+    CHECK_INT(c.created, 65);
+    CHECK_INT(c.modified, 35);
+    r->n = 0;
+    CHECK_INT(cf_store_each(s, run1, CF_TLP_NONE, collect, r, &err), CF_OK);
+    CHECK_INT(r->n, 100);
+    /* "c..." sorts first: the new IOCs take ids 221.. in key order */
+    CHECK_STR(r->value[0], "c000.example");
+    CHECK_INT(r->id[0], 221);
+    CHECK_INT(r->id[64], 285);
+    CHECK_STR(r->value[65], "d035.example");
+    CHECK_INT(r->id[65], 36);
+    CHECK_STR(r->sources[65], "a\nb");
+    CHECK_INT(r->mod_run[65], run2);
+    CHECK_STR(r->sources[0], "b");
+    CHECK_INT(active(s, "b"), 100);
+    CHECK_INT(active(s, "a"), 220);
+
+    /* feed a again without 20 of its addresses: they expire, the rest are only touched */
+    CHECK_INT(cf_store_run_begin(s, T(3000), &run3, &err), CF_OK);
+    set = cf_iocset_new();
+    add_ips(set, "a", 10, 0, 130);
+    add_domains(set, "a", 'd', 0, 70, NULL);
+    ingest(s, "a", run3, T(3000), set, &c);
+    cf_iocset_free(set);
+    CHECK_INT(c.upserted, 200);
+    CHECK_INT(c.created, 0);
+    CHECK_INT(c.modified, 0);
+    CHECK_INT(c.expired, 20);
+    CHECK_INT(active(s, "a"), 200);
+    r->n = 0;
+    CHECK_INT(cf_store_each(s, run2, CF_TLP_NONE, collect, r, &err), CF_OK);
+    CHECK_INT(r->n, 20);
+
+    /* a bulk load: more IOCs than stored, its indexes built after the rows */
+    CHECK_INT(cf_store_run_begin(s, T(4000), &run4, &err), CF_OK);
+    set = cf_iocset_new();
+    add_ips(set, "big", 172, 0, 25000);
+    ingest(s, "big", run4, T(4000), set, &c);
+    cf_iocset_free(set);
+    CHECK_INT(c.created, 25000);
+    CHECK_INT(indexes(path), 2);
+    CHECK_INT(active(s, "big"), 25000);
+    {
+        int64_t n = 0, expired = 0;
+        CHECK_INT(cf_store_count_since(s, run3, CF_TLP_NONE, &n, &expired, &err), CF_OK);
+        CHECK_INT(n, 25000);
+        CHECK_INT(expired, 0);
+    }
+
+    /* ... and expiry through them afterwards; no longer a bulk load (not larger) */
+    CHECK_INT(cf_store_run_begin(s, T(5000), &run5, &err), CF_OK);
+    set = cf_iocset_new();
+    add_ips(set, "big", 172, 10, 25000);
+    ingest(s, "big", run5, T(5000), set, &c);
+    cf_iocset_free(set);
+    CHECK_INT(c.upserted, 24990);
+    CHECK_INT(c.created, 0);
+    CHECK_INT(c.expired, 10);
+    CHECK_INT(active(s, "big"), 24990);
+    CHECK_INT(indexes(path), 2);
+    CHECK_INT(cf_store_check(s, &err), CF_OK);
+    cf_store_close(s);
+    free(r);
+    {
+        char cmd[300];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        CHECK_INT(system(cmd), 0);
+    }
+    TEST_MAIN_END();
+}

@@ -74,6 +74,27 @@ static int check_fail(const cf_error *err)
 }
 
 /*
+ * An output's exclude_lists replaces the never-block default of its block
+ * lists: naming one list to be stricter drops the resolvers and private
+ * ranges unless "default" is named too. Say so.
+ */
+static void check_default_kept(const cf_config *cfg, const cf_output_cfg *out)
+{
+    if (!(out->formats & (CF_OUTFMT_TEXT | CF_OUTFMT_CSV))) {
+        return;
+    }
+    for (size_t k = 0; k < out->n_exclude_lists; k++) {
+        if (!strcmp(out->exclude_lists[k], "default")) {
+            return;
+        }
+    }
+    fprintf(stderr,
+            "ctiflow: warning: %s: output '%s': exclude_lists replaces the never-block default "
+            "(public resolvers, private and special-use ranges); add 'default' to keep it\n",
+            cfg->path, out->name);
+}
+
+/*
  * Load the warning lists and the galaxy as run would, without fetching, and
  * build every output's exclusion policy. Names are checked only when every
  * list is at hand: a remote list not fetched yet may hold the missing one.
@@ -94,6 +115,11 @@ static int check_loaded_sources(const cf_config *cfg)
     cf_error_clear(&err);
     if (cf_sources_galaxy(&gal, cfg, &so, &err) != CF_OK) {
         problems += check_fail(&err);
+    }
+    for (size_t i = 0; i < cfg->n_outputs; i++) {
+        if (cfg->outputs[i].has_exclude_lists) {
+            check_default_kept(cfg, &cfg->outputs[i]);
+        }
     }
     for (size_t i = 0; wl && unfetched == 0 && i < cfg->n_outputs; i++) {
         const cf_output_cfg *out = &cfg->outputs[i];

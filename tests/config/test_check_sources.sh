@@ -22,6 +22,13 @@ conf "[lists/allow.json]" "" "[default, allow]"
 out=$("$CTIFLOW" check -c config.yaml 2>&1)
 check_eq "known list exit" "$?" 0
 check_contains "known list ok" "$out" "config.yaml: ok, 0 feeds (0 enabled), 1 outputs"
+check_not_contains "known list with default: no warning" "$out" "ctiflow: warning"
+
+conf "[lists/allow.json]" "" "[allow]"
+out=$("$CTIFLOW" check -c config.yaml 2>&1)
+check_eq "default dropped exit" "$?" 0
+check_contains "default dropped warning" "$out" \
+    "ctiflow: warning: config.yaml: output 'o': exclude_lists replaces the never-block default (public resolvers, private and special-use ranges); add 'default' to keep it"
 
 conf "[lists/allow.json]" "" "[default, alow]"
 out=$("$CTIFLOW" check -c config.yaml 2>&1)

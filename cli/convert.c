@@ -130,9 +130,6 @@ static void convert_diag(void *ctx, const cf_diag *d)
 {
     convert_diag_ctx *c = ctx;
     const char *feed = d->feed ? d->feed : "-";
-    const char *level = d->level == CF_DIAG_WARNING  ? "warning"
-                        : d->level == CF_DIAG_REJECT ? "reject"
-                                                     : "error";
 
     if (!c->quiet || d->level == CF_DIAG_ERROR) {
         cf_buf *b = &c->line;
@@ -158,21 +155,7 @@ static void convert_diag(void *ctx, const cf_diag *d)
     if (c->rejects) {
         cf_buf *b = &c->line;
         cf_buf_reset(b);
-        cf_buf_puts(b, "{\"feed\":");
-        cf_buf_json_quoted(b, feed);
-        cf_buf_printf(b, ",\"line\":%llu,\"level\":\"%s\"", (unsigned long long)d->line, level);
-        if (d->ref) {
-            cf_buf_puts(b, ",\"ref\":");
-            cf_buf_json_quoted(b, d->ref);
-        }
-        cf_buf_puts(b, ",\"reason\":");
-        cf_buf_json_quoted(b, d->reason ? d->reason : "invalid record");
-        if (d->value) {
-            cf_buf_puts(b, ",\"value\":\"");
-            cf_buf_json_str(b, d->value, d->value_len > 4096 ? 4096 : d->value_len);
-            cf_buf_putc(b, '"');
-        }
-        cf_buf_puts(b, "}\n");
+        cf_diag_json(b, d);
         fwrite(b->data, 1, b->len, c->rejects);
     }
 }

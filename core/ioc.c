@@ -6,6 +6,8 @@
 
 #include "ctiflow/ioc.h"
 
+#include "ctiflow/buf.h"
+
 static const char *const ioc_type_names[CF_IOC_TYPE_COUNT] = {
     [CF_IOC_NONE] = "auto",        [CF_IOC_IP] = "ip",
     [CF_IOC_CIDR] = "cidr",        [CF_IOC_DOMAIN] = "domain",
@@ -118,4 +120,27 @@ void cf_sink_diag(const cf_sink *sink, cf_diag_level level, const char *feed, ui
         .value_len = value_len,
     };
     sink->diag(sink->ctx, &d);
+}
+
+cf_status cf_diag_json(cf_buf *b, const cf_diag *d)
+{
+    const char *level = d->level == CF_DIAG_WARNING  ? "warning"
+                        : d->level == CF_DIAG_REJECT ? "reject"
+                                                     : "error";
+
+    cf_buf_puts(b, "{\"feed\":");
+    cf_buf_json_quoted(b, d->feed ? d->feed : "-");
+    cf_buf_printf(b, ",\"line\":%llu,\"level\":\"%s\"", (unsigned long long)d->line, level);
+    if (d->ref) {
+        cf_buf_puts(b, ",\"ref\":");
+        cf_buf_json_quoted(b, d->ref);
+    }
+    cf_buf_puts(b, ",\"reason\":");
+    cf_buf_json_quoted(b, d->reason ? d->reason : "invalid record");
+    if (d->value) {
+        cf_buf_puts(b, ",\"value\":\"");
+        cf_buf_json_str(b, d->value, d->value_len > 4096 ? 4096 : d->value_len);
+        cf_buf_putc(b, '"');
+    }
+    return cf_buf_puts(b, "}\n");
 }

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "ctiflow/buf.h"
+#include "ctiflow/limits.h"
 #include "ctiflow/correlate.h"
 #include "ctiflow/fetch.h"
 #include "ctiflow/input.h"
@@ -68,6 +69,11 @@ typedef struct run_job {
     cf_buf definition;      /* the feed settings its body is read with (run_definition) */
     uint64_t lost;          /* parts of the body that could not be read (CF_DIAG_ERROR) */
     char lost_reason[160];  /* the first of them */
+    const char *state_dir;
+    cf_buf rejects_path;    /* state_dir/rejects/<feed>.jsonl once a parse reported */
+    FILE *rejects;          /* its temporary file while the parse runs, or NULL */
+    uint64_t diags;         /* diagnostics of the parse; the first CF_MAX_RUN_REJECTS kept */
+    cf_buf line;
 } run_job;
 
 typedef struct run_ctx {
@@ -206,6 +212,72 @@ cf_time cf_run_next_due(const cf_feed_cfg *feed, const cf_feed_state *st)
 }
 
 /*
+ * A feed's diagnostics of its last parse go to state_dir/rejects/<feed>.jsonl,
+ * one JSON line each as `convert --rejects` writes them: written to a
+ * temporary name during the parse and renamed over the last one when it
+ * ends, so the file always describes one whole parse.
+ */
+static void run_reject_line(run_job *job, const cf_diag *d)
+{
+    if (!job->rejects) {
+        cf_buf dir = CF_BUF_INIT;
+        cf_error err;
+        cf_buf_printf(&dir, "%s/rejects", job->state_dir);
+        if (dir.data && run_mkdirs(dir.data, &err) == CF_OK) {
+            cf_buf_reset(&job->rejects_path);
+            cf_buf_printf(&job->rejects_path, "%s/%s.jsonl", dir.data, job->feed->name);
+            cf_buf_reset(&job->line);
+            cf_buf_printf(&job->line, "%s.tmp.%ld", cf_buf_str(&job->rejects_path),
+                          (long)getpid());
+            job->rejects = job->line.data ? fopen(job->line.data, "w") : NULL;
+        }
+        cf_buf_free(&dir);
+        if (!job->rejects) {
+            job->diags = CF_MAX_RUN_REJECTS; /* no file: count the rest only */
+            return;
+        }
+    }
+    cf_buf_reset(&job->line);
+    if (cf_diag_json(&job->line, d) == CF_OK) {
+        fwrite(job->line.data, 1, job->line.len, job->rejects);
+    }
+}
+
+/* "feed 'x': 3 rejected or reported records listed in state/rejects/x.jsonl" */
+static void run_log_rejects(const cf_run_opts *o, const run_job *job)
+{
+    if (job->diags == 0 || !job->rejects_path.len) {
+        return;
+    }
+    cf_run_log(o, CF_LOG_INFO, "parse", job->feed->name,
+               "%llu rejected or reported records listed in %s%s",
+               (unsigned long long)job->diags, cf_buf_str(&job->rejects_path),
+               job->diags > CF_MAX_RUN_REJECTS ? " (the first 10000)" : "");
+}
+
+/* The parse ended: its rejects file replaces the last one, or the last one goes. */
+static void run_rejects_done(run_job *job)
+{
+    cf_buf tmp = CF_BUF_INIT;
+
+    cf_buf_printf(&tmp, "%s.tmp.%ld", cf_buf_str(&job->rejects_path), (long)getpid());
+    if (job->rejects) {
+        bool ok = fclose(job->rejects) == 0;
+        job->rejects = NULL;
+        if (!ok || rename(cf_buf_str(&tmp), cf_buf_str(&job->rejects_path)) != 0) {
+            unlink(cf_buf_str(&tmp));
+        }
+    } else {
+        cf_buf_reset(&job->rejects_path);
+        cf_buf_printf(&job->rejects_path, "%s/rejects/%s.jsonl", job->state_dir,
+                      job->feed->name);
+        unlink(cf_buf_str(&job->rejects_path));
+        cf_buf_reset(&job->rejects_path);
+    }
+    cf_buf_free(&tmp);
+}
+
+/*
  * Diagnostics of a feed's parse: the records rejected are counted by the
  * collector; a part of the body lost whole (a MISP feed's event file that
  * is missing or corrupt, attributes past a limit) makes the read
@@ -215,6 +287,9 @@ static void run_diag(void *ctx, const cf_diag *d)
 {
     run_job *job = ctx;
 
+    if (job->diags++ < CF_MAX_RUN_REJECTS) {
+        run_reject_line(job, d);
+    }
     if (d->level != CF_DIAG_ERROR) {
         return;
     }
@@ -267,6 +342,7 @@ static cf_status run_parse(run_job *job)
         cf_input_close(in);
     }
     cf_collector_fini(&col);
+    run_rejects_done(job);
     job->parse_seconds = run_clock() - t0;
     if (st == CF_OK && cf_iocset_count(job->set) == 0 &&
         cf_iocset_stats_of(job->set)->rejected > 0) {
@@ -312,6 +388,7 @@ static void run_work(run_ctx *c, run_job *job)
     job->req.definition = job->definition.data;
     job->req.feed = job->feed;
     job->req.cache_dir = c->cfg->cache_dir;
+    job->state_dir = c->cfg->state_dir;
     job->req.etag = job->state.etag;
     job->req.last_modified = job->state.last_modified;
     job->req.force = c->opts->force;
@@ -516,6 +593,7 @@ static cf_status run_store_job(cf_store *store, const cf_run_opts *o, run_job *j
                    cf_iocset_count(job->set), (unsigned long long)stats->rejected,
                    (unsigned long long)counts.created, (unsigned long long)counts.modified,
                    (unsigned long long)counts.expired, job->fetched.seconds + job->parse_seconds);
+        run_log_rejects(o, job);
         run_corr_handoff(o, job, now);
     } else {
         sum->unchanged++;
@@ -546,6 +624,11 @@ static void run_job_free(run_job *job)
     cf_fetch_result_fini(&job->fetched);
     cf_iocset_free(job->set);
     cf_buf_free(&job->definition);
+    cf_buf_free(&job->rejects_path);
+    cf_buf_free(&job->line);
+    if (job->rejects) {
+        fclose(job->rejects);
+    }
     free(job);
 }
 

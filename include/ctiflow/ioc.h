@@ -207,6 +207,14 @@ typedef struct cf_sink {
     void *ctx;
 } cf_sink;
 
+struct cf_buf;
+/*
+ * Append d to b as one JSON line (with its newline): feed, line, level
+ * ("warning", "reject", "error"), ref, reason and value (at most 4 KiB of
+ * it), every string valid UTF-8. The rejects files of convert and run.
+ */
+cf_status cf_diag_json(struct cf_buf *b, const cf_diag *d);
+
 /* Report a diagnostic through a sink that may lack a diag callback. */
 void cf_sink_diag(const cf_sink *sink, cf_diag_level level, const char *feed, uint64_t line,
                   const char *ref, const char *reason, const char *value, size_t value_len);

@@ -24,6 +24,7 @@
 #define CF_MAX_IDREFS 1000000u                /* idrefs kept while reading one package */
 #define CF_MAX_DECOMPRESSED_BYTES (2ull << 30) /* inflated body of one feed */
 #define CF_MAX_FETCH_BYTES (1ull << 30)       /* raw body of one feed */
+#define CF_MAX_RUN_REJECTS 10000u             /* diagnostics of one feed kept in its rejects file */
 #define CF_MAX_PATTERN_BYTES 65536            /* one STIX pattern we write or read */
 #define CF_RESIDENT_BYTES (4u << 20)          /* IOC set records on the heap, file pages mapped */
 

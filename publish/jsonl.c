@@ -12,6 +12,7 @@
  * Times are RFC 3339 UTC with milliseconds; count is the number of
  * sightings.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "ctiflow/writer.h"
@@ -24,6 +25,7 @@ typedef struct jsonl_w {
     cf_buf b;
     cf_status st;
     wr_clock clock;
+    int err_no; /* errno of the failed write, when st is CF_EIO */
 } jsonl_w;
 
 static void jsonl_put(jsonl_w *w, const char *s, size_t n)
@@ -155,6 +157,7 @@ static void jsonl_flush(jsonl_w *w, bool force)
     }
     if (fwrite(w->b.data, 1, w->b.len, w->out) != w->b.len) {
         w->st = CF_EIO;
+        w->err_no = errno;
     }
     cf_buf_reset(&w->b);
 }
@@ -174,12 +177,14 @@ cf_status cf_write_jsonl(FILE *out, const cf_iocset *set, const cf_write_opts *o
     jsonl_flush(&w, true);
     if (w.st == CF_OK && fflush(out) != 0) {
         w.st = CF_EIO;
+        w.err_no = errno;
     }
 
     cf_status st = w.st;
     cf_buf_free(&w.b);
     if (st == CF_EIO) {
-        return cf_error_set(err, st, NULL, 0, "cannot write jsonl output");
+        return cf_error_set(err, st, NULL, 0, "cannot write jsonl output: %s",
+                            strerror(w.err_no ? w.err_no : EIO));
     }
     if (st != CF_OK) {
         return cf_error_set(err, st, NULL, 0, "out of memory writing jsonl output");

@@ -19,6 +19,7 @@
  * in parts). only_type (both writers) selects one type; a file IOC
  * is selected by "file" and by the type of its hash.
  */
+#include <errno.h>
 #include <string.h>
 
 #include "ctiflow/writer.h"
@@ -31,6 +32,7 @@ typedef struct list_w {
     cf_buf b;
     cf_status st;
     wr_clock clock;
+    int err_no; /* errno of the failed write, when st is CF_EIO */
 } list_w;
 
 static void list_put(list_w *w, const char *s, size_t n)
@@ -53,6 +55,7 @@ static void list_flush(list_w *w, bool force)
     }
     if (fwrite(w->b.data, 1, w->b.len, w->out) != w->b.len) {
         w->st = CF_EIO;
+        w->err_no = errno;
     }
     cf_buf_reset(&w->b);
 }
@@ -62,11 +65,13 @@ static cf_status list_finish(list_w *w, cf_error *err, const char *what)
     list_flush(w, true);
     if (w->st == CF_OK && fflush(w->out) != 0) {
         w->st = CF_EIO;
+        w->err_no = errno;
     }
     cf_status st = w->st;
     cf_buf_free(&w->b);
     if (st == CF_EIO) {
-        return cf_error_set(err, st, NULL, 0, "cannot write %s output", what);
+        return cf_error_set(err, st, NULL, 0, "cannot write %s output: %s", what,
+                            strerror(w->err_no ? w->err_no : EIO));
     }
     if (st != CF_OK) {
         return cf_error_set(err, st, NULL, 0, "out of memory writing %s output", what);
@@ -173,7 +178,7 @@ static void csv_record(list_w *w, cf_buf *tmp, const cf_ioc *ioc)
 
 cf_status cf_write_csv(FILE *out, const cf_iocset *set, const cf_write_opts *o, cf_error *err)
 {
-    list_w w = {out, CF_BUF_INIT, CF_OK, {0, {0}, {0}}};
+    list_w w = {out, CF_BUF_INIT, CF_OK, {0, {0}, {0}}, 0};
     cf_buf tmp = CF_BUF_INIT;
 
     wr_clock_init(&w.clock);
@@ -198,7 +203,7 @@ cf_status cf_write_csv(FILE *out, const cf_iocset *set, const cf_write_opts *o, 
 
 cf_status cf_write_text(FILE *out, const cf_iocset *set, const cf_write_opts *o, cf_error *err)
 {
-    list_w w = {out, CF_BUF_INIT, CF_OK, {0, {0}, {0}}};
+    list_w w = {out, CF_BUF_INIT, CF_OK, {0, {0}, {0}}, 0};
     cf_ioc_type only = o ? o->only_type : CF_IOC_NONE;
 
     size_t n = cf_iocset_count(set);

@@ -39,6 +39,7 @@
  * written, so a bundle of millions of indicators needs no array of them.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -88,6 +89,7 @@ typedef struct stix_w {
     cf_buf pat; /* pattern of the current indicator */
     cf_buf tmp; /* scratch: names, ids */
     cf_status st;
+    int err_no; /* errno of the failed write, when st is CF_EIO */
     EVP_MD_CTX *digest;
     bool first;
     bool amber_strict;
@@ -179,6 +181,7 @@ static void sw_flush(stix_w *w, bool force)
     }
     if (fwrite(w->b.data, 1, w->b.len, w->out) != w->b.len) {
         w->st = CF_EIO;
+        w->err_no = errno;
     }
     cf_buf_reset(&w->b);
 }
@@ -562,6 +565,7 @@ static void sw_event_ref(stix_w *w, sw_event *e, int kind, const char *id, size_
         e->spill = e->spill ? e->spill : tmpfile();
         if (!e->spill || fwrite(e->refs, SW_REF_BYTES, e->n_refs, e->spill) != e->n_refs) {
             w->st = CF_EIO;
+        w->err_no = errno;
             return;
         }
         e->n_spilled += e->n_refs;
@@ -1049,6 +1053,7 @@ static void sw_refs_spilled(stix_w *w, const sw_event *e, size_t *count)
         size_t n = left < BLOCK ? left : BLOCK;
         if (fread(buf, SW_REF_BYTES, n, e->spill) != n) {
             w->st = CF_EIO;
+        w->err_no = errno;
             break;
         }
         sw_refs_block(w, buf, n, count);
@@ -1305,16 +1310,19 @@ static void sw_tail(stix_w *w)
     SW_LIT(w, "\"}\n");
     if (w->st == CF_OK && fwrite(w->b.data, 1, w->b.len, w->out) != w->b.len) {
         w->st = CF_EIO;
+        w->err_no = errno;
     }
     if (w->st == CF_OK && fflush(w->out) != 0) {
         w->st = CF_EIO;
+        w->err_no = errno;
     }
 }
 
-static cf_status sw_error(cf_status st, cf_error *err)
+static cf_status sw_error(cf_status st, int err_no, cf_error *err)
 {
     if (st == CF_EIO) {
-        return cf_error_set(err, st, NULL, 0, "cannot write stix2 output");
+        return cf_error_set(err, st, NULL, 0, "cannot write stix2 output: %s",
+                            strerror(err_no ? err_no : EIO));
     }
     if (st != CF_OK) {
         return cf_error_set(err, st, NULL, 0, "out of memory writing stix2 output");
@@ -1336,7 +1344,7 @@ cf_status cf_stix2_stream_open(cf_stix2_stream **out, FILE *fp, const cf_write_o
 
     *out = NULL;
     if (!s) {
-        return sw_error(CF_ENOMEM, err);
+        return sw_error(CF_ENOMEM, 0, err);
     }
     if (o) {
         s->o = *o;
@@ -1349,9 +1357,10 @@ cf_status cf_stix2_stream_open(cf_stix2_stream **out, FILE *fp, const cf_write_o
         st = s->w.st;
     }
     if (st != CF_OK) {
+        int err_no = s->w.err_no;
         sw_teardown(&s->w);
         free(s);
-        return sw_error(st, err);
+        return sw_error(st, err_no, err);
     }
     *out = s;
     return CF_OK;
@@ -1369,7 +1378,7 @@ cf_status cf_stix2_stream_add(cf_stix2_stream *s, const cf_iocset *set,
     if (sw_set_events(&s->w, NULL) != CF_OK && s->w.st == CF_OK) {
         s->w.st = CF_ENOMEM;
     }
-    return sw_error(s->w.st, err);
+    return sw_error(s->w.st, s->w.err_no, err);
 }
 
 cf_status cf_stix2_stream_close(cf_stix2_stream *s, cf_error *err)
@@ -1381,8 +1390,9 @@ cf_status cf_stix2_stream_close(cf_stix2_stream *s, cf_error *err)
     }
     sw_tail(&s->w);
     st = s->w.st;
+    int err_no = s->w.err_no;
     cf_stix2_stream_free(s);
-    return sw_error(st, err);
+    return sw_error(st, err_no, err);
 }
 
 void cf_stix2_stream_free(cf_stix2_stream *s)

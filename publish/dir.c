@@ -10,8 +10,10 @@
  * by a chunk, not by the store; the STIX bundles are written through
  * cf_stix2_stream (expired IOCs' indicators come out revoked), CSV writes
  * its header once, and a block list asks the store whether a file IOC's
- * digest is listed on its own in another chunk. A MISP feed directory needs
- * every IOC at once: an output with one reads all rows as a single chunk.
+ * digest is listed on its own in another chunk. The MISP feed writer
+ * (cf_misp_feed) groups each chunk into one event per feed and keeps the
+ * attributes in a temporary file until the pass ends, when it writes the
+ * event files, hashes.csv and the manifest.
  * Each file is written under a hidden temporary name in its final
  * directory, fsynced and renamed when complete, so a reader (or a crash)
  * never sees a partial file. Layout:
@@ -634,7 +636,7 @@ cf_status cf_publish_dir(cf_store *store, const cf_output_cfg *out, int64_t run,
     return cf_publish_dir_wl(store, out, run, now, force, NULL, res, err);
 }
 
-/* Rows read per chunk when streaming; a MISP feed output reads one chunk of every row. */
+/* Rows read per chunk when streaming. */
 #define DIR_CHUNK 100000
 #define DIR_N_LISTS (sizeof(dir_list_types) / sizeof(*dir_list_types))
 
@@ -644,7 +646,6 @@ typedef struct dir_pub {
     const cf_publish_wl *wl;
     cf_store *store;
     cf_write_opts wo;
-    bool whole;                /* the chunk is every row (no listed_alone question) */
     bool revoked;              /* the pass marks expired IOCs revoked */
     cf_stix2_stream *delta_s;  /* the delta bundle, when written in this pass */
     dir_file delta;
@@ -652,6 +653,7 @@ typedef struct dir_pub {
     cf_stix2_stream *snap_s;   /* the snapshot bundle, when written in this pass */
     dir_file snap;
     bool misp, jsonl_on, csv_on, lists_on;
+    cf_misp_feed *misp_w;      /* the MISP feed directory, written when the pass ends */
     uint64_t misp_count;
     dir_file jsonl, csv;
     dir_file lists[DIR_N_LISTS];
@@ -691,11 +693,8 @@ static cf_status dir_chunk(void *ctx, dir_loader *l)
         p->snap.count += n;
     }
     if (st == CF_OK && p->misp) {
-        cf_buf sub = CF_BUF_INIT;
-        cf_buf_printf(&sub, "%s/misp", p->out->path);
-        st = cf_write_misp_feed_dir(cf_buf_str(&sub), set, &p->wo, p->err);
+        st = cf_misp_feed_add(p->misp_w, set, p->err);
         p->misp_count += n;
-        cf_buf_free(&sub);
     }
     if (st == CF_OK && p->jsonl_on) {
         st = cf_write_jsonl(p->jsonl.out, set, &p->wo, p->err);
@@ -709,10 +708,8 @@ static cf_status dir_chunk(void *ctx, dir_loader *l)
     for (size_t i = 0; st == CF_OK && p->lists_on && i < DIR_N_LISTS; i++) {
         cf_write_opts wo = p->wo;
         wo.only_type = dir_list_types[i];
-        if (!p->whole) {
-            wo.listed_alone = dir_listed_alone;
-            wo.listed_ctx = p;
-        }
+        wo.listed_alone = dir_listed_alone;
+        wo.listed_ctx = p;
         st = cf_write_text(p->lists[i].out, set, &wo, p->err);
     }
     if (st == CF_OK && p->csv_on) {
@@ -743,6 +740,11 @@ static cf_status dir_open_current(dir_pub *p, bool snapshot, bool others, cf_err
         return st;
     }
     p->misp = (out->formats & CF_OUTFMT_MISP_FEED) != 0;
+    if (st == CF_OK && p->misp) {
+        cf_buf_reset(&sub);
+        cf_buf_printf(&sub, "%s/misp", out->path);
+        st = cf_misp_feed_open(&p->misp_w, cf_buf_str(&sub), &p->wo, err);
+    }
     if (st == CF_OK && (out->formats & CF_OUTFMT_JSONL)) {
         p->jsonl_on = true;
         st = dir_file_open(&p->jsonl, out->path, "iocs.jsonl", err);
@@ -822,6 +824,14 @@ static cf_status dir_close_all(dir_pub *p, cf_status st, dir_index *ix, cf_error
             dir_index_add(ix, "stix2/snapshot.json", "stix2", count);
         }
     }
+    if (p->misp_w) {
+        if (st == CF_OK) {
+            st = cf_misp_feed_close(p->misp_w, err);
+        } else {
+            cf_misp_feed_free(p->misp_w);
+        }
+        p->misp_w = NULL;
+    }
     if (st == CF_OK && p->misp) {
         dir_index_add(ix, "misp/manifest.json", "misp-feed", p->misp_count);
     }
@@ -868,8 +878,8 @@ static size_t dir_chunk_size(void)
 }
 
 /*
- * One pass over the store's rows (cf_store_each since), a chunk at a time
- * (one chunk of every row when p->misp), into the files open in p.
+ * One pass over the store's rows (cf_store_each since), a chunk at a time,
+ * into the files open in p.
  */
 static cf_status dir_pass(dir_pub *p, int64_t since, dir_loader *l, cf_error *err)
 {
@@ -879,10 +889,9 @@ static cf_status dir_pass(dir_pub *p, int64_t since, dir_loader *l, cf_error *er
     memset(l, 0, sizeof(*l));
     l->norm = init;
     l->strip_wl = p->wl && p->wl->lists;
-    l->limit = p->misp ? 0 : dir_chunk_size();
+    l->limit = dir_chunk_size();
     l->chunk = dir_chunk;
     l->chunk_ctx = p;
-    p->whole = p->misp;
     l->set = cf_iocset_new();
     if (!l->set) {
         return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");

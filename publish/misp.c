@@ -5,22 +5,33 @@
  * IOCs are grouped once: each source event of the set (cf_iocset_event_at)
  * becomes one MISP event holding the IOCs sighted in it; IOCs sighted
  * outside any event (CSV, text) form one event per feed. Every event is
- * rendered into one buffer with the canonical values, the MISP type and
- * describeTypes' default category per IOC type (filename|hash and ip|port
- * stay composites), TLP tags (on an attribute only when it differs from the
+ * rendered with the canonical values, the MISP type and describeTypes'
+ * default category per IOC type (filename|hash and ip|port stay
+ * composites), TLP tags (on an attribute only when it differs from the
  * event's), galaxy tags for actors and malware, and labels. Event uuids are
  * the source's, or UUIDv5 of the feed; attribute uuids are UUIDv5 of event
  * uuid, type and value, so the same content always gets the same uuids.
- * Timestamps are strings of whole seconds.
+ * Timestamps are strings of whole seconds. A render goes to its drain (the
+ * output stream, an event file, a comparison) every MW_DRAIN_BYTES, so no
+ * event document is held whole.
  *
  * A feed directory holds manifest.json (keyed by event uuid), one
  * <uuid>.json per event and hashes.csv (md5 of each value and each part of
- * a composite, with the event uuid). Every file is written to a temporary
- * name, synced and renamed; event files are synced and renamed together
- * after all are written, then hashes.csv and the manifest last. An event
- * whose file already exists is rendered again with the old file's
- * timestamp: when that gives the same bytes the content did not change and
- * the old timestamp (and file) stay.
+ * a composite, with the event uuid). The writer (cf_misp_feed) takes either
+ * a whole set, whose groups index it, or one set after another (a store
+ * read in chunks): each chunk is grouped, and each group's attributes are
+ * appended as compact records to the event they belong to, in segments of
+ * an unlinked temporary file, while the event's TLP (the one all its IOCs
+ * share) is followed. On close every event is rendered from its records in
+ * turn. An event whose file already exists is first rendered with the old
+ * file's timestamp and compared with the file as it goes: when all bytes
+ * match the content did not change and the old timestamp (and file) stay;
+ * at the first difference it is rendered again with the new timestamp into
+ * a temporary file. hashes.csv lines are written during the first render
+ * that reaches an attribute. Event files are synced and renamed together
+ * after all are written, then hashes.csv and the manifest (held in memory,
+ * one entry per event) last: a crash never leaves a partial file, and the
+ * manifest is replaced only once every file it lists is in place.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -1113,26 +1124,23 @@ static cf_status mf_rec_read(cf_misp_feed *w, const char *data, cf_ioc *ioc, cf_
     return CF_OK;
 }
 
-/* Create the spill file: in $TMPDIR (else /tmp), unlinked at once. */
+/*
+ * Create the spill file in the feed directory (its disk has room for the
+ * event files it turns into), under a temporary name unlinked at once.
+ */
 static cf_status mf_spill_open(cf_misp_feed *w, cf_error *err)
 {
-    const char *dir = getenv("TMPDIR");
-    cf_buf path = CF_BUF_INIT;
-    cf_status st;
+    char tmp[4096], path[4096];
 
-    st = cf_buf_printf(&path, "%s/ctiflow-misp-XXXXXX", dir && *dir ? dir : "/tmp");
-    if (st != CF_OK) {
-        return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
-    }
-    w->spill = mkostemp(path.data, O_CLOEXEC);
+    mw_paths(w->dir, "attributes", tmp, path);
+    unlink(tmp);
+    w->spill = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (w->spill < 0) {
-        st = cf_error_set(err, CF_EIO, cf_buf_str(&path), 0, "cannot create temporary file: %s",
-                          strerror(errno));
-    } else {
-        unlink(path.data);
+        return cf_error_set(err, CF_EIO, path, 0, "cannot create temporary file: %s",
+                            strerror(errno));
     }
-    cf_buf_free(&path);
-    return st;
+    unlink(tmp);
+    return CF_OK;
 }
 
 /* Move the records in w->rec to the end of the spill file, as a segment of ev. */

@@ -85,8 +85,8 @@ cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set, const cf
 /*
  * A MISP feed directory written from one set after another, for IOCs that do
  * not fit in memory together: each add groups its set into events as
- * cf_write_misp_feed_dir does and keeps their attributes in an unlinked
- * temporary file ($TMPDIR, else /tmp); close writes every event file, then
+ * cf_write_misp_feed_dir does and keeps their attributes in a temporary
+ * file in dir, unlinked at once; close writes every event file, then
  * hashes.csv and the manifest, and frees the writer. Given the consecutive
  * parts of one set in its order, the files are the bytes cf_write_misp_feed_dir
  * writes for the whole set when its source events are all in the first

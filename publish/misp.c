@@ -70,11 +70,19 @@ typedef struct mw_evref {
     size_t group;
 } mw_evref;
 
+/* A feed name, by its address, and its group: a table in front of the search by name. */
+typedef struct mw_feedref {
+    const char *feed;
+    size_t group;
+} mw_feedref;
+
 typedef struct mw_groups {
     mw_group *g;
     size_t n, cap;
     mw_evref *sorted;
     size_t n_events;
+    mw_feedref *feeds;     /* open addressing, NULL feed = empty slot */
+    size_t n_feeds, cap_feeds;
 } mw_groups;
 
 /* ---- grouping ---- */
@@ -121,6 +129,7 @@ static void mw_groups_free(mw_groups *gs)
     }
     free(gs->g);
     free(gs->sorted);
+    free(gs->feeds);
     memset(gs, 0, sizeof *gs);
 }
 
@@ -150,17 +159,71 @@ static long mw_event_group(const mw_groups *gs, const cf_event *e)
     return -1;
 }
 
+static size_t mw_feed_slot(const mw_feedref *t, size_t cap, const char *feed)
+{
+    size_t h = (size_t)((((uintptr_t)feed >> 3) * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+
+    while (t[h].feed && t[h].feed != feed) {
+        h = (h + 1) & (cap - 1);
+    }
+    return h;
+}
+
+/* Remember that the feed name at this address belongs to group. */
+static cf_status mw_feed_remember(mw_groups *gs, const char *feed, size_t group)
+{
+    if ((gs->n_feeds + 1) * 2 > gs->cap_feeds) {
+        size_t cap = gs->cap_feeds ? gs->cap_feeds * 2 : 16;
+        mw_feedref *t = calloc(cap, sizeof(*t));
+        if (!t) {
+            return CF_ENOMEM;
+        }
+        for (size_t i = 0; i < gs->cap_feeds; i++) {
+            if (gs->feeds[i].feed) {
+                t[mw_feed_slot(t, cap, gs->feeds[i].feed)] = gs->feeds[i];
+            }
+        }
+        free(gs->feeds);
+        gs->feeds = t;
+        gs->cap_feeds = cap;
+    }
+    size_t h = mw_feed_slot(gs->feeds, gs->cap_feeds, feed);
+    gs->feeds[h].feed = feed;
+    gs->feeds[h].group = group;
+    gs->n_feeds++;
+    return CF_OK;
+}
+
+/*
+ * The group of a feed, new when the feed has none. Names are compared as
+ * strings; an address met before (names are interned in a set) is found
+ * in the table without comparing them.
+ */
 static mw_group *mw_feed_group(mw_groups *gs, const char *feed)
 {
-    for (size_t i = gs->n_events; i < gs->n; i++) {
-        const char *f = gs->g[i].feed;
-        if (f == feed || (f && feed && strcmp(f, feed) == 0)) {
-            return &gs->g[i];
+    mw_group *g = NULL;
+
+    if (feed && gs->cap_feeds) {
+        size_t h = mw_feed_slot(gs->feeds, gs->cap_feeds, feed);
+        if (gs->feeds[h].feed) {
+            return &gs->g[gs->feeds[h].group];
         }
     }
-    mw_group *g = mw_group_new(gs);
-    if (g) {
+    for (size_t i = gs->n_events; i < gs->n && !g; i++) {
+        const char *f = gs->g[i].feed;
+        if (f == feed || (f && feed && strcmp(f, feed) == 0)) {
+            g = &gs->g[i];
+        }
+    }
+    if (!g) {
+        g = mw_group_new(gs);
+        if (!g) {
+            return NULL;
+        }
         g->feed = feed;
+    }
+    if (feed && mw_feed_remember(gs, feed, (size_t)(g - gs->g)) != CF_OK) {
+        return NULL;
     }
     return g;
 }

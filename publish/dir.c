@@ -779,8 +779,10 @@ static cf_status dir_close_all(dir_pub *p, cf_status st, dir_index *ix, cf_error
     char rel[128];
 
     if (p->delta_s) {
-        st = st == CF_OK ? cf_stix2_stream_close(p->delta_s, err) : st;
-        if (st != CF_OK) {
+        /* close frees the stream whatever it returns */
+        if (st == CF_OK) {
+            st = cf_stix2_stream_close(p->delta_s, err);
+        } else {
             cf_stix2_stream_free(p->delta_s);
         }
         p->delta_s = NULL;
@@ -811,8 +813,10 @@ static cf_status dir_close_all(dir_pub *p, cf_status st, dir_index *ix, cf_error
         cf_buf_free(&dir);
     }
     if (p->snap_s) {
-        st = st == CF_OK ? cf_stix2_stream_close(p->snap_s, err) : st;
-        if (st != CF_OK) {
+        /* close frees the stream whatever it returns */
+        if (st == CF_OK) {
+            st = cf_stix2_stream_close(p->snap_s, err);
+        } else {
             cf_stix2_stream_free(p->snap_s);
         }
         p->snap_s = NULL;

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Scale benchmark: FEEDS generated text feeds (default 200) holding IOCS
 # distinct IPv4 addresses in all (default 10,000,000), served by python3's
-# http.server on 127.0.0.1, run once by `ctiflow run`. Prints what was run,
-# the run's wall time, CPU time (user + system) and peak RSS, the store size
-# and bytes per IOC.
+# http.server on 127.0.0.1, run once by `ctiflow run` into a directory output
+# of block lists (FORMATS="text"; "stix2, misp-feed, text, csv, jsonl" for
+# every format). Prints what was run, the run's wall time, CPU time (user +
+# system) and peak RSS, the store size and bytes per IOC.
 #
-# usage: bench/bench_scale.sh [BUILD_DIR]   (env FEEDS, IOCS, WORKERS, KEEP)
+# usage: bench/bench_scale.sh [BUILD_DIR]   (env FEEDS, IOCS, WORKERS, FORMATS, KEEP)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
@@ -13,6 +14,7 @@ ctiflow=$build/ctiflow
 FEEDS=${FEEDS:-200}
 IOCS=${IOCS:-10000000}
 WORKERS=${WORKERS:-2}
+FORMATS=${FORMATS:-text}
 [ -x "$ctiflow" ] || { echo "no ctiflow at $ctiflow" >&2; exit 1; }
 
 work=$(mktemp -d)
@@ -45,7 +47,7 @@ workers: $WORKERS
 outputs:
   - type: directory
     path: out
-    formats: [text]
+    formats: [$FORMATS]
 EOF
 for k in $(seq 0 $((FEEDS - 1))); do
     n=$(printf 'feed%03d' "$k")
@@ -53,7 +55,8 @@ for k in $(seq 0 $((FEEDS - 1))); do
         "$n" "$port" "$n" >"$work/cfg/feeds.d/$n.yaml"
 done
 
-echo "bench_scale: $FEEDS feeds, $IOCS IOCs, $WORKERS workers, $(nproc) cores"
+echo "bench_scale: $FEEDS feeds, $IOCS IOCs, $WORKERS workers, formats [$FORMATS]," \
+     "$(nproc) cores"
 start=$(date +%s.%N)
 /usr/bin/time -f "%M %U %S" -o "$work/rss" "$ctiflow" run -q -c "$work/cfg/config.yaml"
 end=$(date +%s.%N)

@@ -8,7 +8,8 @@
 # set of unique IOCs convert keeps before writing). Each conversion runs
 # BENCH_RUNS times (default 3) and the run with the least CPU time is
 # reported. Not a test.
-# BENCH_TARGETS overrides the writers, e.g. BENCH_TARGETS=stix2.
+# BENCH_TARGETS overrides the writers, e.g. BENCH_TARGETS=stix2 or
+# BENCH_TARGETS="misp misp-feed" (a feed directory, written to a scratch -o DIR).
 # Usage: bench/bench_stix1.sh [path/to/ctiflow] [sizes...]
 set -euo pipefail
 ctiflow="${1:-${CTIFLOW:-build/ctiflow}}"
@@ -78,8 +79,13 @@ for n in ${sizes[@]}; do
     for to in "${targets[@]}"; do
         best=""
         for ((r = 0; r < runs; r++)); do
+            # misp-feed writes a directory: -o, emptied before each run
+            rm -rf "$work/feed"
+            dest=()
+            [ "$to" = misp-feed ] && dest=(-o "$work/feed")
             /usr/bin/time -f '%e %U %S %M' -o "$work/time" "$ctiflow" convert --from stix1 \
-                --to "$to" "$f" > "$work/out" 2> "$work/err" || { cat "$work/err"; exit 1; }
+                --to "$to" "${dest[@]}" "$f" > "$work/out" 2> "$work/err" ||
+                { cat "$work/err"; exit 1; }
             read -r secs user sys kb < "$work/time"
             cpu=$(python3 -c "print($user + $sys)")
             if [ -z "$best" ] || python3 -c "import sys; sys.exit(not $cpu < $best)"; then

@@ -12,8 +12,10 @@
  * its header once, and a block list asks the store whether a file IOC's
  * digest is listed on its own in another chunk. The STIX bundles of a chunk
  * are written on a thread of their own while the other files are written
- * (every writer only reads the chunk's set). A MISP feed directory needs
- * every IOC at once: an output with one reads all rows as a single chunk.
+ * (every writer only reads the chunk's set). The MISP feed writer
+ * (cf_misp_feed) groups each chunk into one event per feed and keeps the
+ * attributes in a temporary file until the pass ends, when it writes the
+ * event files, hashes.csv and the manifest.
  * Each file is written under a hidden temporary name in its final
  * directory, fsynced and renamed when complete, so a reader (or a crash)
  * never sees a partial file. Layout:
@@ -637,7 +639,7 @@ cf_status cf_publish_dir(cf_store *store, const cf_output_cfg *out, int64_t run,
     return cf_publish_dir_wl(store, out, run, now, force, NULL, res, err);
 }
 
-/* Rows read per chunk when streaming; a MISP feed output reads one chunk of every row. */
+/* Rows read per chunk when streaming. */
 #define DIR_CHUNK 100000
 #define DIR_N_LISTS (sizeof(dir_list_types) / sizeof(*dir_list_types))
 
@@ -647,7 +649,6 @@ typedef struct dir_pub {
     const cf_publish_wl *wl;
     cf_store *store;
     cf_write_opts wo;
-    bool whole;                /* the chunk is every row (no listed_alone question) */
     bool revoked;              /* the pass marks expired IOCs revoked */
     cf_stix2_stream *delta_s;  /* the delta bundle, when written in this pass */
     dir_file delta;
@@ -655,6 +656,7 @@ typedef struct dir_pub {
     cf_stix2_stream *snap_s;   /* the snapshot bundle, when written in this pass */
     dir_file snap;
     bool misp, jsonl_on, csv_on, lists_on;
+    cf_misp_feed *misp_w;      /* the MISP feed directory, written when the pass ends */
     uint64_t misp_count;
     dir_file jsonl, csv;
     dir_file lists[DIR_N_LISTS];
@@ -756,11 +758,8 @@ static cf_status dir_chunk(void *ctx, dir_loader *l)
     }
     dir_stix_start(&stix, p, l, n);
     if (st == CF_OK && p->misp) {
-        cf_buf sub = CF_BUF_INIT;
-        cf_buf_printf(&sub, "%s/misp", p->out->path);
-        st = cf_write_misp_feed_dir(cf_buf_str(&sub), set, &p->wo, p->err);
+        st = cf_misp_feed_add(p->misp_w, set, p->err);
         p->misp_count += n;
-        cf_buf_free(&sub);
     }
     if (st == CF_OK && p->jsonl_on) {
         st = cf_write_jsonl(p->jsonl.out, set, &p->wo, p->err);
@@ -778,10 +777,8 @@ static cf_status dir_chunk(void *ctx, dir_loader *l)
     for (size_t i = 0; st == CF_OK && p->lists_on && i < DIR_N_LISTS; i++) {
         cf_write_opts wo = p->wo;
         wo.only_type = dir_list_types[i];
-        if (!p->whole) {
-            wo.listed_alone = dir_listed_alone;
-            wo.listed_ctx = p;
-        }
+        wo.listed_alone = dir_listed_alone;
+        wo.listed_ctx = p;
         st = cf_write_text(p->lists[i].out, set, &wo, p->err);
     }
     if (st == CF_OK && p->csv_on) {
@@ -812,6 +809,11 @@ static cf_status dir_open_current(dir_pub *p, bool snapshot, bool others, cf_err
         return st;
     }
     p->misp = (out->formats & CF_OUTFMT_MISP_FEED) != 0;
+    if (st == CF_OK && p->misp) {
+        cf_buf_reset(&sub);
+        cf_buf_printf(&sub, "%s/misp", out->path);
+        st = cf_misp_feed_open(&p->misp_w, cf_buf_str(&sub), &p->wo, err);
+    }
     if (st == CF_OK && (out->formats & CF_OUTFMT_JSONL)) {
         p->jsonl_on = true;
         st = dir_file_open(&p->jsonl, out->path, "iocs.jsonl", err);
@@ -846,8 +848,10 @@ static cf_status dir_close_all(dir_pub *p, cf_status st, dir_index *ix, cf_error
     char rel[128];
 
     if (p->delta_s) {
-        st = st == CF_OK ? cf_stix2_stream_close(p->delta_s, err) : st;
-        if (st != CF_OK) {
+        /* close frees the stream whatever it returns */
+        if (st == CF_OK) {
+            st = cf_stix2_stream_close(p->delta_s, err);
+        } else {
             cf_stix2_stream_free(p->delta_s);
         }
         p->delta_s = NULL;
@@ -878,8 +882,10 @@ static cf_status dir_close_all(dir_pub *p, cf_status st, dir_index *ix, cf_error
         cf_buf_free(&dir);
     }
     if (p->snap_s) {
-        st = st == CF_OK ? cf_stix2_stream_close(p->snap_s, err) : st;
-        if (st != CF_OK) {
+        /* close frees the stream whatever it returns */
+        if (st == CF_OK) {
+            st = cf_stix2_stream_close(p->snap_s, err);
+        } else {
             cf_stix2_stream_free(p->snap_s);
         }
         p->snap_s = NULL;
@@ -890,6 +896,14 @@ static cf_status dir_close_all(dir_pub *p, cf_status st, dir_index *ix, cf_error
         if (st == CF_OK) {
             dir_index_add(ix, "stix2/snapshot.json", "stix2", count);
         }
+    }
+    if (p->misp_w) {
+        if (st == CF_OK) {
+            st = cf_misp_feed_close(p->misp_w, err);
+        } else {
+            cf_misp_feed_free(p->misp_w);
+        }
+        p->misp_w = NULL;
     }
     if (st == CF_OK && p->misp) {
         dir_index_add(ix, "misp/manifest.json", "misp-feed", p->misp_count);
@@ -937,8 +951,8 @@ static size_t dir_chunk_size(void)
 }
 
 /*
- * One pass over the store's rows (cf_store_each since), a chunk at a time
- * (one chunk of every row when p->misp), into the files open in p.
+ * One pass over the store's rows (cf_store_each since), a chunk at a time,
+ * into the files open in p.
  */
 static cf_status dir_pass(dir_pub *p, int64_t since, dir_loader *l, cf_error *err)
 {
@@ -948,10 +962,9 @@ static cf_status dir_pass(dir_pub *p, int64_t since, dir_loader *l, cf_error *er
     memset(l, 0, sizeof(*l));
     l->norm = init;
     l->strip_wl = p->wl && p->wl->lists;
-    l->limit = p->misp ? 0 : dir_chunk_size();
+    l->limit = dir_chunk_size();
     l->chunk = dir_chunk;
     l->chunk_ctx = p;
-    p->whole = p->misp;
     l->set = cf_iocset_new();
     if (!l->set) {
         return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");

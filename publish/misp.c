@@ -5,22 +5,33 @@
  * IOCs are grouped once: each source event of the set (cf_iocset_event_at)
  * becomes one MISP event holding the IOCs sighted in it; IOCs sighted
  * outside any event (CSV, text) form one event per feed. Every event is
- * rendered into one buffer with the canonical values, the MISP type and
- * describeTypes' default category per IOC type (filename|hash and ip|port
- * stay composites), TLP tags (on an attribute only when it differs from the
+ * rendered with the canonical values, the MISP type and describeTypes'
+ * default category per IOC type (filename|hash and ip|port stay
+ * composites), TLP tags (on an attribute only when it differs from the
  * event's), galaxy tags for actors and malware, and labels. Event uuids are
  * the source's, or UUIDv5 of the feed; attribute uuids are UUIDv5 of event
  * uuid, type and value, so the same content always gets the same uuids.
- * Timestamps are strings of whole seconds.
+ * Timestamps are strings of whole seconds. A render goes to its drain (the
+ * output stream, an event file, a comparison) every MW_DRAIN_BYTES, so no
+ * event document is held whole.
  *
  * A feed directory holds manifest.json (keyed by event uuid), one
  * <uuid>.json per event and hashes.csv (md5 of each value and each part of
- * a composite, with the event uuid). Every file is written to a temporary
- * name, synced and renamed; event files are synced and renamed together
- * after all are written, then hashes.csv and the manifest last. An event
- * whose file already exists is rendered again with the old file's
- * timestamp: when that gives the same bytes the content did not change and
- * the old timestamp (and file) stay.
+ * a composite, with the event uuid). The writer (cf_misp_feed) takes either
+ * a whole set, whose groups index it, or one set after another (a store
+ * read in chunks): each chunk is grouped, and each group's attributes are
+ * appended as compact records to the event they belong to, in segments of
+ * an unlinked temporary file, while the event's TLP (the one all its IOCs
+ * share) is followed. On close every event is rendered from its records in
+ * turn. An event whose file already exists is first rendered with the old
+ * file's timestamp and compared with the file as it goes: when all bytes
+ * match the content did not change and the old timestamp (and file) stay;
+ * at the first difference it is rendered again with the new timestamp into
+ * a temporary file. hashes.csv lines are written during the first render
+ * that reaches an attribute. Event files are synced and renamed together
+ * after all are written, then hashes.csv and the manifest (held in memory,
+ * one entry per event) last: a crash never leaves a partial file, and the
+ * manifest is replaced only once every file it lists is in place.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -59,11 +70,19 @@ typedef struct mw_evref {
     size_t group;
 } mw_evref;
 
+/* A feed name, by its address, and its group: a table in front of the search by name. */
+typedef struct mw_feedref {
+    const char *feed;
+    size_t group;
+} mw_feedref;
+
 typedef struct mw_groups {
     mw_group *g;
     size_t n, cap;
     mw_evref *sorted;
     size_t n_events;
+    mw_feedref *feeds;     /* open addressing, NULL feed = empty slot */
+    size_t n_feeds, cap_feeds;
 } mw_groups;
 
 /* ---- grouping ---- */
@@ -110,6 +129,7 @@ static void mw_groups_free(mw_groups *gs)
     }
     free(gs->g);
     free(gs->sorted);
+    free(gs->feeds);
     memset(gs, 0, sizeof *gs);
 }
 
@@ -139,17 +159,71 @@ static long mw_event_group(const mw_groups *gs, const cf_event *e)
     return -1;
 }
 
+static size_t mw_feed_slot(const mw_feedref *t, size_t cap, const char *feed)
+{
+    size_t h = (size_t)((((uintptr_t)feed >> 3) * 0x9E3779B97F4A7C15ull) >> 32) & (cap - 1);
+
+    while (t[h].feed && t[h].feed != feed) {
+        h = (h + 1) & (cap - 1);
+    }
+    return h;
+}
+
+/* Remember that the feed name at this address belongs to group. */
+static cf_status mw_feed_remember(mw_groups *gs, const char *feed, size_t group)
+{
+    if ((gs->n_feeds + 1) * 2 > gs->cap_feeds) {
+        size_t cap = gs->cap_feeds ? gs->cap_feeds * 2 : 16;
+        mw_feedref *t = calloc(cap, sizeof(*t));
+        if (!t) {
+            return CF_ENOMEM;
+        }
+        for (size_t i = 0; i < gs->cap_feeds; i++) {
+            if (gs->feeds[i].feed) {
+                t[mw_feed_slot(t, cap, gs->feeds[i].feed)] = gs->feeds[i];
+            }
+        }
+        free(gs->feeds);
+        gs->feeds = t;
+        gs->cap_feeds = cap;
+    }
+    size_t h = mw_feed_slot(gs->feeds, gs->cap_feeds, feed);
+    gs->feeds[h].feed = feed;
+    gs->feeds[h].group = group;
+    gs->n_feeds++;
+    return CF_OK;
+}
+
+/*
+ * The group of a feed, new when the feed has none. Names are compared as
+ * strings; an address met before (names are interned in a set) is found
+ * in the table without comparing them.
+ */
 static mw_group *mw_feed_group(mw_groups *gs, const char *feed)
 {
-    for (size_t i = gs->n_events; i < gs->n; i++) {
-        const char *f = gs->g[i].feed;
-        if (f == feed || (f && feed && strcmp(f, feed) == 0)) {
-            return &gs->g[i];
+    mw_group *g = NULL;
+
+    if (feed && gs->cap_feeds) {
+        size_t h = mw_feed_slot(gs->feeds, gs->cap_feeds, feed);
+        if (gs->feeds[h].feed) {
+            return &gs->g[gs->feeds[h].group];
         }
     }
-    mw_group *g = mw_group_new(gs);
-    if (g) {
+    for (size_t i = gs->n_events; i < gs->n && !g; i++) {
+        const char *f = gs->g[i].feed;
+        if (f == feed || (f && feed && strcmp(f, feed) == 0)) {
+            g = &gs->g[i];
+        }
+    }
+    if (!g) {
+        g = mw_group_new(gs);
+        if (!g) {
+            return NULL;
+        }
         g->feed = feed;
+    }
+    if (feed && mw_feed_remember(gs, feed, (size_t)(g - gs->g)) != CF_OK) {
+        return NULL;
     }
     return g;
 }
@@ -217,7 +291,8 @@ static const char *mw_feed_name(const mw_group *g, const cf_write_opts *o)
     return g->feed ? g->feed : "ctiflow";
 }
 
-static void mw_group_identity(mw_group *g, const cf_write_opts *o, const cf_iocset *set)
+/* The event uuid of g: its source event's, or UUIDv5 of the event's info or the feed. */
+static void mw_group_uuid(mw_group *g, const cf_write_opts *o)
 {
     const cf_event *e = g->event;
     char name[512];
@@ -234,7 +309,13 @@ static void mw_group_identity(mw_group *g, const cf_write_opts *o, const cf_iocs
                          e && e->uuid ? e->uuid : "");
         cf_uuid5(g->uuid, CF_NS, name, n > 0 ? (size_t)n : 0);
     }
+}
 
+static void mw_group_identity(mw_group *g, const cf_write_opts *o, const cf_iocset *set)
+{
+    const cf_event *e = g->event;
+
+    mw_group_uuid(g, o);
     /* Event TLP: the source's, or the one TLP all IOCs of a feed share. */
     g->tlp = e ? e->tlp : CF_TLP_NONE;
     if (!e && g->n > 0) {
@@ -404,6 +485,12 @@ static cf_time mw_ioc_time(const cf_ioc *ioc, const mw_group *g)
     return t;
 }
 
+/* Takes the bytes a render holds (to write or compare them); a status other than CF_OK stops it. */
+typedef cf_status (*mw_drain_fn)(void *ctx, const char *data, size_t len);
+
+/* Bytes an event render holds before they go to its drain. */
+#define MW_DRAIN_BYTES (64u << 10)
+
 typedef struct mw_render {
     cf_buf out;
     cf_buf val;
@@ -412,7 +499,22 @@ typedef struct mw_render {
     const cf_galaxy *gal; /* actor names resolved to cluster values, or NULL */
     wr_clock clock;       /* first_seen/last_seen texts; set up on first use */
     bool clock_set;
+    mw_drain_fn drain;    /* NULL: an event stays whole in out */
+    void *drain_ctx;
 } mw_render;
+
+/* Hand out to the drain once it holds at least min bytes, then empty it. */
+static cf_status mw_drain(mw_render *r, size_t min)
+{
+    cf_status st;
+
+    if (!r->drain || r->out.len < min || r->out.len == 0) {
+        return CF_OK;
+    }
+    st = r->drain(r->drain_ctx, r->out.data, r->out.len);
+    cf_buf_reset(&r->out);
+    return st;
+}
 
 /* RFC 3339 text of t: through the render's clock for years 0000 to 9999, its fast range. */
 static const char *mw_rfc3339(mw_render *r, cf_time t, char out[40])
@@ -436,8 +538,9 @@ static void mw_render_free(mw_render *r)
     cf_buf_free(&r->name);
 }
 
-static cf_status mw_attribute(mw_render *r, const cf_ioc *ioc, const mw_group *g, cf_time ev_ts,
-                              bool first)
+/* One attribute of group g; t is the latest time its sightings give (mw_ioc_time). */
+static cf_status mw_attribute(mw_render *r, const cf_ioc *ioc, cf_time t, const mw_group *g,
+                              cf_time ev_ts, bool first)
 {
     cf_buf *b = &r->out;
     const char *type = cf_misp_type_for_ioc(ioc->type, ioc->hash_type);
@@ -471,7 +574,6 @@ static cf_status mw_attribute(mw_render *r, const cf_ioc *ioc, const mw_group *g
         return st;
     }
     cf_uuid5(u, CF_NS, r->name.data, r->name.len);
-    cf_time t = mw_ioc_time(ioc, g);
 
     st = first ? MW_LIT(b, "\n    {\"uuid\": \"") : MW_LIT(b, ",\n    {\"uuid\": \"");
     if (st == CF_OK) {
@@ -604,13 +706,12 @@ static cf_status mw_meta(mw_render *r, const mw_group *g, const cf_write_opts *o
     return st;
 }
 
-/* Render {"Event": {...}} of group g into r->out (appended). */
-static cf_status mw_event(mw_render *r, const cf_iocset *set, const mw_group *g,
-                          const cf_write_opts *o, cf_time override)
+/* The head of {"Event": {...}} of group g with timestamp ts, up to the attribute list. */
+static cf_status mw_event_head(mw_render *r, const mw_group *g, const cf_write_opts *o,
+                               cf_time ts)
 {
     cf_buf *b = &r->out;
     const cf_event *e = g->event;
-    cf_time ts = mw_event_ts(g, o, override);
     cf_time pts = e && e->publish_timestamp != CF_TIME_NONE ? e->publish_timestamp : ts;
     cf_status st;
 
@@ -627,11 +728,28 @@ static cf_status mw_event(mw_render *r, const cf_iocset *set, const mw_group *g,
     if (st == CF_OK) {
         st = cf_buf_puts(b, ",\n  \"Attribute\": [");
     }
+    return st;
+}
+
+/*
+ * Render {"Event": {...}} of group g into r->out (appended); with a drain,
+ * r->out goes to it every MW_DRAIN_BYTES, and what is left stays in r->out.
+ */
+static cf_status mw_event(mw_render *r, const cf_iocset *set, const mw_group *g,
+                          const cf_write_opts *o, cf_time override)
+{
+    cf_time ts = mw_event_ts(g, o, override);
+    cf_status st = mw_event_head(r, g, o, ts);
+
     for (size_t i = 0; st == CF_OK && i < g->n; i++) {
-        st = mw_attribute(r, cf_iocset_at(set, g->iocs[i]), g, ts, i == 0);
+        const cf_ioc *ioc = cf_iocset_at(set, g->iocs[i]);
+        st = mw_attribute(r, ioc, mw_ioc_time(ioc, g), g, ts, i == 0);
+        if (st == CF_OK) {
+            st = mw_drain(r, MW_DRAIN_BYTES);
+        }
     }
     if (st == CF_OK) {
-        st = cf_buf_puts(b, "]}}");
+        st = cf_buf_puts(&r->out, "]}}");
     }
     return st;
 }
@@ -648,13 +766,19 @@ static void mw_opts(cf_write_opts *dst, const cf_write_opts *o)
     }
 }
 
+/* A drain into a stream. */
+static cf_status mw_drain_file(void *ctx, const char *data, size_t len)
+{
+    return fwrite(data, 1, len, ctx) == len ? CF_OK : CF_EIO;
+}
+
 cf_status cf_write_misp(FILE *out, const cf_iocset *set, const cf_write_opts *opts,
                         cf_error *err)
 {
     cf_write_opts o;
     mw_groups gs;
     mw_render r = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT,
-                   opts ? opts->galaxy : NULL, {0, "", ""}, false};
+                   opts ? opts->galaxy : NULL, {0, "", ""}, false, mw_drain_file, out};
     cf_status st;
     size_t written = 0;
 
@@ -668,6 +792,7 @@ cf_status cf_write_misp(FILE *out, const cf_iocset *set, const cf_write_opts *op
         st = CF_EIO;
         goto out;
     }
+    /* each event goes out as it is rendered, MW_DRAIN_BYTES at a time */
     for (size_t i = 0; i < gs.n; i++) {
         mw_group_identity(&gs.g[i], &o, set);
         cf_buf_reset(&r.out);
@@ -677,11 +802,10 @@ cf_status cf_write_misp(FILE *out, const cf_iocset *set, const cf_write_opts *op
         if (st == CF_OK) {
             st = mw_event(&r, set, &gs.g[i], &o, CF_TIME_NONE);
         }
-        if (st != CF_OK) {
-            goto out;
+        if (st == CF_OK) {
+            st = mw_drain(&r, 0);
         }
-        if (fwrite(r.out.data, 1, r.out.len, out) != r.out.len) {
-            st = CF_EIO;
+        if (st != CF_OK) {
             goto out;
         }
         written++;
@@ -696,8 +820,10 @@ cf_status cf_write_misp(FILE *out, const cf_iocset *set, const cf_write_opts *op
         mw_group_identity(g, &o, set);
         cf_buf_reset(&r.out);
         st = mw_event(&r, set, g, &o, CF_TIME_NONE);
-        if (st != CF_OK || fwrite(r.out.data, 1, r.out.len, out) != r.out.len) {
-            st = st != CF_OK ? st : CF_EIO;
+        if (st == CF_OK) {
+            st = mw_drain(&r, 0);
+        }
+        if (st != CF_OK) {
             goto out;
         }
     }
@@ -760,15 +886,50 @@ static void mw_discard(const char *dir, const char *name)
     unlink(tmp);
 }
 
-/*
- * Write data to dir/name through a temporary file. With sync, the file is
- * synced and renamed into place at once; else it waits, unsynced, for
- * mw_commit(), so that a feed's event files are synced together at the end
- * (one journal commit covers them instead of one each) and still reach
- * their names only once durable, before the manifest.
- */
+/* Write all of data to fd; false with errno on failure. */
+static bool mf_write_all(int fd, const char *data, size_t len)
+{
+    while (len > 0) {
+        ssize_t w = write(fd, data, len);
+        if (w < 0 && errno == EINTR) {
+            continue;
+        }
+        if (w <= 0) {
+            if (w == 0) {
+                errno = EIO;
+            }
+            return false;
+        }
+        data += w;
+        len -= (size_t)w;
+    }
+    return true;
+}
+
+/* Read len bytes at off of fd into buf; false on failure or a short file. */
+static bool mf_pread_all(int fd, char *buf, size_t len, uint64_t off)
+{
+    while (len > 0) {
+        ssize_t n = pread(fd, buf, len, (off_t)off);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            if (n == 0) {
+                errno = EIO;
+            }
+            return false;
+        }
+        buf += n;
+        len -= (size_t)n;
+        off += (uint64_t)n;
+    }
+    return true;
+}
+
+/* Write data to dir/name through a temporary file, synced and renamed into place. */
 static cf_status mw_write_atomic(const char *dir, const char *name, const char *data, size_t len,
-                                 bool sync, cf_error *err)
+                                 cf_error *err)
 {
     char tmp[4096], path[4096];
     cf_status st = CF_OK;
@@ -778,17 +939,8 @@ static cf_status mw_write_atomic(const char *dir, const char *name, const char *
     if (fd < 0) {
         return cf_error_set(err, CF_EIO, path, 0, "cannot create: %s", strerror(errno));
     }
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0 && errno == EINTR) {
-            continue;
-        }
-        if (w <= 0) {
-            st = cf_error_set(err, CF_EIO, path, 0, "cannot write: %s", strerror(errno));
-            break;
-        }
-        off += (size_t)w;
+    if (!mf_write_all(fd, data, len)) {
+        st = cf_error_set(err, CF_EIO, path, 0, "cannot write: %s", strerror(errno));
     }
     if (close(fd) != 0 && st == CF_OK) {
         st = cf_error_set(err, CF_EIO, path, 0, "cannot close: %s", strerror(errno));
@@ -797,51 +949,60 @@ static cf_status mw_write_atomic(const char *dir, const char *name, const char *
         unlink(tmp);
         return st;
     }
-    return sync ? mw_commit(dir, name, err) : CF_OK;
+    return mw_commit(dir, name, err);
 }
 
-/* Whole content of a small existing file, or NULL. */
-static char *mw_read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *data = NULL;
+/* Bytes after the timestamp key kept in view while its digits are read. */
+#define MF_EPOCH_MAX 32
 
-    *len = 0;
-    if (!f) {
-        return NULL;
-    }
-    if (fseek(f, 0, SEEK_END) == 0) {
-        long n = ftell(f);
-        if (n >= 0 && n < (1L << 30) && fseek(f, 0, SEEK_SET) == 0) {
-            data = malloc((size_t)n + 1);
-            if (data && fread(data, 1, (size_t)n, f) == (size_t)n) {
-                data[n] = '\0';
-                *len = (size_t)n;
-            } else {
-                free(data);
-                data = NULL;
+/*
+ * The event timestamp of an existing event file we wrote (the first
+ * "timestamp" key, the event's own), or CF_TIME_NONE; read a block at a
+ * time from fd's current offset.
+ */
+static cf_time mf_old_timestamp(int fd)
+{
+    static const char pat[] = "\"timestamp\": \"";
+    const size_t plen = sizeof(pat) - 1;
+    char buf[65536];
+    size_t have = 0;
+    bool eof = false;
+
+    for (;;) {
+        ssize_t n = eof ? 0 : read(fd, buf + have, sizeof(buf) - have);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        eof = eof || n <= 0;
+        have += n > 0 ? (size_t)n : 0;
+        const char *p = memmem(buf, have, pat, plen);
+        if (p && !eof && (size_t)(buf + have - p) < plen + MF_EPOCH_MAX) {
+            /* the digits may go on in the next block */
+            have -= (size_t)(p - buf);
+            memmove(buf, p, have);
+            continue;
+        }
+        if (p) {
+            const char *d = p + plen, *end = buf + have;
+            size_t k = 0;
+            cf_time t;
+            while (d + k < end && d[k] >= '0' && d[k] <= '9') {
+                k++;
             }
+            if (k == 0 || d + k >= end || d[k] != '"' || cf_time_parse_epoch(&t, d, k) != CF_OK) {
+                return CF_TIME_NONE;
+            }
+            return t;
+        }
+        if (eof) {
+            return CF_TIME_NONE;
+        }
+        if (have >= plen) {
+            /* a key cut by the block's end is found with the next block */
+            memmove(buf, buf + have - (plen - 1), plen - 1);
+            have = plen - 1;
         }
     }
-    fclose(f);
-    return data;
-}
-
-/* The event timestamp of an existing event file we wrote, or CF_TIME_NONE. */
-static cf_time mw_old_timestamp(const char *data)
-{
-    const char *p = data ? strstr(data, "\"timestamp\": \"") : NULL;
-    cf_time t;
-
-    if (!p) {
-        return CF_TIME_NONE;
-    }
-    p += strlen("\"timestamp\": \"");
-    size_t n = strspn(p, "0123456789");
-    if (n == 0 || p[n] != '"' || cf_time_parse_epoch(&t, p, n) != CF_OK) {
-        return CF_TIME_NONE;
-    }
-    return t;
 }
 
 /* md5 of s in hex, then ",uuid\n", appended to b. */
@@ -869,42 +1030,686 @@ static cf_status mw_hash_line(cf_buf *b, EVP_MD_CTX *ctx, const EVP_MD *md5, con
     return st == CF_OK ? cf_buf_putc(b, '\n') : st;
 }
 
+/* Attribute records of one event, whole, at off in the spill file. */
+typedef struct mf_seg {
+    uint64_t off, len;
+} mf_seg;
+
+/* The fixed part of one attribute record; the strings follow, each NUL-terminated. */
+typedef struct mf_rec {
+    int64_t t;            /* mw_ioc_time of the IOC in its event */
+    int64_t first_seen, last_seen;
+    uint32_t len;         /* of the whole record */
+    uint16_t n_labels, n_actors, n_malware;
+    uint8_t type, hash_type, tlp, to_ids, has_comment;
+} mf_rec;
+
+/* Records of an event are written to the spill file this many bytes at a time. */
+#define MF_SEG_BYTES (1u << 20)
+
+/* One event of a feed directory being written. */
+typedef struct mf_event {
+    mw_group g;           /* identity; iocs index the set given whole */
+    char *feed;           /* owned copy of g.feed when sets come one by one */
+    cf_tlp tlp_first;     /* feed events: the TLP of the first IOC */
+    bool tlp_same;        /* and whether every IOC so far has it */
+    mf_seg *segs;         /* where its attributes wait, in order */
+    size_t n_segs, cap_segs;
+    size_t hashed;        /* attributes whose hashes.csv lines are written */
+    cf_time ts;           /* timestamp written for it */
+    bool pending;         /* its file waits under its temporary name */
+} mf_event;
+
+struct cf_misp_feed {
+    char *dir;
+    cf_write_opts o;
+    mw_render r;
+    mf_event *ev;
+    size_t n_ev, cap_ev;
+    const cf_iocset *whole; /* the set given whole (cf_write_misp_feed_dir), or NULL */
+    cf_iocset *events;      /* copies of the source events of sets given one by one */
+    int spill;              /* unlinked temporary file of attribute records, or -1 */
+    uint64_t spill_len;     /* bytes written to it */
+    cf_buf rec;             /* records being spilled, or a segment read back */
+    const char **strs;      /* labels, actors and malware of a record read back */
+    size_t cap_strs;
+    cf_buf hval;            /* a value being hashed */
+    cf_buf hashes;          /* hashes.csv lines not yet written */
+    int hashes_fd;
+    cf_buf manifest;
+    EVP_MD_CTX *md_ctx;
+    EVP_MD *md5;
+    int old_fd, out_fd;     /* the event file compared with, the one written */
+    const char *cur;        /* its path, for messages */
+    bool differs;           /* the comparison found a difference */
+    uint64_t compared;      /* bytes found equal */
+    cf_error *err;
+    char cmp[MW_DRAIN_BYTES];
+};
+
+/* ---- attribute records ---- */
+
+static cf_status mf_put_str(cf_buf *b, const char *s)
+{
+    return cf_buf_append(b, s, strlen(s) + 1);
+}
+
+/* Append the record of ioc (t: its time in the event) to b. */
+static cf_status mf_rec_add(cf_buf *b, const cf_ioc *ioc, cf_time t)
+{
+    size_t start = b->len;
+    mf_rec h;
+    cf_status st;
+
+    memset(&h, 0, sizeof(h));
+    h.t = t;
+    h.first_seen = ioc->first_seen;
+    h.last_seen = ioc->last_seen;
+    h.n_labels = ioc->n_labels;
+    h.n_actors = ioc->n_actors;
+    h.n_malware = ioc->n_malware;
+    h.type = (uint8_t)ioc->type;
+    h.hash_type = (uint8_t)ioc->hash_type;
+    h.tlp = ioc->tlp;
+    h.to_ids = ioc->to_ids;
+    h.has_comment = ioc->comment != NULL;
+    st = cf_buf_append(b, (const char *)&h, sizeof(h));
+    if (st == CF_OK) {
+        st = mf_put_str(b, ioc->value);
+    }
+    if (st == CF_OK && ioc->comment) {
+        st = mf_put_str(b, ioc->comment);
+    }
+    for (size_t i = 0; st == CF_OK && i < ioc->n_labels; i++) {
+        st = mf_put_str(b, ioc->labels[i]);
+    }
+    for (size_t i = 0; st == CF_OK && i < ioc->n_actors; i++) {
+        st = mf_put_str(b, ioc->actors[i]);
+    }
+    for (size_t i = 0; st == CF_OK && i < ioc->n_malware; i++) {
+        st = mf_put_str(b, ioc->malware[i]);
+    }
+    if (st == CF_OK) {
+        h.len = (uint32_t)(b->len - start);
+        memcpy(b->data + start, &h, sizeof(h));
+    }
+    return st;
+}
+
+/* The next string of a record at *p. */
+static const char *mf_rec_str(const char **p)
+{
+    const char *s = *p;
+    *p += strlen(s) + 1;
+    return s;
+}
+
+/* Read the record at data into *ioc and *t; its strings stay in data, its lists in w->strs. */
+static cf_status mf_rec_read(cf_misp_feed *w, const char *data, cf_ioc *ioc, cf_time *t,
+                             uint32_t *len)
+{
+    const char *p = data + sizeof(mf_rec);
+    mf_rec h;
+    size_t n;
+
+    memcpy(&h, data, sizeof(h));
+    n = (size_t)h.n_labels + h.n_actors + h.n_malware;
+    if (n > w->cap_strs) {
+        const char **grown = realloc(w->strs, n * sizeof(*grown));
+        if (!grown) {
+            return CF_ENOMEM;
+        }
+        w->strs = grown;
+        w->cap_strs = n;
+    }
+    memset(ioc, 0, sizeof(*ioc));
+    ioc->type = (cf_ioc_type)h.type;
+    ioc->hash_type = (cf_ioc_type)h.hash_type;
+    ioc->tlp = h.tlp;
+    ioc->to_ids = h.to_ids;
+    ioc->port = -1;
+    ioc->first_seen = h.first_seen;
+    ioc->last_seen = h.last_seen;
+    ioc->valid_until = CF_TIME_NONE;
+    ioc->value = (char *)mf_rec_str(&p);
+    ioc->comment = h.has_comment ? (char *)mf_rec_str(&p) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        w->strs[i] = mf_rec_str(&p);
+    }
+    ioc->labels = w->strs;
+    ioc->n_labels = h.n_labels;
+    ioc->actors = w->strs + h.n_labels;
+    ioc->n_actors = h.n_actors;
+    ioc->malware = w->strs + h.n_labels + h.n_actors;
+    ioc->n_malware = h.n_malware;
+    *t = h.t;
+    *len = h.len;
+    return CF_OK;
+}
+
 /*
- * hashes.csv lines of one event: every value and every part of a composite.
- * ctx and md5 are the caller's, fetched once for the whole feed (an implicit
- * fetch per digest took a lock and a provider lookup each time).
+ * Create the spill file in the feed directory (its disk has room for the
+ * event files it turns into), under a temporary name unlinked at once.
  */
-static cf_status mw_hashes(cf_buf *b, cf_buf *val, const cf_iocset *set, const mw_group *g,
-                           EVP_MD_CTX *ctx, const EVP_MD *md5)
+static cf_status mf_spill_open(cf_misp_feed *w, cf_error *err)
+{
+    char tmp[4096], path[4096];
+
+    mw_paths(w->dir, "attributes", tmp, path);
+    unlink(tmp);
+    w->spill = open(tmp, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (w->spill < 0) {
+        return cf_error_set(err, CF_EIO, path, 0, "cannot create temporary file: %s",
+                            strerror(errno));
+    }
+    unlink(tmp);
+    return CF_OK;
+}
+
+/* Move the records in w->rec to the end of the spill file, as a segment of ev. */
+static cf_status mf_spill_seg(cf_misp_feed *w, mf_event *ev, cf_error *err)
 {
     cf_status st = CF_OK;
 
-    for (size_t i = 0; st == CF_OK && i < g->n; i++) {
-        const cf_ioc *ioc = cf_iocset_at(set, g->iocs[i]);
-        if (!cf_misp_type_for_ioc(ioc->type, ioc->hash_type)) {
-            continue;
+    if (w->rec.len == 0) {
+        return CF_OK;
+    }
+    if (w->spill < 0) {
+        st = mf_spill_open(w, err);
+    }
+    if (st == CF_OK && ev->n_segs == ev->cap_segs) {
+        size_t cap = ev->cap_segs ? ev->cap_segs * 2 : 8;
+        mf_seg *grown = realloc(ev->segs, cap * sizeof(*grown));
+        if (!grown) {
+            return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
         }
-        st = mw_value(val, ioc);
+        ev->segs = grown;
+        ev->cap_segs = cap;
+    }
+    if (st == CF_OK && !mf_write_all(w->spill, w->rec.data, w->rec.len)) {
+        st = cf_error_set(err, CF_EIO, w->dir, 0, "cannot write the temporary file: %s",
+                          strerror(errno));
+    }
+    if (st == CF_OK) {
+        ev->segs[ev->n_segs].off = w->spill_len;
+        ev->segs[ev->n_segs].len = w->rec.len;
+        ev->n_segs++;
+        w->spill_len += w->rec.len;
+    }
+    cf_buf_reset(&w->rec);
+    return st;
+}
+
+/* ---- the writer ---- */
+
+static bool mf_same_feed(const char *a, const char *b)
+{
+    return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* The event of chunk group cg already met in an earlier set, or NULL. */
+static mf_event *mf_find(cf_misp_feed *w, const mw_group *cg)
+{
+    for (size_t i = 0; i < w->n_ev; i++) {
+        mf_event *ev = &w->ev[i];
+        bool same = cg->event ? ev->g.event && strcmp(ev->g.uuid, cg->uuid) == 0
+                              : !ev->g.event && mf_same_feed(ev->feed, cg->feed);
+        if (same) {
+            return ev;
+        }
+    }
+    return NULL;
+}
+
+static mf_event *mf_event_new(cf_misp_feed *w)
+{
+    if (w->n_ev == w->cap_ev) {
+        size_t cap = w->cap_ev ? w->cap_ev * 2 : 16;
+        mf_event *grown = realloc(w->ev, cap * sizeof(*grown));
+        if (!grown) {
+            return NULL;
+        }
+        w->ev = grown;
+        w->cap_ev = cap;
+    }
+    mf_event *ev = &w->ev[w->n_ev++];
+    memset(ev, 0, sizeof(*ev));
+    ev->g.timestamp = CF_TIME_NONE;
+    ev->ts = CF_TIME_NONE;
+    return ev;
+}
+
+/* A new event for chunk group cg, with copies of what its set owns. */
+static mf_event *mf_event_from(cf_misp_feed *w, const mw_group *cg)
+{
+    mf_event *ev = mf_event_new(w);
+
+    if (!ev) {
+        return NULL;
+    }
+    memcpy(ev->g.uuid, cg->uuid, sizeof(ev->g.uuid));
+    if (cg->event) {
+        w->events = w->events ? w->events : cf_iocset_new();
+        ev->g.event = w->events ? cf_iocset_event(w->events, cg->event) : NULL;
+        if (!ev->g.event) {
+            w->n_ev--;
+            return NULL;
+        }
+    } else if (cg->feed) {
+        ev->feed = cf_strdup(cg->feed);
+        if (!ev->feed) {
+            w->n_ev--;
+            return NULL;
+        }
+        ev->g.feed = ev->feed;
+    }
+    return ev;
+}
+
+cf_status cf_misp_feed_open(cf_misp_feed **out, const char *dir, const cf_write_opts *opts,
+                            cf_error *err)
+{
+    cf_misp_feed *w;
+
+    *out = NULL;
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        return cf_error_set(err, CF_EIO, dir, 0, "cannot create feed directory: %s",
+                            strerror(errno));
+    }
+    w = calloc(1, sizeof(*w));
+    if (!w) {
+        return cf_error_set(err, CF_ENOMEM, dir, 0, "out of memory writing the MISP feed");
+    }
+    w->spill = w->hashes_fd = w->old_fd = w->out_fd = -1;
+    mw_opts(&w->o, opts);
+    w->r.gal = opts ? opts->galaxy : NULL;
+    w->r.drain_ctx = w;
+    w->dir = cf_strdup(dir);
+    w->md_ctx = EVP_MD_CTX_new();
+    w->md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+    if (!w->dir || !w->md_ctx || !w->md5 || cf_buf_puts(&w->manifest, "{") != CF_OK) {
+        cf_misp_feed_free(w);
+        return cf_error_set(err, CF_ENOMEM, dir, 0, "out of memory writing the MISP feed");
+    }
+    *out = w;
+    return CF_OK;
+}
+
+/* Spill the attributes of chunk group cg into its event (found or new). */
+static cf_status mf_add_group(cf_misp_feed *w, const cf_iocset *set, mw_group *cg,
+                              cf_error *err)
+{
+    mf_event *ev;
+    cf_status st = CF_OK;
+
+    mw_group_uuid(cg, &w->o);
+    ev = mf_find(w, cg);
+    ev = ev ? ev : mf_event_from(w, cg);
+    if (!ev) {
+        return cf_error_set(err, CF_ENOMEM, w->dir, 0, "out of memory writing the MISP feed");
+    }
+    cf_buf_reset(&w->rec);
+    for (size_t i = 0; st == CF_OK && i < cg->n; i++) {
+        const cf_ioc *ioc = cf_iocset_at(set, cg->iocs[i]);
+        if (ev->g.n == 0) {
+            ev->tlp_first = (cf_tlp)ioc->tlp;
+            ev->tlp_same = true;
+        } else if ((cf_tlp)ioc->tlp != ev->tlp_first) {
+            ev->tlp_same = false;
+        }
+        ev->g.n++;
+        st = mf_rec_add(&w->rec, ioc, mw_ioc_time(ioc, cg));
         if (st != CF_OK) {
+            st = cf_error_set(err, st, w->dir, 0, "out of memory writing the MISP feed");
+        } else if (w->rec.len >= MF_SEG_BYTES) {
+            st = mf_spill_seg(w, ev, err);
+        }
+    }
+    if (st == CF_OK) {
+        st = mf_spill_seg(w, ev, err);
+    }
+    return st;
+}
+
+cf_status cf_misp_feed_add(cf_misp_feed *w, const cf_iocset *set, cf_error *err)
+{
+    mw_groups gs;
+    cf_status st;
+
+    if (w->whole) {
+        return cf_error_set(err, CF_EINVAL, w->dir, 0, "MISP feed already given whole");
+    }
+    st = mw_group_all(&gs, set, mw_feed_name(&(mw_group){0}, &w->o));
+    if (st != CF_OK) {
+        st = cf_error_set(err, st, w->dir, 0, "out of memory writing the MISP feed");
+    }
+    for (size_t i = 0; st == CF_OK && i < gs.n; i++) {
+        st = mf_add_group(w, set, &gs.g[i], err);
+    }
+    mw_groups_free(&gs);
+    return st;
+}
+
+/* Take the groups of the whole set, as cf_write_misp_feed_dir writes them. */
+static cf_status mf_add_whole(cf_misp_feed *w, const cf_iocset *set)
+{
+    mw_groups gs;
+    cf_status st = mw_group_all(&gs, set, mw_feed_name(&(mw_group){0}, &w->o));
+
+    for (size_t i = 0; st == CF_OK && i < gs.n; i++) {
+        mf_event *ev = mf_event_new(w);
+        if (!ev) {
+            st = CF_ENOMEM;
             break;
         }
-        const char *v = cf_buf_str(val);
-        st = mw_hash_line(b, ctx, md5, v, val->len, g->uuid);
-        const char *bar = strrchr(v, '|');
-        if (st == CF_OK && bar) {
-            st = mw_hash_line(b, ctx, md5, v, (size_t)(bar - v), g->uuid);
-            if (st == CF_OK) {
-                st = mw_hash_line(b, ctx, md5, bar + 1, strlen(bar + 1), g->uuid);
+        mw_group_identity(&gs.g[i], &w->o, set);
+        ev->g = gs.g[i];
+        gs.g[i].iocs = NULL; /* the event owns them now */
+    }
+    mw_groups_free(&gs);
+    w->whole = set;
+    return st;
+}
+
+/* Events given one set at a time: source events first, then feeds, each in first-seen order. */
+static cf_status mf_order(cf_misp_feed *w)
+{
+    mf_event *sorted;
+    size_t k = 0;
+
+    if (w->whole || w->n_ev < 2) {
+        return CF_OK;
+    }
+    sorted = malloc(w->n_ev * sizeof(*sorted));
+    if (!sorted) {
+        return CF_ENOMEM;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < w->n_ev; i++) {
+            if ((w->ev[i].g.event != NULL) == (pass == 0)) {
+                sorted[k++] = w->ev[i];
             }
         }
+    }
+    free(w->ev);
+    w->ev = sorted;
+    w->cap_ev = w->n_ev;
+    return CF_OK;
+}
+
+/* The event TLP and timestamp of an event whose IOCs came one set at a time. */
+static void mf_identity(mf_event *ev)
+{
+    const cf_event *e = ev->g.event;
+
+    ev->g.tlp = e ? e->tlp : (ev->tlp_same ? ev->tlp_first : CF_TLP_NONE);
+    ev->g.timestamp = e ? e->timestamp : CF_TIME_NONE;
+}
+
+/* ---- rendering an event file ---- */
+
+/* The attributes of one event in order: from the set given whole, or read back from the spill. */
+typedef struct mf_iter {
+    cf_misp_feed *w;
+    const mf_event *ev;
+    size_t i;          /* attributes given so far */
+    size_t seg;        /* next segment to read */
+    size_t pos;        /* next record in w->rec */
+    cf_ioc ioc;        /* the record read back */
+} mf_iter;
+
+/* The next attribute into *ioc (NULL after the last) and its time into *t. */
+static cf_status mf_next(mf_iter *it, const cf_ioc **ioc, cf_time *t)
+{
+    cf_misp_feed *w = it->w;
+    const mf_event *ev = it->ev;
+    uint32_t len = 0;
+    cf_status st;
+
+    *ioc = NULL;
+    if (w->whole) {
+        if (it->i < ev->g.n) {
+            *ioc = cf_iocset_at(w->whole, ev->g.iocs[it->i++]);
+            *t = mw_ioc_time(*ioc, &ev->g);
+        }
+        return CF_OK;
+    }
+    while (it->pos >= w->rec.len) {
+        if (it->seg >= ev->n_segs) {
+            return CF_OK;
+        }
+        const mf_seg *sg = &ev->segs[it->seg++];
+        cf_buf_reset(&w->rec);
+        if (cf_buf_reserve(&w->rec, sg->len) != CF_OK) {
+            return cf_error_set(w->err, CF_ENOMEM, w->dir, 0, "out of memory");
+        }
+        if (!mf_pread_all(w->spill, w->rec.data, sg->len, sg->off)) {
+            return cf_error_set(w->err, CF_EIO, w->dir, 0, "cannot read the temporary file: %s",
+                                strerror(errno));
+        }
+        w->rec.len = sg->len;
+        w->rec.data[sg->len] = '\0';
+        it->pos = 0;
+    }
+    st = mf_rec_read(w, w->rec.data + it->pos, &it->ioc, t, &len);
+    if (st != CF_OK) {
+        return cf_error_set(w->err, st, w->dir, 0, "out of memory");
+    }
+    it->pos += len;
+    it->i++;
+    *ioc = &it->ioc;
+    return CF_OK;
+}
+
+static cf_status mf_flush_hashes(cf_misp_feed *w)
+{
+    bool ok = mf_write_all(w->hashes_fd, w->hashes.data, w->hashes.len);
+
+    cf_buf_reset(&w->hashes);
+    if (!ok) {
+        return cf_error_set(w->err, CF_EIO, w->dir, 0, "cannot write hashes.csv: %s",
+                            strerror(errno));
+    }
+    return CF_OK;
+}
+
+/* hashes.csv lines of one attribute: its value and every part of a composite. */
+static cf_status mf_hash_ioc(cf_misp_feed *w, const cf_ioc *ioc, const char *uuid)
+{
+    cf_status st;
+
+    if (!cf_misp_type_for_ioc(ioc->type, ioc->hash_type)) {
+        return CF_OK;
+    }
+    st = mw_value(&w->hval, ioc);
+    if (st != CF_OK) {
+        return st;
+    }
+    const char *v = cf_buf_str(&w->hval);
+    st = mw_hash_line(&w->hashes, w->md_ctx, w->md5, v, w->hval.len, uuid);
+    const char *bar = strrchr(v, '|');
+    if (st == CF_OK && bar) {
+        st = mw_hash_line(&w->hashes, w->md_ctx, w->md5, v, (size_t)(bar - v), uuid);
+        if (st == CF_OK) {
+            st = mw_hash_line(&w->hashes, w->md_ctx, w->md5, bar + 1, strlen(bar + 1), uuid);
+        }
+    }
+    if (st == CF_OK && w->hashes.len >= MW_DRAIN_BYTES) {
+        st = mf_flush_hashes(w);
+    }
+    return st;
+}
+
+/* A drain into the event file being written. */
+static cf_status mf_drain_write(void *ctx, const char *data, size_t len)
+{
+    cf_misp_feed *w = ctx;
+
+    if (!mf_write_all(w->out_fd, data, len)) {
+        return cf_error_set(w->err, CF_EIO, w->cur, 0, "cannot write: %s", strerror(errno));
+    }
+    return CF_OK;
+}
+
+/* A drain that compares with the existing event file; it stops the render at a difference. */
+static cf_status mf_drain_compare(void *ctx, const char *data, size_t len)
+{
+    cf_misp_feed *w = ctx;
+
+    while (len > 0 && !w->differs) {
+        size_t want = len < sizeof(w->cmp) ? len : sizeof(w->cmp);
+        ssize_t got = read(w->old_fd, w->cmp, want);
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got <= 0 || memcmp(w->cmp, data, (size_t)got) != 0) {
+            w->differs = true;
+            break;
+        }
+        data += got;
+        len -= (size_t)got;
+        w->compared += (uint64_t)got;
+    }
+    return w->differs ? CF_EINVAL : CF_OK;
+}
+
+/*
+ * Render event ev, with timestamp override (CF_TIME_NONE: its own), into
+ * w->r's drain, and write the hashes.csv lines of the attributes not hashed
+ * by an earlier render.
+ */
+static cf_status mf_render(cf_misp_feed *w, mf_event *ev, cf_time override)
+{
+    mw_render *r = &w->r;
+    cf_time ts = mw_event_ts(&ev->g, &w->o, override);
+    mf_iter it;
+    const cf_ioc *ioc = NULL;
+    cf_time t = CF_TIME_NONE;
+    size_t i = 0;
+    cf_status st;
+
+    memset(&it, 0, sizeof(it));
+    it.w = w;
+    it.ev = ev;
+    cf_buf_reset(&w->rec);
+    cf_buf_reset(&r->out);
+    st = mw_event_head(r, &ev->g, &w->o, ts);
+    if (st == CF_OK) {
+        st = mf_next(&it, &ioc, &t);
+    }
+    while (st == CF_OK && ioc) {
+        st = mw_attribute(r, ioc, t, &ev->g, ts, i == 0);
+        if (st == CF_OK && i >= ev->hashed) {
+            st = mf_hash_ioc(w, ioc, ev->g.uuid);
+            ev->hashed = i + 1;
+        }
+        if (st == CF_OK) {
+            st = mw_drain(r, MW_DRAIN_BYTES);
+        }
+        i++;
+        if (st == CF_OK) {
+            st = mf_next(&it, &ioc, &t);
+        }
+    }
+    if (st == CF_OK) {
+        st = cf_buf_puts(&r->out, "]}}\n");
+    }
+    if (st == CF_OK) {
+        st = mw_drain(r, 0);
+    }
+    return st;
+}
+
+/*
+ * True when the existing file of ev (open as w->old_fd) holds what ev
+ * renders with the file's own timestamp, which then goes to *ts.
+ */
+static cf_status mf_unchanged(cf_misp_feed *w, mf_event *ev, bool *same, cf_time *ts)
+{
+    struct stat sb;
+    cf_time old_ts = CF_TIME_NONE;
+    cf_status st;
+
+    *same = false;
+    if (fstat(w->old_fd, &sb) != 0 || !S_ISREG(sb.st_mode) || sb.st_size >= (1L << 30)) {
+        return CF_OK;
+    }
+    old_ts = mf_old_timestamp(w->old_fd);
+    if (old_ts == CF_TIME_NONE || lseek(w->old_fd, 0, SEEK_SET) != 0) {
+        return CF_OK;
+    }
+    w->differs = false;
+    w->compared = 0;
+    w->r.drain = mf_drain_compare;
+    st = mf_render(w, ev, old_ts);
+    if (st != CF_OK && w->differs) {
+        st = CF_OK; /* stopped at the first difference */
+    }
+    *same = st == CF_OK && !w->differs && w->compared == (uint64_t)sb.st_size;
+    *ts = old_ts;
+    return st;
+}
+
+/*
+ * Write the file of ev unless an identical one is there (its timestamp is
+ * then kept); ev->ts gets the timestamp. A written file waits under its
+ * temporary name (ev->pending) for mw_commit(). Then the manifest entry.
+ */
+static cf_status mf_write_event(cf_misp_feed *w, mf_event *ev, bool first)
+{
+    char name[64], tmp[4096], path[4096];
+    bool same = false;
+    cf_time ts = CF_TIME_NONE;
+    cf_status st = CF_OK;
+
+    snprintf(name, sizeof name, "%s.json", ev->g.uuid);
+    mw_paths(w->dir, name, tmp, path);
+    w->cur = path;
+    w->old_fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (w->old_fd >= 0) {
+        st = mf_unchanged(w, ev, &same, &ts);
+        close(w->old_fd);
+        w->old_fd = -1;
+    }
+    if (st == CF_OK && !same) {
+        ts = mw_event_ts(&ev->g, &w->o, CF_TIME_NONE);
+        w->out_fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (w->out_fd < 0) {
+            st = cf_error_set(w->err, CF_EIO, path, 0, "cannot create: %s", strerror(errno));
+        }
+    }
+    if (st == CF_OK && !same) {
+        w->r.drain = mf_drain_write;
+        st = mf_render(w, ev, CF_TIME_NONE);
+        if (close(w->out_fd) != 0 && st == CF_OK) {
+            st = cf_error_set(w->err, CF_EIO, path, 0, "cannot close: %s", strerror(errno));
+        }
+        w->out_fd = -1;
+        ev->pending = st == CF_OK;
+        if (st != CF_OK) {
+            unlink(tmp);
+        }
+    }
+    ev->ts = ts;
+    w->r.drain = NULL;
+    w->cur = NULL;
+
+    /* The manifest entry repeats the event metadata with the same timestamp. */
+    cf_buf_reset(&w->r.out);
+    if (st == CF_OK) {
+        st = mw_meta(&w->r, &ev->g, &w->o, ts);
+    }
+    if (st == CF_OK) {
+        st = cf_buf_printf(&w->manifest, "%s\n  \"%s\": {%s}", first ? "" : ",", ev->g.uuid,
+                           cf_buf_str(&w->r.out));
     }
     return st;
 }
 
 /* Remove <uuid>.json files of events no longer in the manifest. */
-static void mw_remove_stale(const char *dir, const mw_groups *gs)
+static void mf_remove_stale(const cf_misp_feed *w)
 {
-    DIR *d = opendir(dir);
+    DIR *d = opendir(w->dir);
     struct dirent *de;
     char path[4096];
 
@@ -923,146 +1728,143 @@ static void mw_remove_stale(const char *dir, const mw_groups *gs)
         if (!mw_is_uuid(uuid)) {
             continue;
         }
-        for (size_t i = 0; i < gs->n && !listed; i++) {
-            listed = strcmp(gs->g[i].uuid, uuid) == 0;
+        for (size_t i = 0; i < w->n_ev && !listed; i++) {
+            listed = strcmp(w->ev[i].g.uuid, uuid) == 0;
         }
         if (!listed) {
-            snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+            snprintf(path, sizeof path, "%s/%s", w->dir, de->d_name);
             unlink(path);
         }
     }
     closedir(d);
 }
 
-/*
- * Write one event file unless an identical one is there; *ts gets its
- * timestamp. A written file waits under its temporary name (*pending set)
- * for mw_commit().
- */
-static cf_status mw_feed_event(const char *dir, mw_render *r, const cf_iocset *set,
-                               const mw_group *g, const cf_write_opts *o, cf_time *ts,
-                               bool *pending, cf_error *err)
+/* Sync and rename every event file written (with st CF_OK), else remove them. */
+static cf_status mf_commit_events(cf_misp_feed *w, cf_status st)
 {
-    char path[4096], name[64];
-    size_t old_len = 0;
-    cf_status st = CF_OK;
+    char name[64];
 
-    snprintf(name, sizeof name, "%s.json", g->uuid);
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    char *old = mw_read_file(path, &old_len);
-    cf_time old_ts = mw_old_timestamp(old);
-
-    if (old_ts != CF_TIME_NONE) {
-        cf_buf_reset(&r->out);
-        st = mw_event(r, set, g, o, old_ts);
-        if (st == CF_OK && cf_buf_puts(&r->out, "\n") == CF_OK && r->out.len == old_len &&
-            memcmp(r->out.data, old, old_len) == 0) {
-            *ts = old_ts;
-            goto out;
+    for (size_t i = 0; i < w->n_ev; i++) {
+        if (!w->ev[i].pending) {
+            continue;
         }
+        snprintf(name, sizeof name, "%s.json", w->ev[i].g.uuid);
+        if (st == CF_OK) {
+            st = mw_commit(w->dir, name, w->err);
+        } else {
+            mw_discard(w->dir, name);
+        }
+        w->ev[i].pending = false;
     }
-    *ts = mw_event_ts(g, o, CF_TIME_NONE);
-    cf_buf_reset(&r->out);
-    st = mw_event(r, set, g, o, CF_TIME_NONE);
-    if (st == CF_OK) {
-        st = cf_buf_puts(&r->out, "\n");
-    }
-    if (st == CF_OK) {
-        st = mw_write_atomic(dir, name, r->out.data, r->out.len, false, err);
-        *pending = st == CF_OK;
-    }
-
-out:
-    free(old);
     return st;
 }
 
-cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set,
-                                 const cf_write_opts *opts, cf_error *err)
+cf_status cf_misp_feed_close(cf_misp_feed *w, cf_error *err)
 {
-    cf_write_opts o;
-    mw_groups gs;
-    mw_render r = {CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT, CF_BUF_INIT,
-                   opts ? opts->galaxy : NULL, {0, "", ""}, false};
-    cf_buf manifest = CF_BUF_INIT, hashes = CF_BUF_INIT;
-    EVP_MD_CTX *md_ctx = NULL;
-    EVP_MD *md5 = NULL;
-    bool *pending = NULL; /* per group: its event file waits for mw_commit() */
-    char name[64];
+    char tmp[4096], path[4096];
     cf_status st;
 
-    mw_opts(&o, opts);
-    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-        return cf_error_set(err, CF_EIO, dir, 0, "cannot create feed directory: %s",
-                            strerror(errno));
+    if (!w) {
+        return CF_OK;
     }
-    st = mw_group_all(&gs, set, mw_feed_name(&(mw_group){0}, &o));
+    w->err = err;
+    st = mf_order(w);
     if (st == CF_OK) {
-        md_ctx = EVP_MD_CTX_new();
-        md5 = EVP_MD_fetch(NULL, "MD5", NULL);
-        pending = calloc(gs.n ? gs.n : 1, sizeof(*pending));
-        st = md_ctx && md5 && pending ? CF_OK : CF_ENOMEM;
-    }
-    if (st == CF_OK) {
-        st = cf_buf_puts(&manifest, "{");
-    }
-    for (size_t i = 0; st == CF_OK && i < gs.n; i++) {
-        mw_group *g = &gs.g[i];
-        cf_time ts = CF_TIME_NONE;
-        mw_group_identity(g, &o, set);
-        st = mw_feed_event(dir, &r, set, g, &o, &ts, &pending[i], err);
-        if (st != CF_OK) {
-            break;
+        mw_paths(w->dir, "hashes.csv", tmp, path);
+        w->hashes_fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (w->hashes_fd < 0) {
+            st = cf_error_set(err, CF_EIO, path, 0, "cannot create: %s", strerror(errno));
         }
+    }
+    for (size_t i = 0; st == CF_OK && i < w->n_ev; i++) {
+        if (!w->whole) {
+            mf_identity(&w->ev[i]);
+        }
+        st = mf_write_event(w, &w->ev[i], i == 0);
+    }
+    if (st == CF_OK) {
+        st = cf_buf_puts(&w->manifest, "\n}\n");
+    }
+    if (st == CF_OK && w->hashes.len) {
+        st = mf_flush_hashes(w);
+    }
+    if (w->hashes_fd >= 0 && close(w->hashes_fd) != 0 && st == CF_OK) {
+        st = cf_error_set(err, CF_EIO, path, 0, "cannot close: %s", strerror(errno));
+    }
+    w->hashes_fd = -1;
 
-        /* The manifest entry repeats the event metadata with the same timestamp. */
-        cf_buf_reset(&r.out);
-        st = mw_meta(&r, g, &o, ts);
-        if (st == CF_OK) {
-            st = cf_buf_printf(&manifest, "%s\n  \"%s\": {%s}", i ? "," : "", g->uuid,
-                               cf_buf_str(&r.out));
-        }
-        if (st == CF_OK) {
-            st = mw_hashes(&hashes, &r.val, set, g, md_ctx, md5);
-        }
+    /* event files reach their names once durable, then hashes.csv, the manifest last */
+    st = mf_commit_events(w, st);
+    if (st == CF_OK) {
+        st = mw_commit(w->dir, "hashes.csv", err);
+    } else {
+        mw_discard(w->dir, "hashes.csv");
     }
     if (st == CF_OK) {
-        st = cf_buf_puts(&manifest, "\n}\n");
-    }
-    for (size_t i = 0; pending && i < gs.n; i++) {
-        if (!pending[i]) {
-            continue;
-        }
-        snprintf(name, sizeof name, "%s.json", gs.g[i].uuid);
-        if (st == CF_OK) {
-            st = mw_commit(dir, name, err);
-        } else {
-            mw_discard(dir, name);
-        }
+        st = mw_write_atomic(w->dir, "manifest.json", w->manifest.data, w->manifest.len, err);
     }
     if (st == CF_OK) {
-        st = mw_write_atomic(dir, "hashes.csv", cf_buf_str(&hashes), hashes.len, true, err);
-    }
-    if (st == CF_OK) {
-        st = mw_write_atomic(dir, "manifest.json", manifest.data, manifest.len, true, err);
-    }
-    if (st == CF_OK) {
-        mw_remove_stale(dir, &gs);
-        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        mf_remove_stale(w);
+        int dfd = open(w->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (dfd >= 0) {
             fsync(dfd);
             close(dfd);
         }
     }
     if (st == CF_ENOMEM) {
+        cf_error_set(err, CF_ENOMEM, w->dir, 0, "out of memory writing the MISP feed");
+    }
+    cf_misp_feed_free(w);
+    return st;
+}
+
+void cf_misp_feed_free(cf_misp_feed *w)
+{
+    if (!w) {
+        return;
+    }
+    if (w->hashes_fd >= 0) {
+        close(w->hashes_fd);
+        mw_discard(w->dir, "hashes.csv");
+    }
+    mf_commit_events(w, CF_EINVAL);
+    for (size_t i = 0; i < w->n_ev; i++) {
+        free(w->ev[i].g.iocs);
+        free(w->ev[i].feed);
+        free(w->ev[i].segs);
+    }
+    free(w->ev);
+    cf_iocset_free(w->events);
+    if (w->spill >= 0) {
+        close(w->spill);
+    }
+    mw_render_free(&w->r);
+    cf_buf_free(&w->rec);
+    cf_buf_free(&w->hval);
+    cf_buf_free(&w->hashes);
+    cf_buf_free(&w->manifest);
+    free(w->strs);
+    EVP_MD_CTX_free(w->md_ctx);
+    EVP_MD_free(w->md5);
+    free(w->dir);
+    free(w);
+}
+
+cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set,
+                                 const cf_write_opts *opts, cf_error *err)
+{
+    cf_misp_feed *w = NULL;
+    cf_status st = cf_misp_feed_open(&w, dir, opts, err);
+
+    if (st == CF_OK) {
+        st = mf_add_whole(w, set);
+    }
+    if (st == CF_OK) {
+        return cf_misp_feed_close(w, err);
+    }
+    if (st == CF_ENOMEM) {
         cf_error_set(err, CF_ENOMEM, dir, 0, "out of memory writing the MISP feed");
     }
-    free(pending);
-    EVP_MD_CTX_free(md_ctx);
-    EVP_MD_free(md5);
-    cf_buf_free(&manifest);
-    cf_buf_free(&hashes);
-    mw_render_free(&r);
-    mw_groups_free(&gs);
+    cf_misp_feed_free(w);
     return st;
 }

@@ -74,8 +74,35 @@ void cf_stix2_stream_free(cf_stix2_stream *s);
 cf_status cf_write_any(FILE *out, cf_out_format f, const cf_iocset *set, const cf_write_opts *o,
                        cf_error *err);
 
-/* A MISP feed directory (manifest.json, <uuid>.json, hashes.csv), atomically. */
+/*
+ * A MISP feed directory (manifest.json, <uuid>.json, hashes.csv), atomically.
+ * Event files are rendered, compared with the existing ones and written a
+ * block at a time, so no event document is held whole.
+ */
 cf_status cf_write_misp_feed_dir(const char *dir, const cf_iocset *set, const cf_write_opts *o,
                                  cf_error *err);
+
+/*
+ * A MISP feed directory written from one set after another, for IOCs that do
+ * not fit in memory together: each add groups its set into events as
+ * cf_write_misp_feed_dir does and keeps their attributes in a temporary
+ * file in dir, unlinked at once; close writes every event file, then
+ * hashes.csv and the manifest, and frees the writer. Given the consecutive
+ * parts of one set in its order, the files are the bytes cf_write_misp_feed_dir
+ * writes for the whole set when its source events are all in the first
+ * part (events come first, then feeds, each in the order first met); an
+ * event of a later set is matched to an earlier one by uuid, a feed by name.
+ * Memory is one event block and one temporary-file segment (about 1 MB) plus
+ * a few hundred bytes per event, whatever the number of IOCs.
+ * free releases a writer that is not closed (after an error), removing
+ * what it had begun to write.
+ */
+typedef struct cf_misp_feed cf_misp_feed;
+
+cf_status cf_misp_feed_open(cf_misp_feed **out, const char *dir, const cf_write_opts *o,
+                            cf_error *err);
+cf_status cf_misp_feed_add(cf_misp_feed *w, const cf_iocset *set, cf_error *err);
+cf_status cf_misp_feed_close(cf_misp_feed *w, cf_error *err);
+void cf_misp_feed_free(cf_misp_feed *w);
 
 #endif

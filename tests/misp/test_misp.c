@@ -873,6 +873,115 @@ static void test_feed_dir(void)
     CHECK_INT(system(cmd), 0);
 }
 
+/* Observation k of the parts test: a distinct value, listed by one to three feeds. */
+static void parts_obs(rec *r, int k)
+{
+    static const char *const feeds[] = {"feed-a", "feed-b", "feed-c"};
+    static const char *const labels[] = {"botnet", "c2"};
+    cf_sink s = cf_collector_sink(&r->col);
+    char value[160];
+    cf_obs o;
+
+    cf_obs_init(&o);
+    switch (k % 4) {
+    case 0:
+        o.type = CF_IOC_IP;
+        snprintf(value, sizeof value, "198.51.100.%d", k % 250);
+        break;
+    case 1:
+        o.type = CF_IOC_DOMAIN;
+        snprintf(value, sizeof value, "part%d.example", k);
+        break;
+    case 2:
+        o.type = CF_IOC_FILE;
+        snprintf(value, sizeof value, "f%d.exe|%064x", k, k + 1);
+        break;
+    default:
+        o.type = CF_IOC_URL;
+        snprintf(value, sizeof value, "http://part%d.example/x", k);
+        break;
+    }
+    o.text = value;
+    o.len = strlen(value);
+    o.tlp = k % 6 == 0 ? CF_TLP_AMBER : CF_TLP_GREEN;
+    o.labels = labels;
+    o.n_labels = k % 5 == 0 ? 2 : 0;
+    o.comment = k % 7 == 0 ? "noted" : NULL;
+    for (int f = 0; f < 3; f++) {
+        if (f == 0 || k % (f + 1) == 0) {
+            o.feed = feeds[f];
+            CHECK_INT(s.obs(s.ctx, &o), CF_OK);
+        }
+    }
+}
+
+/* Every file of directory a has the bytes of the same file in b, and b has no other. */
+static void same_dir(const char *a, const char *b)
+{
+    char cmd[8400];
+    snprintf(cmd, sizeof cmd, "diff -r '%s' '%s' >/dev/null", a, b);
+    CHECK_INT(system(cmd), 0);
+}
+
+/*
+ * cf_misp_feed given the consecutive parts of a set writes what
+ * cf_write_misp_feed_dir writes for the whole set: a source event in the
+ * first part, feed events whose IOCs span every part (one of mixed TLPs),
+ * composites. A writer freed before close leaves the directory as it was.
+ */
+static void test_feed_parts(void)
+{
+    char whole_dir[] = "/tmp/cf_misp_wXXXXXX", parts_dir[] = "/tmp/cf_misp_pXXXXXX";
+    rec whole, part[3];
+    cf_write_opts wo;
+    cf_misp_feed *w = NULL;
+    cf_error err;
+    char cmd[8400];
+
+    CHECK(mkdtemp(whole_dir) != NULL);
+    CHECK(mkdtemp(parts_dir) != NULL);
+    rec_init(&whole);
+    CHECK_INT(read_mem(&whole, "case15.json", case15), CF_OK);
+    for (int p = 0; p < 3; p++) {
+        rec_init(&part[p]);
+    }
+    CHECK_INT(read_mem(&part[0], "case15.json", case15), CF_OK);
+    for (int k = 0; k < 300; k++) {
+        parts_obs(&whole, k);
+        parts_obs(&part[k / 100], k);
+    }
+    cf_write_opts_init(&wo);
+    wo.now = 1700000000000LL;
+    cf_error_clear(&err);
+    CHECK_INT(cf_write_misp_feed_dir(whole_dir, whole.set, &wo, &err), CF_OK);
+
+    CHECK_INT(cf_misp_feed_open(&w, parts_dir, &wo, &err), CF_OK);
+    for (int p = 0; p < 3; p++) {
+        CHECK_INT(cf_misp_feed_add(w, part[p].set, &err), CF_OK);
+    }
+    CHECK_INT(cf_misp_feed_close(w, &err), CF_OK);
+    same_dir(whole_dir, parts_dir);
+    snprintf(cmd, sizeof cmd, "test $(ls '%s' | wc -l) -eq 6", parts_dir);
+    CHECK_INT(system(cmd), 0); /* four events, hashes.csv, manifest.json */
+
+    /* an unfinished writer: nothing it began is left, the old files stay */
+    wo.now = 1800000000000LL;
+    w = NULL;
+    CHECK_INT(cf_misp_feed_open(&w, parts_dir, &wo, &err), CF_OK);
+    CHECK_INT(cf_misp_feed_add(w, part[2].set, &err), CF_OK);
+    cf_misp_feed_free(w);
+    same_dir(whole_dir, parts_dir);
+    snprintf(cmd, sizeof cmd, "test -z \"$(ls -A '%s' | grep '^\\.')\"", parts_dir);
+    CHECK_INT(system(cmd), 0);
+
+    rec_fini(&whole);
+    for (int p = 0; p < 3; p++) {
+        rec_fini(&part[p]);
+    }
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", whole_dir, parts_dir);
+    CHECK_INT(system(cmd), 0);
+}
+
 /* ---- patterns against misp-stix's golden mapping ---- */
 
 /* The indicator pattern misp-stix gives for one attribute, or NULL. */
@@ -1021,6 +1130,7 @@ int main(void)
     test_string_offsets();
     test_type_lookup();
     test_feed_dir();
+    test_feed_parts();
     test_corpus_files();
     test_infoblox_ukraine();
     test_infoblox_feed_dir();

@@ -1003,6 +1003,13 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
         st = run_mkdirs(cfg->cache_dir, err);
     }
     if (st == CF_OK) {
+        cf_buf rejects = CF_BUF_INIT;
+        if (cf_buf_printf(&rejects, "%s/rejects", cfg->state_dir) == CF_OK) {
+            cf_fetch_sweep_tmp(rejects.data);
+        }
+        cf_buf_free(&rejects);
+    }
+    if (st == CF_OK) {
         st = run_sources_load(cfg, o, now, err);
         sum.logged = st != CF_OK;
     }

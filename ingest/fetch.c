@@ -59,12 +59,7 @@ static char *fetch_join(const char *a, const char *b)
     return p.data;
 }
 
-/*
- * Remove the "NAME.tmp.PID" downloads a killed run left in a feed's cache
- * directory. Only one run works on a state directory at a time and a feed
- * is fetched by one worker, so any such file there is stale.
- */
-static void fetch_sweep_tmp(const char *feed_dir)
+void cf_fetch_sweep_tmp(const char *feed_dir)
 {
     DIR *d = opendir(feed_dir);
     struct dirent *e;
@@ -724,6 +719,7 @@ static cf_status fetch_save_definition(const cf_fetch_req *req, cf_error *err)
         st = fetch_mkdirs(dir, err);
     }
     if (st == CF_OK) {
+        cf_fetch_sweep_tmp(dir); /* a local feed's directory is swept here alone */
         st = cf_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
     }
     fp = st == CF_OK ? fopen(tmp.data, "wb") : NULL;
@@ -794,7 +790,7 @@ cf_status cf_fetch(const cf_fetch_req *given, cf_fetch_result *out, cf_error *er
     if (st != CF_OK) {
         goto out;
     }
-    fetch_sweep_tmp(feed_dir);
+    cf_fetch_sweep_tmp(feed_dir);
     if (f->misp_feed_dir) {
         st = fetch_misp_dir(req, feed_dir, out, err);
     } else {

@@ -67,6 +67,13 @@ cf_status cf_fetch_commit(const cf_fetch_req *req, cf_fetch_result *r, cf_error 
 /* Throw a new body away (it did not parse). */
 void cf_fetch_discard(const cf_fetch_req *req, cf_fetch_result *r);
 
+/*
+ * Remove the "NAME.tmp.PID" files a killed run left in dir (not below it).
+ * Only one run works on a state directory at a time, and a feed's cache
+ * directory is used by one worker, so any such file there is stale.
+ */
+void cf_fetch_sweep_tmp(const char *dir);
+
 /* "<cache>/<feed>/body" (or ".../misp" for a MISP feed directory) into a new string. */
 char *cf_fetch_cached_path(const char *cache_dir, const cf_feed_cfg *feed);
 

@@ -677,6 +677,15 @@ static bool dir_listed_alone(void *ctx, cf_ioc_type type, const char *value)
  * is joined before the set changes (the block-list policy) and before the
  * chunk is done.
  */
+/* A writer's error names no file: name the one of f it was writing. */
+static cf_status dir_named(cf_status st, const dir_file *f, cf_error *err)
+{
+    if (st != CF_OK && err && !err->source[0]) {
+        snprintf(err->source, sizeof err->source, "%s", cf_buf_str(&f->dst));
+    }
+    return st;
+}
+
 typedef struct dir_stix_part {
     dir_pub *p;
     dir_loader *l;
@@ -697,10 +706,12 @@ static void *dir_stix_write(void *arg)
     if (p->delta_s) {
         w->st =
             cf_stix2_stream_add(p->delta_s, l->set, p->revoked ? dir_is_revoked : NULL, l, &w->err);
+        w->st = dir_named(w->st, &p->delta, &w->err);
         p->delta.count += w->n;
     }
     if (w->st == CF_OK && p->snap_s) {
         w->st = cf_stix2_stream_add(p->snap_s, l->set, NULL, NULL, &w->err);
+        w->st = dir_named(w->st, &p->snap, &w->err);
         p->snap.count += w->n;
     }
     return NULL;
@@ -762,7 +773,7 @@ static cf_status dir_chunk(void *ctx, dir_loader *l)
         p->misp_count += n;
     }
     if (st == CF_OK && p->jsonl_on) {
-        st = cf_write_jsonl(p->jsonl.out, set, &p->wo, p->err);
+        st = dir_named(cf_write_jsonl(p->jsonl.out, set, &p->wo, p->err), &p->jsonl, p->err);
         p->jsonl.count += n;
     }
     /* block lists and CSV last: the policy of block_only outputs withholds from them alone */
@@ -779,12 +790,12 @@ static cf_status dir_chunk(void *ctx, dir_loader *l)
         wo.only_type = dir_list_types[i];
         wo.listed_alone = dir_listed_alone;
         wo.listed_ctx = p;
-        st = cf_write_text(p->lists[i].out, set, &wo, p->err);
+        st = dir_named(cf_write_text(p->lists[i].out, set, &wo, p->err), &p->lists[i], p->err);
     }
     if (st == CF_OK && p->csv_on) {
         cf_write_opts wo = p->wo;
         wo.continued = p->csv.sink.lines > 0; /* the header is written */
-        st = cf_write_csv(p->csv.out, set, &wo, p->err);
+        st = dir_named(cf_write_csv(p->csv.out, set, &wo, p->err), &p->csv, p->err);
         p->csv.count += cf_iocset_count(set);
     }
     return dir_stix_join(&stix, st);
@@ -850,7 +861,7 @@ static cf_status dir_close_all(dir_pub *p, cf_status st, dir_index *ix, cf_error
     if (p->delta_s) {
         /* close frees the stream whatever it returns */
         if (st == CF_OK) {
-            st = cf_stix2_stream_close(p->delta_s, err);
+            st = dir_named(cf_stix2_stream_close(p->delta_s, err), &p->delta, err);
         } else {
             cf_stix2_stream_free(p->delta_s);
         }
@@ -884,7 +895,7 @@ static cf_status dir_close_all(dir_pub *p, cf_status st, dir_index *ix, cf_error
     if (p->snap_s) {
         /* close frees the stream whatever it returns */
         if (st == CF_OK) {
-            st = cf_stix2_stream_close(p->snap_s, err);
+            st = dir_named(cf_stix2_stream_close(p->snap_s, err), &p->snap, err);
         } else {
             cf_stix2_stream_free(p->snap_s);
         }

@@ -101,6 +101,12 @@ for call in write fsync rename open malloc; do
         if [ $rc != 0 ]; then
             grep -q 'error' "$work/fault.log" || bad "$call#$n: exit $rc without an error line"
         fi
+        # an output's error names the file it was writing and says why
+        if grep "error: output 'out': " "$work/fault.log" |
+            grep -qv "error: output 'out': /[^:]*: [^:]*: "; then
+            bad "$call#$n: an output error without its file and reason:" \
+                "$(grep -m1 "output 'out'" "$work/fault.log")"
+        fi
         [ $rc -lt 128 ] || bad "$call#$n: crashed with exit $rc"
         if [ $rc == 0 ]; then # a fault absorbed must not lose the new IOC
             grep -qx "203.0.113.$next" "$out/lists/ip.txt" || bad "$call#$n: exit 0 but IOC missing"

@@ -18,6 +18,9 @@
  * writer goes on with the next feed and then publishing; the run waits for
  * it before it ends. The store's WAL is checkpointed on a thread of its own
  * while publishing (cf_store_checkpoint_async), not at every feed's commit.
+ * Before the first feed, the feeds the store knows and the configuration no
+ * longer has are retired (run_retire): their IOCs stop being listed by
+ * them, and the correlation database forgets them before its thread starts.
  * Warning lists (config "warninglists") and the galaxy are loaded once
  * before the workers start, the http(s) ones fetched first when due
  * (sources.h); each worker labels its feed's set with the lists it matches, so the

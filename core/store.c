@@ -20,8 +20,10 @@
  * its commit.
  * Every row written in a run carries the run id; "modified in run N" is how
  * publishing finds its delta. Expiry marks sightings gone, then expires the
- * IOCs no feed still lists. The schema comes from the embedded migrations,
- * applied in order and recorded in PRAGMA user_version.
+ * IOCs no feed still lists; a feed no longer configured (cf_store_retire)
+ * has all its sightings marked gone the same way, and leaves the sources of
+ * the IOCs other feeds still list. The schema comes from the embedded
+ * migrations, applied in order and recorded in PRAGMA user_version.
  */
 #include "ctiflow/store.h"
 

@@ -865,6 +865,50 @@ out:
     return st;
 }
 
+/*
+ * What cf_corr_drop_feed runs, in order, ?1 the feed: the IOCs it sighted
+ * are noted, its sightings and events deleted, and the noted IOCs no other
+ * feed sighted deleted with their keys (a prefix length no network has any
+ * more goes too).
+ */
+static const char *const corr_drop_sql[] = {
+    "CREATE TEMP TABLE IF NOT EXISTS corr_dropped (id INTEGER PRIMARY KEY)",
+    "INSERT OR IGNORE INTO corr_dropped SELECT ioc_id FROM sightings WHERE feed = ?1",
+    "DELETE FROM sightings WHERE feed = ?1",
+    "DELETE FROM events WHERE feed = ?1",
+    "DELETE FROM corr_dropped WHERE EXISTS"
+    " (SELECT 1 FROM sightings WHERE ioc_id = corr_dropped.id)",
+    "DELETE FROM iocs WHERE id IN (SELECT id FROM corr_dropped)",
+    "DELETE FROM nets WHERE ioc_id IN (SELECT id FROM corr_dropped)",
+    "DELETE FROM addrs WHERE ioc_id IN (SELECT id FROM corr_dropped)",
+    "DELETE FROM hosts WHERE ioc_id IN (SELECT id FROM corr_dropped)",
+    "DELETE FROM net_lengths WHERE NOT EXISTS (SELECT 1 FROM nets"
+    " WHERE nets.family = net_lengths.family AND nets.prefix = net_lengths.prefix)",
+    "DROP TABLE corr_dropped",
+};
+
+cf_status cf_corr_drop_feed(cf_corr *c, const char *feed, cf_error *err)
+{
+    size_t n = sizeof(corr_drop_sql) / sizeof(corr_drop_sql[0]);
+    bool ok = sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+
+    for (size_t i = 0; ok && i < n; i++) {
+        sqlite3_stmt *q = NULL;
+        ok = sqlite3_prepare_v2(c->db, corr_drop_sql[i], -1, &q, NULL) == SQLITE_OK;
+        if (ok && sqlite3_bind_parameter_count(q) > 0) {
+            sqlite3_bind_text(q, 1, feed, -1, SQLITE_STATIC);
+        }
+        ok = ok && sqlite3_step(q) == SQLITE_DONE;
+        sqlite3_finalize(q);
+    }
+    if (ok && sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) == SQLITE_OK) {
+        return CF_OK;
+    }
+    cf_status st = corr_db_error(c, err, "cannot drop a feed");
+    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
 cf_status cf_corr_count(cf_corr *c, int64_t *iocs, int64_t *sightings, cf_error *err)
 {
     sqlite3_stmt *q = NULL;

@@ -18,6 +18,9 @@
  * writer goes on with the next feed and then publishing; the run waits for
  * it before it ends. The store's WAL is checkpointed on a thread of its own
  * while publishing (cf_store_checkpoint_async), not at every feed's commit.
+ * Before the first feed, the feeds the store knows and the configuration no
+ * longer has are retired (run_retire): their IOCs stop being listed by
+ * them, and the correlation database forgets them before its thread starts.
  * Warning lists (config "warninglists") and the galaxy are loaded once
  * before the workers start, the http(s) ones fetched first when due
  * (sources.h); each worker labels its feed's set with the lists it matches, so the
@@ -669,6 +672,67 @@ static cf_status run_select(const cf_config *cfg, const cf_run_opts *o, cf_store
     return CF_OK;
 }
 
+/* The feeds cf_store_retire took out in this run: logged, and their names kept. */
+typedef struct run_retired {
+    const cf_run_opts *o;
+    cf_buf names; /* each name followed by a NUL */
+    bool oom;
+} run_retired;
+
+static void run_retired_one(void *ctx, const char *feed, int64_t listed)
+{
+    run_retired *r = ctx;
+
+    cf_run_log(r->o, CF_LOG_INFO, "store", NULL,
+               "feed '%s' is no longer configured: %lld IOCs no longer listed by it", feed,
+               (long long)listed);
+    if (cf_buf_append(&r->names, feed, strlen(feed) + 1) != CF_OK) {
+        r->oom = true;
+    }
+}
+
+/*
+ * Feeds the store knows that the configuration no longer has (a disabled
+ * feed is still configured): their IOCs stop being listed by them, those no
+ * other feed lists expire and go into this run's delta as revoked, and the
+ * correlation database forgets them (before its thread starts).
+ */
+static cf_status run_retire(const cf_config *cfg, const cf_run_opts *o, cf_store *store,
+                            int64_t run, cf_time now, cf_run_summary *sum, cf_error *err)
+{
+    const char **names = calloc(cfg->n_feeds + 1, sizeof(*names));
+    run_retired r = {o, CF_BUF_INIT, false};
+    cf_store_counts counts = {0};
+    cf_status st;
+
+    if (!names) {
+        return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
+    }
+    for (size_t i = 0; i < cfg->n_feeds; i++) {
+        names[i] = cfg->feeds[i].name;
+    }
+    st = cf_store_retire(store, names, cfg->n_feeds, run, now, run_retired_one, &r, &counts, err);
+    free(names);
+    sum->modified += counts.modified;
+    sum->expired += counts.expired;
+    for (size_t at = 0; st == CF_OK && run_corr && at < r.names.len;) {
+        const char *feed = r.names.data + at;
+        cf_error cerr;
+        cf_error_clear(&cerr);
+        if (cf_corr_drop_feed(run_corr, feed, &cerr) != CF_OK) {
+            cf_run_log(o, CF_LOG_WARNING, "correlate", feed, "not dropped: %s",
+                       cerr.msg[0] ? cerr.msg : cf_status_str(cerr.status));
+        }
+        at += strlen(feed) + 1;
+    }
+    if (st == CF_OK && r.oom) {
+        cf_run_log(o, CF_LOG_WARNING, "correlate", NULL,
+                   "out of memory: removed feeds stay in the correlation database");
+    }
+    cf_buf_free(&r.names);
+    return st;
+}
+
 static void run_progress(const cf_run_opts *o, size_t done, size_t total)
 {
     if (!o->progress || o->log_format == CF_LOG_JSON) {
@@ -1031,8 +1095,11 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
                        cerr.msg[0] ? cerr.msg : "out of memory");
         }
         cf_buf_free(&cpath);
-        run_corr_start(o, now);
         st = cf_store_run_begin(store, now, &sum.run, err);
+    }
+    if (st == CF_OK) {
+        st = run_retire(cfg, o, store, sum.run, now, &sum, err);
+        run_corr_start(o, now);
     }
     if (st == CF_OK) {
         sum.due = (int)n;

@@ -20,8 +20,10 @@
  * its commit.
  * Every row written in a run carries the run id; "modified in run N" is how
  * publishing finds its delta. Expiry marks sightings gone, then expires the
- * IOCs no feed still lists. The schema comes from the embedded migrations,
- * applied in order and recorded in PRAGMA user_version.
+ * IOCs no feed still lists; a feed no longer configured (cf_store_retire)
+ * has all its sightings marked gone the same way, and leaves the sources of
+ * the IOCs other feeds still list. The schema comes from the embedded
+ * migrations, applied in order and recorded in PRAGMA user_version.
  */
 #include "ctiflow/store.h"
 
@@ -695,9 +697,10 @@ static cf_status store_merge(cf_store *s, const cf_store_ingest_opts *o, store_i
     int rc;
 
     for (int k = 0; k < 4; k++) {
+        /* an expired IOC listed again: no other feed lists it, its sources start over */
+        const char *had = k == 3 && it->expired ? "" : cf_buf_str(&it->old[k]);
         bool more;
-        if (store_union(&b->merged[k], cf_buf_str(&it->old[k]), cf_buf_str(&it->lists[k]), &more) !=
-            CF_OK) {
+        if (store_union(&b->merged[k], had, cf_buf_str(&it->lists[k]), &more) != CF_OK) {
             return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
         }
         added = added || more;
@@ -1085,6 +1088,173 @@ cf_status cf_store_expire_days(cf_store *s, const cf_store_ingest_opts *o, cf_st
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
     }
     if (out) {
+        out->expired += counts.expired;
+    }
+    return st;
+}
+
+/* One statement of cf_store_retire on feed id (?1), with ?2 = name, ?3 = now, ?4 = run. */
+static cf_status store_retire_step(cf_store *s, const char *sql, int64_t id, const char *name,
+                                   cf_time now, int64_t run, int64_t *changes, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_status st = CF_OK;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &q, NULL) != SQLITE_OK) {
+        return store_fail(s, err, "retiring a feed");
+    }
+    sqlite3_bind_int64(q, 1, id);
+    if (sqlite3_bind_parameter_count(q) == 4) {
+        sqlite3_bind_text(q, 2, name, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 3, now);
+        sqlite3_bind_int64(q, 4, run);
+    }
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        st = store_fail(s, err, "retiring a feed");
+    } else if (changes) {
+        *changes = sqlite3_changes(s->db);
+    }
+    sqlite3_finalize(q);
+    return st;
+}
+
+/* Retire feed id: sightings gone, IOCs expired or without it in their sources, state reset. */
+static cf_status store_retire_feed(cf_store *s, int64_t id, const char *name, int64_t run,
+                                   cf_time now, int64_t *listed, cf_store_counts *counts,
+                                   cf_error *err)
+{
+    int64_t expired = 0, pruned = 0;
+    cf_status st;
+
+    st = store_retire_step(s,
+                           "UPDATE sightings SET gone = 1 WHERE feed_id = ?1 AND gone = 0", id,
+                           name, now, run, listed, err);
+    /* the IOCs no feed lists any more expire, as by an expiry */
+    if (st == CF_OK && *listed > 0) {
+        sqlite3_stmt *q = s->st[ST_EXPIRE];
+        sqlite3_reset(q);
+        sqlite3_bind_int64(q, 1, id);
+        sqlite3_bind_int64(q, 2, now);
+        sqlite3_bind_int64(q, 3, run);
+        if (sqlite3_step(q) != SQLITE_DONE) {
+            st = store_fail(s, err, "expiring IOCs");
+        }
+        sqlite3_reset(q);
+        expired = st == CF_OK ? sqlite3_changes(s->db) : 0;
+    }
+    /* the others are still listed, by other feeds only: the feed leaves their sources */
+    if (st == CF_OK && *listed > 0) {
+        st = store_retire_step(
+            s,
+            "UPDATE iocs SET sources = trim(replace(char(10) || sources || char(10),"
+            " char(10) || ?2 || char(10), char(10)), char(10)), modified = ?3, mod_run = ?4"
+            " WHERE expired_at IS NULL AND id IN (SELECT ioc_id FROM sightings WHERE feed_id = ?1)"
+            " AND instr(char(10) || sources || char(10), char(10) || ?2 || char(10)) > 0",
+            id, name, now, run, &pruned, err);
+    }
+    if (st == CF_OK) {
+        st = store_retire_step(s,
+                               "UPDATE feeds SET last_attempt = NULL, last_success = NULL,"
+                               " last_change = NULL, last_error = 'no longer configured',"
+                               " etag = NULL, last_modified = NULL, iocs = 0, rejected = 0,"
+                               " failures = 0 WHERE id = ?1",
+                               id, name, now, run, NULL, err);
+    }
+    counts->expired += (uint64_t)expired;
+    counts->modified += (uint64_t)pruned;
+    return st;
+}
+
+/* True when name is one of names[0..n). */
+static bool store_has_name(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], name) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
+cf_status cf_store_retire(cf_store *s, const char *const *names, size_t n, int64_t run,
+                          cf_time now, cf_store_retired_fn fn, void *ctx, cf_store_counts *out,
+                          cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    cf_store_counts counts = {0};
+    int64_t *ids = NULL;
+    char **gone = NULL;
+    size_t n_gone = 0, cap = 0;
+    cf_status st = CF_OK;
+    int rc = SQLITE_DONE;
+
+    /* the feeds not retired yet: state kept, or IOCs still listed */
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT id, name FROM feeds WHERE last_attempt IS NOT NULL"
+                           " OR EXISTS (SELECT 1 FROM sightings WHERE feed_id = feeds.id"
+                           " AND gone = 0) ORDER BY name",
+                           -1, &q, NULL) != SQLITE_OK) {
+        return store_fail(s, err, "reading the feeds");
+    }
+    while (st == CF_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(q, 1);
+        if (!name || store_has_name(names, n, name)) {
+            continue;
+        }
+        if (n_gone == cap) {
+            size_t ncap = cap ? cap * 2 : 4;
+            int64_t *ni = realloc(ids, ncap * sizeof(*ids));
+            char **ng = NULL;
+            if (ni) {
+                ids = ni;
+                ng = realloc(gone, ncap * sizeof(*gone));
+            }
+            if (!ng) {
+                st = cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
+                break;
+            }
+            gone = ng;
+            cap = ncap;
+        }
+        ids[n_gone] = sqlite3_column_int64(q, 0);
+        gone[n_gone] = cf_strdup(name);
+        if (!gone[n_gone]) {
+            st = cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
+            break;
+        }
+        n_gone++;
+    }
+    if (st == CF_OK && rc != SQLITE_DONE) {
+        st = store_fail(s, err, "reading the feeds");
+    }
+    sqlite3_finalize(q);
+    if (st != CF_OK || n_gone == 0) {
+        goto out;
+    }
+    st = store_exec(s, "BEGIN IMMEDIATE", err);
+    for (size_t i = 0; st == CF_OK && i < n_gone; i++) {
+        int64_t listed = 0;
+        st = store_retire_feed(s, ids[i], gone[i], run, now, &listed, &counts, err);
+        if (st == CF_OK && fn) {
+            fn(ctx, gone[i], listed);
+        }
+    }
+    if (st == CF_OK) {
+        st = store_exec(s, "COMMIT", err);
+    }
+    if (st != CF_OK) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        memset(&counts, 0, sizeof(counts));
+    }
+
+out:
+    for (size_t i = 0; i < n_gone; i++) {
+        free(gone[i]);
+    }
+    free(gone);
+    free(ids);
+    if (out) {
+        out->modified += counts.modified;
         out->expired += counts.expired;
     }
     return st;

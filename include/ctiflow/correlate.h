@@ -111,6 +111,12 @@ void cf_corr_close(cf_corr *c);
 cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
                          const cf_iocset *set, cf_time now, cf_error *err);
 
+/*
+ * Forget feed (one no longer configured): its sightings and events, and
+ * the IOCs no other feed sighted with their keys, in one transaction.
+ */
+cf_status cf_corr_drop_feed(cf_corr *c, const char *feed, cf_error *err);
+
 /* IOCs and sightings held. */
 cf_status cf_corr_count(cf_corr *c, int64_t *iocs, int64_t *sightings, cf_error *err);
 

@@ -89,6 +89,24 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
 cf_status cf_store_expire_days(cf_store *s, const cf_store_ingest_opts *o, cf_store_counts *out,
                                cf_error *err);
 
+/* A feed cf_store_retire took out: its name and the IOCs it listed until then. */
+typedef void (*cf_store_retired_fn)(void *ctx, const char *feed, int64_t listed);
+
+/*
+ * Retire every feed the store knows that is not one of names[0..n) (the
+ * configured feeds, enabled or not), in one transaction: its sightings are
+ * marked gone, the IOCs no other feed lists expire (mod_run = run, expired_at
+ * = now), the others lose the feed from their sources (a modification), and
+ * the feed's state is reset (no validators or times, last_error "no longer
+ * configured") so that a feed added again is fetched in full. fn (or NULL)
+ * is called for each feed retired, before the commit. A retired feed has
+ * nothing left to retire: a run where no feed was removed reads only the
+ * feeds table. Counts (modified, expired) are added to *out.
+ */
+cf_status cf_store_retire(cf_store *s, const char *const *names, size_t n, int64_t run,
+                          cf_time now, cf_store_retired_fn fn, void *ctx, cf_store_counts *out,
+                          cf_error *err);
+
 /* Persistent state of one feed. Strings are owned; cf_feed_state_fini frees them. */
 typedef struct cf_feed_state {
     char *name;

@@ -524,6 +524,23 @@ static cf_status rp_sponsor_row(void *ctx, const cf_corr_row *row)
     return CF_OK;
 }
 
+/* Why a sponsor report lists nothing: no such actor, or none with stored IOCs. */
+static void rp_sponsor_none(const cf_galaxy *g, const char *sponsor)
+{
+    size_t actors = 0;
+
+    for (size_t i = 0; i < cf_galaxy_count(g); i++) {
+        actors += rp_sponsor_match(cf_galaxy_at(g, i), sponsor);
+    }
+    if (actors) {
+        printf("  no stored IOC is attributed to its %zu actor%s\n", actors,
+               actors == 1 ? "" : "s");
+    } else {
+        printf("  no actor of the galaxy has this suspected sponsor or country code "
+               "(sponsors are named as in the galaxy, such as 'Russian Federation')\n");
+    }
+}
+
 static int rp_sponsor_report(cf_corr *corr, const cf_galaxy *g, const char *sponsor, bool json)
 {
     rp_sponsor sp = {g, sponsor, NULL};
@@ -569,6 +586,8 @@ static int rp_sponsor_report(cf_corr *corr, const cf_galaxy *g, const char *spon
     if (json) {
         cf_buf_puts(&b, "]}");
         printf("%s\n", cf_buf_str(&b));
+    } else if (!shown) {
+        rp_sponsor_none(g, sponsor);
     }
     cf_buf_free(&b);
     free(sp.per_actor);

@@ -134,6 +134,14 @@ int main(void)
     CHECK_INT(count(o, "  APT28 (5b4ee3ea-eee3-4c8e-8323-85ae32658754) 130 IOCs"), 1);
     CHECK_INT(count(o, "  APT29 (b2056ff0-00b9-482e-b11c-c771daa5f28a) 11 IOCs"), 1);
 
+    /* A sponsor no actor of the galaxy has is said to be unknown, with the usual name. */
+    CHECK_INT(run("report --sponsor Russia"), 1);
+    CHECK_STR(slurp(), "suspected state sponsor Russia\n"
+                       "  no actor of the galaxy has this suspected sponsor or country code "
+                       "(sponsors are named as in the galaxy, such as 'Russian Federation')\n");
+    CHECK_INT(run("report --sponsor Atlantis"), 1);
+    CHECK(strstr(slurp(), "  no actor of the galaxy has this suspected sponsor") != NULL);
+
     /* The ambiguous feed-level actor is reported, not attributed. */
     CHECK_INT(run("lookup 87.236.211.182"), 0);
     o = slurp();

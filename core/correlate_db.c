@@ -106,6 +106,7 @@ enum {
     Q_ADDR_RANGE,
     Q_HOST_RANGE,
     Q_ADDR_PROBE,
+    Q_FEEDS_OF,
     Q_COUNT
 };
 
@@ -143,10 +144,10 @@ static const char *const corr_sql[Q_COUNT] = {
     [Q_HOST_RANGE] = "SELECT h.ioc_id, i.type, i.value FROM hosts h JOIN iocs i ON i.id ="
                      " h.ioc_id WHERE h.rhost >= ?1 AND h.rhost < ?2 AND h.ioc_id != ?3"
                      " ORDER BY h.rhost, i.type, i.value LIMIT ?4",
-    /* the IOCs of one type on one address (CROSS JOIN: the address key first) */
-    [Q_ADDR_PROBE] = "SELECT a.ioc_id, i.value FROM addrs a CROSS JOIN iocs i ON i.id ="
-                     " a.ioc_id WHERE a.family = ?1 AND a.addr = ?2 AND i.type = ?3"
-                     " ORDER BY i.port, i.value LIMIT ?4",
+    /* the IOCs of one type on one address (CROSS JOIN: the address key first; no sorter) */
+    [Q_ADDR_PROBE] = "SELECT a.ioc_id, i.port, i.value FROM addrs a CROSS JOIN iocs i"
+                     " ON i.id = a.ioc_id WHERE a.family = ?1 AND a.addr = ?2 AND i.type = ?3",
+    [Q_FEEDS_OF] = "SELECT DISTINCT feed FROM sightings WHERE ioc_id = ?1 ORDER BY feed",
 };
 
 #define CORR_BATCH 64
@@ -1199,19 +1200,14 @@ static void corr_link(corr_lk *lk, const char *kind, cf_ioc_type type, const cha
 /* Feeds listing IOC id, as "a, b". */
 static void corr_feeds_of(corr_lk *lk, int64_t id, cf_buf *out)
 {
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s = lk->c->q[Q_FEEDS_OF];
 
     cf_buf_reset(out);
-    if (sqlite3_prepare_v2(lk->c->db,
-                           "SELECT DISTINCT feed FROM sightings WHERE ioc_id = ?1 ORDER BY feed",
-                           -1, &s, NULL) != SQLITE_OK) {
-        return;
-    }
     sqlite3_bind_int64(s, 1, id);
     while (sqlite3_step(s) == SQLITE_ROW) {
         cf_buf_printf(out, "%s%s", out->len ? ", " : "", corr_col_text(s, 0));
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
 }
 
 /* Networks that contain addr/prefix: one probe per listed prefix length. */
@@ -1264,34 +1260,52 @@ static void corr_networks(corr_lk *lk, int fam, const unsigned char addr[16], in
  * an address (want CF_IOC_ENDPOINT), the address of an endpoint (CF_IOC_IP).
  * One probe of the address key; the actors flow at CF_CORR_VIA_ADDRESS.
  */
+typedef struct corr_onaddr {
+    int64_t id;
+    int port;
+    char value[64];
+} corr_onaddr;
+
+static int corr_onaddr_cmp(const void *x, const void *y)
+{
+    const corr_onaddr *a = x, *b = y;
+
+    if (a->port != b->port) {
+        return a->port < b->port ? -1 : 1;
+    }
+    return strcmp(a->value, b->value);
+}
+
 static void corr_same_address(corr_lk *lk, int fam, const unsigned char a[16],
                               cf_ioc_type want)
 {
     sqlite3_stmt *q = lk->c->q[Q_ADDR_PROBE];
     const char *kind = want == CF_IOC_IP ? "address" : "endpoint";
-    int64_t ids[CF_CORR_MAX_LINKS];
-    char values[CF_CORR_MAX_LINKS][64];
+    corr_onaddr rows[CF_CORR_MAX_LINKS];
     size_t n = 0;
     cf_buf feeds = CF_BUF_INIT, via = CF_BUF_INIT;
 
-    /* Gather first: offering runs other statements. */
+    /* Gather first (offering runs other statements), then by port in C. */
     sqlite3_bind_int(q, 1, fam);
     sqlite3_bind_blob(q, 2, a, fam == 4 ? 4 : 16, SQLITE_STATIC);
     sqlite3_bind_int(q, 3, want);
-    sqlite3_bind_int(q, 4, CF_CORR_MAX_LINKS);
     while (n < CF_CORR_MAX_LINKS && sqlite3_step(q) == SQLITE_ROW) {
-        ids[n] = sqlite3_column_int64(q, 0);
-        snprintf(values[n], sizeof values[n], "%s", corr_col_text(q, 1));
+        rows[n].id = sqlite3_column_int64(q, 0);
+        rows[n].port = sqlite3_column_int(q, 1);
+        snprintf(rows[n].value, sizeof rows[n].value, "%s", corr_col_text(q, 2));
         n++;
     }
     sqlite3_reset(q);
+    if (n > 1) {
+        cf_sort(rows, n, sizeof *rows, corr_onaddr_cmp);
+    }
 
     for (size_t i = 0; i < n; i++) {
-        corr_feeds_of(lk, ids[i], &feeds);
-        corr_link(lk, kind, want, values[i], cf_buf_str(&feeds));
+        corr_feeds_of(lk, rows[i].id, &feeds);
+        corr_link(lk, kind, want, rows[i].value, cf_buf_str(&feeds));
         cf_buf_reset(&via);
-        cf_buf_printf(&via, "via %s %s listed by %s", kind, values[i], cf_buf_str(&feeds));
-        corr_offer_ioc(lk, ids[i], CF_CORR_VIA_ADDRESS, cf_buf_str(&via));
+        cf_buf_printf(&via, "via %s %s listed by %s", kind, rows[i].value, cf_buf_str(&feeds));
+        corr_offer_ioc(lk, rows[i].id, CF_CORR_VIA_ADDRESS, cf_buf_str(&via));
     }
     cf_buf_free(&feeds);
     cf_buf_free(&via);

@@ -107,6 +107,8 @@ enum {
     Q_HOST_RANGE,
     Q_ADDR_PROBE,
     Q_FEEDS_OF,
+    Q_BEGIN,
+    Q_COMMIT,
     Q_COUNT
 };
 
@@ -148,6 +150,9 @@ static const char *const corr_sql[Q_COUNT] = {
     [Q_ADDR_PROBE] = "SELECT a.ioc_id, i.port, i.value FROM addrs a CROSS JOIN iocs i"
                      " ON i.id = a.ioc_id WHERE a.family = ?1 AND a.addr = ?2 AND i.type = ?3",
     [Q_FEEDS_OF] = "SELECT DISTINCT feed FROM sightings WHERE ioc_id = ?1 ORDER BY feed",
+    /* a lookup's statements read one snapshot, in one read transaction */
+    [Q_BEGIN] = "BEGIN",
+    [Q_COMMIT] = "COMMIT",
 };
 
 #define CORR_BATCH 64
@@ -1492,6 +1497,7 @@ cf_status cf_corr_lookup(cf_corr *c, const cf_galaxy *g, cf_ioc_type type, const
     out->type = type;
     out->value = cf_strdup(value);
     out->first_seen = out->last_seen = CF_TIME_NONE;
+    bool own_tx = sqlite3_get_autocommit(c->db) && corr_run(c->q[Q_BEGIN]);
     sqlite3_bind_int(q, 1, type);
     sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
     if (sqlite3_step(q) == SQLITE_ROW) {
@@ -1529,6 +1535,9 @@ cf_status cf_corr_lookup(cf_corr *c, const cf_galaxy *g, cf_ioc_type type, const
         }
     }
 
+    if (own_tx) {
+        corr_run(c->q[Q_COMMIT]);
+    }
     if (out->n_attrs > 1) {
         cf_sort(out->attrs, out->n_attrs, sizeof *out->attrs, corr_attr_cmp);
     }

@@ -28,7 +28,7 @@
  * for a host, one probe per label boundary; for a network, a range over
  * address bytes; for a domain, a range over reversed hosts; for an address
  * its endpoints, and for an endpoint its address, one probe of the address
- * key. Attribution
+ * key. A lookup's statements run in one read transaction. Attribution
  * through links follows the factors of correlate.h; each actor keeps its
  * best path.
  */

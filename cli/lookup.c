@@ -3,7 +3,8 @@
  * events that list them, first and last seen, the threat actors reached
  * (with their suspected sponsor and the path that reached them) and the
  * correlated IOCs (containing networks, parent domains, names under a
- * domain, addresses inside a network, same-record partners).
+ * domain, addresses inside a network, the endpoints on an address and the
+ * address of an endpoint, same-record partners).
  *
  * Values are normalised as on input (cf_normalize), so a defanged or
  * upper-case value finds its canonical IOC. The correlation database is
@@ -224,6 +225,8 @@ static void lookup_text(const cf_corr_result *r, const char *extra)
     printf("%s %s\n", cf_ioc_type_name(r->type), r->value);
     if (r->listed) {
         printf("  first seen %s, last seen %s\n", a, b);
+    } else if (r->n_links > 0) {
+        printf("  not listed by any feed itself\n");
     } else {
         printf("  not listed by any feed\n");
     }

@@ -15,14 +15,20 @@
  * (host bits cleared) under (family, prefix), with a count per prefix
  * length in net_lengths; for an address its bytes; for a host its labels
  * reversed ("com.example.www."), so the names under a domain form one
- * index range. A feed larger than the database (a first load) drops the
+ * index range. An address key is the bytes of an address, of a URL's
+ * address host or of an endpoint's address, so the IOCs on one address are
+ * one index probe. A feed larger than the database (a first load) drops the
  * secondary indexes and builds them again before its commit: one sort
- * instead of a random index insert per row.
+ * instead of a random index insert per row. PRAGMA user_version records
+ * which keys the file holds (CORR_VERSION); opening an older file adds the
+ * keys it lacks (version 1: the endpoints' address keys).
  *
  * A lookup asks, for an address, one probe per prefix length that is
  * listed (the "sorted prefix arrays per length" idea, held in a B-tree);
  * for a host, one probe per label boundary; for a network, a range over
- * address bytes; for a domain, a range over reversed hosts. Attribution
+ * address bytes; for a domain, a range over reversed hosts; for an address
+ * its endpoints, and for an endpoint its address, one probe of the address
+ * key. A lookup's statements run in one read transaction. Attribution
  * through links follows the factors of correlate.h; each actor keeps its
  * best path.
  */
@@ -75,6 +81,12 @@ static const char CORR_DROP_INDEXES[] =
     " DROP INDEX IF EXISTS nets_key; DROP INDEX IF EXISTS addrs_key;"
     " DROP INDEX IF EXISTS hosts_key;";
 
+/*
+ * The keys a file holds, in PRAGMA user_version: 0 before endpoints had
+ * address keys, 1 since.
+ */
+#define CORR_VERSION 1
+
 /* A feed set at least this large, and larger than the database, is a bulk load. */
 #define CORR_BULK_MIN 20000
 
@@ -93,6 +105,10 @@ enum {
     Q_EVENT_ACTORS,
     Q_ADDR_RANGE,
     Q_HOST_RANGE,
+    Q_ADDR_PROBE,
+    Q_FEEDS_OF,
+    Q_BEGIN,
+    Q_COMMIT,
     Q_COUNT
 };
 
@@ -130,6 +146,13 @@ static const char *const corr_sql[Q_COUNT] = {
     [Q_HOST_RANGE] = "SELECT h.ioc_id, i.type, i.value FROM hosts h JOIN iocs i ON i.id ="
                      " h.ioc_id WHERE h.rhost >= ?1 AND h.rhost < ?2 AND h.ioc_id != ?3"
                      " ORDER BY h.rhost, i.type, i.value LIMIT ?4",
+    /* the IOCs of one type on one address (CROSS JOIN: the address key first; no sorter) */
+    [Q_ADDR_PROBE] = "SELECT a.ioc_id, i.port, i.value FROM addrs a CROSS JOIN iocs i"
+                     " ON i.id = a.ioc_id WHERE a.family = ?1 AND a.addr = ?2 AND i.type = ?3",
+    [Q_FEEDS_OF] = "SELECT DISTINCT feed FROM sightings WHERE ioc_id = ?1 ORDER BY feed",
+    /* a lookup's statements read one snapshot, in one read transaction */
+    [Q_BEGIN] = "BEGIN",
+    [Q_COMMIT] = "COMMIT",
 };
 
 #define CORR_BATCH 64
@@ -238,6 +261,90 @@ static cf_status corr_db_error(cf_corr *c, cf_error *err, const char *what)
     return cf_error_set(err, CF_EIO, "correlation", 0, "%s: %s", what, sqlite3_errmsg(c->db));
 }
 
+/*
+ * The address of a canonical endpoint ("a.b.c.d:port", "[v6]:port"): the
+ * text before the last colon, without brackets, parsed into fam and a.
+ */
+static bool corr_endpoint_addr(const char *value, int *fam, unsigned char a[16])
+{
+    const char *colon = strrchr(value, ':');
+    const char *s = value[0] == '[' ? value + 1 : value;
+    size_t len = colon && colon > s ? (size_t)(colon - s) : 0;
+
+    if (len > 0 && s[len - 1] == ']') {
+        len--;
+    }
+    return len > 0 && cf_parse_ip(s, len, fam, a);
+}
+
+/*
+ * Bring a file written by an older version up to CORR_VERSION: the address
+ * key of every recorded endpoint (version 1), in one transaction. A file
+ * opened read-only is left as it is (its endpoints stay without keys).
+ */
+static cf_status corr_migrate(cf_corr *c, const char *path, cf_error *err)
+{
+    sqlite3_stmt *q = NULL, *ins = NULL;
+    cf_status st = CF_OK;
+    int version = 0, rc = SQLITE_DONE;
+    char pragma[64];
+
+    if (sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &q, NULL) != SQLITE_OK ||
+        sqlite3_step(q) != SQLITE_ROW) {
+        st = cf_error_set(err, CF_EIO, path, 0, "cannot read the correlation version: %s",
+                          sqlite3_errmsg(c->db));
+        goto out;
+    }
+    version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    q = NULL;
+    if (version >= CORR_VERSION || sqlite3_db_readonly(c->db, "main") == 1) {
+        goto out;
+    }
+
+    if (sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(c->db, "SELECT id, value FROM iocs WHERE type = ?1", -1, &q,
+                           NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(c->db, "INSERT OR IGNORE INTO addrs (ioc_id, family, addr)"
+                                  " VALUES (?1, ?2, ?3)",
+                           -1, &ins, NULL) != SQLITE_OK) {
+        st = cf_error_set(err, CF_EIO, path, 0, "cannot update the correlation keys: %s",
+                          sqlite3_errmsg(c->db));
+        goto out;
+    }
+    sqlite3_bind_int(q, 1, CF_IOC_ENDPOINT);
+    while (st == CF_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const unsigned char *v = sqlite3_column_text(q, 1);
+        int fam;
+        unsigned char a[16];
+        if (!v || !corr_endpoint_addr((const char *)v, &fam, a)) {
+            continue;
+        }
+        sqlite3_bind_int64(ins, 1, sqlite3_column_int64(q, 0));
+        sqlite3_bind_int(ins, 2, fam);
+        sqlite3_bind_blob(ins, 3, a, fam == 4 ? 4 : 16, SQLITE_TRANSIENT);
+        rc = sqlite3_step(ins);
+        sqlite3_reset(ins);
+        if (rc != SQLITE_DONE) {
+            st = CF_EIO;
+        }
+    }
+    snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", CORR_VERSION);
+    if (st != CF_OK || rc != SQLITE_DONE ||
+        sqlite3_exec(c->db, pragma, NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        st = cf_error_set(err, CF_EIO, path, 0, "cannot update the correlation keys: %s",
+                          sqlite3_errmsg(c->db));
+    }
+out:
+    sqlite3_finalize(q);
+    sqlite3_finalize(ins);
+    if (st != CF_OK && !sqlite3_get_autocommit(c->db)) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    return st;
+}
+
 cf_status cf_corr_open(cf_corr **out, const char *path, cf_error *err)
 {
     cf_corr *c = calloc(1, sizeof *c);
@@ -261,6 +368,10 @@ cf_status cf_corr_open(cf_corr **out, const char *path, cf_error *err)
         sqlite3_exec(c->db, CORR_SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
         st = cf_error_set(err, CF_EIO, path, 0, "cannot create the correlation tables: %s",
                           sqlite3_errmsg(c->db));
+        goto out;
+    }
+    st = corr_migrate(c, path, err);
+    if (st != CF_OK) {
         goto out;
     }
     for (int i = 0; i < Q_COUNT; i++) {
@@ -551,7 +662,10 @@ static cf_status corr_item_actors(corr_item *it, const char *feed_actor)
     return st;
 }
 
-/* Which key the IOC gets (a network, an address, a host) and its bytes. */
+/*
+ * Which key the IOC gets (a network; an address, a URL's address host or an
+ * endpoint's address; a host) and its bytes.
+ */
 static cf_status corr_item_key(corr_item *it)
 {
     const cf_ioc *ioc = it->ioc;
@@ -562,6 +676,10 @@ static cf_status corr_item_key(corr_item *it)
     it->key = CORR_KEY_NONE;
     if (ioc->type == CF_IOC_CIDR && cf_parse_cidr(v, strlen(v), &it->fam, it->a, &it->prefix)) {
         it->key = CORR_KEY_NET;
+        return CF_OK;
+    }
+    if (ioc->type == CF_IOC_ENDPOINT) {
+        it->key = corr_endpoint_addr(v, &it->fam, it->a) ? CORR_KEY_ADDR : CORR_KEY_NONE;
         return CF_OK;
     }
     bool have_host = cf_corr_host(host, sizeof host, ioc->type, v, &is_ip);
@@ -1087,19 +1205,14 @@ static void corr_link(corr_lk *lk, const char *kind, cf_ioc_type type, const cha
 /* Feeds listing IOC id, as "a, b". */
 static void corr_feeds_of(corr_lk *lk, int64_t id, cf_buf *out)
 {
-    sqlite3_stmt *s = NULL;
+    sqlite3_stmt *s = lk->c->q[Q_FEEDS_OF];
 
     cf_buf_reset(out);
-    if (sqlite3_prepare_v2(lk->c->db,
-                           "SELECT DISTINCT feed FROM sightings WHERE ioc_id = ?1 ORDER BY feed",
-                           -1, &s, NULL) != SQLITE_OK) {
-        return;
-    }
     sqlite3_bind_int64(s, 1, id);
     while (sqlite3_step(s) == SQLITE_ROW) {
         cf_buf_printf(out, "%s%s", out->len ? ", " : "", corr_col_text(s, 0));
     }
-    sqlite3_finalize(s);
+    sqlite3_reset(s);
 }
 
 /* Networks that contain addr/prefix: one probe per listed prefix length. */
@@ -1142,6 +1255,62 @@ static void corr_networks(corr_lk *lk, int fam, const unsigned char addr[16], in
         cf_buf_reset(&via);
         cf_buf_printf(&via, "via network %s listed by %s", value, cf_buf_str(&feeds));
         corr_offer_ioc(lk, id, CF_CORR_VIA_NETWORK, cf_buf_str(&via));
+    }
+    cf_buf_free(&feeds);
+    cf_buf_free(&via);
+}
+
+/*
+ * The listed IOCs of type want whose address key is fam/a: the endpoints on
+ * an address (want CF_IOC_ENDPOINT), the address of an endpoint (CF_IOC_IP).
+ * One probe of the address key; the actors flow at CF_CORR_VIA_ADDRESS.
+ */
+typedef struct corr_onaddr {
+    int64_t id;
+    int port;
+    char value[64];
+} corr_onaddr;
+
+static int corr_onaddr_cmp(const void *x, const void *y)
+{
+    const corr_onaddr *a = x, *b = y;
+
+    if (a->port != b->port) {
+        return a->port < b->port ? -1 : 1;
+    }
+    return strcmp(a->value, b->value);
+}
+
+static void corr_same_address(corr_lk *lk, int fam, const unsigned char a[16],
+                              cf_ioc_type want)
+{
+    sqlite3_stmt *q = lk->c->q[Q_ADDR_PROBE];
+    const char *kind = want == CF_IOC_IP ? "address" : "endpoint";
+    corr_onaddr rows[CF_CORR_MAX_LINKS];
+    size_t n = 0;
+    cf_buf feeds = CF_BUF_INIT, via = CF_BUF_INIT;
+
+    /* Gather first (offering runs other statements), then by port in C. */
+    sqlite3_bind_int(q, 1, fam);
+    sqlite3_bind_blob(q, 2, a, fam == 4 ? 4 : 16, SQLITE_STATIC);
+    sqlite3_bind_int(q, 3, want);
+    while (n < CF_CORR_MAX_LINKS && sqlite3_step(q) == SQLITE_ROW) {
+        rows[n].id = sqlite3_column_int64(q, 0);
+        rows[n].port = sqlite3_column_int(q, 1);
+        snprintf(rows[n].value, sizeof rows[n].value, "%s", corr_col_text(q, 2));
+        n++;
+    }
+    sqlite3_reset(q);
+    if (n > 1) {
+        cf_sort(rows, n, sizeof *rows, corr_onaddr_cmp);
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        corr_feeds_of(lk, rows[i].id, &feeds);
+        corr_link(lk, kind, want, rows[i].value, cf_buf_str(&feeds));
+        cf_buf_reset(&via);
+        cf_buf_printf(&via, "via %s %s listed by %s", kind, rows[i].value, cf_buf_str(&feeds));
+        corr_offer_ioc(lk, rows[i].id, CF_CORR_VIA_ADDRESS, cf_buf_str(&via));
     }
     cf_buf_free(&feeds);
     cf_buf_free(&via);
@@ -1328,6 +1497,7 @@ cf_status cf_corr_lookup(cf_corr *c, const cf_galaxy *g, cf_ioc_type type, const
     out->type = type;
     out->value = cf_strdup(value);
     out->first_seen = out->last_seen = CF_TIME_NONE;
+    bool own_tx = sqlite3_get_autocommit(c->db) && corr_run(c->q[Q_BEGIN]);
     sqlite3_bind_int(q, 1, type);
     sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
     if (sqlite3_step(q) == SQLITE_ROW) {
@@ -1344,24 +1514,16 @@ cf_status cf_corr_lookup(cf_corr *c, const cf_galaxy *g, cf_ioc_type type, const
         corr_event(&lk);
     }
 
-    /* Containing networks, parent domains, and what the value holds. */
+    /* The same address, containing networks, parent domains, what the value holds. */
     bool have_host = cf_corr_host(host, sizeof host, type, value, &is_ip);
     const char *ip = type == CF_IOC_IP ? value : (have_host && is_ip ? host : NULL);
-    if (type == CF_IOC_ENDPOINT) {
-        /* "a.b.c.d:port" or "[v6]:port": the address before the last colon. */
-        const char *colon = strrchr(value, ':');
-        const char *s = value[0] == '[' ? value + 1 : value;
-        size_t len = colon && colon > s ? (size_t)(colon - s) : 0;
-        if (len > 0 && s[len - 1] == ']') {
-            len--;
+    if (type == CF_IOC_ENDPOINT && corr_endpoint_addr(value, &fam, a)) {
+        corr_same_address(&lk, fam, a, CF_IOC_IP);
+        corr_networks(&lk, fam, a, fam == 4 ? 32 : 128);
+    } else if (ip && cf_parse_ip(ip, strlen(ip), &fam, a)) {
+        if (type == CF_IOC_IP) {
+            corr_same_address(&lk, fam, a, CF_IOC_ENDPOINT);
         }
-        if (len > 0 && len < sizeof host) {
-            memcpy(host, s, len);
-            host[len] = '\0';
-            ip = host;
-        }
-    }
-    if (ip && cf_parse_ip(ip, strlen(ip), &fam, a)) {
         corr_networks(&lk, fam, a, fam == 4 ? 32 : 128);
     } else if (type == CF_IOC_CIDR && cf_parse_cidr(value, strlen(value), &fam, a, &prefix)) {
         corr_networks(&lk, fam, a, prefix);
@@ -1373,6 +1535,9 @@ cf_status cf_corr_lookup(cf_corr *c, const cf_galaxy *g, cf_ioc_type type, const
         }
     }
 
+    if (own_tx) {
+        corr_run(c->q[Q_COMMIT]);
+    }
     if (out->n_attrs > 1) {
         cf_sort(out->attrs, out->n_attrs, sizeof *out->attrs, corr_attr_cmp);
     }

@@ -17,13 +17,15 @@
  * same finished IOC set (cf_corr_ingest). It keeps, per IOC, the sightings
  * with their feed, source event, record reference and the actor names each
  * source gave, plus bit-level keys (network number per prefix length,
- * address bytes, reversed host) in indexed columns, so a lookup is a
- * handful of index probes and never a scan.
+ * address bytes of an address, of a URL's address host or of an endpoint,
+ * reversed host) in indexed columns, so a lookup is a handful of index
+ * probes and never a scan.
  *
  * Attribution. A source that names an actor on an IOC attributes it
  * directly. Attribution also flows one hop along a link, with a lower
  * confidence; the factors (percent of the direct confidence) are:
  *   same record (MISP domain|ip, STIX composition)   CF_CORR_VIA_RECORD
+ *   same address (an endpoint and its address)        CF_CORR_VIA_ADDRESS
  *   host under a listed domain                        CF_CORR_VIA_DOMAIN
  *   address inside a listed network                   CF_CORR_VIA_NETWORK
  *   same source event                                 CF_CORR_VIA_EVENT
@@ -46,6 +48,7 @@
 #define CF_CORR_DIRECT 100
 #define CF_CORR_SYNONYM 90
 #define CF_CORR_VIA_RECORD 70
+#define CF_CORR_VIA_ADDRESS 70
 #define CF_CORR_VIA_DOMAIN 60
 #define CF_CORR_VIA_NETWORK 50
 #define CF_CORR_VIA_EVENT 30
@@ -139,7 +142,12 @@ typedef struct cf_corr_attr {
 
 /* A correlated IOC and the link to it. */
 typedef struct cf_corr_link {
-    const char *kind;   /* "network", "domain", "subdomain", "contains", "record", "event" */
+    /*
+     * "network" (containing the address), "domain" (the host is under),
+     * "subdomain" (under the domain), "contains" (inside the network),
+     * "endpoint" (on the address), "address" (of the endpoint), "record"
+     */
+    const char *kind;
     cf_ioc_type type;
     char *value;
     char *detail;       /* feed or event that makes the link */
@@ -163,7 +171,9 @@ typedef struct cf_corr_result {
 
 /*
  * Everything known about one canonical value: sources, actors (resolved
- * through g, which may be NULL) with their paths, correlated IOCs.
+ * through g, which may be NULL) with their paths, correlated IOCs (for an
+ * address its listed endpoints and containing networks; for an endpoint its
+ * listed address and the networks containing it).
  * out must be zeroed; free it with cf_corr_result_fini.
  */
 cf_status cf_corr_lookup(cf_corr *c, const cf_galaxy *g, cf_ioc_type type, const char *value,

@@ -159,7 +159,7 @@ static bool det_is_comment(const char *p, size_t n)
     return n == 0 || *p == '#' || *p == ';';
 }
 
-/* True when a line of the head is a comment that starts with ';'. */
+/* True when a line of the head is a comment that starts with "; " (or is ";" alone). */
 static bool det_semicolon_comments(const char *h, size_t n)
 {
     const char *p = h, *end = h + n;
@@ -170,7 +170,8 @@ static bool det_semicolon_comments(const char *h, size_t n)
             p++;
             len--;
         }
-        if (len > 0 && *p == ';') {
+        /* "; text" or a lone ';': a CSV row may start with ';' (an empty first field) */
+        if (len > 0 && *p == ';' && (len == 1 || p[1] == ' ' || p[1] == '\t' || p[1] == '\r')) {
             return true;
         }
         p = nl ? nl + 1 : end;

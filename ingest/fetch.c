@@ -59,6 +59,22 @@ static char *fetch_join(const char *a, const char *b)
     return p.data;
 }
 
+/* True for "NAME.tmp.PID", the temporary names the writers here use. */
+static bool fetch_is_tmp_name(const char *name)
+{
+    const char *t = strstr(name, ".tmp.");
+    const char *last = t;
+
+    while (t) {
+        last = t;
+        t = strstr(t + 1, ".tmp.");
+    }
+    if (!last || last == name || !last[5]) {
+        return false;
+    }
+    return strspn(last + 5, "0123456789") == strlen(last + 5);
+}
+
 void cf_fetch_sweep_tmp(const char *feed_dir)
 {
     DIR *d = opendir(feed_dir);
@@ -69,7 +85,7 @@ void cf_fetch_sweep_tmp(const char *feed_dir)
         return;
     }
     while ((e = readdir(d)) != NULL) {
-        if (e->d_type != DT_DIR && strstr(e->d_name, ".tmp.")) {
+        if (e->d_type != DT_DIR && fetch_is_tmp_name(e->d_name)) {
             cf_buf_reset(&p);
             if (cf_buf_printf(&p, "%s/%s", feed_dir, e->d_name) == CF_OK) {
                 unlink(cf_buf_str(&p));

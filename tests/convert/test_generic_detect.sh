@@ -99,4 +99,9 @@ check_contains "drop first" "$(head -1 "$TMP/drop.jsonl")" \
     '"type":"cidr","value":"1.10.16.0/20","comment":"SBL256894"'
 check_eq "asndrop values" "$(jsonl_pairs <("$CTIFLOW" convert -q "$C/spamhaus/intelmq_asndrop.txt") | tr '\n' ' ')" \
     "asn AS260 asn AS10516 "
+# A ';'-delimited CSV whose row starts with ';' (an empty first field) is CSV:
+# only "; text" lines are the comments of text lists.
+printf 'id;ip;first_seen\n;198.51.100.7;2024-01-02\n2;198.51.100.8;2024-01-03\n' > "$TMP/semi.csv"
+check_eq "semicolon csv values" "$(jsonl_pairs <("$CTIFLOW" convert -q "$TMP/semi.csv") | tr '\n' ' ')" \
+    "ip 198.51.100.7 ip 198.51.100.8 "
 finish

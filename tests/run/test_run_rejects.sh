@@ -19,9 +19,13 @@ check_eq "rejects file" "$(cat cfg/state/rejects/f.jsonl)" \
 {"feed":"f","line":4,"level":"reject","reason":"cannot determine the type of the value","value":"not_a_value"}'
 check_eq "no temporary file" "$(find cfg/state/rejects -name '*.tmp.*' | wc -l)" 0
 
+# a killed run's temporary file goes; a file whose name only holds ".tmp." stays
+: > cfg/state/rejects/f.jsonl.tmp.4242
+: > cfg/state/rejects/a.tmp.b.jsonl
 printf '198.51.100.7\n203.0.113.5\n' > cfg/f.txt
 out=$("$CTIFLOW" run -c cfg/config.yaml --feed f 2>&1)
 check_eq "clean run exit" "$?" 0
 check_not_contains "clean run: no rejects line" "$out" "rejected or reported"
-check_eq "clean run: rejects file removed" "$(ls cfg/state/rejects | wc -l)" 0
+check_eq "clean run: rejects and stale files removed, others kept" "$(ls cfg/state/rejects)" \
+    "a.tmp.b.jsonl"
 finish

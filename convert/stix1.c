@@ -387,7 +387,24 @@ static cf_status ctx_derive(s1_ctx *c)
     return st;
 }
 
-/* Most restrictive TLP marking in a Handling element. */
+/*
+ * The color of an AIS marking structure (US-CERT's AIS consent marking):
+ * <AIS:Is_Proprietary> or <AIS:Not_Proprietary> holds <AIS:TLPMarking
+ * color="AMBER"/>. Into a new string, or NULL.
+ */
+static char *ais_tlp_color(const s1_el *structure)
+{
+    for (const s1_el *p = structure->children; p; p = p->next) {
+        for (const s1_el *t = p->name ? p->children : NULL; t; t = t->next) {
+            if (t->name && t->uri && !strcmp(t->uri, S1_NS_AIS) && !strcmp(t->name, "TLPMarking")) {
+                return s1_attr(t, "color");
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Most restrictive TLP marking in a Handling element (TLP and AIS structures). */
 static cf_tlp handling_tlp(const s1_el *handling)
 {
     cf_tlp tlp = CF_TLP_NONE;
@@ -398,7 +415,12 @@ static cf_tlp handling_tlp(const s1_el *handling)
         for (s1_el *s = m->children; s; s = s->next) {
             const char *ns = NULL;
             char *type = s1_is(s, S1_NS_MARKING, "Marking_Structure") ? s1_xsi_type(s, &ns) : NULL;
-            char *color = type && ns && strcmp(ns, S1_NS_TLP) == 0 ? s1_attr(s, "color") : NULL;
+            char *color = NULL;
+            if (type && ns && strcmp(ns, S1_NS_TLP) == 0) {
+                color = s1_attr(s, "color");
+            } else if (type && ns && strcmp(ns, S1_NS_AIS) == 0) {
+                color = ais_tlp_color(s);
+            }
             cf_tlp t = color ? cf_tlp_from_name(color) : CF_TLP_NONE;
             if (t > tlp) {
                 tlp = t;

@@ -18,6 +18,7 @@
 #define S1_NS_COMMON "http://stix.mitre.org/common-1"
 #define S1_NS_MARKING "http://data-marking.mitre.org/Marking-1"
 #define S1_NS_TLP "http://data-marking.mitre.org/extensions/MarkingStructure#TLP-1"
+#define S1_NS_AIS "http://www.us-cert.gov/STIXMarkingStructure#AISConsentMarking-2"
 
 enum { S1_LEAF, S1_COMP, S1_REF };
 enum { S1_AND, S1_OR };

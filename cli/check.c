@@ -117,8 +117,14 @@ static int check_loaded_sources(const cf_config *cfg)
         problems += check_fail(&err);
     }
     for (size_t i = 0; i < cfg->n_outputs; i++) {
+        const char *name = wl ? NULL : cf_config_unloaded_exclusion(&cfg->outputs[i]);
         if (cfg->outputs[i].has_exclude_lists) {
             check_default_kept(cfg, &cfg->outputs[i]);
+        }
+        if (name && cfg->n_warninglists == 0) {
+            fprintf(stderr, "ctiflow: error: %s: output '%s': no warning list named '%s' "
+                    "(no warninglists are configured)\n", cfg->path, cfg->outputs[i].name, name);
+            problems++;
         }
     }
     for (size_t i = 0; wl && unfetched == 0 && i < cfg->n_outputs; i++) {

@@ -1392,6 +1392,16 @@ out:
     return CF_OK;
 }
 
+const char *cf_config_unloaded_exclusion(const cf_output_cfg *out)
+{
+    for (size_t k = 0; out->has_exclude_lists && k < out->n_exclude_lists; k++) {
+        if (strcmp(out->exclude_lists[k], "default") != 0) {
+            return out->exclude_lists[k];
+        }
+    }
+    return NULL;
+}
+
 const cf_feed_cfg *cf_config_feed(const cf_config *cfg, const char *name)
 {
     for (size_t i = 0; i < cfg->n_feeds; i++) {

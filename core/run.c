@@ -920,6 +920,15 @@ static cf_status run_wl_check(const cf_config *cfg, const cf_run_opts *o, cf_err
 {
     cf_status st = CF_OK;
 
+    for (size_t i = 0; !run_wl && st == CF_OK && i < cfg->n_outputs; i++) {
+        const char *name = cf_config_unloaded_exclusion(&cfg->outputs[i]);
+        if (name) {
+            st = cf_error_set(err, CF_ENOTFOUND, NULL, 0,
+                              "no warning list named '%s' (no warninglists are configured)", name);
+            cf_run_log(o, CF_LOG_ERROR, "publish", NULL, "output '%s': %s",
+                       cfg->outputs[i].name, err->msg);
+        }
+    }
     for (size_t i = 0; run_wl && st == CF_OK && i < cfg->n_outputs; i++) {
         const cf_output_cfg *out = &cfg->outputs[i];
         cf_publish_wl wl = {NULL, NULL, false, NULL, NULL};

@@ -186,6 +186,12 @@ cf_status cf_config_load(cf_config **out, const char *path, cf_config_report_fn 
 void cf_config_free(cf_config *cfg);
 
 /* The feed named name, or NULL. Borrowed. */
+/*
+ * The first name of out's exclude_lists other than "default", or NULL: with
+ * no warning list configured, such a name can name nothing. Borrowed.
+ */
+const char *cf_config_unloaded_exclusion(const cf_output_cfg *out);
+
 const cf_feed_cfg *cf_config_feed(const cf_config *cfg, const char *name);
 
 /*

@@ -58,4 +58,19 @@ out=$("$CTIFLOW" check -c config.yaml 2>&1)
 check_eq "remote list not fetched exit" "$?" 0
 check_contains "remote list not fetched warning" "$out" \
     "ctiflow: warning: warning list 'x': not fetched yet (ctiflow run fetches it); left out"
+# exclude_lists names with no warning list configured name nothing: an error
+printf 'state_dir: state\noutputs:\n  - {name: o, path: out, formats: [text], exclude_lists: [default, publicdns]}\n' \
+    > config.yaml
+out=$("$CTIFLOW" check -c config.yaml 2>&1)
+check_eq "no lists configured: check exit" "$?" 1
+check_contains "no lists configured: check message" "$out" \
+    "ctiflow: error: config.yaml: output 'o': no warning list named 'publicdns' (no warninglists are configured)"
+out=$("$CTIFLOW" run -c config.yaml 2>&1)
+check_eq "no lists configured: run exit" "$?" 1
+check_eq "no lists configured: run message" "$out" \
+    "ctiflow: error: output 'o': no warning list named 'publicdns' (no warninglists are configured)"
+printf 'state_dir: state\noutputs:\n  - {name: o, path: out, formats: [text], exclude_lists: [default]}\n' \
+    > config.yaml
+"$CTIFLOW" check -c config.yaml > /dev/null 2>&1
+check_eq "no lists configured, default only: check exit" "$?" 0
 finish

@@ -597,6 +597,12 @@ static cf_status run_store_job(cf_store *store, const cf_run_opts *o, run_job *j
                    (unsigned long long)counts.created, (unsigned long long)counts.modified,
                    (unsigned long long)counts.expired, job->fetched.seconds + job->parse_seconds);
         run_log_rejects(o, job);
+        if (job->fetched.unseen > 0) {
+            cf_run_log(o, CF_LOG_WARNING, "fetch", f->name,
+                       "%zu event(s) could not be fetched whole (first: %s); the cached copy "
+                       "is kept and asked for again on the next run",
+                       job->fetched.unseen, job->fetched.unseen_ref);
+        }
         run_corr_handoff(o, job, now);
     } else {
         sum->unchanged++;

@@ -25,12 +25,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ctiflow/buf.h"
 #include "ctiflow/limits.h"
+#include "../convert/misp_json.h"
 
 #define FETCH_BACKOFF_MS 500
 #define FETCH_MAX_REDIRECTS 5
@@ -586,6 +588,50 @@ static bool fetch_uuid_ok(const char *s)
     return n >= 8 && n <= 64 && strspn(s, "0123456789abcdefABCDEF-") == n;
 }
 
+/* True when path holds one well-formed JSON document (a fetched event file). */
+static bool fetch_json_ok(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat sb;
+    void *map = MAP_FAILED;
+    size_t nodes = 0;
+    bool ok = false;
+
+    if (fd >= 0 && fstat(fd, &sb) == 0 && sb.st_size > 0 &&
+        (uint64_t)sb.st_size <= CF_MAX_JSON_DOC_BYTES) {
+        map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    }
+    if (map != MAP_FAILED) {
+        ok = cf_mj_check(map, (size_t)sb.st_size, CF_MAX_JSON_DEPTH, CF_MAX_MANIFEST_EVENTS,
+                         &nodes) == MJ_OK;
+        munmap(map, (size_t)sb.st_size);
+    }
+    if (fd >= 0) {
+        close(fd);
+    }
+    return ok;
+}
+
+/*
+ * An event that could not be fetched whole keeps, in the manifest to cache,
+ * the timestamp of the copy the cache holds (none when it holds none), so
+ * the next fetch sees it as changed and asks for it again.
+ */
+static void fetch_event_unseen(json_t *new_m, json_t *old_m, const char *uuid)
+{
+    json_t *entry = json_object_get(new_m, uuid);
+    json_t *old_ts = fetch_event_ts(old_m, uuid);
+
+    if (!json_is_object(entry)) {
+        return;
+    }
+    if (old_ts) {
+        json_object_set(entry, "timestamp", old_ts);
+    } else {
+        json_object_del(entry, "timestamp");
+    }
+}
+
 /*
  * A MISP feed directory over HTTP: the manifest (conditional), then every
  * event whose manifest timestamp changed or whose file is missing, into a
@@ -631,6 +677,7 @@ static cf_status fetch_misp_dir(const cf_fetch_req *req, const char *feed_dir,
         st = cf_error_set(err, CF_EIO, f->name, 0, "cannot prepare the cache directory");
         goto out;
     }
+    size_t unseen = 0;
     json_object_foreach(new_m, uuid, ev) {
         json_t *ts_new = fetch_event_ts(new_m, uuid);
         json_t *ts_old = fetch_event_ts(old_m, uuid);
@@ -648,24 +695,56 @@ static cf_status fetch_misp_dir(const cf_fetch_req *req, const char *feed_dir,
         cf_buf_reset(&url);
         cf_buf_printf(&url, "%.*s/%s.json", (int)blen, base, uuid);
         cf_buf_reset(&file);
-        cf_buf_printf(&file, "%s/%s.json", stage, uuid);
+        cf_buf_printf(&file, "%s/%s.json.fetch", stage, uuid);
         dst = file.data;
         st = fetch_url(req, url.data, dst, false, &one, &one_err);
         out->bytes += one.bytes;
         out->attempts += one.attempts;
-        /* a manifest may list an event its server no longer has: skip it */
-        if (st != CF_OK && one.http_status == 404) {
+        /*
+         * A manifest may list an event its server no longer has (404), or
+         * serve it cut short: the cached copy stays, and the event keeps
+         * its old timestamp in the cached manifest so a later fetch asks
+         * for it again.
+         */
+        bool got = st == CF_OK && fetch_json_ok(dst);
+        if ((st == CF_OK || one.http_status == 404) && !got) {
+            unlink(dst);
+            fetch_event_unseen(new_m, old_m, uuid);
+            if (unseen++ == 0) {
+                snprintf(out->unseen_ref, sizeof out->unseen_ref, "%s", uuid);
+            }
+            out->unseen = unseen;
             st = CF_OK;
+        } else if (got) {
+            /* "<uuid>.json.fetch" to "<uuid>.json" */
+            cf_buf_reset(&url);
+            cf_buf_append(&url, dst, strlen(dst) - strlen(".fetch"));
+            if (rename(dst, cf_buf_str(&url)) != 0) {
+                st = cf_error_set(err, CF_EIO, f->name, 0, "cannot write the cache: %s",
+                                  strerror(errno));
+            }
         }
         cf_fetch_result_fini(&one);
         if (st != CF_OK) {
-            *err = one_err;
+            if (!err->msg[0]) {
+                *err = one_err;
+            }
             goto out;
         }
     }
     cf_buf_reset(&file);
     cf_buf_printf(&file, "%s/manifest.json", stage);
-    if (rename(manifest_tmp, file.data) != 0) {
+    if (unseen > 0) {
+        /* what the cache holds, not what the server said; and no 304 next time */
+        st = json_dump_file(new_m, file.data, JSON_COMPACT) == 0 ? CF_OK : CF_EIO;
+        free(out->etag);
+        free(out->last_modified);
+        out->etag = NULL;
+        out->last_modified = NULL;
+    } else if (rename(manifest_tmp, file.data) != 0) {
+        st = CF_EIO;
+    }
+    if (st != CF_OK) {
         st = cf_error_set(err, CF_EIO, f->name, 0, "cannot write the cache: %s", strerror(errno));
         goto out;
     }

@@ -2,7 +2,9 @@
 # A MISP feed directory with "expiry: gone", served by python3's http.server
 # on 127.0.0.1, whose changed event file arrives cut short: the run warns
 # naming the feed and the event, expires nothing of the feed, and keeps the
-# event's IOCs published; once the event is whole again, and then once the
+# event's IOCs published; the cut file is not cached as the event's version,
+# so it is fetched again even under the same manifest; once the event is
+# whole again, and then once the
 # manifest really drops an event, "gone" expires exactly what left.
 . "${SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 
@@ -63,10 +65,19 @@ head -c 200 "srv/$E2.json" > cut && touch -r "srv/$E2.json" cut && mv cut "srv/$
 "$CTIFLOW" run -c cfg/config.yaml --feed mf > run2.out 2>&1
 check_eq "cut event: run exit" "$?" 0
 check_contains "cut event: warning names the feed and the event" "$(cat run2.out)" \
-    "feed 'mf': 1 part(s) of the data could not be read (first: $E2: invalid JSON"
+    "feed 'mf': 1 event(s) could not be fetched whole (first: $E2); the cached copy is kept"
 check_contains "cut event: nothing expired" "$(cat run2.out)" "0 expired"
 check_eq "cut event: every address still published" "$(ips)" \
     "198.51.101.1 198.51.101.2 198.51.101.3 198.51.102.1 198.51.102.2 198.51.102.3 "
+
+# the server mends the file under the same manifest: the cut copy was not
+# kept as that event's version, so the next run asks for it again
+feed 1735693200 "$E1" "$E2"
+"$CTIFLOW" run -c cfg/config.yaml --feed mf > run2b.out 2>&1
+check_eq "mended: run exit" "$?" 0
+check_not_contains "mended: no warning" "$(cat run2b.out)" "could not be read"
+check_eq "mended: the event fetched again" \
+    "$(grep -c "GET /$E2.json HTTP/1.1\" 200" http.log)" 3
 
 # whole again: nothing lost, nothing expired
 feed 1735696800 "$E1" "$E2"
@@ -83,4 +94,14 @@ check_eq "event dropped: run exit" "$?" 0
 check_contains "event dropped: three expired" "$(cat run4.out)" "3 expired"
 check_eq "event dropped: only the first event's addresses" "$(ips)" \
     "198.51.101.1 198.51.101.2 198.51.101.3 "
+# a new event cut short on its first fetch: no copy to keep, so the read is
+# incomplete and nothing of the feed expires as gone
+E3=33333333-3333-4333-8333-333333333333
+feed 1735704000 "$E1" "$E3"
+head -c 200 "srv/$E3.json" > cut && touch -r "srv/$E3.json" cut && mv cut "srv/$E3.json"
+"$CTIFLOW" run -c cfg/config.yaml --feed mf > run5.out 2>&1
+check_eq "new event cut: run exit" "$?" 0
+check_contains "new event cut: nothing expires as gone" "$(cat run5.out)" \
+    "feed 'mf': 1 part(s) of the data could not be read (first: $E3: event listed in the manifest has no readable file); nothing expires as gone in this run"
+check_contains "new event cut: 0 expired" "$(cat run5.out)" "0 expired"
 finish

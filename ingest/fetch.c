@@ -701,13 +701,17 @@ static cf_status fetch_misp_dir(const cf_fetch_req *req, const char *feed_dir,
         out->bytes += one.bytes;
         out->attempts += one.attempts;
         /*
-         * A manifest may list an event its server no longer has (404), or
-         * serve it cut short: the cached copy stays, and the event keeps
-         * its old timestamp in the cached manifest so a later fetch asks
-         * for it again.
+         * A manifest may list an event its server no longer has (404): it
+         * is skipped, as the server says it has none. One served cut short
+         * (not one JSON document) is not cached: the cached copy stays and
+         * keeps its timestamp in the cached manifest, so a later fetch
+         * asks for the event again.
          */
         bool got = st == CF_OK && fetch_json_ok(dst);
-        if ((st == CF_OK || one.http_status == 404) && !got) {
+        if (st != CF_OK && one.http_status == 404) {
+            unlink(dst);
+            st = CF_OK;
+        } else if (st == CF_OK && !got) {
             unlink(dst);
             fetch_event_unseen(new_m, old_m, uuid);
             if (unseen++ == 0) {

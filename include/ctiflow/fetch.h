@@ -49,8 +49,8 @@ typedef struct cf_fetch_result {
     uint64_t bytes;      /* body size */
     int attempts;
     double seconds;
-    size_t unseen;       /* MISP feed events that could not be fetched whole (404, cut
-                            short): the cached copy is kept and asked for again next time */
+    size_t unseen;       /* MISP feed events that came back cut short (not one JSON
+                            document): the cached copy is kept and asked for again */
     char unseen_ref[80]; /* the first of them */
 } cf_fetch_result;
 

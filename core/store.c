@@ -720,7 +720,8 @@ static cf_status store_merge(cf_store *s, const cf_store_ingest_opts *o, store_i
         store_bind_time(q, 3, mlast);
         store_bind_time(q, 4, mvalid);
         sqlite3_bind_int(q, 5, ioc->confidence > it->oconf ? ioc->confidence : it->oconf);
-        sqlite3_bind_int(q, 6, ioc->tlp > it->otlp ? ioc->tlp : it->otlp);
+        /* an expired IOC listed again takes the TLP of the feed that lists it now */
+        sqlite3_bind_int(q, 6, ioc->tlp > it->otlp || it->expired ? ioc->tlp : it->otlp);
         for (int k = 0; k < 4; k++) {
             sqlite3_bind_text(q, 7 + k, cf_buf_str(&b->merged[k]), (int)b->merged[k].len,
                               SQLITE_STATIC);

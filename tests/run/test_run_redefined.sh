@@ -60,4 +60,14 @@ print([a.get("name") for a in json.load(sys.stdin).get("actors", [])])')" "['APT
 : > http.log
 "$CTIFLOW" run -c cfg/config.yaml --feed a > run4.out 2>&1
 check_eq "recorded: a is a 304 again" "$(requests a.txt 304)" 1
+# TLP only rises while the feed lists its IOCs; retired (feed file removed
+# for one run) and listed again at TLP:GREEN, they come back to the list
+rm cfg/feeds.d/a.yaml
+"$CTIFLOW" run -c cfg/config.yaml > run5.out 2>&1
+check_contains "retired: log" "$(cat run5.out)" "feed 'a' is no longer configured"
+feed_a "tlp: green
+"
+"$CTIFLOW" run -c cfg/config.yaml --feed a > run6.out 2>&1
+check_eq "listed again at green: back in the block list" \
+    "$(sort cfg/pub/lists/ip.txt | tr '\n' ' ')" "198.51.100.1 198.51.100.2 203.0.113.9 "
 finish

@@ -805,25 +805,17 @@ static bool fetch_redefined(const cf_fetch_req *req)
     return known && !same;
 }
 
-/* Record req->definition beside the feed's last good body (temporary file, rename). */
-static cf_status fetch_save_definition(const cf_fetch_req *req, cf_error *err)
+cf_status cf_fetch_write_file(const char *path, const char *text)
 {
-    char *path = fetch_definition_path(req);
-    char *dir = fetch_join(req->cache_dir, req->feed->name);
     cf_buf tmp = CF_BUF_INIT;
-    cf_status st = path && dir ? CF_OK : CF_ENOMEM;
     FILE *fp = NULL;
+    cf_status st = cf_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
 
     if (st == CF_OK) {
-        st = fetch_mkdirs(dir, err);
+        fp = fopen(tmp.data, "wb");
+        st = fp ? CF_OK : CF_EIO;
     }
-    if (st == CF_OK) {
-        cf_fetch_sweep_tmp(dir); /* a local feed's directory is swept here alone */
-        st = cf_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-    }
-    fp = st == CF_OK ? fopen(tmp.data, "wb") : NULL;
-    if (st == CF_OK && (!fp || fwrite(req->definition, 1, strlen(req->definition), fp) !=
-                                   strlen(req->definition))) {
+    if (st == CF_OK && (fputs(text, fp) == EOF || fflush(fp) != 0 || fsync(fileno(fp)) != 0)) {
         st = CF_EIO;
     }
     if (fp && fclose(fp) != 0) {
@@ -835,15 +827,32 @@ static cf_status fetch_save_definition(const cf_fetch_req *req, cf_error *err)
     if (st != CF_OK && tmp.data) {
         unlink(tmp.data);
     }
-    if (st == CF_ENOMEM) {
+    cf_buf_free(&tmp);
+    return st;
+}
+
+/* Record req->definition beside the feed's last good body. */
+static cf_status fetch_save_definition(const cf_fetch_req *req, cf_error *err)
+{
+    char *path = fetch_definition_path(req);
+    char *dir = fetch_join(req->cache_dir, req->feed->name);
+    cf_status st = path && dir ? CF_OK : CF_ENOMEM;
+
+    if (st == CF_OK) {
+        st = fetch_mkdirs(dir, err);
+    }
+    if (st == CF_OK) {
+        cf_fetch_sweep_tmp(dir); /* a local feed's directory is swept here alone */
+        st = cf_fetch_write_file(path, req->definition);
+        if (st != CF_OK) {
+            cf_error_set(err, st, req->feed->name, 0, "cannot update the cache: %s",
+                         strerror(errno));
+        }
+    } else if (st == CF_ENOMEM) {
         cf_error_set(err, st, req->feed->name, 0, "out of memory");
-    } else if (st != CF_OK) {
-        cf_error_set(err, st, req->feed->name, 0, "cannot update the cache: %s",
-                     strerror(errno));
     }
     free(path);
     free(dir);
-    cf_buf_free(&tmp);
     return st;
 }
 

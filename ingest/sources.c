@@ -141,33 +141,6 @@ static void src_json_set_time(json_t *obj, const char *key, cf_time t)
     }
 }
 
-/* Write text to path through a synced temporary file and a rename. */
-static cf_status src_write_atomic(const char *path, const char *text)
-{
-    cf_buf tmp = CF_BUF_INIT;
-    FILE *fp = NULL;
-    cf_status st = cf_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
-
-    if (st == CF_OK) {
-        fp = fopen(tmp.data, "wb");
-        st = fp ? CF_OK : CF_EIO;
-    }
-    if (st == CF_OK && (fputs(text, fp) == EOF || fflush(fp) != 0 || fsync(fileno(fp)) != 0)) {
-        st = CF_EIO;
-    }
-    if (fp && fclose(fp) != 0) {
-        st = CF_EIO;
-    }
-    if (st == CF_OK && rename(tmp.data, path) != 0) {
-        st = CF_EIO;
-    }
-    if (st != CF_OK && tmp.data) {
-        unlink(tmp.data);
-    }
-    cf_buf_free(&tmp);
-    return st;
-}
-
 /* Save the job's state; a failure only costs a full fetch next time. */
 static void src_state_write(src_job *j)
 {
@@ -186,7 +159,7 @@ static void src_state_write(src_job *j)
     src_json_set_time(obj, "fetched", j->state.fetched);
     text = json_dumps(obj, JSON_INDENT(2) | JSON_SORT_KEYS);
     if (text && cf_buf_printf(&path, "%s/%s", j->dir, SRC_STATE_FILE) == CF_OK &&
-        src_write_atomic(path.data, text) != CF_OK) {
+        cf_fetch_write_file(path.data, text) != CF_OK) {
         src_log(j->o, CF_LOG_WARNING, "%s: cannot save '%s': %s", j->what, path.data,
                 strerror(errno));
     }

@@ -70,6 +70,9 @@ cf_status cf_fetch_commit(const cf_fetch_req *req, cf_fetch_result *r, cf_error 
 /* Throw a new body away (it did not parse). */
 void cf_fetch_discard(const cf_fetch_req *req, cf_fetch_result *r);
 
+/* Write text to path atomically (temporary name, fsync, rename); CF_EIO, errno set. */
+cf_status cf_fetch_write_file(const char *path, const char *text);
+
 /*
  * Remove the "NAME.tmp.PID" files a killed run left in dir (not below it).
  * Only one run works on a state directory at a time, and a feed's cache

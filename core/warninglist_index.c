@@ -116,13 +116,50 @@ static inline bool net_prefix(const char *p, const char *end, uint32_t max, int 
  * Canonical "a.b.c.d" or "a.b.c.d/p" straight to bits; false for anything
  * else, which then takes the general parser.
  */
+/*
+ * net_num of an octet at *p when at least four bytes are left, so its up to
+ * three digits and the byte after them are read without a bound check each.
+ */
+static inline bool net_octet4(const char **p, uint32_t *out)
+{
+    const unsigned char *q = (const unsigned char *)*p;
+    unsigned d0 = q[0] - (unsigned)'0', d1 = q[1] - (unsigned)'0';
+    unsigned d2 = q[2] - (unsigned)'0', d3 = q[3] - (unsigned)'0';
+    uint32_t v;
+    int n;
+
+    if (d0 > 9 || (d0 == 0 && d1 <= 9)) {
+        return false;
+    }
+    if (d1 > 9) {
+        v = d0;
+        n = 1;
+    } else if (d2 > 9) {
+        v = d0 * 10 + d1;
+        n = 2;
+    } else {
+        if (d3 <= 9) {
+            return false;
+        }
+        v = d0 * 100 + d1 * 10 + d2;
+        n = 3;
+    }
+    if (v > 255) {
+        return false;
+    }
+    *p += n;
+    *out = v;
+    return true;
+}
+
 static bool net_fast_v4(const char *s, size_t len, uint32_t *addr, int *prefix)
 {
     const char *p = s, *end = s + len;
     uint32_t a = 0, v = 0;
 
     for (int k = 0; k < 4; k++) {
-        if (!net_num(&p, end, 255, &v)) {
+        bool ok = end - p >= 4 ? net_octet4(&p, &v) : net_num(&p, end, 255, &v);
+        if (!ok) {
             return false;
         }
         a = a << 8 | v;

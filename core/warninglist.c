@@ -1119,13 +1119,22 @@ static void wl_match_keys(const cf_wlset *set, const char *value, size_t len, wl
 size_t cf_wl_match_value(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type,
                          const char *value, cf_wl_matches *out)
 {
+    out->n = 0;
+    if (!value) {
+        return 0;
+    }
+    return wl_match_len(set, type, hash_type, value, strlen(value), out);
+}
+
+size_t wl_match_len(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type,
+                    const char *value, size_t len, cf_wl_matches *out)
+{
     wl_hits h = {set, type, hash_type, out};
 
     out->n = 0;
-    if (!value || (unsigned)type >= 32 || set->n_lists == 0) {
+    if ((unsigned)type >= 32 || set->n_lists == 0) {
         return 0;
     }
-    size_t len = strlen(value);
     uint32_t bit = TBIT(type);
 
     wl_match_keys(set, value, len, &h);

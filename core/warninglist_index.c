@@ -116,13 +116,50 @@ static inline bool net_prefix(const char *p, const char *end, uint32_t max, int 
  * Canonical "a.b.c.d" or "a.b.c.d/p" straight to bits; false for anything
  * else, which then takes the general parser.
  */
+/*
+ * net_num of an octet at *p when at least four bytes are left, so its up to
+ * three digits and the byte after them are read without a bound check each.
+ */
+static inline bool net_octet4(const char **p, uint32_t *out)
+{
+    const unsigned char *q = (const unsigned char *)*p;
+    unsigned d0 = q[0] - (unsigned)'0', d1 = q[1] - (unsigned)'0';
+    unsigned d2 = q[2] - (unsigned)'0', d3 = q[3] - (unsigned)'0';
+    uint32_t v;
+    int n;
+
+    if (d0 > 9 || (d0 == 0 && d1 <= 9)) {
+        return false;
+    }
+    if (d1 > 9) {
+        v = d0;
+        n = 1;
+    } else if (d2 > 9) {
+        v = d0 * 10 + d1;
+        n = 2;
+    } else {
+        if (d3 <= 9) {
+            return false;
+        }
+        v = d0 * 100 + d1 * 10 + d2;
+        n = 3;
+    }
+    if (v > 255) {
+        return false;
+    }
+    *p += n;
+    *out = v;
+    return true;
+}
+
 static bool net_fast_v4(const char *s, size_t len, uint32_t *addr, int *prefix)
 {
     const char *p = s, *end = s + len;
     uint32_t a = 0, v = 0;
 
     for (int k = 0; k < 4; k++) {
-        if (!net_num(&p, end, 255, &v)) {
+        bool ok = end - p >= 4 ? net_octet4(&p, &v) : net_num(&p, end, 255, &v);
+        if (!ok) {
             return false;
         }
         a = a << 8 | v;
@@ -306,15 +343,20 @@ static int iv_event_cmp(const void *a, const void *b)
 }
 
 /*
- * IPv4 events in the order of iv_event_cmp, by a radix sort of one 64-bit
- * key each: the position (at most 2^32 - 1: no end event follows the last
- * address), whether it is a start, and the list. False when out of memory.
+ * IPv4 events in the order of iv_event_cmp, by a stable radix sort of one
+ * 64-bit key each: the position (at most 2^32 - 1: no end event follows the
+ * last address) and whether it is a start, 33 bits in three passes of 11
+ * bits, above the list (low 16 bits), which needs no order. False when out
+ * of memory.
  */
+#define IV_RADIX_BITS 11
+
 static bool iv_sort_v4(iv_event *ev, size_t n)
 {
     uint64_t *a = malloc((n ? n : 1) * sizeof *a);
     uint64_t *b = malloc((n ? n : 1) * sizeof *b);
-    size_t count[256];
+    size_t count[1u << IV_RADIX_BITS];
+    const uint64_t digit = (1u << IV_RADIX_BITS) - 1;
 
     if (!a || !b) {
         free(a);
@@ -322,32 +364,31 @@ static bool iv_sort_v4(iv_event *ev, size_t n)
         return false;
     }
     for (size_t i = 0; i < n; i++) {
-        a[i] = (ev[i].pos.lo << 32) | ((uint64_t)(ev[i].delta > 0) << 16) | ev[i].list;
+        a[i] = (ev[i].pos.lo << 17) | ((uint64_t)(ev[i].delta > 0) << 16) | ev[i].list;
     }
-    /* The list (low 16 bits) needs no order; bits 16..63 in six byte passes. */
-    for (unsigned shift = 16; n > 0 && shift < 64; shift += 8) {
+    for (unsigned shift = 16; n > 0 && shift < 49; shift += IV_RADIX_BITS) {
         memset(count, 0, sizeof count);
         for (size_t i = 0; i < n; i++) {
-            count[(a[i] >> shift) & 0xff]++;
+            count[(a[i] >> shift) & digit]++;
         }
-        if (count[(a[0] >> shift) & 0xff] == n) {
+        if (count[(a[0] >> shift) & digit] == n) {
             continue;
         }
         size_t sum = 0;
-        for (int d = 0; d < 256; d++) {
+        for (size_t d = 0; d <= digit; d++) {
             size_t c = count[d];
             count[d] = sum;
             sum += c;
         }
         for (size_t i = 0; i < n; i++) {
-            b[count[(a[i] >> shift) & 0xff]++] = a[i];
+            b[count[(a[i] >> shift) & digit]++] = a[i];
         }
         uint64_t *t = a;
         a = b;
         b = t;
     }
     for (size_t i = 0; i < n; i++) {
-        ev[i].pos = (wl_u128){0, a[i] >> 32};
+        ev[i].pos = (wl_u128){0, a[i] >> 17};
         ev[i].delta = (a[i] >> 16) & 1 ? 1 : -1;
         ev[i].list = (uint16_t)(a[i] & 0xffff);
     }
@@ -674,6 +715,20 @@ static inline unsigned char ht_fold(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
+/*
+ * ht_fold of eight bytes at once: a byte below 0x80 whose low seven bits
+ * lie in 'A'..'Z' gets bit 5 (no sum carries into the next byte).
+ */
+static inline uint64_t ht_fold8(uint64_t w)
+{
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t low7 = w & ~highs;
+    uint64_t above_z = low7 + ones * (0x7f - 'Z');
+    uint64_t from_a = low7 + ones * (0x80 - 'A');
+    uint64_t upper = (from_a ^ above_z) & ~w & highs;
+    return w | (upper >> 2);
+}
+
 static uint32_t ht_hash(const char *s, size_t n)
 {
     uint64_t h = WL_HT_SEED;
@@ -724,12 +779,20 @@ cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint1
     if (cf_buf_append(&t->pool, key, len) != CF_OK) {
         return CF_ENOMEM;
     }
-    /* Fold the copy and hash it in one pass from its last byte (as ht_hash does). */
+    /* Fold the copy eight bytes a step, then hash it from its last byte (as ht_hash does). */
     unsigned char *k = (unsigned char *)t->pool.data + off;
-    uint64_t h = WL_HT_SEED;
-    for (size_t i = len; i-- > 0;) {
+    size_t i = 0;
+    for (; len - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, k + i, 8);
+        memcpy(k + i, &(uint64_t){ht_fold8(w)}, 8);
+    }
+    for (; i < len; i++) {
         k[i] = ht_fold(k[i]);
-        h = wl_ht_step(h, k[i]);
+    }
+    uint64_t h = WL_HT_SEED;
+    for (i = len; i-- > 0;) {
+        h = (h ^ k[i]) * 1099511628211ull; /* wl_ht_step of a byte already folded */
     }
     if (kind == WL_K_EXACT) {
         size_t b = ht_exact_bit(key, len);

@@ -153,6 +153,13 @@ typedef struct wl_hits {
 
 void wl_hit(wl_hits *h, uint16_t list);
 
+/*
+ * cf_wl_match_value of a value whose length the caller knows (value[len]
+ * is its NUL), so the screen does not measure each collected value again.
+ */
+size_t wl_match_len(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type,
+                    const char *value, size_t len, cf_wl_matches *out);
+
 /* Intervals. */
 void wl_iv_free(wl_ivtab *t);
 cf_status wl_iv_add(wl_ivtab *t, wl_u128 first, wl_u128 last, uint16_t list);

@@ -29,11 +29,16 @@ typedef struct wj {
     wl_doc *doc;
 } wj;
 
+/* Space, tab, line feed and carriage return, as bits by byte value. */
+#define WJ_WS_BITS ((1ull << ' ') | (1ull << '\t') | (1ull << '\n') | (1ull << '\r'))
+
 static void wj_ws(wj *j)
 {
-    while (j->p < j->end && (*j->p == ' ' || *j->p == '\n' || *j->p == '\r' || *j->p == '\t')) {
-        j->p++;
+    char *p = j->p;
+    while (p < j->end && (unsigned char)*p <= ' ' && ((WJ_WS_BITS >> (unsigned char)*p) & 1)) {
+        p++;
     }
+    j->p = p;
 }
 
 static int wj_hex(char c)
@@ -54,25 +59,35 @@ static int wj_hex(char c)
 #define WJ_HIGHS 0x8080808080808080ull
 
 /*
- * True when [r, q) holds a byte that needs the slow path: a control
- * character, a byte of 0x80 or above, or a backslash. Eight bytes a step:
- * a byte below 0x20 borrows when 0x20 is taken from it, a backslash is a
- * zero byte once XORed with 0x5c.
+ * The first byte at or after r and before end that is a quote or needs the
+ * slow path (a control character, a byte of 0x80 or above, a backslash), or
+ * end. Eight bytes a step: a byte below 0x20 borrows when 0x20 is taken from
+ * it, a quote or a backslash is a zero byte once XORed with itself; the
+ * lowest flagged byte of a word is exact (a borrow only runs upwards).
  */
-static bool wj_special(const char *r, const char *q)
+static char *wj_stop(char *r, char *end)
 {
-    uint64_t acc = 0;
-    for (; q - r >= 8; r += 8) {
+    for (; end - r >= 8; r += 8) {
         uint64_t w;
         memcpy(&w, r, 8);
-        uint64_t bs = w ^ (WJ_ONES * '\\');
-        acc |= w | ((w - WJ_ONES * 0x20) & ~w) | ((bs - WJ_ONES) & ~bs);
+        uint64_t bs = w ^ (WJ_ONES * '\\'), qu = w ^ (WJ_ONES * '"');
+        uint64_t hit = (w | ((w - WJ_ONES * 0x20) & ~w) | ((bs - WJ_ONES) & ~bs) |
+                        ((qu - WJ_ONES) & ~qu)) & WJ_HIGHS;
+        if (hit) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+            break; /* the flags above a true one may be false: the byte loop finds it */
+#else
+            return r + (__builtin_ctzll(hit) >> 3);
+#endif
+        }
     }
-    unsigned bad = (acc & WJ_HIGHS) != 0;
-    for (const unsigned char *u = (const unsigned char *)r; u < (const unsigned char *)q; u++) {
-        bad |= (unsigned)(*u < 0x20) | (unsigned)(*u >= 0x80) | (unsigned)(*u == '\\');
+    for (; r < end; r++) {
+        unsigned char c = (unsigned char)*r;
+        if (c < 0x20 || c >= 0x80 || c == '\\' || c == '"') {
+            return r;
+        }
     }
-    return bad != 0;
+    return end;
 }
 
 /* A string at j->p (the opening quote), decoded in place and NUL-ended. */
@@ -83,17 +98,16 @@ static bool wj_string(wj *j, char **out, size_t *len)
     }
     char *r = ++j->p, *w = r, *start = r;
 
-    /* The usual string has no escape: find its end, then check its bytes at once. */
-    char *q = memchr(r, '"', (size_t)(j->end - r));
-    if (q) {
-        if (!wj_special(r, q)) {
-            j->p = q + 1;
-            *q = '\0';
-            *out = start;
-            *len = (size_t)(q - start);
-            return true;
-        }
+    /* The usual string has no escape: its first stop is its closing quote. */
+    char *q = wj_stop(r, j->end);
+    if (q < j->end && *q == '"') {
+        j->p = q + 1;
+        *q = '\0';
+        *out = start;
+        *len = (size_t)(q - start);
+        return true;
     }
+    r = w = q;
     for (;;) {
         if (r >= j->end) {
             return false;

@@ -450,8 +450,8 @@ static cf_status screen_obs(void *ctx, const cf_obs *obs)
             return CF_OK;
         }
     }
-    if (cf_wl_match_value(s->set, c->norm.type, c->norm.hash_type, cf_buf_str(&c->norm.value),
-                          &m) == 0) {
+    if (wl_match_len(s->set, c->norm.type, c->norm.hash_type, cf_buf_str(&c->norm.value),
+                     c->norm.value.len, &m) == 0) {
         return cf_iocset_merge(set, obs, &c->norm, NULL);
     }
     size_t before = cf_iocset_count(set);

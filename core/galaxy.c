@@ -12,7 +12,9 @@
  * which is how several clusters sharing one synonym are found.
  */
 #include <ctype.h>
+#include <errno.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -342,7 +344,8 @@ cf_status cf_galaxy_load(cf_galaxy **out, const char *path, cf_error *err)
     *out = NULL;
     f = fopen(path, "rb");
     if (!f) {
-        st = cf_error_set(err, CF_ENOTFOUND, path, 0, "cannot open the threat-actor galaxy");
+        st = cf_error_set(err, errno == ENOENT ? CF_ENOTFOUND : CF_EIO, path, 0,
+                          "cannot open the threat-actor galaxy: %s", strerror(errno));
         goto out;
     }
     for (;;) {
@@ -361,7 +364,8 @@ cf_status cf_galaxy_load(cf_galaxy **out, const char *path, cf_error *err)
         }
     }
     if (ferror(f)) {
-        st = cf_error_set(err, CF_EIO, path, 0, "read error");
+        st = cf_error_set(err, CF_EIO, path, 0, "cannot read the threat-actor galaxy: %s",
+                          strerror(errno));
         goto out;
     }
     st = cf_galaxy_load_mem(out, path, cf_buf_str(&body), body.len, err);

@@ -50,7 +50,8 @@ conf "[lists/nosuch.json]" "galaxy: nosuch-galaxy.json
 out=$("$CTIFLOW" check -c config.yaml 2>&1)
 check_eq "missing sources exit" "$?" 1
 check_contains "missing list named" "$out" "nosuch.json: cannot read"
-check_contains "missing galaxy named" "$out" "nosuch-galaxy.json: cannot open the threat-actor galaxy"
+check_contains "missing galaxy named" "$out" \
+    "nosuch-galaxy.json: cannot open the threat-actor galaxy: No such file or directory"
 check_not_contains "missing sources not ok" "$out" ": ok,"
 
 conf "[lists/allow.json, \"https://lists.example/misp/lists/x/list.json\"]" "" "[default, alow]"

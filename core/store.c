@@ -187,6 +187,18 @@ static cf_status store_exec(cf_store *s, const char *sql, cf_error *err)
     return CF_OK;
 }
 
+/* End the open transaction: commit it when st is CF_OK, else roll it back. */
+static cf_status store_end(cf_store *s, cf_status st, cf_error *err)
+{
+    if (st == CF_OK) {
+        st = store_exec(s, "COMMIT", err);
+    }
+    if (st != CF_OK) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    return st;
+}
+
 static cf_status store_migrate(cf_store *s, cf_error *err)
 {
     sqlite3_stmt *q = NULL;
@@ -1044,11 +1056,8 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     if (st == CF_OK) {
         st = store_apply_expiry(s, o, feed_id, true, &counts, err);
     }
-    if (st == CF_OK) {
-        st = store_exec(s, "COMMIT", err);
-    }
+    st = store_end(s, st, err);
     if (st != CF_OK) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         memset(&counts, 0, sizeof(counts));
     }
 
@@ -1083,11 +1092,7 @@ cf_status cf_store_expire_days(cf_store *s, const cf_store_ingest_opts *o, cf_st
     if (st == CF_OK) {
         st = store_apply_expiry(s, o, feed_id, false, &counts, err);
     }
-    if (st == CF_OK) {
-        st = store_exec(s, "COMMIT", err);
-    } else {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-    }
+    st = store_end(s, st, err);
     if (out) {
         out->expired += counts.expired;
     }
@@ -1240,11 +1245,8 @@ cf_status cf_store_retire(cf_store *s, const char *const *names, size_t n, int64
             fn(ctx, gone[i], listed);
         }
     }
-    if (st == CF_OK) {
-        st = store_exec(s, "COMMIT", err);
-    }
+    st = store_end(s, st, err);
     if (st != CF_OK) {
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         memset(&counts, 0, sizeof(counts));
     }
 

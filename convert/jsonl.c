@@ -60,6 +60,9 @@ static cf_status jsonl_emit(json_t *o, const char *feed, uint64_t lineno,
     jsonl_collect(&labels, json_object_get(o, "labels"));
     jsonl_collect(&malware, json_object_get(o, "malware"));
     jsonl_collect(&actors, json_object_get(o, "actors"));
+    for (size_t i = 0; i < opts->n_labels && labels.n < JSONL_MAX_NAMES; i++) {
+        labels.v[labels.n++] = opts->labels[i];
+    }
     if (opts->actor && actors.n < JSONL_MAX_NAMES) {
         actors.v[actors.n++] = opts->actor;
     }

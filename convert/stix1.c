@@ -1136,6 +1136,19 @@ static cf_status unit_emit(s1_ctx *c, const s1_unit *u, const s1_walk *w)
     return c->sink->compound(c->sink->ctx, &cp);
 }
 
+/* The feed's own labels and actor (configuration, --label, --actor) join the unit's. */
+static cf_status unit_feed_names(s1_ctx *c, s1_unit *u)
+{
+    cf_status st = CF_OK;
+    for (size_t i = 0; i < c->opts->n_labels && st == CF_OK; i++) {
+        st = s1_list_adds(&u->labels, c->opts->labels[i]);
+    }
+    if (st == CF_OK) {
+        st = s1_list_adds(&u->actors, c->opts->actor);
+    }
+    return st;
+}
+
 /* Emit u when its references resolve, keep it for later, or drop it. Takes u. */
 static cf_status unit_process(s1_ctx *c, s1_unit *u)
 {
@@ -1160,7 +1173,10 @@ static cf_status unit_process(s1_ctx *c, s1_unit *u)
             c->no_observable++;
         }
     } else if (st == CF_OK) {
-        st = unit_emit(c, u, &w);
+        st = unit_feed_names(c, u);
+        if (st == CF_OK) {
+            st = unit_emit(c, u, &w);
+        }
     }
     cf_buf_free(&w.pattern);
     cf_buf_free(&w.vals);

@@ -741,6 +741,13 @@ static cf_status objctx_init(s2_ctx *c, s2_obj_ctx *x, const json_t *obj)
     if (st == CF_OK && id) {
         st = s2_attribute(c, id, &x->k);
     }
+    /* The feed's own labels and actor (configuration, --label, --actor) come last. */
+    for (size_t j = 0; j < c->opts->n_labels && st == CF_OK; j++) {
+        st = s1_list_adds(&x->k.labels, c->opts->labels[j]);
+    }
+    if (st == CF_OK) {
+        st = s1_list_adds(&x->k.actors, c->opts->actor);
+    }
     x->obs.labels = (const char *const *)x->k.labels.v;
     x->obs.n_labels = x->k.labels.n;
     x->obs.actors = (const char *const *)x->k.actors.v;

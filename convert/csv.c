@@ -1226,6 +1226,11 @@ cf_status cf_read_csv(cf_input *in, const cf_read_opts *o, const cf_sink *sink, 
         o = &defaults;
     }
     csv_init(&r, in, o, sink);
+    if (rd_starts_markup(in)) {
+        /* A web server's error page is not a feed: keep the feed's last good data. */
+        st = cf_error_set(err, CF_EMALFORMED, r.feed, 1, "an HTML or XML page, not a CSV feed");
+        goto out;
+    }
     if (!r.p || r.p->n_cols == 0) {
         csv_sniff_delim(&r, in);
     }

@@ -102,6 +102,18 @@ void rd_trim(const char **s, size_t *n)
     *n = k;
 }
 
+bool rd_starts_markup(cf_input *in)
+{
+    const char *p;
+    size_t n = cf_input_peek(in, &p, 512, NULL);
+    size_t i = n >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+
+    while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n')) {
+        i++;
+    }
+    return i < n && p[i] == '<';
+}
+
 bool rd_is_blank(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++) {

@@ -35,6 +35,12 @@ cf_status rd_time(cf_time *out, const cf_profile *p, const char *s, size_t n);
  * or negative number is never narrowed or wrapped into range. */
 int rd_confidence(long long v);
 
+/*
+ * True when the stream starts (after a BOM and white space) with '<': an
+ * HTML error page or an XML document where a text list or CSV was expected.
+ */
+bool rd_starts_markup(cf_input *in);
+
 /* A hosts-file sink address (0.0.0.0, 127.0.0.1, ::, ::1). */
 bool rd_is_sink_address(const char *s, size_t n);
 

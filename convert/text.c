@@ -281,6 +281,11 @@ cf_status cf_read_text(cf_input *in, const cf_read_opts *o, const cf_sink *sink,
         o = &defaults;
     }
     txt_init(&r, in, o, sink);
+    if (rd_starts_markup(in)) {
+        /* A web server's error page is not a list: keep the feed's last good data. */
+        st = cf_error_set(err, CF_EMALFORMED, r.feed, 1, "an HTML or XML page, not a text list");
+        goto out;
+    }
     lines = cf_lines_new(in);
     if (!lines) {
         st = cf_error_set(err, CF_ENOMEM, r.feed, 0, "out of memory");

@@ -87,6 +87,22 @@ check_eq "feed is the file name" "$(run "$TMP/good.txt"; jsonl_field "$TMP/out" 
     '0
 [{"feed": "good.txt", "line": 1}]'
 
+# An HTML error page (with a bare address among its lines) is neither a text
+# list nor a CSV feed, whether detected, forced or read with a profile.
+printf '\xef\xbb\xbf\n  <!DOCTYPE html>\n<html><body>\n203.0.113.5\n</body></html>\n' >"$TMP/page.html"
+for args in "" "--from text" "--profile spamhaus-drop" "--from csv" "--profile urlhaus"; do
+    # shellcheck disable=SC2086
+    "$CTIFLOW" convert $args "$TMP/page.html" >"$TMP/page.out" 2>"$TMP/page.err"
+    check_eq "html page ($args): exit" $? 1
+    check_eq "html page ($args): nothing written" "$(wc -c <"$TMP/page.out")" 0
+    case $args in
+    *csv* | *urlhaus*) what="a CSV feed" ;;
+    *) what="a text list" ;;
+    esac
+    check_eq "html page ($args): message" "$(cat "$TMP/page.err")" \
+        "ctiflow: error: page.html:1: an HTML or XML page, not $what"
+done
+
 # -o writes atomically: a failed run leaves no partial file behind.
 check_eq "output to missing dir" "$(run -o "$TMP/no/such/dir/out.json" "$TMP/good.txt")" 1
 check_eq "no temporary left" "$(ls "$TMP" | grep -c '\.tmp\.')" 0

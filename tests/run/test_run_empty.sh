@@ -4,7 +4,8 @@
 # the store and in the published block lists, warns naming the feed, and
 # counts the feed as failed (exit 4 when it is the only feed, 3 beside a
 # feed that succeeded); a good body afterwards succeeds again. With
-# "allow_empty: true" the empty body expires the IOCs as before.
+# "allow_empty: true" the empty body expires the IOCs as before. An HTML
+# error page in place of the list fails the feed the same way.
 . "${SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 
 command -v python3 > /dev/null || { echo "skipped: python3 missing"; exit 77; }
@@ -88,7 +89,26 @@ check_eq "allow_empty: store holds none active" "$(active allow up)" 0
 check_eq "allow_empty: block list holds only the other feed's IP" \
     "$(cat allow/pub/lists/ip.txt)" "192.0.2.7"
 
+# (c) an HTML error page in place of the list (one bare address among its
+# lines) is not data: the feed fails, nothing expires, the list stays
+write_config page ""
+good
+"$CTIFLOW" run -c page/config.yaml > run8.out 2>&1
+check_eq "page: first run succeeds" "$?" 0
+printf '<!DOCTYPE html>\n<html>\n<body>\n<p>Service unavailable, mirror at</p>\n203.0.113.9\n</body>\n</html>\n' \
+    > srv/up.txt
+"$CTIFLOW" run -c page/config.yaml --force > run9.out 2>&1
+check_eq "page beside a good feed: some failed" "$?" 3
+check_contains "page: the error names the feed and the reason" "$(cat run9.out)" \
+    "ctiflow: error: feed 'up': parse: an HTML or XML page, not a text list"
+check_not_contains "page: nothing expired" "$(cat run9.out)" "5 expired"
+check_eq "page: store keeps the 5 IOCs active" "$(active page up)" 5
+check_eq "page: block list keeps the 5 IPs and the other, not the page's" \
+    "$(sort page/pub/lists/ip.txt | tr '\n' ' ')" \
+    "192.0.2.7 198.51.100.1 198.51.100.2 198.51.100.3 203.0.113.4 203.0.113.5 "
+
 # a feed that never held IOCs may be empty without allow_empty
+: > srv/up.txt
 write_config fresh ""
 "$CTIFLOW" run -c fresh/config.yaml > run7.out 2>&1
 check_eq "empty body of a feed with no IOCs yet succeeds" "$?" 0

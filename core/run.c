@@ -987,28 +987,39 @@ static void run_wl_summary(const cf_run_opts *o, const cf_output_cfg *out,
     free(done);
 }
 
+/*
+ * Publish every output. One that fails is logged and the others still
+ * publish; the first failure is what the run returns (in err).
+ */
 static cf_status run_publish(const cf_config *cfg, const cf_run_opts *o, cf_store *store,
                              int64_t run, cf_time now, cf_run_summary *sum, cf_error *err)
 {
+    cf_status first = CF_OK;
+
     for (size_t i = 0; i < cfg->n_outputs; i++) {
         const cf_output_cfg *out = &cfg->outputs[i];
         cf_publish_result res;
         double t0 = run_clock();
+        cf_error oerr;
         cf_status st;
 
+        cf_error_clear(&oerr);
         if (strcmp(out->type, "directory") != 0) {
-            st = run_publish_http(cfg, o, store, out, run, now, err);
+            st = run_publish_http(cfg, o, store, out, run, now, &oerr);
             if (st != CF_OK) {
                 sum->logged = true;
-                return st;
+                if (first == CF_OK) {
+                    first = st;
+                    *err = oerr;
+                }
             }
             continue;
         }
         cf_publish_wl wl = {NULL, NULL, false, NULL, run_gal};
         cf_buf fp = CF_BUF_INIT;
-        st = run_wl ? run_wl_policy(out, &wl, &fp, err) : CF_OK;
+        st = run_wl ? run_wl_policy(out, &wl, &fp, &oerr) : CF_OK;
         if (st == CF_OK) {
-            st = cf_publish_dir_wl(store, out, run, now, o->force, &wl, &res, err);
+            st = cf_publish_dir_wl(store, out, run, now, o->force, &wl, &res, &oerr);
         }
         if (st == CF_OK && run_wl && !res.skipped) {
             run_wl_summary(o, out, wl.policy);
@@ -1018,10 +1029,14 @@ static cf_status run_publish(const cf_config *cfg, const cf_run_opts *o, cf_stor
 
         if (st != CF_OK) {
             char msg[1100];
-            cf_error_format(msg, sizeof(msg), err);
+            cf_error_format(msg, sizeof(msg), &oerr);
             cf_run_log(o, CF_LOG_ERROR, "publish", NULL, "output '%s': %s", out->name, msg);
             sum->logged = true;
-            return st;
+            if (first == CF_OK) {
+                first = st;
+                *err = oerr;
+            }
+            continue;
         }
         sum->published += res.files;
         if (res.skipped) {
@@ -1036,7 +1051,7 @@ static cf_status run_publish(const cf_config *cfg, const cf_run_opts *o, cf_stor
                        run_clock() - t0);
         }
     }
-    return CF_OK;
+    return first;
 }
 
 /*

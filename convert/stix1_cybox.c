@@ -46,26 +46,47 @@ typedef struct s1_leaf {
     cf_norm norm;
 } s1_leaf;
 
-/* How a CybOX condition becomes a STIX 2.1 operator and literal. */
+/*
+ * How a CybOX condition becomes a STIX 2.1 operator and literal. A literal
+ * condition (contains, starts with, ...) compares text, so its value is
+ * written into the MATCHES expression with every regex metacharacter
+ * escaped; FitsPattern's value is an expression already.
+ */
 typedef struct s1_op {
     const char *cond;
     const char *op;
     const char *pre, *post;
+    bool literal;
 } s1_op;
 
 static const s1_op cybox_ops[] = {
-    {"equals", "=", "", ""},
-    {"doesnotequal", "!=", "", ""},
-    {"greaterthan", ">", "", ""},
-    {"greaterthanorequal", ">=", "", ""},
-    {"lessthan", "<", "", ""},
-    {"lessthanorequal", "<=", "", ""},
-    {"contains", "MATCHES", "", ""},
-    {"doesnotcontain", "NOT MATCHES", "", ""},
-    {"startswith", "MATCHES", "^", ""},
-    {"endswith", "MATCHES", "", "$"},
-    {"fitspattern", "MATCHES", "", ""},
+    {"equals", "=", "", "", false},
+    {"doesnotequal", "!=", "", "", false},
+    {"greaterthan", ">", "", "", false},
+    {"greaterthanorequal", ">=", "", "", false},
+    {"lessthan", "<", "", "", false},
+    {"lessthanorequal", "<=", "", "", false},
+    {"contains", "MATCHES", "", "", true},
+    {"doesnotcontain", "NOT MATCHES", "", "", true},
+    {"startswith", "MATCHES", "^", "", true},
+    {"endswith", "MATCHES", "", "$", true},
+    {"fitspattern", "MATCHES", "", "", false},
 };
+
+/* v with a backslash before every character a regular expression gives a meaning. */
+static cf_status regex_quote(cf_buf *out, const char *v, size_t n)
+{
+    cf_status st = CF_OK;
+    for (size_t i = 0; i < n && st == CF_OK; i++) {
+        if (v[i] != '\0' && strchr("\\^$.|?*+()[]{}", v[i])) {
+            st = cf_buf_putc(out, '\\');
+        }
+        if (st == CF_OK) {
+            st = cf_buf_putc(out, v[i]);
+        }
+    }
+    return st;
+}
 
 /* ---- nodes ---- */
 
@@ -158,7 +179,16 @@ static cf_status leaf_literal(s1_leaf *lb, cf_buf *t, const s1_op *op, const cha
         v = cf_buf_str(&lb->norm.value);
         n = lb->norm.value.len;
     }
-    cf_status st = cf_buf_putc(t, '\'');
+    cf_buf quoted = CF_BUF_INIT;
+    cf_status st = CF_OK;
+    if (op->literal) {
+        st = regex_quote(&quoted, v, n);
+        v = cf_buf_str(&quoted);
+        n = quoted.len;
+    }
+    if (st == CF_OK) {
+        st = cf_buf_putc(t, '\'');
+    }
     if (st == CF_OK) {
         st = cf_buf_puts(t, op->pre);
     }
@@ -171,6 +201,7 @@ static cf_status leaf_literal(s1_leaf *lb, cf_buf *t, const s1_op *op, const cha
     if (st == CF_OK) {
         st = cf_buf_putc(t, '\'');
     }
+    cf_buf_free(&quoted);
     return st;
 }
 

@@ -226,6 +226,40 @@ static const char *pattern_of(const rec *r, const char *id)
     return json_string_value(json_object_get(r->patterns, id));
 }
 
+/*
+ * Contains, StartsWith and EndsWith compare text: the value goes into the
+ * MATCHES expression with its regex metacharacters escaped (then the STIX
+ * string escaping doubles each backslash); FitsPattern's value is an
+ * expression and is kept as it is.
+ */
+static void test_literal_conditions(void)
+{
+    static const char xml[] =
+        "<stix:STIX_Package " NS OBJ_NS("U", "URIObject-2") " version=\"1.1.1\">"
+        "<stix:Indicators>"
+        LIST_IND("s", "xsi:type=\"U:URIObjectType\"",
+                 "<U:Value condition=\"StartsWith\">http://a.example/[x]?(1)</U:Value>")
+        LIST_IND("e", "xsi:type=\"U:URIObjectType\"",
+                 "<U:Value condition=\"EndsWith\">.php$*+|{}^\\</U:Value>")
+        LIST_IND("c", "xsi:type=\"U:URIObjectType\"",
+                 "<U:Value condition=\"Contains\">plain-text</U:Value>")
+        LIST_IND("f", "xsi:type=\"U:URIObjectType\"",
+                 "<U:Value condition=\"FitsPattern\">^http://[a-z]+\\.example/</U:Value>")
+        "</stix:Indicators></stix:STIX_Package>";
+    rec r;
+    cf_error err;
+    CHECK_INT(read_doc(&r, "literal.xml", xml, sizeof xml - 1, NULL, true, &err), CF_OK);
+    CHECK_STR(pattern_of(&r, "example:indicator-s"),
+              "[url:value MATCHES '^http://a\\\\.example/\\\\[x\\\\]\\\\?\\\\(1\\\\)']");
+    CHECK_STR(pattern_of(&r, "example:indicator-e"),
+              "[url:value MATCHES '\\\\.php\\\\$\\\\*\\\\+\\\\|\\\\{\\\\}\\\\^\\\\\\\\$']");
+    CHECK_STR(pattern_of(&r, "example:indicator-c"), "[url:value MATCHES 'plain-text']");
+    CHECK_STR(pattern_of(&r, "example:indicator-f"),
+              "[url:value MATCHES '^http://[a-z]+\\\\.example/']");
+    CHECK_INT(cf_iocset_count(r.set), 0);
+    rec_free(&r);
+}
+
 /* "##comma##" lists are split for every property we read, one IOC per element. */
 static void test_lists_everywhere(void)
 {
@@ -551,6 +585,7 @@ int main(void)
     test_cycle();
     test_lists();
     test_lists_everywhere();
+    test_literal_conditions();
     test_uri_untyped();
     test_attribution();
     test_unsafe();

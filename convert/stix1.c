@@ -777,20 +777,23 @@ static cf_status tree_ref(s1_node **out, const char *idref)
 }
 
 /*
- * Related objects of an object (other than e-mail attachments) are further
- * observations the object comes with: they are joined to it with AND.
+ * Related objects of an object are further observations the object comes
+ * with: they are joined to it with AND. The attachments of an e-mail are
+ * part of its own expression already (body_multipart), so they are left out.
  */
 static cf_status tree_related(s1_ctx *c, s1_node **out, s1_el *obj)
 {
     s1_el *rel = s1_child(obj, S1_NS_CYBOX, "Related_Objects");
-    if (!rel || ((*out)->expr && strstr((*out)->expr, "email-message:"))) {
+    if (!rel) {
         return CF_OK;
     }
+    bool email = (*out)->expr && strstr((*out)->expr, "email-message:");
     s1_node *comp = s1_node_new(S1_COMP);
     cf_status st = comp ? CF_OK : CF_ENOMEM;
     for (s1_el *r = rel->children; r && st == CF_OK; r = r->next) {
         s1_node *kid = NULL;
-        if (s1_is(r, S1_NS_CYBOX, "Related_Object") && s1_child(r, S1_NS_CYBOX, "Properties")) {
+        if (s1_is(r, S1_NS_CYBOX, "Related_Object") && s1_child(r, S1_NS_CYBOX, "Properties") &&
+            !(email && s1_cybox_email_attaches(obj, s1_attr_ref(r, "id")))) {
             st = s1_cybox_object(&kid, r, &c->unsupported);
         }
         if (st == CF_OK && kid) {

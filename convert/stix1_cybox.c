@@ -606,6 +606,20 @@ static const s1_el *related_object(const s1_el *object, const char *id)
     return NULL;
 }
 
+bool s1_cybox_email_attaches(const s1_el *object, const char *id)
+{
+    const s1_el *props = s1_child(object, S1_NS_CYBOX, "Properties");
+    const s1_el *att = props ? s1_child_in(props, S1_NS_OBJ, "Attachments") : NULL;
+    for (const s1_el *f = att ? att->children : NULL; id && f; f = f->next) {
+        const char *ref =
+            s1_is_in(f, S1_NS_OBJ, "File") ? s1_attr_ref(f, "object_reference") : NULL;
+        if (ref && strcmp(ref, id) == 0) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static cf_status obj_email(s1_leaf *lb, const s1_el *props, const s1_el *object)
 {
     const s1_el *hdr = s1_child_in(props, S1_NS_OBJ, "Header");
@@ -789,9 +803,15 @@ static cf_status leaf_props(s1_leaf *lb, const s1_el *props, const s1_el *object
                               s1_child_in(props, S1_NS_OBJ, "Value"), LIT_STR,
                               domain ? CF_IOC_DOMAIN : CF_IOC_URL, pick);
     }
-    if (strcmp(obj, "FileObject") == 0 || strcmp(obj, "WinFileObject") == 0 ||
-        strcmp(obj, "WinExecutableFileObject") == 0) {
-        return obj_file(lb, props, "file:");
+    /* The objects that extend File carry its File_Name and Hashes. */
+    static const char *const files[] = {"FileObject",      "WinFileObject",
+                                        "WinExecutableFileObject", "UnixFileObject",
+                                        "ImageFileObject", "PDFFileObject",
+                                        "ArchiveFileObject"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        if (strcmp(obj, files[i]) == 0) {
+            return obj_file(lb, props, "file:");
+        }
     }
     if (strcmp(obj, "EmailMessageObject") == 0) {
         return obj_email(lb, props, object);

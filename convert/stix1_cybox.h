@@ -53,4 +53,10 @@ cf_status s1_node_add_kid(s1_node *parent, s1_node *kid);
  */
 cf_status s1_cybox_object(s1_node **out, s1_el *object, s1_map *unsupported);
 
+/*
+ * True when the e-mail message object lists the related object id among its
+ * attachments (whose files its own expression carries already).
+ */
+bool s1_cybox_email_attaches(const s1_el *object, const char *id);
+
 #endif

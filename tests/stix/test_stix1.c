@@ -260,6 +260,54 @@ static void test_literal_conditions(void)
     rec_free(&r);
 }
 
+/*
+ * Objects that extend File (image, PDF, archive, Unix file) are read as
+ * files; a related object of an e-mail that is not one of its attachments
+ * joins the e-mail's expression with AND (an attachment is part of it).
+ */
+static void test_file_kinds_and_related(void)
+{
+    static const char xml[] =
+        "<stix:STIX_Package " NS OBJ_NS("I", "ImageFileObject-1") OBJ_NS("F", "FileObject-2")
+        OBJ_NS("E", "EmailMessageObject-2") "xmlns:common=\"http://cybox.mitre.org/common-2\" "
+        "version=\"1.1.1\"><stix:Indicators>"
+        LIST_IND("i", "xsi:type=\"I:ImageFileObjectType\"",
+                 "<F:File_Name>logo.png</F:File_Name><F:Hashes><common:Hash>"
+                 "<common:Type>SHA256</common:Type><common:Simple_Hash_Value>"
+                 "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"
+                 "</common:Simple_Hash_Value></common:Hash></F:Hashes>")
+        "<stix:Indicator id=\"example:indicator-m\"><indicator:Observable><cybox:Object>"
+        "<cybox:Properties xsi:type=\"E:EmailMessageObjectType\"><E:Header>"
+        "<E:Subject condition=\"Equals\">Plans</E:Subject></E:Header>"
+        "<E:Attachments><E:File object_reference=\"example:file-att\"/></E:Attachments>"
+        "</cybox:Properties><cybox:Related_Objects>"
+        "<cybox:Related_Object id=\"example:file-att\"><cybox:Properties "
+        "xsi:type=\"F:FileObjectType\"><F:File_Name condition=\"Equals\">a.doc</F:File_Name>"
+        "</cybox:Properties></cybox:Related_Object>"
+        "<cybox:Related_Object id=\"example:file-rel\"><cybox:Properties "
+        "xsi:type=\"F:FileObjectType\"><F:File_Name condition=\"Equals\">b.pdf</F:File_Name>"
+        "</cybox:Properties><cybox:Relationship>Contains</cybox:Relationship>"
+        "</cybox:Related_Object></cybox:Related_Objects>"
+        "</cybox:Object></indicator:Observable></stix:Indicator>"
+        "</stix:Indicators></stix:STIX_Package>";
+    rec r;
+    cf_error err;
+    CHECK_INT(read_doc(&r, "kinds.xml", xml, sizeof xml - 1, NULL, true, &err), CF_OK);
+    CHECK_STR(pattern_of(&r, "example:indicator-i"),
+              "[file:hashes.'SHA-256' = "
+              "'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855' AND "
+              "file:name = 'logo.png']");
+    CHECK(cf_iocset_find(r.set, CF_IOC_FILE,
+                         "logo.png|e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+          != NULL);
+    CHECK_STR(pattern_of(&r, "example:indicator-m"),
+              "[file:name = 'b.pdf'] AND [(email-message:subject = 'Plans' AND "
+              "email-message:body_multipart[*].body_raw_ref.name = 'a.doc')]");
+    CHECK(cf_iocset_find(r.set, CF_IOC_FILENAME, "b.pdf") != NULL);
+    CHECK(strstr(r.diags, "unsupported CybOX object") == NULL);
+    rec_free(&r);
+}
+
 /* "##comma##" lists are split for every property we read, one IOC per element. */
 static void test_lists_everywhere(void)
 {
@@ -586,6 +634,7 @@ int main(void)
     test_lists();
     test_lists_everywhere();
     test_literal_conditions();
+    test_file_kinds_and_related();
     test_uri_untyped();
     test_attribution();
     test_unsafe();

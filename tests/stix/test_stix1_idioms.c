@@ -160,6 +160,33 @@ static json_t *valid_outputs(const char *dir)
     return ok;
 }
 
+/*
+ * Idioms where our pattern differs from the elevator's on purpose, with the
+ * pattern we must give: a Contains or StartsWith value is text, so its
+ * regex metacharacters are escaped in MATCHES (the elevator leaves
+ * '[IMPORTANT]' a character class and '\\J' an escape).
+ */
+static const struct {
+    const char *idiom, *pattern;
+} by_design[] = {
+    {"141-TLP-marking-structures.xml",
+     "[email-message:subject MATCHES '^\\\\[IMPORTANT\\\\] Please Review Before']"},
+    {"coa_ind_malicious_file.xml",
+     "[mutex:name = 'To0o0o0o0o0o0o0o0ooLate'] AND [(windows-registry-key:key MATCHES "
+     "'HKEY_CURRENT_CONFIG\\\\\\\\J@k3d' AND windows-registry-key:values[*].data = '0')] AND "
+     "[file:hashes.MD5 = 'd41d8cd98f00b204e9800998ecf8427e']"},
+};
+
+static const char *by_design_pattern(const char *idiom)
+{
+    for (size_t i = 0; i < sizeof by_design / sizeof by_design[0]; i++) {
+        if (strcmp(by_design[i].idiom, idiom) == 0) {
+            return by_design[i].pattern;
+        }
+    }
+    return NULL;
+}
+
 static int cmp_str(const void *a, const void *b)
 {
     return strcmp(*(char *const *)a, *(char *const *)b);
@@ -189,7 +216,7 @@ int main(void)
     closedir(d);
     qsort(names, n_names, sizeof names[0], cmp_str);
 
-    int scope = 0, match = 0;
+    int scope = 0, match = 0, designed = 0;
     for (size_t i = 0; i < n_names; i++) {
         char xml[2048], js[2048], base[512];
         snprintf(base, sizeof base, "%.*s.json", (int)(strlen(names[i]) - 4), names[i]);
@@ -197,7 +224,14 @@ int main(void)
         snprintf(js, sizeof js, "%s/%s", json_dir, base);
         bool in_scope = false;
         json_t *want = json_object_get(valid, base) ? expected_patterns(js, &in_scope) : NULL;
-        if (in_scope) {
+        const char *mine = by_design_pattern(names[i]);
+        if (in_scope && mine) {
+            json_t *got = our_patterns(xml);
+            CHECK(json_object_get(got, mine) != NULL);
+            designed += json_object_get(got, mine) != NULL;
+            printf("%-8s %s\n", "by design", names[i]);
+            json_decref(got);
+        } else if (in_scope) {
             json_t *got = our_patterns(xml);
             bool eq = json_equal(got, want);
             scope++;
@@ -215,9 +249,10 @@ int main(void)
         free(names[i]);
     }
     json_decref(valid);
-    printf("elevator idioms: %d of %d in scope match (%.1f %%)\n", match, scope,
-           scope ? 100.0 * match / scope : 0.0);
+    printf("elevator idioms: %d of %d in scope match (%.1f %%), %d differ by design\n", match,
+           scope, scope ? 100.0 * match / scope : 0.0, designed);
     CHECK(scope >= 25);
+    CHECK_INT(designed, (int)(sizeof by_design / sizeof by_design[0]));
     CHECK(match * 10 >= scope * 9);
     TEST_MAIN_END();
 }

@@ -94,6 +94,36 @@ static void check_default_kept(const cf_config *cfg, const cf_output_cfg *out)
             cfg->path, out->name);
 }
 
+/* An exclude_lists name no loaded list has: where it is written, and the closest id. */
+static void check_unknown_list(const cf_wlset *wl, const cf_output_cfg *out, const cf_error *err)
+{
+    const char *bad = NULL, *hint = NULL;
+    size_t best = (size_t)-1;
+
+    for (size_t i = 0; i < out->n_exclude_lists && !bad; i++) {
+        const char *name = out->exclude_lists[i];
+        if (strcmp(name, "default") != 0 && cf_wl_find(wl, name) < 0) {
+            bad = name;
+        }
+    }
+    for (size_t i = 0; bad && i < cf_wl_count(wl); i++) {
+        const char *id = cf_wl_info_at(wl, i)->id;
+        size_t d = cf_config_edit_distance(bad, id);
+        if (d < best) {
+            best = d;
+            hint = id;
+        }
+    }
+    if (!bad) {
+        fprintf(stderr, "ctiflow: error: %s:%llu: output '%s': %s\n", out->source,
+                (unsigned long long)out->line, out->name, err->msg);
+        return;
+    }
+    fprintf(stderr, "ctiflow: error: %s:%llu: output '%s': no warning list named '%s'%s%s%s\n",
+            out->source, (unsigned long long)out->line, out->name, bad,
+            best <= 3 ? " (did you mean '" : "", best <= 3 ? hint : "", best <= 3 ? "'?)" : "");
+}
+
 /*
  * Load the warning lists and the galaxy as run would, without fetching, and
  * build every output's exclusion policy. Names are checked only when every
@@ -122,8 +152,9 @@ static int check_loaded_sources(const cf_config *cfg)
             check_default_kept(cfg, &cfg->outputs[i]);
         }
         if (name && cfg->n_warninglists == 0) {
-            fprintf(stderr, "ctiflow: error: %s: output '%s': no warning list named '%s' "
-                    "(no warninglists are configured)\n", cfg->path, cfg->outputs[i].name, name);
+            fprintf(stderr, "ctiflow: error: %s:%llu: output '%s': no warning list named '%s' "
+                    "(no warninglists are configured)\n", cfg->outputs[i].source,
+                    (unsigned long long)cfg->outputs[i].line, cfg->outputs[i].name, name);
             problems++;
         }
     }
@@ -136,8 +167,7 @@ static int check_loaded_sources(const cf_config *cfg)
         cf_error_clear(&err);
         if (cf_wl_policy_new(&pol, wl, (const char *const *)out->exclude_lists,
                              out->n_exclude_lists, &err) != CF_OK) {
-            fprintf(stderr, "ctiflow: error: %s: output '%s': %s\n", cfg->path, out->name,
-                    err.msg);
+            check_unknown_list(wl, out, &err);
             problems++;
         }
         cf_wl_policy_free(pol);

@@ -138,7 +138,17 @@ static const char *cfg_suggest(const char *s, const char *const *list)
             best = list[i];
         }
     }
-    return best_d <= limit ? best : NULL;
+    if (best_d <= limit) {
+        return best;
+    }
+    /* A word cut short at a '-' ('misp' for 'misp-feed') is suggested too. */
+    size_t n = strlen(s);
+    for (size_t i = 0; n && list[i]; i++) {
+        if (strncmp(list[i], s, n) == 0 && list[i][n] == '-') {
+            return list[i];
+        }
+    }
+    return NULL;
 }
 
 static const char *cfg_suggest_profile(const char *s)
@@ -602,7 +612,6 @@ static void cfg_add_feed(cfg_ctx *c, yaml_node_t *map)
     cf_config *cfg = c->cfg;
     cf_feed_cfg f;
     cf_feed_cfg *grown;
-    size_t before = c->problems;
 
     if (map->type != YAML_MAPPING_NODE) {
         cfg_problem(c, map, "a feed must be a mapping with at least 'name' and 'url', not %s",
@@ -620,10 +629,11 @@ static void cfg_add_feed(cfg_ctx *c, yaml_node_t *map)
             cfg_feed_key(c, &f, k, yaml_document_get_node(c->doc, p->value));
         }
     }
-    if (!f.name && before == c->problems) {
+    /* A key that is there but wrong was reported already; a missing one is reported here. */
+    if (!f.name && !cfg_get(c, map, "name")) {
         cfg_problem(c, map, "feed has no 'name'");
     }
-    if (!f.url && before == c->problems) {
+    if (!f.url && !cfg_get(c, map, "url")) {
         cfg_problem(c, map, "feed '%s' has no 'url'", f.name ? f.name : "?");
     }
     if (f.name) {

@@ -34,7 +34,7 @@ conf "[lists/allow.json]" "" "[default, alow]"
 out=$("$CTIFLOW" check -c config.yaml 2>&1)
 check_eq "unknown list name exit" "$?" 1
 check_eq "unknown list name message" "$out" \
-    "ctiflow: error: config.yaml: output 'o': no warning list named 'alow'"
+    "ctiflow: error: config.yaml:4: output 'o': no warning list named 'alow' (did you mean 'allow'?)"
 
 # run refuses the same before it fetches any feed, with one message
 printf '198.51.100.7\n' > f.txt
@@ -65,7 +65,7 @@ printf 'state_dir: state\noutputs:\n  - {name: o, path: out, formats: [text], ex
 out=$("$CTIFLOW" check -c config.yaml 2>&1)
 check_eq "no lists configured: check exit" "$?" 1
 check_contains "no lists configured: check message" "$out" \
-    "ctiflow: error: config.yaml: output 'o': no warning list named 'publicdns' (no warninglists are configured)"
+    "ctiflow: error: config.yaml:3: output 'o': no warning list named 'publicdns' (no warninglists are configured)"
 out=$("$CTIFLOW" run -c config.yaml 2>&1)
 check_eq "no lists configured: run exit" "$?" 1
 check_eq "no lists configured: run message" "$out" \
@@ -74,4 +74,15 @@ printf 'state_dir: state\noutputs:\n  - {name: o, path: out, formats: [text], ex
     > config.yaml
 "$CTIFLOW" check -c config.yaml > /dev/null 2>&1
 check_eq "no lists configured, default only: check exit" "$?" 0
+
+# Every problem of a feed is reported, not only the first: a bad TLP does
+# not hide the missing name; a format cut short at '-' gets a suggestion.
+printf 'state_dir: state\noutputs:\n  - {name: o, path: out, formats: [misp]}\nfeeds:\n  - {url: z.txt, tlp: purple}\n' \
+    > config.yaml
+out=$("$CTIFLOW" check -c config.yaml 2>&1)
+check_eq "several problems: exit" "$?" 1
+check_eq "several problems: each reported" "$out" \
+"ctiflow: error: config.yaml:3: unknown output format 'misp' (did you mean 'misp-feed'?)
+ctiflow: error: config.yaml:5: 'tlp' must be clear, green, amber, amber+strict or red, not 'purple'
+ctiflow: error: config.yaml:5: feed has no 'name'"
 finish

@@ -106,6 +106,13 @@ int cf_cli_corr_setup(const char *config, const char *db, const char *galaxy, cf
         fprintf(stderr, "ctiflow: error: %s\n", msg);
         goto out;
     }
+    if (cfg && access(db, F_OK) != 0) {
+        /* Opening would create an empty database and report nothing. */
+        fprintf(stderr, "ctiflow: error: %s: nothing stored yet (run 'ctiflow run -c %s' first)\n",
+                db, config);
+        rc = 1;
+        goto out;
+    }
     if (cf_corr_open(corr, db, &err) != CF_OK) {
         cf_error_format(msg, sizeof msg, &err);
         fprintf(stderr, "ctiflow: error: %s\n", msg);
@@ -374,9 +381,9 @@ int cf_cmd_lookup(int argc, char **argv)
         lookup_usage(stderr);
         return 2;
     }
-    if (cf_cli_corr_setup(config, db, galaxy, &corr, &gal) != 0 ||
-        lookup_wl_setup(&wl, config) != 0) {
-        rc = 2;
+    rc = cf_cli_corr_setup(config, db, galaxy, &corr, &gal);
+    if (rc != 0 || lookup_wl_setup(&wl, config) != 0) {
+        rc = rc != 0 ? rc : 2;
         goto out;
     }
 

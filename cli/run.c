@@ -21,7 +21,11 @@ static void run_usage(FILE *out)
             "usage: ctiflow run -c CONFIG [--feed NAME]... [--force] [--offline]\n"
             "                   [--log-format text|json] [--quiet] [--verbose]\n"
             "Fetch the due feeds (or the named ones), store and publish.\n"
-            "exit: 0 no feed failed, 1 configuration or store error, 2 usage,\n"
+            "  --feed NAME     only this feed, due or not (repeatable)\n"
+            "  --force         fetch every feed in full (no conditional request) and\n"
+            "                  write every output anew\n"
+            "  --offline       no network: read every feed's cached body again\n"
+            "exit: 0 no feed failed, 1 configuration, store or output error, 2 usage,\n"
             "      3 some feeds failed, 4 all feeds failed\n");
 }
 

@@ -1025,10 +1025,12 @@ static cf_status mr_event_file(mr_ctx *c, const char *dir, const char *uuid)
 
     cf_error_clear(&ferr);
     snprintf(path, sizeof path, "%s/%s.json", dir, uuid);
+    /* Named by the file of the feed, not where this copy of the feed happens to sit. */
+    const char *name = strrchr(path, '/') + 1;
     st = cf_input_open_file(&in, path, &ferr);
     if (st != CF_OK) {
         cf_sink_diag(c->sink, CF_DIAG_ERROR, c->feed, 0, uuid,
-                     "event listed in the manifest has no readable file", path, strlen(path));
+                     "event listed in the manifest has no readable file", name, strlen(name));
         return CF_OK;
     }
     st = cf_input_slurp(in, &data, &len, CF_MAX_JSON_DOC_BYTES, &ferr);
@@ -1042,7 +1044,7 @@ static cf_status mr_event_file(mr_ctx *c, const char *dir, const char *uuid)
         goto out;
     }
     if (st != CF_OK) {
-        cf_sink_diag(c->sink, CF_DIAG_ERROR, c->feed, 0, uuid, ferr.msg, path, strlen(path));
+        cf_sink_diag(c->sink, CF_DIAG_ERROR, c->feed, 0, uuid, ferr.msg, name, strlen(name));
         st = CF_OK;
         goto out;
     }

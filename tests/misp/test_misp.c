@@ -277,6 +277,12 @@ static void test_infoblox_feed_dir(void)
     CHECK_INT(r.events, 30);
     CHECK_INT(r.errors, 16);
     CHECK(strstr(r.diags, "event listed in the manifest has no readable file") != NULL);
+    /* The value is the event's file name in the feed ("UUID.json"), not a path. */
+    const char *v = strstr(r.diags, "has no readable file|");
+    v = v ? v + strlen("has no readable file|") : "";
+    size_t vlen = strcspn(v, "\n");
+    CHECK_INT((long long)vlen, 41);
+    CHECK(memchr(v, '/', vlen) == NULL && vlen > 5 && memcmp(v + vlen - 5, ".json", 5) == 0);
     size_t total = 0;
     for (size_t i = 0; i < 30; i++) {
         total += corpus_files[i].obs;

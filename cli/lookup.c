@@ -31,13 +31,18 @@
 #include "ctiflow/galaxy.h"
 #include "ctiflow/normalize.h"
 #include "ctiflow/sources.h"
+#include "ctiflow/store.h"
 #include "ctiflow/warninglist.h"
 
-/* The configuration's warning lists and one policy per directory output. */
+/*
+ * The configuration's warning lists and one policy per directory output,
+ * and the store, which knows what max_tlp keeps out of each output.
+ */
 typedef struct lookup_wl {
     cf_config *cfg;
     cf_wlset *set;
     cf_wl_policy **pols;   /* per output; NULL for HTTP outputs */
+    cf_store *store;       /* NULL before the first run */
 } lookup_wl;
 
 static void lookup_usage(FILE *out)
@@ -131,6 +136,7 @@ static void lookup_wl_fini(lookup_wl *w)
     }
     free(w->pols);
     cf_wl_free(w->set);
+    cf_store_close(w->store);
     cf_config_free(w->cfg);
 }
 
@@ -167,6 +173,13 @@ static int lookup_wl_setup(lookup_wl *w, const char *config)
         }
         st = cf_wl_policy_new(&w->pols[i], w->set, names, n, &err);
     }
+    if (st == CF_OK) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/ctiflow.db", w->cfg->state_dir);
+        if (access(path, F_OK) == 0) {
+            st = cf_store_open(&w->store, path, &err);
+        }
+    }
     if (st != CF_OK) {
         cf_error_format(msg, sizeof msg, &err);
         fprintf(stderr, "ctiflow: error: %s\n", msg);
@@ -181,21 +194,38 @@ static int lookup_wl_setup(lookup_wl *w, const char *config)
  */
 static void lookup_wl_value(lookup_wl *w, const cf_norm *norm, cf_buf *text, cf_buf *json)
 {
-    cf_wl_matches m;
+    cf_wl_matches m = {0};
     size_t n_out = 0;
+    const char *value = cf_buf_str(&norm->value);
 
-    if (!w->set) {
+    if (!w->set && !w->store) {
         return;
     }
-    cf_wl_match_value(w->set, norm->type, norm->hash_type, cf_buf_str(&norm->value), &m);
-    cf_buf_puts(json, ",\"warninglists\":[");
-    for (size_t k = 0; k < m.n; k++) {
-        const cf_wl_info *info = cf_wl_info_at(w->set, m.lists[k]);
-        cf_buf_printf(text, "  warning list: %s (%s)\n", info->id, info->title);
-        cf_buf_printf(json, "%s", k ? "," : "");
-        cf_buf_json_quoted(json, info->id);
+    if (w->set) {
+        cf_wl_match_value(w->set, norm->type, norm->hash_type, value, &m);
+        cf_buf_puts(json, ",\"warninglists\":[");
+        for (size_t k = 0; k < m.n; k++) {
+            const cf_wl_info *info = cf_wl_info_at(w->set, m.lists[k]);
+            cf_buf_printf(text, "  warning list: %s (%s)\n", info->id, info->title);
+            cf_buf_printf(json, "%s", k ? "," : "");
+            cf_buf_json_quoted(json, info->id);
+        }
+        cf_buf_puts(json, "]");
     }
-    cf_buf_puts(json, "],\"withheld_by\":[");
+    cf_buf_puts(json, ",\"withheld_by\":[");
+    /* A current IOC above an output's max_tlp is in none of its files. */
+    bool current = w->store && cf_store_is_current(w->store, norm->type, value, CF_TLP_RED);
+    for (size_t i = 0; current && i < w->cfg->n_outputs; i++) {
+        const cf_output_cfg *o = &w->cfg->outputs[i];
+        if (cf_store_is_current(w->store, norm->type, value, o->max_tlp)) {
+            continue;
+        }
+        cf_buf_printf(text, "  withheld by: output '%s' (TLP above its max_tlp %s)\n", o->name,
+                      cf_tlp_name(o->max_tlp));
+        cf_buf_printf(json, "%s{\"output\":", n_out++ ? "," : "");
+        cf_buf_json_quoted(json, o->name);
+        cf_buf_printf(json, ",\"files\":\"all\",\"max_tlp\":\"%s\"}", cf_tlp_name(o->max_tlp));
+    }
     for (size_t i = 0; m.n && i < w->cfg->n_outputs; i++) {
         const cf_output_cfg *o = &w->cfg->outputs[i];
         bool block_only = !o->has_exclude_lists;
@@ -223,7 +253,7 @@ static void lookup_time(char *out, size_t n, cf_time t)
     }
 }
 
-static void lookup_text(const cf_corr_result *r, const char *extra)
+static void lookup_text(const cf_corr_result *r, const char *extra, bool gal_loaded)
 {
     char a[40], b[40];
 
@@ -263,6 +293,11 @@ static void lookup_text(const cf_corr_result *r, const char *extra)
                 printf(", country %s", at->actor->country);
             }
             printf(")");
+        } else {
+            /* Confidence 0 says the name is not attributed to any cluster: say why. */
+            printf(" (%s)", at->how == CF_ACTOR_AMBIGUOUS ? "a name of several galaxy actors"
+                            : gal_loaded                ? "not in the galaxy"
+                                                        : "no galaxy loaded");
         }
         printf(" confidence %d: %s\n", at->confidence, at->path);
     }
@@ -343,7 +378,7 @@ int cf_cmd_lookup(int argc, char **argv)
     cf_corr *corr = NULL;
     cf_galaxy *gal = NULL;
     cf_norm norm = CF_NORM_INIT;
-    lookup_wl wl = {NULL, NULL, NULL};
+    lookup_wl wl = {NULL, NULL, NULL, NULL};
     cf_buf wtext = CF_BUF_INIT, wjson = CF_BUF_INIT;
     int opt, rc = 0;
 
@@ -406,7 +441,7 @@ int cf_cmd_lookup(int argc, char **argv)
             if (json) {
                 lookup_json(&r, cf_buf_str(&wjson));
             } else {
-                lookup_text(&r, cf_buf_str(&wtext));
+                lookup_text(&r, cf_buf_str(&wtext), gal && cf_galaxy_count(gal) > 0);
             }
             if (!r.listed && r.n_links == 0) {
                 rc = 1;

@@ -60,7 +60,7 @@ check_eq "address of an endpoint, json" "$out" '{"type":"ip","value":"37.60.242.
 '"country":null,"resolved_by":"value","confidence":70,"path":"via endpoint '\
 '37.60.242.85:9785 listed by feodotracker, named '"'"'Water Curupira'"'"' by feed '\
 "'"'feodotracker'"'"' (galaxy value)"}],"correlated":[{"link":"endpoint","type":"endpoint",'\
-'"value":"37.60.242.85:9785","via":"feodotracker"}]}'
+'"value":"37.60.242.85:9785","via":"feodotracker"}],"withheld_by":[]}'
 
 # Every address of the file gives its endpoint(s), all 28 of them.
 python3 - feodo.csv > addresses.txt <<'PY'
@@ -102,7 +102,7 @@ check_eq "endpoint, text" "$out" "endpoint 192.9.135.73:1194
 out=$("$CTIFLOW" lookup -c config.yaml --json 192.9.135.73:1194)
 check_contains "endpoint, json" "$out" '"correlated":[{"link":"address","type":"ip",'\
 '"value":"192.9.135.73","via":"addrs"},{"link":"network","type":"cidr",'\
-'"value":"192.9.128.0/17","via":"nets"}]}'
+'"value":"192.9.128.0/17","via":"nets"}],"withheld_by":[]}'
 
 # The address listed itself: its endpoint, then the network.
 out=$("$CTIFLOW" lookup -c config.yaml 192.9.135.73)

@@ -1157,9 +1157,8 @@ static void collector_forward(cf_collector *c, const cf_diag *d)
     }
 }
 
-static cf_status collector_obs(void *ctx, const cf_obs *obs)
+cf_status cf_collector_normalize(cf_collector *c, const cf_obs *obs)
 {
-    cf_collector *c = ctx;
     cf_iocset_stats *stats = &c->set->stats;
 
     stats->observations++;
@@ -1172,7 +1171,7 @@ static cf_status collector_obs(void *ctx, const cf_obs *obs)
         cf_diag d = {CF_DIAG_REJECT, obs->feed, obs->line, 0, obs->ref,
                      c->norm.reason ? c->norm.reason : "invalid value", obs->text, obs->len};
         collector_forward(c, &d);
-        return CF_OK;
+        return CF_EMALFORMED;
     }
     if (c->norm.warning) {
         stats->warnings++;
@@ -1180,7 +1179,17 @@ static cf_status collector_obs(void *ctx, const cf_obs *obs)
                      obs->text, obs->len};
         collector_forward(c, &d);
     }
-    return cf_iocset_merge(c->set, obs, &c->norm, NULL);
+    return CF_OK;
+}
+
+static cf_status collector_obs(void *ctx, const cf_obs *obs)
+{
+    cf_collector *c = ctx;
+    cf_status st = cf_collector_normalize(c, obs);
+    if (st == CF_EMALFORMED) {
+        return CF_OK;
+    }
+    return st == CF_OK ? cf_iocset_merge(c->set, obs, &c->norm, NULL) : st;
 }
 
 static void collector_diag(void *ctx, const cf_diag *d)

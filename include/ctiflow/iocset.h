@@ -96,6 +96,39 @@ void cf_collector_init(cf_collector *c, cf_iocset *set, void (*diag)(void *, con
 void cf_collector_fini(cf_collector *c);
 /* A sink whose callbacks feed c; valid while c lives. */
 cf_sink cf_collector_sink(cf_collector *c);
+/*
+ * The first step of the sink's observation callback: normalise obs into
+ * c->norm, count it and report a reject or a warning through the callback.
+ * CF_OK: c->norm holds the IOC to merge; CF_EMALFORMED: rejected (reported,
+ * nothing to merge); CF_ENOMEM.
+ */
+cf_status cf_collector_normalize(cf_collector *c, const cf_obs *obs);
+
+/*
+ * A collector whose merges run on a thread of their own, so that reading
+ * and normalising an input overlap with merging it into the set. The sink
+ * of cf_merger_sink is used on the thread that started the merger: it
+ * normalises each observation there (diagnostics go out there, in order,
+ * through the collector's callback, and the collector's counters count
+ * them) and hands the observation and its canonical value, copied, to the
+ * merge thread in batches through a bounded queue. The set gets the IOCs,
+ * context and order the collector's own sink gives. Events and compound
+ * indicators wait until every observation before them is merged and then
+ * go into the set from the reading thread. Until cf_merger_finish the set
+ * belongs to the merge thread: only the sink may touch it (and what it is
+ * read or fed by). A failed merge (out of memory, a full disk) makes the
+ * sink return that status from a later observation on.
+ */
+typedef struct cf_merger cf_merger;
+
+/* Start the merge thread of collector c (which must outlive the merger). */
+cf_status cf_merger_start(cf_merger **out, cf_collector *c);
+/* The sink feeding the merger; valid until cf_merger_finish. */
+cf_sink cf_merger_sink(cf_merger *m);
+/* Wait until every observation handed over is merged; the first merge failure, or CF_OK. */
+cf_status cf_merger_sync(cf_merger *m);
+/* Sync, stop the thread and free the merger (NULL is a no-op); as cf_merger_sync. */
+cf_status cf_merger_finish(cf_merger *m);
 
 /*
  * Unite labels (n of them, interned in the set) into ioc's labels, by the

@@ -10,11 +10,15 @@
  * batch's byte buffer and named by its offset (the buffer may move while
  * it grows; the merge thread turns offsets into pointers). The text as
  * found is copied only when normalising changed it, the only case where a
- * merge keeps it. MERGE_BATCHES batches go round between two queues: the
- * reading thread fills one and pushes it on `full`, the merge thread pops
- * it, merges its observations in order and pushes it back on `empty`,
- * where the reading thread takes its next one. Memory is those batches,
- * and the reader waits when the merges fall behind.
+ * merge keeps it. The reading thread computes the key's hash too, and the
+ * merge thread fetches the key-table slots and IOCs of the merges a few
+ * steps ahead, since nearly every look-up misses the cache.
+ *
+ * MERGE_BATCHES batches go round between two queues: the reading thread
+ * fills one and pushes it on `full`, the merge thread pops it, merges its
+ * observations in order and pushes it back on `empty`, where the reading
+ * thread takes its next one. Memory is those batches, and the reader
+ * waits when the merges fall behind.
  *
  * A sync hands over the batch being filled and takes every batch back
  * from `empty`: once the reading thread holds them all, every observation
@@ -35,6 +39,8 @@
 #define MERGE_BATCH_ITEMS 2048
 #define MERGE_BATCH_BYTES (512u << 10)
 #define MERGE_NONE SIZE_MAX /* the offset of a NULL string */
+#define MERGE_AHEAD_SLOT 8  /* merges ahead whose key-table slot is fetched */
+#define MERGE_AHEAD_IOC 4   /* merges ahead whose IOC is fetched */
 
 /* One observation and its canonical value, strings as offsets into the batch's bytes. */
 typedef struct merge_item {
@@ -42,6 +48,7 @@ typedef struct merge_item {
     size_t text, feed, ref, comment;
     size_t labels, malware, actors; /* first index into the batch's names */
     size_t value, value_len, display, display_len;
+    uint32_t hash; /* cf_iocset_hash of the canonical value */
     cf_ioc_type type, hash_type;
     int port;
     bool changed, host_bits_cleared;
@@ -155,6 +162,7 @@ static cf_status batch_add(merge_batch *b, const cf_obs *obs, const cf_norm *nor
     it->host_bits_cleared = norm->host_bits_cleared;
     it->display_len = norm->display_name.len;
     it->value_len = norm->value.len;
+    it->hash = cf_iocset_hash(norm->type, norm->value.data, norm->value.len);
 
     /* The text as found is kept by a merge only when normalising changed it. */
     st = batch_put(b, norm->changed ? obs->text : NULL, obs->len, &it->text);
@@ -213,6 +221,13 @@ static cf_status batch_merge(cf_iocset *set, merge_batch *b)
 
     for (size_t i = 0; i < b->n_items; i++) {
         const merge_item *it = &b->items[i];
+        /* Key-table slots are far apart: fetch the slot and then the IOC of merges ahead. */
+        if (i + MERGE_AHEAD_SLOT < b->n_items) {
+            cf_iocset_prefetch(set, b->items[i + MERGE_AHEAD_SLOT].hash, false);
+        }
+        if (i + MERGE_AHEAD_IOC < b->n_items) {
+            cf_iocset_prefetch(set, b->items[i + MERGE_AHEAD_IOC].hash, true);
+        }
         cf_obs obs = it->obs;
         obs.text = batch_str(b, it->text);
         obs.feed = batch_str(b, it->feed);
@@ -234,7 +249,7 @@ static cf_status batch_merge(cf_iocset *set, merge_batch *b)
             norm.display_name.data = b->bytes.data + it->display;
             norm.display_name.len = it->display_len;
         }
-        cf_status st = cf_iocset_merge(set, &obs, &norm, NULL);
+        cf_status st = cf_iocset_merge_hashed(set, &obs, &norm, it->hash, NULL);
         if (st != CF_OK) {
             return st;
         }

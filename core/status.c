@@ -33,8 +33,13 @@ const char *cf_status_str(cf_status st)
 
 void cf_error_clear(cf_error *err)
 {
+    /* Every reader clears one per line: the strings are emptied, not zeroed. */
     if (err) {
-        memset(err, 0, sizeof *err);
+        err->status = CF_OK;
+        err->source[0] = '\0';
+        err->line = 0;
+        err->ref[0] = '\0';
+        err->msg[0] = '\0';
     }
 }
 

@@ -71,6 +71,7 @@
 #include "ctiflow/buf.h"
 #include "ctiflow/iocset.h"
 #include "ctiflow/limits.h"
+#include "ctiflow/queue.h"
 
 #define ARENA_CHUNK (1u << 20)
 #define SET_HUGE_PAGE ((size_t)2 << 20)
@@ -82,6 +83,8 @@
 #define SPILL_NEXT (1u << 10)   /* what a read in order may map beside its window */
 #define SPILL_AHEAD (1u << 20)  /* pages mapped at once ahead of a read in order */
 #define SPILL_FILL (256u << 10) /* fresh pages of the current chunk mapped at once */
+#define SPILL_FILL_AHEAD (512u << 10) /* pages the filler maps ahead of the writes */
+#define SPILL_FILLS 8           /* pieces waiting for the filler, at most */
 #define SPILL_REPEAT (4u << 10) /* mapped bytes a merge into an IOC already there earns */
 #define SPILL_PER_IOC 256u      /* most mapped bytes earned per IOC of the set */
 #define SPILL_EARNED_MAX ((size_t)256 << 20) /* most mapped bytes earned at all */
@@ -91,6 +94,7 @@ typedef struct arena_chunk {
     size_t used, size;
     size_t mapped; /* length of the chunk's mapping in the spill file, 0 on the heap */
     size_t filled; /* bytes of data mapped for writing so far (all of a heap chunk) */
+    size_t asked;  /* bytes of the chunk's mapping handed to the filler so far */
     char data[];
 } arena_chunk;
 
@@ -123,6 +127,9 @@ typedef struct set_spill {
     size_t next_at;    /* the position a read in order asks for next */
     uint64_t released; /* releases so far */
     pthread_mutex_t lock; /* taken by cursors to count and release pages */
+    cf_queue *fills;   /* chunks for the filler to map ahead, or NULL */
+    pthread_t filler;
+    bool filling;      /* the filler thread runs */
 } set_spill;
 
 typedef struct slot {
@@ -240,9 +247,10 @@ static void spill_drop(const spill_window *keep, char *from, char *to)
 
 /*
  * Hand the pages of the spill file back to the kernel: every mapping but
- * the pages of the current chunk from its free space on, and the window
- * of a read in order. The data stays in the file; a later access faults
- * it back in.
+ * the pages of the current chunk from its free space on, the newest
+ * mapping when it is another (a chunk just made, whose first pages the
+ * filler may be mapping), and the window of a read in order. The data stays in the
+ * file; a later access faults it back in.
  */
 static void spill_release(set_spill *sp, const arena_chunk *current)
 {
@@ -251,6 +259,8 @@ static void spill_release(set_spill *sp, const arena_chunk *current)
         size_t len = sp->maps[i].len;
         if (addr == (const char *)current) {
             len = (sizeof *current + current->used) / sp->page * sp->page;
+        } else if (i + 1 == sp->n_maps && sp->filling) {
+            continue;
         }
         spill_drop(&sp->ahead, addr, addr + len);
     }
@@ -352,10 +362,28 @@ static inline void spill_touch(cf_ioc *ioc)
     __atomic_fetch_add(&ioc->index, 0u, __ATOMIC_RELAXED);
 }
 
-/* The current chunk c has used pages not mapped yet: map the next SPILL_FILL bytes. */
+/*
+ * The current chunk c has used pages not mapped yet: map the next
+ * SPILL_FILL bytes, or, with a filler, have it map the pages up to
+ * SPILL_FILL_AHEAD bytes past the chunk's used bytes, SPILL_FILL at a time
+ * (a last piece shorter than that is mapped here), and come back once the
+ * writes have used up the distance.
+ */
 static void spill_fill(const set_spill *sp, arena_chunk *c)
 {
     char *base = (char *)c;
+    if (sp->filling) {
+        size_t want = sizeof *c + c->used + SPILL_FILL_AHEAD;
+        while (c->asked < c->mapped && c->asked < want) {
+            size_t len = c->mapped - c->asked < SPILL_FILL ? c->mapped - c->asked : SPILL_FILL;
+            if (len < SPILL_FILL || !cf_queue_push(sp->fills, base + c->asked)) {
+                spill_populate(base + c->asked, len, true);
+            }
+            c->asked += len;
+        }
+        c->filled = c->asked >= c->mapped ? c->size : c->asked - sizeof *c - SPILL_FILL_AHEAD;
+        return;
+    }
     size_t from = (sizeof *c + c->filled) / sp->page * sp->page;
     size_t to = from + SPILL_FILL;
     if (to > c->mapped) {
@@ -379,6 +407,32 @@ static int spill_open(set_spill *sp)
     return fd;
 }
 
+/*
+ * The filler: a thread that maps pages of the current chunk for writing a
+ * little ahead of the writes (spill_fill), so the thread filling the
+ * chunk finds them mapped and the kernel's work for the file's fresh pages
+ * (a good part of a merge's time) runs on another core. It is handed the
+ * address of SPILL_FILL bytes at a time and reads nothing of the set.
+ */
+static void *spill_filler_main(void *arg)
+{
+    set_spill *sp = arg;
+    void *p = NULL;
+    while (cf_queue_pop(sp->fills, &p)) {
+        spill_populate(p, SPILL_FILL, true);
+    }
+    return NULL;
+}
+
+/* Start the filler, at the first chunk of the file; without it chunks are mapped as used. */
+static void spill_filler_start(set_spill *sp)
+{
+    if (!sp->fills) {
+        sp->fills = cf_queue_new(SPILL_FILLS);
+        sp->filling = sp->fills && pthread_create(&sp->filler, NULL, spill_filler_main, sp) == 0;
+    }
+}
+
 /* A chunk of at least size bytes mapped from the spill file; NULL when it cannot grow. */
 static arena_chunk *spill_chunk(set_spill *sp, size_t size)
 {
@@ -388,6 +442,7 @@ static arena_chunk *spill_chunk(set_spill *sp, size_t size)
     if (sp->fd < 0) {
         sp->fd = spill_open(sp);
         sp->base_pages = spill_file_pages(sp);
+        spill_filler_start(sp);
     }
     if (sp->n_maps == sp->cap_maps) {
         size_t cap = sp->cap_maps ? sp->cap_maps * 2 : 64;
@@ -414,6 +469,11 @@ static arena_chunk *spill_chunk(set_spill *sp, size_t size)
     c->size = len - sizeof *c;
     c->mapped = len;
     c->filled = 0;
+    c->used = 0;
+    c->asked = sp->page; /* the page of the header is written here */
+    if (sp->filling) {
+        spill_fill(sp, c);
+    }
     return c;
 }
 
@@ -422,6 +482,11 @@ static void spill_free(set_spill *sp)
     if (!sp) {
         return;
     }
+    if (sp->filling) {
+        cf_queue_close(sp->fills);
+        pthread_join(sp->filler, NULL);
+    }
+    cf_queue_free(sp->fills);
     for (size_t i = 0; i < sp->n_maps; i++) {
         munmap(sp->maps[i].addr, sp->maps[i].len);
     }
@@ -483,6 +548,7 @@ static arena_chunk *set_chunk(cf_iocset *set, size_t size)
         c->size = size;
         c->mapped = 0;
         c->filled = size;
+        c->asked = 0;
     }
     if (c && sp) {
         sp->heap_bytes += size;

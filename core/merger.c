@@ -105,17 +105,26 @@ static merge_batch *batch_new(void)
     return b;
 }
 
-/* Copy n bytes of s (and a NUL) into the batch; *off gets where, MERGE_NONE for NULL. */
-static cf_status batch_put(merge_batch *b, const char *s, size_t n, size_t *off)
+/*
+ * Copy n bytes of s (and a NUL) into the batch; *off gets where, MERGE_NONE
+ * for NULL. The bytes have room nearly always (they are reserved at
+ * MERGE_BATCH_BYTES), so the copy is inline.
+ */
+static inline cf_status batch_put(merge_batch *b, const char *s, size_t n, size_t *off)
 {
+    cf_buf *buf = &b->bytes;
     if (!s) {
         *off = MERGE_NONE;
         return CF_OK;
     }
-    *off = b->bytes.len;
-    if (cf_buf_append(&b->bytes, s, n) != CF_OK || cf_buf_putc(&b->bytes, '\0') != CF_OK) {
+    if (buf->len + n + 2 > buf->cap && cf_buf_reserve(buf, n + 1) != CF_OK) {
         return CF_ENOMEM;
     }
+    *off = buf->len;
+    memcpy(buf->data + buf->len, s, n);
+    buf->len += n + 1;
+    buf->data[buf->len - 1] = '\0';
+    buf->data[buf->len] = '\0';
     return CF_OK;
 }
 

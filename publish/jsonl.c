@@ -38,9 +38,21 @@ typedef struct jsonl_w {
     int err_no; /* errno of the failed write, when st is CF_EIO */
 } jsonl_w;
 
-static void jsonl_put(jsonl_w *w, const char *s, size_t n)
+/*
+ * Append n bytes. The buffer has room nearly always: the copy is inline
+ * (a literal's length is known, so the copy is a few moves) and the
+ * buffer grows through cf_buf_append only when it is full.
+ */
+static inline void jsonl_put(jsonl_w *w, const char *s, size_t n)
 {
-    if (w->st == CF_OK && cf_buf_append(&w->b, s, n) != CF_OK) {
+    cf_buf *b = &w->b;
+    if (b->len + n < b->cap) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    if (w->st == CF_OK && cf_buf_append(b, s, n) != CF_OK) {
         w->st = CF_ENOMEM;
     }
 }
@@ -50,13 +62,11 @@ static void jsonl_put(jsonl_w *w, const char *s, size_t n)
 /* A quoted JSON string. */
 static void jsonl_str(jsonl_w *w, const char *s)
 {
-    if (w->st != CF_OK) {
-        return;
-    }
-    if (cf_buf_putc(&w->b, '"') != CF_OK || cf_buf_json_str(&w->b, s, strlen(s)) != CF_OK ||
-        cf_buf_putc(&w->b, '"') != CF_OK) {
+    JSONL_LIT(w, "\"");
+    if (w->st == CF_OK && cf_buf_json_str(&w->b, s, strlen(s)) != CF_OK) {
         w->st = CF_ENOMEM;
     }
+    JSONL_LIT(w, "\"");
 }
 
 /* ,"key":"value" when value is not NULL; key is a literal with its comma. */

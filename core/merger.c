@@ -134,8 +134,7 @@ static cf_status batch_put_str(merge_batch *b, const char *s, size_t *off)
 }
 
 /* Copy a list of n names; *first gets the index of its first name. */
-static cf_status batch_put_names(merge_batch *b, const char *const *names, size_t n,
-                                 size_t *first)
+static cf_status batch_put_names(merge_batch *b, const char *const *names, size_t n, size_t *first)
 {
     *first = b->n_names;
     if (b->n_names + n > b->cap_names) {

@@ -74,7 +74,9 @@ static cf_status feed(const cf_sink *sink)
         if (j == OBS_COUNT / 3 || j == 2 * OBS_COUNT / 3) {
             const char *ev_actors[] = {"Sofacy"};
             cf_event proto = {.uuid = j == OBS_COUNT / 3 ? "ev-one" : "ev-two",
-                              .info = "test event", .actors = ev_actors, .n_actors = 1,
+                              .info = "test event",
+                              .actors = ev_actors,
+                              .n_actors = 1,
                               .date = CF_TIME_NONE};
             ev = sink->event(sink->ctx, &proto);
             if (!ev) {
@@ -82,16 +84,19 @@ static cf_status feed(const cf_sink *sink)
             }
         }
         if (j == OBS_COUNT / 2) {
-            cf_compound c = {.id = "c1", .pattern = "[ipv4-addr:value = '10.0.0.1']",
-                             .feed = "feed-a", .tlp = CF_TLP_GREEN,
-                             .valid_from = CF_TIME_NONE, .labels = tags, .n_labels = 1};
+            cf_compound c = {.id = "c1",
+                             .pattern = "[ipv4-addr:value = '10.0.0.1']",
+                             .feed = "feed-a",
+                             .tlp = CF_TLP_GREEN,
+                             .valid_from = CF_TIME_NONE,
+                             .labels = tags,
+                             .n_labels = 1};
             if (sink->compound(sink->ctx, &c) != CF_OK) {
                 return CF_ENOMEM;
             }
         }
         if (j % 1000 == 17) {
-            cf_sink_diag(sink, CF_DIAG_WARNING, o.feed, o.line, NULL, "reader warning", NULL,
-                         0);
+            cf_sink_diag(sink, CF_DIAG_WARNING, o.feed, o.line, NULL, "reader warning", NULL, 0);
         }
         cf_status st = sink->obs(sink->ctx, &o);
         if (st != CF_OK) {

@@ -7,6 +7,11 @@
  * repeated within or across the inputs become one IOC with merged context.
  * Past CF_RESIDENT_BYTES of records the set spills them to a
  * temporary file (cf_iocset_spill), so memory stays bounded on huge inputs.
+ * Without warning lists the inputs are read and normalised on this thread
+ * while a thread of the collector's (cf_merger) merges their IOCs into the
+ * set, so both halves run on two cores; the set, its order and the output
+ * bytes are those of one thread, and an input counts as read once its IOCs
+ * are merged.
  * Warning lists are loaded first and screen every observation on its way
  * into the set (cf_wl_screen): matches become labels at once and withheld
  * IOCs never enter it, so no pass reads the spilled records back.
@@ -302,8 +307,13 @@ static int convert_parse_args(convert_opts *o, int argc, char **argv)
     return 0;
 }
 
-/* Read one input path into the collector's sink. Returns 0 or 1 (unreadable). */
-static int convert_one(const convert_opts *o, const char *path, const cf_sink *sink)
+/*
+ * Read one input path into the collector's sink (through merger when not
+ * NULL: the input counts as read once its IOCs are merged). Returns 0, 1
+ * (unreadable) or 3 (out of memory).
+ */
+static int convert_one(const convert_opts *o, const char *path, const cf_sink *sink,
+                       cf_merger *merger)
 {
     cf_read_opts ro;
     cf_read_opts_init(&ro);
@@ -334,6 +344,12 @@ static int convert_one(const convert_opts *o, const char *path, const cf_sink *s
             st = cf_read_any(in, o->from, &ro, sink, &err);
         }
         cf_input_close(in);
+    }
+    if (st == CF_OK && merger) {
+        st = cf_merger_sync(merger);
+        if (st != CF_OK) {
+            cf_error_set(&err, st, NULL, 0, "%s", cf_status_str(st));
+        }
     }
     if (st == CF_OK) {
         return 0;
@@ -524,8 +540,11 @@ int cf_cmd_convert(int argc, char **argv)
     cf_sink sink = cf_collector_sink(&coll);
     convert_wl wl = {NULL, NULL, NULL, {0, 0}};
     int wrc = o.n_wl_paths ? convert_wl_open(&o, &coll, &wl) : 0;
+    cf_merger *merger = NULL;
     if (wl.screen) {
         sink = cf_wl_screen_sink(wl.screen);
+    } else if (cf_merger_start(&merger, &coll) == CF_OK) {
+        sink = cf_merger_sink(merger);
     }
 
     /*
@@ -536,15 +555,16 @@ int cf_cmd_convert(int argc, char **argv)
     int failed = 0;
     int n_read = 0;
     if (optind >= argc) {
-        int r = convert_one(&o, "-", &sink);
+        int r = convert_one(&o, "-", &sink, merger);
         failed |= r;
         n_read += r == 0;
     }
     for (int i = optind; i < argc; i++) {
-        int r = convert_one(&o, argv[i], &sink);
+        int r = convert_one(&o, argv[i], &sink, merger);
         failed |= r;
         n_read += r == 0;
     }
+    cf_merger_finish(merger);
 
     if (wl.screen) {
         cf_wl_screen_finish(wl.screen, &wl.stats);

@@ -9,8 +9,8 @@
  * IOC costs its struct, its value and one table slot.
  *
  * The key table is open addressing with linear probing over (hash, index)
- * pairs kept at most 70 % full; the hash is FNV-1a over the type byte and
- * the value. IOCs are also kept in an array in insertion order, which is
+ * pairs kept at most 70 % full; the hash mixes the type byte and the
+ * value in eight bytes a step. IOCs are also kept in an array in insertion order, which is
  * the order every writer emits. Interned strings (feed names, labels,
  * families, actors) use a second table of the same shape, so context
  * strings are compared by pointer during merges. Sighting refs, nearly all
@@ -61,6 +61,7 @@
  * to walk the records when the set is freed.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,7 @@
 #include "ctiflow/buf.h"
 #include "ctiflow/iocset.h"
 #include "ctiflow/limits.h"
+#include "ctiflow/queue.h"
 
 #define ARENA_CHUNK (1u << 20)
 #define SET_HUGE_PAGE ((size_t)2 << 20)
@@ -81,6 +83,8 @@
 #define SPILL_NEXT (1u << 10)   /* what a read in order may map beside its window */
 #define SPILL_AHEAD (1u << 20)  /* pages mapped at once ahead of a read in order */
 #define SPILL_FILL (256u << 10) /* fresh pages of the current chunk mapped at once */
+#define SPILL_FILL_AHEAD (512u << 10) /* pages the filler maps ahead of the writes */
+#define SPILL_FILLS 8           /* pieces waiting for the filler, at most */
 #define SPILL_REPEAT (4u << 10) /* mapped bytes a merge into an IOC already there earns */
 #define SPILL_PER_IOC 256u      /* most mapped bytes earned per IOC of the set */
 #define SPILL_EARNED_MAX ((size_t)256 << 20) /* most mapped bytes earned at all */
@@ -90,6 +94,7 @@ typedef struct arena_chunk {
     size_t used, size;
     size_t mapped; /* length of the chunk's mapping in the spill file, 0 on the heap */
     size_t filled; /* bytes of data mapped for writing so far (all of a heap chunk) */
+    size_t asked;  /* bytes of the chunk's mapping handed to the filler so far */
     char data[];
 } arena_chunk;
 
@@ -98,6 +103,11 @@ typedef struct spill_map {
     char *addr;
     size_t len;
 } spill_map;
+
+/* Pages mapped for a read in order: [from, to), or both NULL. */
+typedef struct spill_window {
+    char *from, *to;
+} spill_window;
 
 /* The spill file, the budget of memory its records may take and the state of the reads. */
 typedef struct set_spill {
@@ -113,9 +123,13 @@ typedef struct set_spill {
     size_t earned;     /* bytes of file pages repeats allow mapped beyond resident */
     int statm;         /* /proc/self/statm, -1 when it cannot be read */
     size_t base_pages; /* file-backed pages the process had mapped before the first chunk */
-    char *ahead, *ahead_end; /* pages mapped for a read in order, or NULL */
+    spill_window ahead; /* pages mapped for a read in order by cf_iocset_at */
     size_t next_at;    /* the position a read in order asks for next */
     uint64_t released; /* releases so far */
+    pthread_mutex_t lock; /* taken by cursors to count and release pages */
+    cf_queue *fills;   /* chunks for the filler to map ahead, or NULL */
+    pthread_t filler;
+    bool filling;      /* the filler thread runs */
 } set_spill;
 
 typedef struct slot {
@@ -213,10 +227,10 @@ static void spill_populate(char *from, size_t len, bool write)
 #endif
 }
 
-/* Hand the pages of [from, to) back to the kernel, but those of the read-ahead window. */
-static void spill_drop(const set_spill *sp, char *from, char *to)
+/* Hand the pages of [from, to) back to the kernel, but those of the window keep. */
+static void spill_drop(const spill_window *keep, char *from, char *to)
 {
-    char *a = sp->ahead, *b = sp->ahead_end;
+    char *a = keep->from, *b = keep->to;
     if (a && a < to && b > from) {
         if (a > from) {
             madvise(from, (size_t)(a - from), MADV_DONTNEED);
@@ -233,9 +247,10 @@ static void spill_drop(const set_spill *sp, char *from, char *to)
 
 /*
  * Hand the pages of the spill file back to the kernel: every mapping but
- * the pages of the current chunk from its free space on, and the window
- * of a read in order. The data stays in the file; a later access faults
- * it back in.
+ * the pages of the current chunk from its free space on, the newest
+ * mapping when it is another (a chunk just made, whose first pages the
+ * filler may be mapping), and the window of a read in order. The data stays in the
+ * file; a later access faults it back in.
  */
 static void spill_release(set_spill *sp, const arena_chunk *current)
 {
@@ -244,8 +259,10 @@ static void spill_release(set_spill *sp, const arena_chunk *current)
         size_t len = sp->maps[i].len;
         if (addr == (const char *)current) {
             len = (sizeof *current + current->used) / sp->page * sp->page;
+        } else if (i + 1 == sp->n_maps && sp->filling) {
+            continue;
         }
-        spill_drop(sp, addr, addr + len);
+        spill_drop(&sp->ahead, addr, addr + len);
     }
     sp->released++;
 }
@@ -293,11 +310,11 @@ static void spill_repeat(const cf_iocset *set)
 }
 
 /*
- * A read in order has reached p, outside its window: map the next
+ * A read in order has reached p, outside its window w: map the next
  * SPILL_AHEAD bytes of p's mapping in one call instead of a fault a page,
  * and hand back the window it has passed. False when p is not in the file.
  */
-static bool spill_ahead(set_spill *sp, const char *p)
+static bool spill_ahead(const set_spill *sp, spill_window *w, const char *p)
 {
     for (size_t i = 0; i < sp->n_maps; i++) {
         char *a = sp->maps[i].addr, *end = a + sp->maps[i].len;
@@ -306,11 +323,11 @@ static bool spill_ahead(set_spill *sp, const char *p)
         }
         char *from = a + (size_t)(p - a) / sp->page * sp->page;
         char *to = (size_t)(end - from) > SPILL_AHEAD ? from + SPILL_AHEAD : end;
-        char *old = sp->ahead, *old_end = sp->ahead_end;
-        sp->ahead = from;
-        sp->ahead_end = to;
-        if (old) {
-            spill_drop(sp, old, old_end);
+        spill_window old = *w;
+        w->from = from;
+        w->to = to;
+        if (old.from) {
+            spill_drop(w, old.from, old.to);
         }
         spill_populate(from, (size_t)(to - from), false);
         return true;
@@ -326,7 +343,8 @@ static void spill_read(const cf_iocset *set, size_t i, const cf_ioc *p)
     size_t cost = SPILL_FAULT;
 
     if (i == sp->next_at) {
-        bool window = (c < sp->ahead || c >= sp->ahead_end) && spill_ahead(sp, c);
+        bool window =
+            (c < sp->ahead.from || c >= sp->ahead.to) && spill_ahead(sp, &sp->ahead, c);
         cost = window ? SPILL_AHEAD + SPILL_NEXT : SPILL_NEXT;
     }
     sp->next_at = i + 1;
@@ -344,10 +362,28 @@ static inline void spill_touch(cf_ioc *ioc)
     __atomic_fetch_add(&ioc->index, 0u, __ATOMIC_RELAXED);
 }
 
-/* The current chunk c has used pages not mapped yet: map the next SPILL_FILL bytes. */
+/*
+ * The current chunk c has used pages not mapped yet: map the next
+ * SPILL_FILL bytes, or, with a filler, have it map the pages up to
+ * SPILL_FILL_AHEAD bytes past the chunk's used bytes, SPILL_FILL at a time
+ * (a last piece shorter than that is mapped here), and come back once the
+ * writes have used up the distance.
+ */
 static void spill_fill(const set_spill *sp, arena_chunk *c)
 {
     char *base = (char *)c;
+    if (sp->filling) {
+        size_t want = sizeof *c + c->used + SPILL_FILL_AHEAD;
+        while (c->asked < c->mapped && c->asked < want) {
+            size_t len = c->mapped - c->asked < SPILL_FILL ? c->mapped - c->asked : SPILL_FILL;
+            if (len < SPILL_FILL || !cf_queue_push(sp->fills, base + c->asked)) {
+                spill_populate(base + c->asked, len, true);
+            }
+            c->asked += len;
+        }
+        c->filled = c->asked >= c->mapped ? c->size : c->asked - sizeof *c - SPILL_FILL_AHEAD;
+        return;
+    }
     size_t from = (sizeof *c + c->filled) / sp->page * sp->page;
     size_t to = from + SPILL_FILL;
     if (to > c->mapped) {
@@ -371,6 +407,32 @@ static int spill_open(set_spill *sp)
     return fd;
 }
 
+/*
+ * The filler: a thread that maps pages of the current chunk for writing a
+ * little ahead of the writes (spill_fill), so the thread filling the
+ * chunk finds them mapped and the kernel's work for the file's fresh pages
+ * (a good part of a merge's time) runs on another core. It is handed the
+ * address of SPILL_FILL bytes at a time and reads nothing of the set.
+ */
+static void *spill_filler_main(void *arg)
+{
+    set_spill *sp = arg;
+    void *p = NULL;
+    while (cf_queue_pop(sp->fills, &p)) {
+        spill_populate(p, SPILL_FILL, true);
+    }
+    return NULL;
+}
+
+/* Start the filler, at the first chunk of the file; without it chunks are mapped as used. */
+static void spill_filler_start(set_spill *sp)
+{
+    if (!sp->fills) {
+        sp->fills = cf_queue_new(SPILL_FILLS);
+        sp->filling = sp->fills && pthread_create(&sp->filler, NULL, spill_filler_main, sp) == 0;
+    }
+}
+
 /* A chunk of at least size bytes mapped from the spill file; NULL when it cannot grow. */
 static arena_chunk *spill_chunk(set_spill *sp, size_t size)
 {
@@ -380,6 +442,7 @@ static arena_chunk *spill_chunk(set_spill *sp, size_t size)
     if (sp->fd < 0) {
         sp->fd = spill_open(sp);
         sp->base_pages = spill_file_pages(sp);
+        spill_filler_start(sp);
     }
     if (sp->n_maps == sp->cap_maps) {
         size_t cap = sp->cap_maps ? sp->cap_maps * 2 : 64;
@@ -406,6 +469,11 @@ static arena_chunk *spill_chunk(set_spill *sp, size_t size)
     c->size = len - sizeof *c;
     c->mapped = len;
     c->filled = 0;
+    c->used = 0;
+    c->asked = sp->page; /* the page of the header is written here */
+    if (sp->filling) {
+        spill_fill(sp, c);
+    }
     return c;
 }
 
@@ -414,6 +482,11 @@ static void spill_free(set_spill *sp)
     if (!sp) {
         return;
     }
+    if (sp->filling) {
+        cf_queue_close(sp->fills);
+        pthread_join(sp->filler, NULL);
+    }
+    cf_queue_free(sp->fills);
     for (size_t i = 0; i < sp->n_maps; i++) {
         munmap(sp->maps[i].addr, sp->maps[i].len);
     }
@@ -423,6 +496,7 @@ static void spill_free(set_spill *sp)
     if (sp->statm >= 0) {
         close(sp->statm);
     }
+    pthread_mutex_destroy(&sp->lock);
     free(sp->maps);
     free(sp->dir);
     free(sp);
@@ -441,6 +515,7 @@ cf_status cf_iocset_spill(cf_iocset *set, const char *dir, size_t resident)
     sp->dir = cf_strdup(dir ? dir : env && env[0] ? env : "/tmp");
     sp->resident = resident;
     sp->fd = -1;
+    pthread_mutex_init(&sp->lock, NULL);
     sp->statm = open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
     long page = sysconf(_SC_PAGESIZE);
     sp->page = page > 0 ? (size_t)page : 4096;
@@ -473,6 +548,7 @@ static arena_chunk *set_chunk(cf_iocset *set, size_t size)
         c->size = size;
         c->mapped = 0;
         c->filled = size;
+        c->asked = 0;
     }
     if (c && sp) {
         sp->heap_bytes += size;
@@ -523,15 +599,31 @@ static char *set_strndup(cf_iocset *set, const char *s, size_t n)
 
 /* ---- hash tables ---------------------------------------------------- */
 
+/*
+ * The hash of the tag byte and n bytes of s, eight bytes a step: each word
+ * is mixed in with a multiply and a shift, the length and the tail last,
+ * and the result is finished so every bit of the key reaches the low bits
+ * a table mask keeps.
+ */
 static uint32_t set_hash(unsigned char tag, const char *s, size_t n)
 {
-    uint64_t h = 1469598103934665603ull ^ tag;
-    h *= 1099511628211ull;
-    for (size_t i = 0; i < n; i++) {
-        h ^= (unsigned char)s[i];
-        h *= 1099511628211ull;
+    const uint64_t k = 0x9e3779b97f4a7c15ull;
+    uint64_t h = 0xcbf29ce484222325ull ^ tag;
+    size_t i = 0;
+
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, s + i, 8);
+        h = (h ^ w) * k;
+        h ^= h >> 29;
     }
-    return (uint32_t)(h ^ (h >> 32));
+    uint64_t tail = 0;
+    memcpy(&tail, s + i, n - i);
+    h = (h ^ tail ^ ((uint64_t)n << 56)) * k;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return (uint32_t)h;
 }
 
 /*
@@ -815,6 +907,59 @@ cf_ioc *cf_iocset_at(const cf_iocset *set, size_t i)
     return set->iocs[i];
 }
 
+void cf_iocset_cursor_init(cf_iocset_cursor *c, const cf_iocset *set)
+{
+    memset(c, 0, sizeof *c);
+    c->set = set;
+}
+
+/*
+ * The read of cf_iocset_at with the cursor's own window and count of what
+ * its reads may have mapped; the count and release of the file's pages,
+ * shared by every cursor, is done under the spill's lock.
+ */
+cf_ioc *cf_iocset_cursor_at(cf_iocset_cursor *c, size_t i)
+{
+    const cf_iocset *set = c->set;
+    set_spill *sp = set->spill;
+    if (i >= set->n_iocs) {
+        return NULL;
+    }
+    cf_ioc *ioc = set->iocs[i];
+    if (!sp) {
+        return ioc;
+    }
+
+    const char *p = (const char *)ioc;
+    spill_window w = {c->from, c->to};
+    size_t cost = SPILL_FAULT;
+    if (i == c->next_at) {
+        bool window = (p < w.from || p >= w.to) && spill_ahead(sp, &w, p);
+        cost = window ? SPILL_AHEAD + SPILL_NEXT : SPILL_NEXT;
+        c->from = w.from;
+        c->to = w.to;
+    }
+    c->next_at = i + 1;
+    c->debt += cost;
+    size_t look = (sp->resident + sp->earned) / 2;
+    if (c->debt >= SPILL_LOOK && (c->debt >= look || c->debt >= SPILL_LOOK_MAX)) {
+        pthread_mutex_lock(&sp->lock);
+        spill_check(sp, set->arena);
+        pthread_mutex_unlock(&sp->lock);
+        c->debt = 0;
+    }
+    return ioc;
+}
+
+void cf_iocset_cursor_fini(cf_iocset_cursor *c)
+{
+    if (c->from) {
+        spill_window none = {NULL, NULL};
+        spill_drop(&none, c->from, c->to);
+    }
+    c->from = c->to = NULL;
+}
+
 /*
  * The shared copy of a name list: lists are interned like strings, so the
  * many IOCs of one feed that carry the same labels point at one array.
@@ -1032,12 +1177,42 @@ static cf_ioc *set_insert(cf_iocset *set, const cf_norm *norm, uint32_t h)
     return ioc;
 }
 
+uint32_t cf_iocset_hash(cf_ioc_type type, const char *value, size_t n)
+{
+    return set_hash((unsigned char)type, value, n);
+}
+
+void cf_iocset_prefetch(const cf_iocset *set, uint32_t h, bool record)
+{
+    if (!set->keys.slots) {
+        return;
+    }
+    const slot *sl = &set->keys.slots[h & set->keys.mask];
+    if (!record) {
+        __builtin_prefetch(sl);
+        return;
+    }
+    /* The first slot only: a repeat nearly always sits there. */
+    if (sl->index && sl->index != SLOT_GONE && sl->hash == h) {
+        __builtin_prefetch(set->iocs[sl->index - 1]);
+    }
+}
+
 cf_status cf_iocset_merge(cf_iocset *set, const cf_obs *obs, const cf_norm *norm, cf_ioc **out)
 {
     if (!norm->value.data || norm->type == CF_IOC_NONE) {
         return CF_EINVAL;
     }
     uint32_t h = set_hash((unsigned char)norm->type, norm->value.data, norm->value.len);
+    return cf_iocset_merge_hashed(set, obs, norm, h, out);
+}
+
+cf_status cf_iocset_merge_hashed(cf_iocset *set, const cf_obs *obs, const cf_norm *norm,
+                                 uint32_t h, cf_ioc **out)
+{
+    if (!norm->value.data || norm->type == CF_IOC_NONE) {
+        return CF_EINVAL;
+    }
     spill_tick(set, SPILL_MERGE);
     cf_ioc *ioc = set_lookup(set, norm->type, norm->value.data, norm->value.len, h, true);
     if (!ioc) {
@@ -1157,9 +1332,8 @@ static void collector_forward(cf_collector *c, const cf_diag *d)
     }
 }
 
-static cf_status collector_obs(void *ctx, const cf_obs *obs)
+cf_status cf_collector_normalize(cf_collector *c, const cf_obs *obs)
 {
-    cf_collector *c = ctx;
     cf_iocset_stats *stats = &c->set->stats;
 
     stats->observations++;
@@ -1172,7 +1346,7 @@ static cf_status collector_obs(void *ctx, const cf_obs *obs)
         cf_diag d = {CF_DIAG_REJECT, obs->feed, obs->line, 0, obs->ref,
                      c->norm.reason ? c->norm.reason : "invalid value", obs->text, obs->len};
         collector_forward(c, &d);
-        return CF_OK;
+        return CF_EMALFORMED;
     }
     if (c->norm.warning) {
         stats->warnings++;
@@ -1180,7 +1354,17 @@ static cf_status collector_obs(void *ctx, const cf_obs *obs)
                      obs->text, obs->len};
         collector_forward(c, &d);
     }
-    return cf_iocset_merge(c->set, obs, &c->norm, NULL);
+    return CF_OK;
+}
+
+static cf_status collector_obs(void *ctx, const cf_obs *obs)
+{
+    cf_collector *c = ctx;
+    cf_status st = cf_collector_normalize(c, obs);
+    if (st == CF_EMALFORMED) {
+        return CF_OK;
+    }
+    return st == CF_OK ? cf_iocset_merge(c->set, obs, &c->norm, NULL) : st;
 }
 
 static void collector_diag(void *ctx, const cf_diag *d)

@@ -37,6 +37,7 @@ const char *cf_status_str(cf_status st)
  */
 void cf_error_clear(cf_error *err)
 {
+    /* Every reader clears one per line: the strings are emptied, not zeroed. */
     if (err) {
         err->status = CF_OK;
         err->source[0] = '\0';

@@ -11,14 +11,24 @@
  *   comment, sources [{feed, line, ref, event, time}], count
  * Times are RFC 3339 UTC with milliseconds; count is the number of
  * sightings.
+ *
+ * A set of more than JSONL_BLOCK IOCs is formatted on two threads: a
+ * helper formats every second block of IOCs into a buffer of its own
+ * while the calling thread formats the block before it, and the calling
+ * thread writes both in order, so the bytes are those of one thread. Each
+ * reads the set through its own cursor (cf_iocset_cursor), which a
+ * spilling set allows from several threads at once.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
+#include "ctiflow/queue.h"
 #include "ctiflow/writer.h"
 #include "wr_util.h"
 
 #define JSONL_FLUSH_BYTES (1u << 18)
+#define JSONL_BLOCK 4096 /* IOCs one thread formats at a time */
 
 typedef struct jsonl_w {
     FILE *out;
@@ -28,9 +38,21 @@ typedef struct jsonl_w {
     int err_no; /* errno of the failed write, when st is CF_EIO */
 } jsonl_w;
 
-static void jsonl_put(jsonl_w *w, const char *s, size_t n)
+/*
+ * Append n bytes. The buffer has room nearly always: the copy is inline
+ * (a literal's length is known, so the copy is a few moves) and the
+ * buffer grows through cf_buf_append only when it is full.
+ */
+static inline void jsonl_put(jsonl_w *w, const char *s, size_t n)
 {
-    if (w->st == CF_OK && cf_buf_append(&w->b, s, n) != CF_OK) {
+    cf_buf *b = &w->b;
+    if (b->len + n < b->cap) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return;
+    }
+    if (w->st == CF_OK && cf_buf_append(b, s, n) != CF_OK) {
         w->st = CF_ENOMEM;
     }
 }
@@ -40,13 +62,11 @@ static void jsonl_put(jsonl_w *w, const char *s, size_t n)
 /* A quoted JSON string. */
 static void jsonl_str(jsonl_w *w, const char *s)
 {
-    if (w->st != CF_OK) {
-        return;
-    }
-    if (cf_buf_putc(&w->b, '"') != CF_OK || cf_buf_json_str(&w->b, s, strlen(s)) != CF_OK ||
-        cf_buf_putc(&w->b, '"') != CF_OK) {
+    JSONL_LIT(w, "\"");
+    if (w->st == CF_OK && cf_buf_json_str(&w->b, s, strlen(s)) != CF_OK) {
         w->st = CF_ENOMEM;
     }
+    JSONL_LIT(w, "\"");
 }
 
 /* ,"key":"value" when value is not NULL; key is a literal with its comma. */
@@ -162,18 +182,110 @@ static void jsonl_flush(jsonl_w *w, bool force)
     cf_buf_reset(&w->b);
 }
 
+/* The lines of IOCs [from, to) into w's buffer. */
+static void jsonl_lines(jsonl_w *w, cf_iocset_cursor *c, size_t from, size_t to)
+{
+    for (size_t i = from; i < to && w->st == CF_OK; i++) {
+        jsonl_line(w, cf_iocset_cursor_at(c, i));
+    }
+}
+
+/* The second thread: the blocks it is handed, each into its own buffer. */
+typedef struct jsonl_helper {
+    jsonl_w w;
+    cf_iocset_cursor cursor;
+    size_t from, to; /* the block to format */
+    cf_queue *todo, *done;
+    pthread_t thread;
+} jsonl_helper;
+
+static void *jsonl_helper_main(void *arg)
+{
+    jsonl_helper *h = arg;
+    void *p = NULL;
+    while (cf_queue_pop(h->todo, &p)) {
+        jsonl_lines(&h->w, &h->cursor, h->from, h->to);
+        cf_queue_push(h->done, h);
+    }
+    return NULL;
+}
+
+static bool jsonl_helper_start(jsonl_helper *h, const cf_iocset *set)
+{
+    memset(h, 0, sizeof *h);
+    wr_clock_init(&h->w.clock);
+    cf_iocset_cursor_init(&h->cursor, set);
+    h->todo = cf_queue_new(1);
+    h->done = cf_queue_new(1);
+    if (h->todo && h->done && pthread_create(&h->thread, NULL, jsonl_helper_main, h) == 0) {
+        return true;
+    }
+    cf_queue_free(h->todo);
+    cf_queue_free(h->done);
+    return false;
+}
+
+static void jsonl_helper_stop(jsonl_helper *h)
+{
+    cf_queue_close(h->todo);
+    pthread_join(h->thread, NULL);
+    cf_queue_free(h->todo);
+    cf_queue_free(h->done);
+    cf_iocset_cursor_fini(&h->cursor);
+    cf_buf_free(&h->w.b);
+}
+
+/*
+ * Blocks of JSONL_BLOCK IOCs in turn: the helper formats every second
+ * block while this thread formats and writes the one before it, then
+ * writes the helper's, so the bytes come in the set's order.
+ */
+static void jsonl_two_threads(jsonl_w *w, cf_iocset_cursor *c, jsonl_helper *h, size_t n)
+{
+    for (size_t at = 0; at < n && w->st == CF_OK; at += 2 * JSONL_BLOCK) {
+        size_t mid = at + JSONL_BLOCK < n ? at + JSONL_BLOCK : n;
+        size_t end = mid + JSONL_BLOCK < n ? mid + JSONL_BLOCK : n;
+        void *p = NULL;
+        h->from = mid;
+        h->to = end;
+        cf_queue_push(h->todo, h);
+        jsonl_lines(w, c, at, mid);
+        jsonl_flush(w, true);
+        cf_queue_pop(h->done, &p);
+        if (w->st == CF_OK && h->w.st != CF_OK) {
+            w->st = h->w.st;
+        }
+        if (w->st == CF_OK && h->w.b.len &&
+            fwrite(h->w.b.data, 1, h->w.b.len, w->out) != h->w.b.len) {
+            w->st = CF_EIO;
+            w->err_no = errno;
+        }
+        cf_buf_reset(&h->w.b);
+    }
+}
+
 cf_status cf_write_jsonl(FILE *out, const cf_iocset *set, const cf_write_opts *o, cf_error *err)
 {
     jsonl_w w;
+    jsonl_helper h;
+    cf_iocset_cursor c;
     memset(&w, 0, sizeof(w));
     w.out = out;
     wr_clock_init(&w.clock);
+    cf_iocset_cursor_init(&c, set);
 
+    /* A set of more than one block is formatted on two threads. */
     size_t n = cf_iocset_count(set);
-    for (size_t i = 0; i < n && w.st == CF_OK; i++) {
-        jsonl_line(&w, cf_iocset_at(set, i));
-        jsonl_flush(&w, false);
+    if (n > JSONL_BLOCK && jsonl_helper_start(&h, set)) {
+        jsonl_two_threads(&w, &c, &h, n);
+        jsonl_helper_stop(&h);
+    } else {
+        for (size_t i = 0; i < n && w.st == CF_OK; i++) {
+            jsonl_line(&w, cf_iocset_cursor_at(&c, i));
+            jsonl_flush(&w, false);
+        }
     }
+    cf_iocset_cursor_fini(&c);
     jsonl_flush(&w, true);
     if (w.st == CF_OK && fflush(out) != 0) {
         w.st = CF_EIO;

@@ -65,12 +65,44 @@ const cf_event *cf_iocset_event_at(const cf_iocset *set, size_t i);
  */
 cf_status cf_iocset_merge(cf_iocset *set, const cf_obs *obs, const cf_norm *norm, cf_ioc **out);
 
+/*
+ * The same merge with the key's hash h computed beforehand by
+ * cf_iocset_hash (on another thread, say), and a hint to fetch what a
+ * merge of hash h reads into the cache a few merges ahead: its key-table
+ * slot, or, when record is true (a later call, once the slot is cached),
+ * the IOC of a matching slot.
+ */
+uint32_t cf_iocset_hash(cf_ioc_type type, const char *value, size_t n);
+cf_status cf_iocset_merge_hashed(cf_iocset *set, const cf_obs *obs, const cf_norm *norm,
+                                 uint32_t h, cf_ioc **out);
+void cf_iocset_prefetch(const cf_iocset *set, uint32_t h, bool record);
+
 /* Look up by key; NULL when absent. */
 cf_ioc *cf_iocset_find(const cf_iocset *set, cf_ioc_type type, const char *value);
 
 size_t cf_iocset_count(const cf_iocset *set);
 /* IOC number i in insertion order (0-based). Borrowed. */
 cf_ioc *cf_iocset_at(const cf_iocset *set, size_t i);
+
+/*
+ * Reads of IOCs by position for one thread: what cf_iocset_at does, but a
+ * cursor keeps its own read-ahead state (a spilling set maps the records
+ * of a read in order ahead of it and hands back what the read passed), so
+ * several threads may each read one set through a cursor of their own at
+ * once, as long as nothing adds to the set, retains or calls cf_iocset_at
+ * meanwhile. The fields are the cursor's own; fini hands back its window.
+ */
+typedef struct cf_iocset_cursor {
+    const cf_iocset *set;
+    size_t next_at;   /* the position a read in order asks for next */
+    char *from, *to;  /* the records mapped ahead of the read, or NULL */
+    size_t debt;      /* bytes its reads may have mapped since the last count */
+} cf_iocset_cursor;
+
+void cf_iocset_cursor_init(cf_iocset_cursor *c, const cf_iocset *set);
+/* IOC number i (NULL past the end). Borrowed. */
+cf_ioc *cf_iocset_cursor_at(cf_iocset_cursor *c, size_t i);
+void cf_iocset_cursor_fini(cf_iocset_cursor *c);
 
 /* Compound indicators (cf_compound), deep-copied and kept in order. */
 cf_status cf_iocset_add_compound(cf_iocset *set, const cf_compound *c);
@@ -96,6 +128,39 @@ void cf_collector_init(cf_collector *c, cf_iocset *set, void (*diag)(void *, con
 void cf_collector_fini(cf_collector *c);
 /* A sink whose callbacks feed c; valid while c lives. */
 cf_sink cf_collector_sink(cf_collector *c);
+/*
+ * The first step of the sink's observation callback: normalise obs into
+ * c->norm, count it and report a reject or a warning through the callback.
+ * CF_OK: c->norm holds the IOC to merge; CF_EMALFORMED: rejected (reported,
+ * nothing to merge); CF_ENOMEM.
+ */
+cf_status cf_collector_normalize(cf_collector *c, const cf_obs *obs);
+
+/*
+ * A collector whose merges run on a thread of their own, so that reading
+ * and normalising an input overlap with merging it into the set. The sink
+ * of cf_merger_sink is used on the thread that started the merger: it
+ * normalises each observation there (diagnostics go out there, in order,
+ * through the collector's callback, and the collector's counters count
+ * them) and hands the observation and its canonical value, copied, to the
+ * merge thread in batches through a bounded queue. The set gets the IOCs,
+ * context and order the collector's own sink gives. Events and compound
+ * indicators wait until every observation before them is merged and then
+ * go into the set from the reading thread. Until cf_merger_finish the set
+ * belongs to the merge thread: only the sink may touch it (and what it is
+ * read or fed by). A failed merge (out of memory, a full disk) makes the
+ * sink return that status from a later observation on.
+ */
+typedef struct cf_merger cf_merger;
+
+/* Start the merge thread of collector c (which must outlive the merger). */
+cf_status cf_merger_start(cf_merger **out, cf_collector *c);
+/* The sink feeding the merger; valid until cf_merger_finish. */
+cf_sink cf_merger_sink(cf_merger *m);
+/* Wait until every observation handed over is merged; the first merge failure, or CF_OK. */
+cf_status cf_merger_sync(cf_merger *m);
+/* Sync, stop the thread and free the merger (NULL is a no-op); as cf_merger_sync. */
+cf_status cf_merger_finish(cf_merger *m);
 
 /*
  * Unite labels (n of them, interned in the set) into ioc's labels, by the

@@ -1,8 +1,10 @@
 /*
  * The IOC set: de-duplication by (type, value) and the documented merge
- * rules, with normalised values filled in by hand.
+ * rules, with normalised values filled in by hand; a spilling set's budget
+ * and its reads from two threads at once.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include "ctiflow/iocset.h"
@@ -273,6 +275,79 @@ static void test_spill_budget(void)
     CHECK_INT(rmdir(dir), 0);
 }
 
+/* One of the two readers of test_spill_threads: every second block of records. */
+typedef struct reader_arg {
+    const cf_iocset *set;
+    int first_block, count, repeats, pad;
+    int ok;
+} reader_arg;
+
+#define READ_BLOCK 4096
+
+static void *reader_main(void *p)
+{
+    reader_arg *a = p;
+    cf_iocset_cursor c;
+    cf_iocset_cursor_init(&c, a->set);
+    for (int pass = 0; pass < 2; pass++) {
+        for (int at = a->first_block * READ_BLOCK; at < a->count; at += 2 * READ_BLOCK) {
+            for (int i = at; i < at + READ_BLOCK && i < a->count; i++) {
+                const cf_ioc *ioc = cf_iocset_cursor_at(&c, (size_t)i);
+                a->ok += budget_record_ok(ioc, i, a->count, a->repeats, a->pad);
+            }
+        }
+    }
+    cf_iocset_cursor_fini(&c);
+    return NULL;
+}
+
+/*
+ * A spilling set read by two threads at once, each through its own
+ * cursor, each every second block of 4,096 records, twice: 100,000 IOCs
+ * of 200 bytes (about 30 MB in the file), 100 of them repeated, and a
+ * budget of 256 KB (and the 400 KB the repeats earn), less than the two
+ * readers' windows, so a reader hands the file's pages back while the
+ * other reads. Every record reads back as merged, the pages were handed
+ * back during the reads, and a cursor past the end gives NULL.
+ */
+static void test_spill_threads(void)
+{
+    char dir[] = "/tmp/ctiflow-test-threads-XXXXXX";
+    cf_iocset *set = cf_iocset_new();
+    cf_norm n = CF_NORM_INIT;
+    cf_obs o;
+    char ref[32];
+    const int count = 100000, repeats = 100, pad = 200;
+
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK_INT(cf_iocset_spill(set, dir, 1u << 18), CF_OK);
+    for (int j = 0; j < count + repeats; j++) {
+        budget_obs(&o, &n, ref, sizeof ref, j, count, pad);
+        CHECK_INT(cf_iocset_merge(set, &o, &n, NULL), CF_OK);
+    }
+    uint64_t before = cf_iocset_stats_of(set)->released;
+
+    reader_arg a[2] = {{set, 0, count, repeats, pad, 0}, {set, 1, count, repeats, pad, 0}};
+    pthread_t t;
+    CHECK_INT(pthread_create(&t, NULL, reader_main, &a[1]), 0);
+    reader_main(&a[0]);
+    pthread_join(t, NULL);
+    CHECK_INT(a[0].ok + a[1].ok, 2 * count);
+    CHECK_INT(a[0].ok, 2 * (count - 12 * READ_BLOCK)); /* blocks 0, 2, ..., 24 */
+    CHECK(cf_iocset_stats_of(set)->released >= before + 10);
+
+    cf_iocset_cursor c;
+    cf_iocset_cursor_init(&c, set);
+    CHECK(cf_iocset_cursor_at(&c, (size_t)count) == NULL);
+    CHECK(cf_iocset_cursor_at(&c, 0) == cf_iocset_at(set, 0));
+    cf_iocset_cursor_fini(&c);
+
+    cf_norm_free(&n);
+    cf_iocset_free(set);
+    CHECK(dir_empty(dir));
+    CHECK_INT(rmdir(dir), 0);
+}
+
 int main(void)
 {
     cf_iocset *set = cf_iocset_new();
@@ -393,5 +468,6 @@ int main(void)
     cf_iocset_free(set);
     test_spill();
     test_spill_budget();
+    test_spill_threads();
     TEST_MAIN_END();
 }

@@ -1,13 +1,15 @@
 /*
  * The writers on a hand-built IOC set (values filled in directly, without
  * the normaliser): exact bytes of the jsonl, csv and text output, and the
- * structure of the STIX 2.1 bundle (ids, markings, relationships, reports).
+ * structure of the STIX 2.1 bundle (ids, markings, relationships, reports);
+ * the JSONL of a large set, written on two threads, against that of its parts.
  *
  * With "--stix FILE [--scos]" or "--jsonl FILE" the program only writes the
  * bundle or the JSONL of the same set to FILE, for test_stix2_valid.sh and
  * test_jsonl_schema.sh to run the validators on it.
  */
 #include <jansson.h>
+#include <unistd.h>
 
 #include "ctiflow/iocset.h"
 #include "ctiflow/stix.h"
@@ -604,6 +606,80 @@ static void test_large_report(void)
     cf_iocset_free(set);
 }
 
+/* Observation j of test_jsonl_threads into set: IOC j % n, repeated from j = n on. */
+static void threads_add(cf_iocset *set, int j, int n)
+{
+    static const char *const tags[] = {"phishing", "c2", "botnet"};
+    char value[64], text[64];
+    int k = j % n;
+    snprintf(value, sizeof value, "http://h%d.example/p\"%d", k, k % 7);
+    snprintf(text, sizeof text, "hxxp://H%d.example/p\"%d", k, k % 7);
+    cf_obs o;
+    cf_obs_init(&o);
+    o.text = k % 3 ? value : text;
+    o.len = strlen(o.text);
+    o.feed = j < n ? "feed-a" : "feed-b";
+    o.line = (uint64_t)j + 1;
+    o.first_seen = T_FIRST + (int64_t)(j % 5) * 86400000;
+    o.confidence = j % 4 ? 50 + j % 50 : -1;
+    o.labels = &tags[j % 2];
+    o.n_labels = (size_t)(j % 3);
+    add(set, &o, CF_IOC_URL, value, CF_IOC_NONE, -1, NULL);
+}
+
+/*
+ * A set of more than one block of 4,096 IOCs is written on two threads:
+ * its JSONL, from a set in memory and from one spilling to a file from its
+ * first record, is the concatenation of the JSONL of sets of one block
+ * each (written on one thread) holding the same IOCs, merged alike.
+ */
+static void test_jsonl_threads(const cf_write_opts *o)
+{
+    enum { N = 3 * 4096 + 123, REPEATS = 5000, SLICES = 4 };
+    char dir[] = "/tmp/ctiflow-test-jsonl-XXXXXX";
+    cf_iocset *mem = cf_iocset_new(), *disk = cf_iocset_new(), *slice[SLICES];
+
+    CHECK(mkdtemp(dir) != NULL);
+    CHECK_INT(cf_iocset_spill(disk, dir, 0), CF_OK);
+    for (int i = 0; i < SLICES; i++) {
+        slice[i] = cf_iocset_new();
+    }
+    for (int j = 0; j < N + REPEATS; j++) {
+        threads_add(mem, j, N);
+        threads_add(disk, j, N);
+        threads_add(slice[j % N / 4096], j, N);
+    }
+
+    char *want = NULL;
+    size_t want_len = 0;
+    FILE *all = open_memstream(&want, &want_len);
+    for (int i = 0; i < SLICES; i++) {
+        char *part = render(CF_OUT_JSONL, slice[i], o);
+        fputs(part ? part : "", all);
+        free(part);
+        cf_iocset_free(slice[i]);
+    }
+    fclose(all);
+
+    char *got_mem = render(CF_OUT_JSONL, mem, o), *got_disk = render(CF_OUT_JSONL, disk, o);
+    size_t lines = 0;
+    for (const char *p = want; p && *p; p++) {
+        lines += *p == '\n';
+    }
+    CHECK_INT(lines, N);
+    CHECK(strstr(want, "\"value\":\"http://h4098.example/p\\\"3\",\"original\":") != NULL);
+    CHECK_INT(strlen(got_mem), want_len);
+    CHECK(got_mem && strcmp(got_mem, want) == 0);
+    CHECK(got_disk && strcmp(got_disk, want) == 0);
+
+    free(want);
+    free(got_mem);
+    free(got_disk);
+    cf_iocset_free(mem);
+    cf_iocset_free(disk);
+    CHECK_INT(rmdir(dir), 0);
+}
+
 int main(int argc, char **argv)
 {
     cf_iocset *set = build_set();
@@ -632,6 +708,7 @@ int main(int argc, char **argv)
     test_stix(set, o);
     test_empty();
     test_large_report();
+    test_jsonl_threads(&o);
     cf_iocset_free(set);
     TEST_MAIN_END();
 }

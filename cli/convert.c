@@ -7,14 +7,15 @@
  * repeated within or across the inputs become one IOC with merged context.
  * Past CF_RESIDENT_BYTES of records the set spills them to a
  * temporary file (cf_iocset_spill), so memory stays bounded on huge inputs.
- * Without warning lists the inputs are read and normalised on this thread
- * while a thread of the collector's (cf_merger) merges their IOCs into the
- * set, so both halves run on two cores; the set, its order and the output
- * bytes are those of one thread, and an input counts as read once its IOCs
- * are merged.
+ * The inputs are read and normalised on this thread while a thread of the
+ * collector's (cf_merger) merges their IOCs into the set, so both halves
+ * run on two cores; the set, its order and the output bytes are those of
+ * one thread, and an input counts as read once its IOCs are merged.
  * Warning lists are loaded first and screen every observation on its way
- * into the set (cf_wl_screen): matches become labels at once and withheld
- * IOCs never enter it, so no pass reads the spilled records back.
+ * into the set (cf_wl_screen, as the merger's screen): each is matched on
+ * this thread after normalising, and on the merge thread a match becomes
+ * labels at once and a withheld IOC never enters the set, so no pass
+ * reads the spilled records back.
  * Diagnostics stream to stderr as they happen (`FILE:LINE: reason: 'value'`)
  * and, with --rejects, as JSON lines. The output is written once all inputs
  * are read, to stdout or atomically to -o FILE, and only when at least one
@@ -541,10 +542,11 @@ int cf_cmd_convert(int argc, char **argv)
     convert_wl wl = {NULL, NULL, NULL, {0, 0}};
     int wrc = o.n_wl_paths ? convert_wl_open(&o, &coll, &wl) : 0;
     cf_merger *merger = NULL;
-    if (wl.screen) {
-        sink = cf_wl_screen_sink(wl.screen);
-    } else if (cf_merger_start(&merger, &coll) == CF_OK) {
+    cf_merge_screen screen = wl.screen ? cf_wl_screen_merging(wl.screen) : (cf_merge_screen){0};
+    if (cf_merger_start_screened(&merger, &coll, wl.screen ? &screen : NULL) == CF_OK) {
         sink = cf_merger_sink(merger);
+    } else if (wl.screen) {
+        sink = cf_wl_screen_sink(wl.screen);
     }
 
     /*

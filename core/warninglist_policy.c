@@ -425,53 +425,82 @@ static cf_status screen_label(cf_wl_screen *s, cf_ioc *ioc, const cf_wl_matches 
     return st == CF_OK ? cf_iocset_add_labels(set, ioc, labels, m->n) : st;
 }
 
-/* The collector's observation callback with the match decided before the merge. */
-static cf_status screen_obs(void *ctx, const cf_obs *obs)
+/*
+ * After the match: an IOC the policy excludes goes to the held set (counted
+ * once), any other into the collector's set, labelled when it matched.
+ * hash is the key's cf_iocset_hash.
+ */
+static cf_status screen_merge(cf_wl_screen *s, const cf_obs *obs, const cf_norm *norm,
+                              uint32_t hash, const cf_wl_matches *m)
 {
-    cf_wl_screen *s = ctx;
-    cf_collector *c = s->coll;
-    cf_iocset *set = c->set;
-    cf_wl_matches m;
+    cf_iocset *set = s->coll->set;
+    cf_status st;
 
-    cf_iocset_stats_of(set)->observations++;
-    cf_status st = cf_normalize(&c->norm, obs->type, obs->text, obs->len);
-    if (st == CF_ENOMEM) {
+    if (m->n == 0) {
+        return cf_iocset_merge_hashed(set, obs, norm, hash, NULL);
+    }
+    if (pol_excludes(s->pol, m)) {
+        /* Counted in the policy when first seen, as cf_wl_apply counts each IOC once. */
+        size_t held = cf_iocset_count(s->held);
+        st = cf_iocset_merge_hashed(s->held, obs, norm, hash, NULL);
+        if (st == CF_OK && cf_iocset_count(s->held) > held) {
+            cf_wl_policy_withholds(s->pol, m);
+        }
         return st;
-    }
-    if (st != CF_OK || c->norm.warning) {
-        bool reject = st != CF_OK;
-        cf_diag d = {reject ? CF_DIAG_REJECT : CF_DIAG_WARNING, obs->feed, obs->line, 0,
-                     obs->ref, reject ? c->norm.reason : c->norm.warning, obs->text, obs->len};
-        if (reject && !d.reason) {
-            d.reason = "invalid value";
-        }
-        s->inner.diag(s->inner.ctx, &d);
-        if (reject) {
-            return CF_OK;
-        }
-    }
-    if (wl_match_len(s->set, c->norm.type, c->norm.hash_type, cf_buf_str(&c->norm.value),
-                     c->norm.value.len, &m) == 0) {
-        return cf_iocset_merge(set, obs, &c->norm, NULL);
     }
     size_t before = cf_iocset_count(set);
-    if (pol_excludes(s->pol, &m)) {
-        /* Counted in the policy when first seen, as cf_wl_apply counts each IOC once. */
-        before = cf_iocset_count(s->held);
-        st = cf_iocset_merge(s->held, obs, &c->norm, NULL);
-        if (st == CF_OK && cf_iocset_count(s->held) > before) {
-            cf_wl_policy_withholds(s->pol, &m);
-        }
-        return st;
-    }
     cf_ioc *ioc = NULL;
-    st = cf_iocset_merge(set, obs, &c->norm, &ioc);
+    st = cf_iocset_merge_hashed(set, obs, norm, hash, &ioc);
     if (st != CF_OK || !ioc) {
         return st;
     }
     bool fresh = cf_iocset_count(set) > before;
     s->matched += fresh;
-    return screen_label(s, ioc, &m, fresh);
+    return screen_label(s, ioc, m, fresh);
+}
+
+/* The collector's observation callback with the match decided before the merge. */
+static cf_status screen_obs(void *ctx, const cf_obs *obs)
+{
+    cf_wl_screen *s = ctx;
+    cf_collector *c = s->coll;
+    cf_wl_matches m;
+
+    cf_status st = cf_collector_normalize(c, obs);
+    if (st != CF_OK) {
+        return st == CF_EMALFORMED ? CF_OK : st;
+    }
+    wl_match_len(s->set, c->norm.type, c->norm.hash_type, cf_buf_str(&c->norm.value),
+                 c->norm.value.len, &m);
+    return screen_merge(s, obs, &c->norm,
+                        cf_iocset_hash(c->norm.type, c->norm.value.data, c->norm.value.len), &m);
+}
+
+/* A merger's screen: lists matched on the reading thread, the rest on the merge thread. */
+static size_t screen_tag(void *ctx, const cf_norm *norm, uint16_t *tags, size_t cap)
+{
+    cf_wl_screen *s = ctx;
+    cf_wl_matches m;
+    size_t n = wl_match_len(s->set, norm->type, norm->hash_type, cf_buf_str(&norm->value),
+                            norm->value.len, &m);
+    n = n < cap ? n : cap;
+    memcpy(tags, m.lists, n * sizeof *tags);
+    return n;
+}
+
+static cf_status screen_tagged(void *ctx, const cf_obs *obs, const cf_norm *norm, uint32_t hash,
+                               const uint16_t *tags, size_t n)
+{
+    cf_wl_matches m;
+    m.n = n;
+    memcpy(m.lists, tags, n * sizeof *tags);
+    return screen_merge(ctx, obs, norm, hash, &m);
+}
+
+cf_merge_screen cf_wl_screen_merging(cf_wl_screen *s)
+{
+    cf_merge_screen sc = {screen_tag, screen_tagged, s};
+    return sc;
 }
 
 static void screen_diag(void *ctx, const cf_diag *d)

@@ -215,6 +215,11 @@ cf_status cf_wl_screen_new(cf_wl_screen **out, const cf_wlset *set, cf_wl_policy
                            cf_collector *coll);
 /* A sink feeding the collector's set through the screen; valid while both live. */
 cf_sink cf_wl_screen_sink(cf_wl_screen *s);
+/*
+ * The same screen for a merger (cf_merger_start_screened): lists are
+ * matched on the reading thread, withheld and labelled on the merge thread.
+ */
+cf_merge_screen cf_wl_screen_merging(cf_wl_screen *s);
 /* After the last input: *out gets the totals (the policy has counted each withheld IOC). */
 cf_status cf_wl_screen_finish(cf_wl_screen *s, cf_wl_apply_stats *out);
 void cf_wl_screen_free(cf_wl_screen *s);

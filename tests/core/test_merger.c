@@ -3,11 +3,14 @@
  * and through the collector's own sink give the same set, IOC by IOC with
  * every merged field, the same diagnostics in the same order and the same
  * counters, for a set in memory and for one spilling to a file from its
- * first record.
+ * first record. With warning lists screening the observations (one list
+ * withheld, one only labelling), the merger's screen gives the set, labels
+ * and counts of the screen's own sink.
  */
 #include <unistd.h>
 
 #include "ctiflow/iocset.h"
+#include "ctiflow/warninglist.h"
 #include "testlib.h"
 
 #define OBS_COUNT 30000
@@ -182,6 +185,99 @@ static void compare(const cf_iocset *want, const diag_log *want_log, cf_iocset *
     cf_buf_free(&log.text);
 }
 
+/* Collect through a warning-list screen withholding list "hold": its own sink or a merger's. */
+static void collect_screened(cf_iocset *set, const cf_wlset *wl, bool threaded,
+                             cf_wl_apply_stats *stats, uint64_t *held_by_list)
+{
+    static const char *const names[] = {"hold"};
+    diag_log log = {CF_BUF_INIT};
+    cf_collector coll;
+    cf_wl_policy *pol = NULL;
+    cf_wl_screen *scr = NULL;
+    cf_merger *m = NULL;
+    cf_error err;
+
+    cf_error_clear(&err);
+    cf_collector_init(&coll, set, log_diag, &log);
+    CHECK_INT(cf_wl_policy_new(&pol, wl, names, 1, &err), CF_OK);
+    CHECK_INT(cf_wl_screen_new(&scr, wl, pol, &coll), CF_OK);
+    cf_sink sink = cf_wl_screen_sink(scr);
+    cf_merge_screen sc = cf_wl_screen_merging(scr);
+    if (threaded) {
+        CHECK_INT(cf_merger_start_screened(&m, &coll, &sc), CF_OK);
+        sink = cf_merger_sink(m);
+    }
+    CHECK_INT(feed(&sink), CF_OK);
+    CHECK_INT(cf_merger_finish(m), CF_OK);
+    CHECK_INT(cf_wl_screen_finish(scr, stats), CF_OK);
+    *held_by_list = cf_wl_policy_withheld(pol, (size_t)cf_wl_find(wl, "hold"));
+    cf_wl_screen_free(scr);
+    cf_wl_policy_free(pol);
+    cf_collector_fini(&coll);
+    cf_buf_free(&log.text);
+}
+
+static void test_screened(const char *dir)
+{
+    char hold[512], tag[512];
+    snprintf(hold, sizeof hold, "%s/hold.txt", dir);
+    snprintf(tag, sizeof tag, "%s/tag.txt", dir);
+    FILE *f = fopen(hold, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("10.0.0.0/16\nd4.example.org\n", f);
+        fclose(f);
+    }
+    f = fopen(tag, "w");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("example.com\n10.1.0.0/16\n", f);
+        fclose(f);
+    }
+    cf_wlset *wl = cf_wl_new();
+    cf_error err;
+    cf_error_clear(&err);
+    CHECK_INT(cf_wl_load_allowlist(wl, hold, "hold", NULL, NULL, &err), CF_OK);
+    CHECK_INT(cf_wl_load_allowlist(wl, tag, "tag", NULL, NULL, &err), CF_OK);
+
+    cf_iocset *want = cf_iocset_new(), *got = cf_iocset_new();
+    cf_wl_apply_stats a = {0, 0}, b = {0, 0};
+    uint64_t held_a = 0, held_b = 0;
+    collect_screened(want, wl, false, &a, &held_a);
+    CHECK_INT(cf_iocset_spill(got, dir, 0), CF_OK);
+    collect_screened(got, wl, true, &b, &held_b);
+
+    /*
+     * Withheld: the 77 valid addresses in 10.0.0.0/16 and d4.example.org;
+     * labelled: the 4,000 URLs (under example.com) and the 77 addresses in
+     * 10.1.0.0/16.
+     */
+    CHECK_INT(a.withheld, 78);
+    CHECK_INT(held_a, 78);
+    CHECK_INT(a.matched, 78 + 4000 + 77);
+    CHECK_INT(b.withheld, a.withheld);
+    CHECK_INT(held_b, held_a);
+    CHECK_INT(b.matched, a.matched);
+    CHECK_INT(cf_iocset_count(got), cf_iocset_count(want));
+    CHECK(cf_iocset_find(want, CF_IOC_DOMAIN, "d4.example.org") == NULL);
+    CHECK(cf_iocset_find(want, CF_IOC_DOMAIN, "d7.example.org") != NULL);
+    const cf_ioc *u = cf_iocset_find(want, CF_IOC_URL, "http://h0.example.com/p?q=0");
+    CHECK(u != NULL && u->n_labels > 0);
+    if (u && u->n_labels > 0) {
+        CHECK_STR(u->labels[u->n_labels - 1], "warninglist:tag");
+    }
+    size_t same = 0;
+    for (size_t i = 0; i < cf_iocset_count(want); i++) {
+        same += ioc_eq(cf_iocset_at(want, i), cf_iocset_at(got, i));
+    }
+    CHECK_INT(same, cf_iocset_count(want));
+    cf_iocset_free(want);
+    cf_iocset_free(got);
+    cf_wl_free(wl);
+    CHECK_INT(unlink(hold), 0);
+    CHECK_INT(unlink(tag), 0);
+}
+
 int main(void)
 {
     char dir[] = "/tmp/ctiflow-test-merger-XXXXXX";
@@ -207,6 +303,7 @@ int main(void)
     compare(want, &log, mem);
     CHECK_INT(cf_iocset_spill(disk, dir, 0), CF_OK);
     compare(want, &log, disk);
+    test_screened(dir);
 
     cf_buf_free(&log.text);
     cf_iocset_free(want);

@@ -173,6 +173,9 @@ static cf_status batch_put_tags(merge_batch *b, merge_item *it, const uint16_t *
 {
     it->tags = b->n_tags;
     it->n_tags = (uint8_t)n;
+    if (n == 0) {
+        return CF_OK;
+    }
     if (b->n_tags + n > b->cap_tags) {
         size_t cap = b->cap_tags ? b->cap_tags * 2 : 1024;
         while (cap < b->n_tags + n) {

@@ -10,12 +10,17 @@
  * by a chunk, not by the store; the STIX bundles are written through
  * cf_stix2_stream (expired IOCs' indicators come out revoked), CSV writes
  * its header once, and a block list asks the store whether a file IOC's
- * digest is listed on its own in another chunk. The STIX bundles of a chunk
- * are written on a thread of their own while the other files are written
- * (every writer only reads the chunk's set). The MISP feed writer
- * (cf_misp_feed) groups each chunk into one event per feed and keeps the
- * attributes in a temporary file until the pass ends, when it writes the
- * event files, hashes.csv and the manifest.
+ * digest is listed on its own in another chunk. A full chunk is taken from
+ * the loader: its STIX bundles, and its MISP feed and JSONL, are written on
+ * two threads of their own while its block lists and CSV are written here
+ * and the loader reads the next chunk (every writer only reads the chunk's
+ * set; the store is only asked from this thread); the next chunk, or the
+ * end of the pass, waits for them, so at most two chunks are held. Every
+ * file's writeback is started each 8 MiB (wr_writeback), so the disk works
+ * while the rest renders and the final fsync waits for little. The MISP
+ * feed writer (cf_misp_feed) groups each chunk into one event per feed and
+ * keeps the attributes in a temporary file until the pass ends, when it
+ * writes the event files (on two threads), hashes.csv and the manifest.
  * Each file is written under a hidden temporary name in its final
  * directory, fsynced and renamed when complete, so a reader (or a crash)
  * never sees a partial file. Layout:

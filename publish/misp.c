@@ -336,8 +336,20 @@ static void mw_group_identity(mw_group *g, const cf_write_opts *o, const cf_iocs
 
 /* ---- JSON output helpers ---- */
 
+/* Append n bytes: in place while the buffer has room (it nearly always has: it is reused). */
+static inline cf_status mw_put(cf_buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 <= b->cap) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return CF_OK;
+    }
+    return cf_buf_append(b, s, n);
+}
+
 /* Appends the n-1 bytes of a string literal. */
-#define MW_LIT(b, lit) cf_buf_append((b), (lit), sizeof(lit) - 1)
+#define MW_LIT(b, lit) mw_put((b), (lit), sizeof(lit) - 1)
 
 static cf_status mw_key_str(cf_buf *b, const char *key, const char *val)
 {

@@ -23,7 +23,8 @@
  * writes the event files (on two threads), hashes.csv and the manifest.
  * Each file is written under a hidden temporary name in its final
  * directory, fsynced and renamed when complete, so a reader (or a crash)
- * never sees a partial file. Layout:
+ * never sees a partial file; each directory is synced once, after its
+ * files and before index.json. Layout:
  *   stix2/deltas/delta-<run>.json  what changed in that run (revoked ones
  *                                  carry "revoked": true)
  *   stix2/snapshot.json            every current IOC
@@ -335,6 +336,25 @@ static void dir_fsync_dir(const char *dir)
     }
 }
 
+/*
+ * Sync the directories the streamed files were renamed into, once each
+ * after all of them, before index.json (whose own write syncs the output
+ * directory); the MISP feed directory syncs itself.
+ */
+static void dir_sync_dirs(const char *root)
+{
+    static const char *const subs[] = {"stix2/deltas", "stix2", "lists"};
+    cf_buf p = CF_BUF_INIT;
+
+    for (size_t i = 0; i < sizeof(subs) / sizeof(*subs); i++) {
+        cf_buf_reset(&p);
+        if (cf_buf_printf(&p, "%s/%s", root, subs[i]) == CF_OK) {
+            dir_fsync_dir(cf_buf_str(&p));
+        }
+    }
+    cf_buf_free(&p);
+}
+
 /* Write data to dir/name atomically (hidden temp name, fsync, rename). */
 static cf_status dir_write_atomic(const char *dir, const char *name, const char *data,
                                   size_t len, cf_error *err)
@@ -433,9 +453,9 @@ static cf_status dir_file_open(dir_file *f, const char *dir, const char *name, c
 }
 
 /*
- * Finish f: when commit (and st is CF_OK), flush, fsync and rename it into
- * place and sync its directory; otherwise remove the temporary file. Returns
- * st, or the error of the commit.
+ * Finish f: with st CF_OK, flush, fsync and rename it into place (its
+ * directory is synced once for all its files, dir_sync_dirs); otherwise
+ * remove the temporary file. Returns st, or the error of the commit.
  */
 static cf_status dir_file_close(dir_file *f, cf_status st, cf_error *err)
 {
@@ -455,9 +475,7 @@ static cf_status dir_file_close(dir_file *f, cf_status st, cf_error *err)
     if (f->sink.fp && st == CF_OK && rename(cf_buf_str(&f->tmp), dst) != 0) {
         st = cf_error_set(err, CF_EIO, dst, 0, "cannot rename: %s", strerror(errno));
     }
-    if (f->sink.fp && st == CF_OK) {
-        dir_fsync_dir(cf_buf_str(&f->dir));
-    } else if (f->tmp.len) {
+    if (!(f->sink.fp && st == CF_OK) && f->tmp.len) {
         unlink(cf_buf_str(&f->tmp));
     }
     f->sink.fp = NULL;
@@ -486,9 +504,6 @@ static bool dir_link_atomic(const char *src, const char *dir, const char *name)
     if (ok && rename(cf_buf_str(&tmp), cf_buf_str(&dst)) != 0) {
         unlink(cf_buf_str(&tmp));
         ok = false;
-    }
-    if (ok) {
-        dir_fsync_dir(dir);
     }
     cf_buf_free(&tmp);
     cf_buf_free(&dst);
@@ -1166,6 +1181,7 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
         st = dir_close_all(&p, st, &ix, err);
     }
     if (st == CF_OK) {
+        dir_sync_dirs(out->path);
         st = dir_write_index(out, run, now, fingerprint, &ix, err);
     }
     for (size_t i = 0; st == CF_OK && i < json_array_size(ix.files); i++) {

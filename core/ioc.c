@@ -32,8 +32,14 @@ const char *cf_ioc_type_name(cf_ioc_type t)
 
 cf_ioc_type cf_ioc_type_from_name(const char *name)
 {
-    if (!name) {
+    if (!name || !*name) {
         return CF_IOC_NONE;
+    }
+    /* the canonical lower-case spelling (every stored row) first, by its first letter */
+    for (int t = 1; t < CF_IOC_TYPE_COUNT; t++) {
+        if (ioc_type_names[t][0] == name[0] && strcmp(name, ioc_type_names[t]) == 0) {
+            return (cf_ioc_type)t;
+        }
     }
     for (int t = 1; t < CF_IOC_TYPE_COUNT; t++) {
         if (strcasecmp(name, ioc_type_names[t]) == 0) {

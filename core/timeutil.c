@@ -448,5 +448,25 @@ void cf_time_format_epoch(char *out, size_t outsz, cf_time t)
     if (t < 0 && t % 1000) {
         secs--;
     }
-    snprintf(out, outsz, "%lld", (long long)secs);
+
+    /* Printed by hand: the MISP writers print one or two per attribute. */
+    char digits[24];
+    size_t n = 0;
+    uint64_t v = secs < 0 ? (uint64_t)0 - (uint64_t)secs : (uint64_t)secs;
+    do {
+        digits[n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    if (n + (secs < 0) + 1 > outsz) {
+        snprintf(out, outsz, "%lld", (long long)secs);
+        return;
+    }
+    char *p = out;
+    if (secs < 0) {
+        *p++ = '-';
+    }
+    while (n) {
+        *p++ = digits[--n];
+    }
+    *p = '\0';
 }

@@ -10,15 +10,21 @@
  * by a chunk, not by the store; the STIX bundles are written through
  * cf_stix2_stream (expired IOCs' indicators come out revoked), CSV writes
  * its header once, and a block list asks the store whether a file IOC's
- * digest is listed on its own in another chunk. The STIX bundles of a chunk
- * are written on a thread of their own while the other files are written
- * (every writer only reads the chunk's set). The MISP feed writer
- * (cf_misp_feed) groups each chunk into one event per feed and keeps the
- * attributes in a temporary file until the pass ends, when it writes the
- * event files, hashes.csv and the manifest.
+ * digest is listed on its own in another chunk. A full chunk is taken from
+ * the loader: its STIX bundles, and its MISP feed and JSONL, are written on
+ * two threads of their own while its block lists and CSV are written here
+ * and the loader reads the next chunk (every writer only reads the chunk's
+ * set; the store is only asked from this thread); the next chunk, or the
+ * end of the pass, waits for them, so at most two chunks are held. Every
+ * file's writeback is started each 8 MiB (wr_writeback), so the disk works
+ * while the rest renders and the final fsync waits for little. The MISP
+ * feed writer (cf_misp_feed) groups each chunk into one event per feed and
+ * keeps the attributes in a temporary file until the pass ends, when it
+ * writes the event files (on two threads), hashes.csv and the manifest.
  * Each file is written under a hidden temporary name in its final
  * directory, fsynced and renamed when complete, so a reader (or a crash)
- * never sees a partial file. Layout:
+ * never sees a partial file; each directory is synced once, after its
+ * files and before index.json. Layout:
  *   stix2/deltas/delta-<run>.json  what changed in that run (revoked ones
  *                                  carry "revoked": true)
  *   stix2/snapshot.json            every current IOC
@@ -54,6 +60,7 @@
 #include "ctiflow/normalize.h"
 #include "ctiflow/stix.h"
 #include "ctiflow/writer.h"
+#include "wr_util.h"
 
 #define DIR_MAX_LIST_ITEMS 64
 
@@ -151,25 +158,57 @@ static int dir_key_cmp(const void *a, const void *b)
     return strcmp(x->value, y->value);
 }
 
-/* For the STIX writer: is ioc one of the chunk's expired IOCs (sorted)? */
+/* A chunk taken from the loader: its set and its expired IOCs (sorted), owned. */
+typedef struct dir_chunkref {
+    cf_iocset *set;
+    dir_key *revoked;
+    size_t n_revoked;
+} dir_chunkref;
+
+/* For the STIX writer: is ioc one of the chunk's expired IOCs? */
 static bool dir_is_revoked(void *ctx, const cf_ioc *ioc)
 {
-    const dir_loader *l = ctx;
+    const dir_chunkref *c = ctx;
     dir_key key = {ioc->type, ioc->value};
 
-    return l->n_revoked &&
-           bsearch(&key, l->revoked, l->n_revoked, sizeof(*l->revoked), dir_key_cmp);
+    return c->n_revoked &&
+           bsearch(&key, c->revoked, c->n_revoked, sizeof(*c->revoked), dir_key_cmp);
+}
+
+static void dir_free_keys(dir_key *keys, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(keys[i].value);
+    }
 }
 
 static void dir_clear_revoked(dir_loader *l)
 {
-    for (size_t i = 0; i < l->n_revoked; i++) {
-        free(l->revoked[i].value);
-    }
+    dir_free_keys(l->revoked, l->n_revoked);
     l->n_revoked = 0;
 }
 
-/* Hand the chunk read so far to l->chunk, then start an empty one. */
+/* Free what c holds; c is then empty. */
+static void dir_chunkref_free(dir_chunkref *c)
+{
+    cf_iocset_free(c->set);
+    dir_free_keys(c->revoked, c->n_revoked);
+    free(c->revoked);
+    memset(c, 0, sizeof(*c));
+}
+
+/* Move the chunk read into l to c (empty): l keeps no set and no expired IOCs. */
+static void dir_take_chunk(dir_chunkref *c, dir_loader *l)
+{
+    c->set = l->set;
+    c->revoked = l->revoked;
+    c->n_revoked = l->n_revoked;
+    l->set = NULL;
+    l->revoked = NULL;
+    l->n_revoked = l->cap_revoked = 0;
+}
+
+/* Hand the chunk read so far to l->chunk (which may take it), then start an empty one. */
 static cf_status dir_flush_chunk(dir_loader *l)
 {
     cf_status st;
@@ -297,6 +336,25 @@ static void dir_fsync_dir(const char *dir)
     }
 }
 
+/*
+ * Sync the directories the streamed files were renamed into, once each
+ * after all of them, before index.json (whose own write syncs the output
+ * directory); the MISP feed directory syncs itself.
+ */
+static void dir_sync_dirs(const char *root)
+{
+    static const char *const subs[] = {"stix2/deltas", "stix2", "lists"};
+    cf_buf p = CF_BUF_INIT;
+
+    for (size_t i = 0; i < sizeof(subs) / sizeof(*subs); i++) {
+        cf_buf_reset(&p);
+        if (cf_buf_printf(&p, "%s/%s", root, subs[i]) == CF_OK) {
+            dir_fsync_dir(cf_buf_str(&p));
+        }
+    }
+    cf_buf_free(&p);
+}
+
 /* Write data to dir/name atomically (hidden temp name, fsync, rename). */
 static cf_status dir_write_atomic(const char *dir, const char *name, const char *data,
                                   size_t len, cf_error *err)
@@ -333,10 +391,11 @@ out:
     return st;
 }
 
-/* Counts the lines passing through a stream on their way to the file. */
+/* Counts the lines passing through a stream to the file, and starts their writeback. */
 typedef struct dir_sink {
-    FILE *fp;
+    FILE *fp;             /* unbuffered: what the sink is given reaches the file */
     uint64_t lines;
+    uint64_t written, started; /* bytes written, bytes whose writeback is started */
 } dir_sink;
 
 static ssize_t dir_sink_write(void *cookie, const char *data, size_t len)
@@ -349,7 +408,12 @@ static ssize_t dir_sink_write(void *cookie, const char *data, size_t len)
         k->lines++;
         p++;
     }
-    return fwrite(data, 1, len, k->fp) == len ? (ssize_t)len : -1;
+    if (fwrite(data, 1, len, k->fp) != len) {
+        return -1;
+    }
+    k->written += len;
+    wr_writeback(fileno(k->fp), &k->started, k->written);
+    return (ssize_t)len;
 }
 
 /*
@@ -376,6 +440,9 @@ static cf_status dir_file_open(dir_file *f, const char *dir, const char *name, c
         return cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
     }
     f->sink.fp = fopen(cf_buf_str(&f->tmp), "wb");
+    if (f->sink.fp) {
+        setvbuf(f->sink.fp, NULL, _IONBF, 0);
+    }
     f->out = f->sink.fp ? fopencookie(&f->sink, "w", io) : NULL;
     if (!f->out) {
         return cf_error_set(err, CF_EIO, cf_buf_str(&f->dst), 0, "cannot write: %s",
@@ -386,9 +453,9 @@ static cf_status dir_file_open(dir_file *f, const char *dir, const char *name, c
 }
 
 /*
- * Finish f: when commit (and st is CF_OK), flush, fsync and rename it into
- * place and sync its directory; otherwise remove the temporary file. Returns
- * st, or the error of the commit.
+ * Finish f: with st CF_OK, flush, fsync and rename it into place (its
+ * directory is synced once for all its files, dir_sync_dirs); otherwise
+ * remove the temporary file. Returns st, or the error of the commit.
  */
 static cf_status dir_file_close(dir_file *f, cf_status st, cf_error *err)
 {
@@ -408,9 +475,7 @@ static cf_status dir_file_close(dir_file *f, cf_status st, cf_error *err)
     if (f->sink.fp && st == CF_OK && rename(cf_buf_str(&f->tmp), dst) != 0) {
         st = cf_error_set(err, CF_EIO, dst, 0, "cannot rename: %s", strerror(errno));
     }
-    if (f->sink.fp && st == CF_OK) {
-        dir_fsync_dir(cf_buf_str(&f->dir));
-    } else if (f->tmp.len) {
+    if (!(f->sink.fp && st == CF_OK) && f->tmp.len) {
         unlink(cf_buf_str(&f->tmp));
     }
     f->sink.fp = NULL;
@@ -439,9 +504,6 @@ static bool dir_link_atomic(const char *src, const char *dir, const char *name)
     if (ok && rename(cf_buf_str(&tmp), cf_buf_str(&dst)) != 0) {
         unlink(cf_buf_str(&tmp));
         ok = false;
-    }
-    if (ok) {
-        dir_fsync_dir(dir);
     }
     cf_buf_free(&tmp);
     cf_buf_free(&dst);
@@ -643,6 +705,22 @@ cf_status cf_publish_dir(cf_store *store, const cf_output_cfg *out, int64_t run,
 #define DIR_CHUNK 100000
 #define DIR_N_LISTS (sizeof(dir_list_types) / sizeof(*dir_list_types))
 
+/*
+ * A share of a chunk's files written on a thread of its own: the STIX
+ * bundles, or the MISP feed and JSONL. Every writer only reads the set and
+ * each has its own files, so the shares need no lock; each keeps its error
+ * until it is joined.
+ */
+typedef struct dir_part {
+    struct dir_pub *p;
+    const dir_chunkref *c;
+    size_t n;                  /* IOCs of the chunk */
+    pthread_t thread;
+    bool running;
+    cf_status st;
+    cf_error err;
+} dir_part;
+
 /* The files of one publish, open while the store's rows stream into them. */
 typedef struct dir_pub {
     const cf_output_cfg *out;
@@ -660,6 +738,8 @@ typedef struct dir_pub {
     uint64_t misp_count;
     dir_file jsonl, csv;
     dir_file lists[DIR_N_LISTS];
+    dir_chunkref cur;          /* the chunk in writing, taken from the loader */
+    dir_part stix_part, feed_part; /* its shares on threads of their own */
     cf_error *err;
 } dir_pub;
 
@@ -670,13 +750,6 @@ static bool dir_listed_alone(void *ctx, cf_ioc_type type, const char *value)
     return cf_store_is_current(p->store, type, value, p->out->max_tlp);
 }
 
-/*
- * The STIX bundles' share of a chunk, written on a thread of its own while
- * the other files are written from the same set: every writer only reads
- * the set, and each has its own file, so the two need no lock. The thread
- * is joined before the set changes (the block-list policy) and before the
- * chunk is done.
- */
 /* A writer's error names no file: name the one of f it was writing. */
 static cf_status dir_named(cf_status st, const dir_file *f, cf_error *err)
 {
@@ -686,56 +759,65 @@ static cf_status dir_named(cf_status st, const dir_file *f, cf_error *err)
     return st;
 }
 
-typedef struct dir_stix_part {
-    dir_pub *p;
-    dir_loader *l;
-    size_t n;
-    pthread_t thread;
-    bool running;
-    cf_status st;
-    cf_error err;
-} dir_stix_part;
-
 static void *dir_stix_write(void *arg)
 {
-    dir_stix_part *w = arg;
+    dir_part *w = arg;
     dir_pub *p = w->p;
-    dir_loader *l = w->l;
+    const dir_chunkref *c = w->c;
 
     w->st = CF_OK;
     if (p->delta_s) {
-        w->st =
-            cf_stix2_stream_add(p->delta_s, l->set, p->revoked ? dir_is_revoked : NULL, l, &w->err);
+        w->st = cf_stix2_stream_add(p->delta_s, c->set, p->revoked ? dir_is_revoked : NULL,
+                                    (void *)c, &w->err);
         w->st = dir_named(w->st, &p->delta, &w->err);
         p->delta.count += w->n;
     }
     if (w->st == CF_OK && p->snap_s) {
-        w->st = cf_stix2_stream_add(p->snap_s, l->set, NULL, NULL, &w->err);
+        w->st = cf_stix2_stream_add(p->snap_s, c->set, NULL, NULL, &w->err);
         w->st = dir_named(w->st, &p->snap, &w->err);
         p->snap.count += w->n;
     }
     return NULL;
 }
 
-/* Start the STIX share of the chunk: on its thread, or here when none can be started. */
-static void dir_stix_start(dir_stix_part *w, dir_pub *p, dir_loader *l, size_t n)
+static void *dir_feed_write(void *arg)
+{
+    dir_part *w = arg;
+    dir_pub *p = w->p;
+
+    w->st = CF_OK;
+    if (p->misp) {
+        w->st = cf_misp_feed_add(p->misp_w, w->c->set, &w->err);
+        p->misp_count += w->n;
+    }
+    if (w->st == CF_OK && p->jsonl_on) {
+        w->st = dir_named(cf_write_jsonl(p->jsonl.out, w->c->set, &p->wo, &w->err), &p->jsonl,
+                          &w->err);
+        p->jsonl.count += w->n;
+    }
+    return NULL;
+}
+
+/* Start a share of chunk c: on its thread, or here when none can be started. */
+static void dir_part_start(dir_part *w, dir_pub *p, const dir_chunkref *c, size_t n,
+                           void *(*write)(void *arg), bool any)
 {
     memset(w, 0, sizeof(*w));
     w->p = p;
-    w->l = l;
+    w->c = c;
     w->n = n;
     cf_error_clear(&w->err);
-    if (!p->delta_s && !p->snap_s) {
+    if (!any) {
         return;
     }
-    w->running = pthread_create(&w->thread, NULL, dir_stix_write, w) == 0;
+    w->running = pthread_create(&w->thread, NULL, write, w) == 0;
     if (!w->running) {
-        dir_stix_write(w);
+        write(w);
     }
 }
 
-/* Wait for the STIX share; st, or the STIX error when st is CF_OK (into p->err). */
-static cf_status dir_stix_join(dir_stix_part *w, cf_status st)
+/* Wait for a share; st, or the share's error when st is CF_OK (into p->err). */
+static cf_status dir_part_join(dir_part *w, cf_status st)
 {
     if (w->running) {
         pthread_join(w->thread, NULL);
@@ -749,16 +831,35 @@ static cf_status dir_stix_join(dir_stix_part *w, cf_status st)
     return st;
 }
 
-/* Write one chunk of rows into every file of the pass. */
+/* Wait for the shares of the chunk in writing and free it; st or their error. */
+static cf_status dir_chunk_wait(dir_pub *p, cf_status st)
+{
+    st = dir_part_join(&p->stix_part, st);
+    st = dir_part_join(&p->feed_part, st);
+    dir_chunkref_free(&p->cur);
+    return st;
+}
+
+/*
+ * Write one chunk of rows into every file of the pass: the chunk before it
+ * is waited for, this one is taken from the loader, its STIX bundles and
+ * its MISP feed and JSONL start on threads of their own, and its block
+ * lists and CSV are written here. The shares are left running: the loader
+ * reads the next chunk meanwhile, and the next chunk (or the end of the
+ * pass) waits for them.
+ */
 static cf_status dir_chunk(void *ctx, dir_loader *l)
 {
     dir_pub *p = ctx;
     const cf_publish_wl *wl = p->wl;
-    cf_iocset *set = l->set;
-    size_t n = cf_iocset_count(set);
-    dir_stix_part stix;
-    cf_status st = CF_OK;
+    cf_status st = dir_chunk_wait(p, CF_OK);
 
+    if (st != CF_OK) {
+        return st;
+    }
+    dir_take_chunk(&p->cur, l);
+    cf_iocset *set = p->cur.set;
+    size_t n = cf_iocset_count(set);
     if (wl && wl->lists) {
         /* label with the current lists; withhold from every file unless block_only */
         st = cf_wl_apply(wl->lists, wl->block_only ? NULL : wl->policy, set, NULL);
@@ -767,20 +868,13 @@ static cf_status dir_chunk(void *ctx, dir_loader *l)
         }
         n = cf_iocset_count(set);
     }
-    dir_stix_start(&stix, p, l, n);
-    if (st == CF_OK && p->misp) {
-        st = cf_misp_feed_add(p->misp_w, set, p->err);
-        p->misp_count += n;
-    }
-    if (st == CF_OK && p->jsonl_on) {
-        st = dir_named(cf_write_jsonl(p->jsonl.out, set, &p->wo, p->err), &p->jsonl, p->err);
-        p->jsonl.count += n;
-    }
+    dir_part_start(&p->stix_part, p, &p->cur, n, dir_stix_write, p->delta_s || p->snap_s);
+    dir_part_start(&p->feed_part, p, &p->cur, n, dir_feed_write, p->misp || p->jsonl_on);
     /* block lists and CSV last: the policy of block_only outputs withholds from them alone */
-    if (st == CF_OK && (p->lists_on || p->csv_on) && wl && wl->lists && wl->block_only &&
-        wl->policy) {
-        /* the set changes: the STIX bundles must be done with it */
-        st = dir_stix_join(&stix, st);
+    if ((p->lists_on || p->csv_on) && wl && wl->lists && wl->block_only && wl->policy) {
+        /* the set changes: the other writers must be done with it */
+        st = dir_part_join(&p->stix_part, st);
+        st = dir_part_join(&p->feed_part, st);
         if (st == CF_OK) {
             cf_iocset_retain(set, dir_wl_keep, wl->policy);
         }
@@ -798,7 +892,7 @@ static cf_status dir_chunk(void *ctx, dir_loader *l)
         st = dir_named(cf_write_csv(p->csv.out, set, &wo, p->err), &p->csv, p->err);
         p->csv.count += cf_iocset_count(set);
     }
-    return dir_stix_join(&stix, st);
+    return st;
 }
 
 /* Open the snapshot bundle when snapshot, and when others the other current files. */
@@ -984,6 +1078,8 @@ static cf_status dir_pass(dir_pub *p, int64_t since, dir_loader *l, cf_error *er
     if (st == CF_OK) {
         st = dir_flush_chunk(l);
     }
+    /* the last chunk's shares are still writing */
+    st = dir_chunk_wait(p, st);
     if (st == CF_ENOMEM && !err->msg[0]) {
         cf_error_set(err, CF_ENOMEM, NULL, 0, "out of memory");
     }
@@ -1085,6 +1181,7 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
         st = dir_close_all(&p, st, &ix, err);
     }
     if (st == CF_OK) {
+        dir_sync_dirs(out->path);
         st = dir_write_index(out, run, now, fingerprint, &ix, err);
     }
     for (size_t i = 0; st == CF_OK && i < json_array_size(ix.files); i++) {

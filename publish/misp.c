@@ -23,12 +23,16 @@
  * appended as compact records to the event they belong to, in segments of
  * an unlinked temporary file, while the event's TLP (the one all its IOCs
  * share) is followed. On close every event is rendered from its records in
- * turn. An event whose file already exists is first rendered with the old
- * file's timestamp and compared with the file as it goes: when all bytes
- * match the content did not change and the old timestamp (and file) stay;
- * at the first difference it is rendered again with the new timestamp into
- * a temporary file. hashes.csv lines are written during the first render
- * that reaches an attribute. Event files are synced and renamed together
+ * turn, on two threads: each renders alternate segments (64 KiB of records,
+ * their attributes and hashes.csv lines) into buffers of its own, and hands
+ * them on in segment order, so one renders while the other writes; the
+ * output is the bytes a single render gives. An event whose file already
+ * exists is first rendered with the old file's timestamp and compared with
+ * the file as it goes: when all bytes match the content did not change and
+ * the old timestamp (and file) stay; at the first difference it is rendered
+ * again with the new timestamp into a temporary file. hashes.csv lines are
+ * written during the first render that reaches an attribute (a segment's,
+ * when its turn comes). Event files are synced and renamed together
  * after all are written, then hashes.csv and the manifest (held in memory,
  * one entry per event) last: a crash never leaves a partial file, and the
  * manifest is replaced only once every file it lists is in place.
@@ -36,6 +40,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -331,8 +336,20 @@ static void mw_group_identity(mw_group *g, const cf_write_opts *o, const cf_iocs
 
 /* ---- JSON output helpers ---- */
 
+/* Append n bytes: in place while the buffer has room (it nearly always has: it is reused). */
+static inline cf_status mw_put(cf_buf *b, const char *s, size_t n)
+{
+    if (b->len + n + 1 <= b->cap) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+        b->data[b->len] = '\0';
+        return CF_OK;
+    }
+    return cf_buf_append(b, s, n);
+}
+
 /* Appends the n-1 bytes of a string literal. */
-#define MW_LIT(b, lit) cf_buf_append((b), (lit), sizeof(lit) - 1)
+#define MW_LIT(b, lit) mw_put((b), (lit), sizeof(lit) - 1)
 
 static cf_status mw_key_str(cf_buf *b, const char *key, const char *val)
 {
@@ -1045,7 +1062,7 @@ typedef struct mf_rec {
 } mf_rec;
 
 /* Records of an event are written to the spill file this many bytes at a time. */
-#define MF_SEG_BYTES (1u << 20)
+#define MF_SEG_BYTES (1u << 16)
 
 /* One event of a feed directory being written. */
 typedef struct mf_event {
@@ -1055,10 +1072,40 @@ typedef struct mf_event {
     bool tlp_same;        /* and whether every IOC so far has it */
     mf_seg *segs;         /* where its attributes wait, in order */
     size_t n_segs, cap_segs;
-    size_t hashed;        /* attributes whose hashes.csv lines are written */
+    size_t hashed;        /* attributes whose hashes.csv lines are written (set given whole) */
+    size_t hashed_segs;   /* segments whose hashes.csv lines are written (sets one by one) */
     cf_time ts;           /* timestamp written for it */
     bool pending;         /* its file waits under its temporary name */
 } mf_event;
+
+/*
+ * One of the two renderers of a spilled event: it reads a segment of
+ * records back and renders it whole (attributes, hashes.csv lines) into
+ * buffers of its own; the segments are then handed on in order.
+ */
+typedef struct mf_part {
+    struct cf_misp_feed *w;
+    mf_event *ev;
+    cf_time ts;           /* the event timestamp of the render */
+    size_t first, step;   /* its segments: first, first + step, ... */
+    mw_render r;          /* r.out: the segment's attributes */
+    cf_buf rec;           /* the segment read back */
+    const char **strs;    /* labels, actors and malware of a record */
+    size_t cap_strs;
+    cf_buf hval;          /* a value being hashed */
+    cf_buf hashes;        /* the segment's hashes.csv lines */
+    EVP_MD_CTX *md_ctx;
+    cf_error err;         /* why its render failed, reported at its turn */
+} mf_part;
+
+/* Whose turn it is to hand a rendered segment on; stop after a failure or a difference. */
+typedef struct mf_turns {
+    pthread_mutex_t lock;
+    pthread_cond_t cv;
+    size_t next;          /* the segment to hand on next */
+    bool stop;
+    cf_status st;         /* the first failure (CF_EINVAL: a comparison differed) */
+} mf_turns;
 
 struct cf_misp_feed {
     char *dir;
@@ -1070,9 +1117,7 @@ struct cf_misp_feed {
     cf_iocset *events;      /* copies of the source events of sets given one by one */
     int spill;              /* unlinked temporary file of attribute records, or -1 */
     uint64_t spill_len;     /* bytes written to it */
-    cf_buf rec;             /* records being spilled, or a segment read back */
-    const char **strs;      /* labels, actors and malware of a record read back */
-    size_t cap_strs;
+    cf_buf rec;             /* records being spilled */
     cf_buf hval;            /* a value being hashed */
     cf_buf hashes;          /* hashes.csv lines not yet written */
     int hashes_fd;
@@ -1080,10 +1125,14 @@ struct cf_misp_feed {
     EVP_MD_CTX *md_ctx;
     EVP_MD *md5;
     int old_fd, out_fd;     /* the event file compared with, the one written */
+    uint64_t out_len, out_started;       /* bytes of out_fd written, their writeback started */
+    uint64_t hashes_len, hashes_started; /* the same of hashes_fd */
     const char *cur;        /* its path, for messages */
     bool differs;           /* the comparison found a difference */
     uint64_t compared;      /* bytes found equal */
     cf_error *err;
+    mf_part part[2];        /* the renderers of spilled events */
+    mf_turns *turns;        /* their turns while an event renders */
     char cmp[MW_DRAIN_BYTES];
 };
 
@@ -1144,9 +1193,12 @@ static const char *mf_rec_str(const char **p)
     return s;
 }
 
-/* Read the record at data into *ioc and *t; its strings stay in data, its lists in w->strs. */
-static cf_status mf_rec_read(cf_misp_feed *w, const char *data, cf_ioc *ioc, cf_time *t,
-                             uint32_t *len)
+/*
+ * Read the record at data into *ioc and *t; its strings stay in data, its
+ * lists in *strs (grown as needed, *cap entries).
+ */
+static cf_status mf_rec_read(const char ***strs, size_t *cap, const char *data, cf_ioc *ioc,
+                             cf_time *t, uint32_t *len)
 {
     const char *p = data + sizeof(mf_rec);
     mf_rec h;
@@ -1154,13 +1206,13 @@ static cf_status mf_rec_read(cf_misp_feed *w, const char *data, cf_ioc *ioc, cf_
 
     memcpy(&h, data, sizeof(h));
     n = (size_t)h.n_labels + h.n_actors + h.n_malware;
-    if (n > w->cap_strs) {
-        const char **grown = realloc(w->strs, n * sizeof(*grown));
+    if (n > *cap) {
+        const char **grown = realloc(*strs, n * sizeof(*grown));
         if (!grown) {
             return CF_ENOMEM;
         }
-        w->strs = grown;
-        w->cap_strs = n;
+        *strs = grown;
+        *cap = n;
     }
     memset(ioc, 0, sizeof(*ioc));
     ioc->type = (cf_ioc_type)h.type;
@@ -1174,13 +1226,13 @@ static cf_status mf_rec_read(cf_misp_feed *w, const char *data, cf_ioc *ioc, cf_
     ioc->value = (char *)mf_rec_str(&p);
     ioc->comment = h.has_comment ? (char *)mf_rec_str(&p) : NULL;
     for (size_t i = 0; i < n; i++) {
-        w->strs[i] = mf_rec_str(&p);
+        (*strs)[i] = mf_rec_str(&p);
     }
-    ioc->labels = w->strs;
+    ioc->labels = *strs;
     ioc->n_labels = h.n_labels;
-    ioc->actors = w->strs + h.n_labels;
+    ioc->actors = *strs + h.n_labels;
     ioc->n_actors = h.n_actors;
-    ioc->malware = w->strs + h.n_labels + h.n_actors;
+    ioc->malware = *strs + h.n_labels + h.n_actors;
     ioc->n_malware = h.n_malware;
     *t = h.t;
     *len = h.len;
@@ -1327,7 +1379,13 @@ cf_status cf_misp_feed_open(cf_misp_feed **out, const char *dir, const cf_write_
     w->dir = cf_strdup(dir);
     w->md_ctx = EVP_MD_CTX_new();
     w->md5 = EVP_MD_fetch(NULL, "MD5", NULL);
-    if (!w->dir || !w->md_ctx || !w->md5 || cf_buf_puts(&w->manifest, "{") != CF_OK) {
+    for (size_t i = 0; i < 2; i++) {
+        w->part[i].w = w;
+        w->part[i].r.gal = w->r.gal;
+        w->part[i].md_ctx = EVP_MD_CTX_new();
+    }
+    if (!w->dir || !w->md_ctx || !w->md5 || !w->part[0].md_ctx || !w->part[1].md_ctx ||
+        cf_buf_puts(&w->manifest, "{") != CF_OK) {
         cf_misp_feed_free(w);
         return cf_error_set(err, CF_ENOMEM, dir, 0, "out of memory writing the MISP feed");
     }
@@ -1448,62 +1506,39 @@ static void mf_identity(mf_event *ev)
 
 /* ---- rendering an event file ---- */
 
-/* The attributes of one event in order: from the set given whole, or read back from the spill. */
+/* The attributes of one event of the set given whole, in order. */
 typedef struct mf_iter {
     cf_misp_feed *w;
     const mf_event *ev;
     size_t i;          /* attributes given so far */
-    size_t seg;        /* next segment to read */
-    size_t pos;        /* next record in w->rec */
-    cf_ioc ioc;        /* the record read back */
 } mf_iter;
 
 /* The next attribute into *ioc (NULL after the last) and its time into *t. */
-static cf_status mf_next(mf_iter *it, const cf_ioc **ioc, cf_time *t)
+static void mf_next(mf_iter *it, const cf_ioc **ioc, cf_time *t)
 {
-    cf_misp_feed *w = it->w;
     const mf_event *ev = it->ev;
-    uint32_t len = 0;
-    cf_status st;
 
     *ioc = NULL;
-    if (w->whole) {
-        if (it->i < ev->g.n) {
-            *ioc = cf_iocset_at(w->whole, ev->g.iocs[it->i++]);
-            *t = mw_ioc_time(*ioc, &ev->g);
-        }
-        return CF_OK;
+    if (it->i < ev->g.n) {
+        *ioc = cf_iocset_at(it->w->whole, ev->g.iocs[it->i++]);
+        *t = mw_ioc_time(*ioc, &ev->g);
     }
-    while (it->pos >= w->rec.len) {
-        if (it->seg >= ev->n_segs) {
-            return CF_OK;
-        }
-        const mf_seg *sg = &ev->segs[it->seg++];
-        cf_buf_reset(&w->rec);
-        if (cf_buf_reserve(&w->rec, sg->len) != CF_OK) {
-            return cf_error_set(w->err, CF_ENOMEM, w->dir, 0, "out of memory");
-        }
-        if (!mf_pread_all(w->spill, w->rec.data, sg->len, sg->off)) {
-            return cf_error_set(w->err, CF_EIO, w->dir, 0, "cannot read the temporary file: %s",
-                                strerror(errno));
-        }
-        w->rec.len = sg->len;
-        w->rec.data[sg->len] = '\0';
-        it->pos = 0;
+}
+
+/* Write len bytes of data to hashes.csv. */
+static bool mf_hashes_write(cf_misp_feed *w, const char *data, size_t len)
+{
+    if (!mf_write_all(w->hashes_fd, data, len)) {
+        return false;
     }
-    st = mf_rec_read(w, w->rec.data + it->pos, &it->ioc, t, &len);
-    if (st != CF_OK) {
-        return cf_error_set(w->err, st, w->dir, 0, "out of memory");
-    }
-    it->pos += len;
-    it->i++;
-    *ioc = &it->ioc;
-    return CF_OK;
+    w->hashes_len += len;
+    wr_writeback(w->hashes_fd, &w->hashes_started, w->hashes_len);
+    return true;
 }
 
 static cf_status mf_flush_hashes(cf_misp_feed *w)
 {
-    bool ok = mf_write_all(w->hashes_fd, w->hashes.data, w->hashes.len);
+    bool ok = mf_hashes_write(w, w->hashes.data, w->hashes.len);
 
     cf_buf_reset(&w->hashes);
     if (!ok) {
@@ -1513,27 +1548,39 @@ static cf_status mf_flush_hashes(cf_misp_feed *w)
     return CF_OK;
 }
 
-/* hashes.csv lines of one attribute: its value and every part of a composite. */
-static cf_status mf_hash_ioc(cf_misp_feed *w, const cf_ioc *ioc, const char *uuid)
+/*
+ * hashes.csv lines of one attribute, appended to hashes: its value and
+ * every part of a composite (hval is scratch).
+ */
+static cf_status mw_hash_ioc(cf_buf *hashes, cf_buf *hval, EVP_MD_CTX *ctx, const EVP_MD *md5,
+                             const cf_ioc *ioc, const char *uuid)
 {
     cf_status st;
 
     if (!cf_misp_type_for_ioc(ioc->type, ioc->hash_type)) {
         return CF_OK;
     }
-    st = mw_value(&w->hval, ioc);
+    st = mw_value(hval, ioc);
     if (st != CF_OK) {
         return st;
     }
-    const char *v = cf_buf_str(&w->hval);
-    st = mw_hash_line(&w->hashes, w->md_ctx, w->md5, v, w->hval.len, uuid);
+    const char *v = cf_buf_str(hval);
+    st = mw_hash_line(hashes, ctx, md5, v, hval->len, uuid);
     const char *bar = strrchr(v, '|');
     if (st == CF_OK && bar) {
-        st = mw_hash_line(&w->hashes, w->md_ctx, w->md5, v, (size_t)(bar - v), uuid);
+        st = mw_hash_line(hashes, ctx, md5, v, (size_t)(bar - v), uuid);
         if (st == CF_OK) {
-            st = mw_hash_line(&w->hashes, w->md_ctx, w->md5, bar + 1, strlen(bar + 1), uuid);
+            st = mw_hash_line(hashes, ctx, md5, bar + 1, strlen(bar + 1), uuid);
         }
     }
+    return st;
+}
+
+/* The hashes.csv lines of one attribute of the set given whole, written out now and then. */
+static cf_status mf_hash_ioc(cf_misp_feed *w, const cf_ioc *ioc, const char *uuid)
+{
+    cf_status st = mw_hash_ioc(&w->hashes, &w->hval, w->md_ctx, w->md5, ioc, uuid);
+
     if (st == CF_OK && w->hashes.len >= MW_DRAIN_BYTES) {
         st = mf_flush_hashes(w);
     }
@@ -1548,6 +1595,8 @@ static cf_status mf_drain_write(void *ctx, const char *data, size_t len)
     if (!mf_write_all(w->out_fd, data, len)) {
         return cf_error_set(w->err, CF_EIO, w->cur, 0, "cannot write: %s", strerror(errno));
     }
+    w->out_len += len;
+    wr_writeback(w->out_fd, &w->out_started, w->out_len);
     return CF_OK;
 }
 
@@ -1573,30 +1622,20 @@ static cf_status mf_drain_compare(void *ctx, const char *data, size_t len)
     return w->differs ? CF_EINVAL : CF_OK;
 }
 
-/*
- * Render event ev, with timestamp override (CF_TIME_NONE: its own), into
- * w->r's drain, and write the hashes.csv lines of the attributes not hashed
- * by an earlier render.
- */
-static cf_status mf_render(cf_misp_feed *w, mf_event *ev, cf_time override)
+/* The attributes of an event of the set given whole, into w->r's drain (mf_render). */
+static cf_status mf_render_whole(cf_misp_feed *w, mf_event *ev, cf_time ts)
 {
     mw_render *r = &w->r;
-    cf_time ts = mw_event_ts(&ev->g, &w->o, override);
     mf_iter it;
     const cf_ioc *ioc = NULL;
     cf_time t = CF_TIME_NONE;
     size_t i = 0;
-    cf_status st;
+    cf_status st = CF_OK;
 
     memset(&it, 0, sizeof(it));
     it.w = w;
     it.ev = ev;
-    cf_buf_reset(&w->rec);
-    cf_buf_reset(&r->out);
-    st = mw_event_head(r, &ev->g, &w->o, ts);
-    if (st == CF_OK) {
-        st = mf_next(&it, &ioc, &t);
-    }
+    mf_next(&it, &ioc, &t);
     while (st == CF_OK && ioc) {
         st = mw_attribute(r, ioc, t, &ev->g, ts, i == 0);
         if (st == CF_OK && i >= ev->hashed) {
@@ -1607,9 +1646,172 @@ static cf_status mf_render(cf_misp_feed *w, mf_event *ev, cf_time override)
             st = mw_drain(r, MW_DRAIN_BYTES);
         }
         i++;
+        mf_next(&it, &ioc, &t);
+    }
+    return st;
+}
+
+/* Render segment seg of p's event into p->r.out and, unless hashed before, p->hashes. */
+static cf_status mf_seg_render(mf_part *p, size_t seg)
+{
+    cf_misp_feed *w = p->w;
+    const mf_event *ev = p->ev;
+    const mf_seg *sg = &ev->segs[seg];
+    bool hash = seg >= ev->hashed_segs;
+    size_t pos = 0;
+    cf_status st = CF_OK;
+
+    cf_buf_reset(&p->r.out);
+    cf_buf_reset(&p->hashes);
+    cf_buf_reset(&p->rec);
+    if (cf_buf_reserve(&p->rec, sg->len) != CF_OK) {
+        return cf_error_set(&p->err, CF_ENOMEM, w->dir, 0, "out of memory");
+    }
+    if (!mf_pread_all(w->spill, p->rec.data, sg->len, sg->off)) {
+        return cf_error_set(&p->err, CF_EIO, w->dir, 0, "cannot read the temporary file: %s",
+                            strerror(errno));
+    }
+    p->rec.len = sg->len;
+    p->rec.data[sg->len] = '\0';
+    while (st == CF_OK && pos < p->rec.len) {
+        cf_ioc ioc;
+        cf_time t = CF_TIME_NONE;
+        uint32_t len = 0;
+        st = mf_rec_read(&p->strs, &p->cap_strs, p->rec.data + pos, &ioc, &t, &len);
         if (st == CF_OK) {
-            st = mf_next(&it, &ioc, &t);
+            st = mw_attribute(&p->r, &ioc, t, &ev->g, p->ts, seg == 0 && pos == 0);
         }
+        if (st == CF_OK && hash) {
+            st = mw_hash_ioc(&p->hashes, &p->hval, p->md_ctx, w->md5, &ioc, ev->g.uuid);
+        }
+        pos += len;
+    }
+    if (st != CF_OK) {
+        cf_error_set(&p->err, st, w->dir, 0, "out of memory");
+    }
+    return st;
+}
+
+/* Hand the segment p rendered on: its hashes.csv lines, then its bytes to w->r's drain. */
+static cf_status mf_seg_commit(mf_part *p, size_t seg)
+{
+    cf_misp_feed *w = p->w;
+    cf_status st = CF_OK;
+
+    if (seg >= p->ev->hashed_segs) {
+        if (w->hashes.len) {
+            st = mf_flush_hashes(w);
+        }
+        if (st == CF_OK && !mf_hashes_write(w, p->hashes.data, p->hashes.len)) {
+            st = cf_error_set(w->err, CF_EIO, w->dir, 0, "cannot write hashes.csv: %s",
+                              strerror(errno));
+        }
+        p->ev->hashed_segs = seg + 1;
+    }
+    if (st == CF_OK && p->r.out.len) {
+        st = w->r.drain(w->r.drain_ctx, p->r.out.data, p->r.out.len);
+    }
+    return st;
+}
+
+/* Render p's segments, each handed on at its turn; stops at the first failure of either part. */
+static void *mf_part_run(void *arg)
+{
+    mf_part *p = arg;
+    mf_turns *tu = p->w->turns;
+
+    for (size_t seg = p->first; seg < p->ev->n_segs; seg += p->step) {
+        cf_status st = mf_seg_render(p, seg);
+
+        pthread_mutex_lock(&tu->lock);
+        while (tu->next != seg && !tu->stop) {
+            pthread_cond_wait(&tu->cv, &tu->lock);
+        }
+        bool stop = tu->stop;
+        pthread_mutex_unlock(&tu->lock);
+        if (stop) {
+            break;
+        }
+        /* its turn: the other part waits, so w is this part's alone */
+        if (st != CF_OK && p->w->err) {
+            *p->w->err = p->err;
+        }
+        if (st == CF_OK) {
+            st = mf_seg_commit(p, seg);
+        }
+        pthread_mutex_lock(&tu->lock);
+        if (st != CF_OK) {
+            tu->st = st;
+            tu->stop = true;
+        } else {
+            tu->next = seg + 1;
+        }
+        pthread_cond_broadcast(&tu->cv);
+        pthread_mutex_unlock(&tu->lock);
+        if (st != CF_OK) {
+            break;
+        }
+    }
+    return NULL;
+}
+
+/*
+ * The attributes of a spilled event, into w->r's drain: the two parts render
+ * alternate segments at once (a second thread, or this one alone when none
+ * can be started) and hand them on in order.
+ */
+static cf_status mf_render_spilled(cf_misp_feed *w, mf_event *ev, cf_time ts)
+{
+    mf_turns tu;
+    pthread_t helper;
+    bool two = false;
+
+    memset(&tu, 0, sizeof(tu));
+    pthread_mutex_init(&tu.lock, NULL);
+    pthread_cond_init(&tu.cv, NULL);
+    w->turns = &tu;
+    for (size_t i = 0; i < 2; i++) {
+        w->part[i].ev = ev;
+        w->part[i].ts = ts;
+        w->part[i].first = i;
+        w->part[i].step = 2;
+        cf_error_clear(&w->part[i].err);
+    }
+    if (ev->n_segs > 1) {
+        two = pthread_create(&helper, NULL, mf_part_run, &w->part[1]) == 0;
+    }
+    if (!two) {
+        w->part[0].step = 1;
+    }
+    mf_part_run(&w->part[0]);
+    if (two) {
+        pthread_join(helper, NULL);
+    }
+    w->turns = NULL;
+    pthread_cond_destroy(&tu.cv);
+    pthread_mutex_destroy(&tu.lock);
+    return tu.st;
+}
+
+/*
+ * Render event ev, with timestamp override (CF_TIME_NONE: its own), into
+ * w->r's drain, and write the hashes.csv lines of the attributes not hashed
+ * by an earlier render.
+ */
+static cf_status mf_render(cf_misp_feed *w, mf_event *ev, cf_time override)
+{
+    mw_render *r = &w->r;
+    cf_time ts = mw_event_ts(&ev->g, &w->o, override);
+    cf_status st;
+
+    cf_buf_reset(&r->out);
+    st = mw_event_head(r, &ev->g, &w->o, ts);
+    if (st == CF_OK && !w->whole) {
+        /* the head goes first: the segments are handed on straight to the drain */
+        st = mw_drain(r, 0);
+    }
+    if (st == CF_OK) {
+        st = w->whole ? mf_render_whole(w, ev, ts) : mf_render_spilled(w, ev, ts);
     }
     if (st == CF_OK) {
         st = cf_buf_puts(&r->out, "]}}\n");
@@ -1674,6 +1876,7 @@ static cf_status mf_write_event(cf_misp_feed *w, mf_event *ev, bool first)
     if (st == CF_OK && !same) {
         ts = mw_event_ts(&ev->g, &w->o, CF_TIME_NONE);
         w->out_fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        w->out_len = w->out_started = 0;
         if (w->out_fd < 0) {
             st = cf_error_set(w->err, CF_EIO, path, 0, "cannot create: %s", strerror(errno));
         }
@@ -1843,7 +2046,14 @@ void cf_misp_feed_free(cf_misp_feed *w)
     cf_buf_free(&w->hval);
     cf_buf_free(&w->hashes);
     cf_buf_free(&w->manifest);
-    free(w->strs);
+    for (size_t i = 0; i < 2; i++) {
+        mw_render_free(&w->part[i].r);
+        cf_buf_free(&w->part[i].rec);
+        cf_buf_free(&w->part[i].hval);
+        cf_buf_free(&w->part[i].hashes);
+        free(w->part[i].strs);
+        EVP_MD_CTX_free(w->part[i].md_ctx);
+    }
     EVP_MD_CTX_free(w->md_ctx);
     EVP_MD_free(w->md5);
     free(w->dir);

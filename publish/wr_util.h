@@ -7,10 +7,16 @@
  * profiles. wr_clock keeps the date part of the last day it printed (most
  * times of one feed fall on few days), asks timeutil for a new day only,
  * and writes the time of day with digit arithmetic.
+ *
+ * wr_writeback starts the writeback of a file being written every
+ * WR_WRITEBACK_BYTES: a publish writes gigabytes, far below the kernel's
+ * own writeback threshold, so without it every byte would wait for the
+ * fsync that ends its file, after all the rendering.
  */
 #ifndef CTIFLOW_WR_UTIL_H
 #define CTIFLOW_WR_UTIL_H
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -91,6 +97,23 @@ static inline size_t wr_itoa(char *out, int64_t v)
     }
     out[k] = '\0';
     return k;
+}
+
+/* Bytes a file may hold in the page cache before its writeback is started. */
+#define WR_WRITEBACK_BYTES (8u << 20)
+
+/*
+ * fd is written up to offset written: once WR_WRITEBACK_BYTES have come
+ * since *started, start writing them to disk (asynchronous; the fsync that
+ * ends the file still makes it durable) so the disk works while the rest
+ * is rendered.
+ */
+static inline void wr_writeback(int fd, uint64_t *started, uint64_t written)
+{
+    if (written - *started >= WR_WRITEBACK_BYTES) {
+        sync_file_range(fd, (off_t)*started, (off_t)(written - *started), SYNC_FILE_RANGE_WRITE);
+        *started = written;
+    }
 }
 
 #endif

@@ -59,6 +59,19 @@ int main(void)
     char buf[32];
     cf_time_format_epoch(buf, sizeof buf, parse("1558612345.678"));
     CHECK_STR(buf, "1558612345");
+    /* whole seconds toward minus infinity, digits printed by hand */
+    cf_time_format_epoch(buf, sizeof buf, 0);
+    CHECK_STR(buf, "0");
+    cf_time_format_epoch(buf, sizeof buf, 999);
+    CHECK_STR(buf, "0");
+    cf_time_format_epoch(buf, sizeof buf, -1);
+    CHECK_STR(buf, "-1");
+    cf_time_format_epoch(buf, sizeof buf, -86400000);
+    CHECK_STR(buf, "-86400");
+    cf_time_format_epoch(buf, sizeof buf, 253402300799999LL);
+    CHECK_STR(buf, "253402300799");
+    cf_time_format_epoch(buf, 5, 1558612345678LL);
+    CHECK_STR(buf, "1558");
     cf_time_format_date(buf, sizeof buf, parse("2019-05-23T23:59:59Z"));
     CHECK_STR(buf, "2019-05-23");
 

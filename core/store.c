@@ -50,18 +50,6 @@ extern const size_t cf_store_migration_count;
 #define STORE_BIG_CACHE "-262144"
 #define STORE_BIG_FEED 100000
 
-/*
- * A feed set at least this large, and larger than the store, is a bulk load:
- * the secondary indexes below are dropped for it and built again before its
- * commit (one sort instead of an index insert per row). Their definitions
- * must stay those of the schema (schemas/store/).
- */
-#define STORE_BULK_MIN 20000
-static const char STORE_DROP_INDEXES[] = "DROP INDEX iocs_mod_run; DROP INDEX sightings_feed;";
-static const char STORE_CREATE_INDEXES[] =
-    "CREATE INDEX iocs_mod_run ON iocs (mod_run);"
-    " CREATE INDEX sightings_feed ON sightings (feed_id, gone, last_run);";
-
 enum {
     ST_FEED_ID,
     ST_FEED_INSERT,
@@ -108,10 +96,14 @@ static const char *const store_sql[ST_COUNT] = {
 #define STORE_IOC_COLS 17
 #define STORE_SIGHT_COLS 5
 
+/* Rows a batch's range lookup reads at most; the values past them are looked up as a list. */
+#define STORE_RANGE_ROWS (4 * STORE_BATCH)
+
 struct cf_store {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
     sqlite3_stmt *find;                      /* the stored rows of a batch's values */
+    sqlite3_stmt *range;                     /* the stored rows of a batch's key range */
     sqlite3_stmt *insert[STORE_BATCH_SIZES]; /* new IOCs, 2^k rows with explicit ids */
     sqlite3_stmt *sight[STORE_BATCH_SIZES];  /* sightings upserted, 2^k rows */
     int version;
@@ -231,17 +223,25 @@ static cf_status store_migrate(cf_store *s, cf_error *err)
     return CF_OK;
 }
 
-/* The SQL of the batched lookup, the multi-row insert or the multi-row upsert of rows rows. */
+/*
+ * The SQL of the batched lookup by values (which 0), the multi-row insert (1)
+ * or the multi-row upsert (2) of rows rows, or of the range lookup (3).
+ */
 static cf_status store_batch_sql(cf_buf *sql, int which, size_t rows)
 {
     cf_status st = CF_OK;
 
     cf_buf_reset(sql);
-    if (which == 0) {
+    if (which == 0 || which == 3) {
         st = cf_buf_puts(sql, "SELECT id, first_seen, last_seen, valid_until, confidence, tlp,"
                               " labels, malware, actors, sources, comment IS NOT NULL,"
                               " expired_at IS NOT NULL, created_run, mod_run, value FROM iocs"
-                              " WHERE type = ?1 AND value IN (");
+                              " WHERE type = ?1 AND value ");
+        if (which == 3) {
+            return st == CF_OK ? cf_buf_puts(sql, "BETWEEN ?2 AND ?3 ORDER BY value LIMIT ?4")
+                               : st;
+        }
+        st = st == CF_OK ? cf_buf_puts(sql, "IN (") : st;
         for (size_t i = 0; st == CF_OK && i < rows; i++) {
             st = cf_buf_printf(sql, "%s?%zu", i ? ", " : "", i + 2);
         }
@@ -301,7 +301,8 @@ static cf_status store_prepare(cf_store *s, cf_error *err)
 static void store_finalize_batch(cf_store *s)
 {
     sqlite3_finalize(s->find);
-    s->find = NULL;
+    sqlite3_finalize(s->range);
+    s->find = s->range = NULL;
     for (int k = 0; k < STORE_BATCH_SIZES; k++) {
         sqlite3_finalize(s->insert[k]);
         sqlite3_finalize(s->sight[k]);
@@ -320,6 +321,8 @@ static cf_status store_prepare_batch(cf_store *s, cf_error *err)
     }
     st = store_batch_sql(&sql, 0, STORE_BATCH);
     st = st == CF_OK ? store_prepare_one(s, cf_buf_str(&sql), &s->find, err) : st;
+    st = st == CF_OK ? store_batch_sql(&sql, 3, 0) : st;
+    st = st == CF_OK ? store_prepare_one(s, cf_buf_str(&sql), &s->range, err) : st;
     for (int k = 0; st == CF_OK && k < STORE_BATCH_SIZES; k++) {
         st = store_batch_sql(&sql, 1, (size_t)1 << k);
         st = st == CF_OK ? store_prepare_one(s, cf_buf_str(&sql), &s->insert[k], err) : st;
@@ -666,8 +669,8 @@ static cf_status store_item_read(store_item *it, sqlite3_stmt *q)
     return CF_OK;
 }
 
-/* Look up the stored rows of the batch, one statement for all of its values. */
-static cf_status store_batch_lookup(cf_store *s, store_batch *b, cf_error *err)
+/* Look up the stored rows of the batch's items from lo on, one statement for all their values. */
+static cf_status store_batch_lookup_in(cf_store *s, store_batch *b, size_t lo, cf_error *err)
 {
     sqlite3_stmt *q = s->find;
     int rc;
@@ -675,8 +678,8 @@ static cf_status store_batch_lookup(cf_store *s, store_batch *b, cf_error *err)
     sqlite3_reset(q);
     sqlite3_bind_text(q, 1, cf_ioc_type_name(b->items[0].ioc->type), -1, SQLITE_STATIC);
     for (size_t i = 0; i < STORE_BATCH; i++) {
-        if (i < b->n) {
-            sqlite3_bind_text(q, (int)i + 2, b->items[i].ioc->value, -1, SQLITE_STATIC);
+        if (lo + i < b->n) {
+            sqlite3_bind_text(q, (int)i + 2, b->items[lo + i].ioc->value, -1, SQLITE_STATIC);
         } else {
             sqlite3_bind_null(q, (int)i + 2);
         }
@@ -690,6 +693,49 @@ static cf_status store_batch_lookup(cf_store *s, store_batch *b, cf_error *err)
     }
     sqlite3_reset(q);
     return rc == SQLITE_DONE ? CF_OK : store_fail(s, err, "reading IOCs");
+}
+
+/*
+ * Look up the stored rows of the batch: one range scan of the key index from
+ * its first value to its last, walked beside the items (both in key order),
+ * which costs one index seek where a list of values costs one per value. The
+ * scan reads at most STORE_RANGE_ROWS rows; when the range holds more (a
+ * batch spread thin over many stored IOCs), the items past the last row read
+ * are looked up by value.
+ */
+static cf_status store_batch_lookup(cf_store *s, store_batch *b, cf_error *err)
+{
+    sqlite3_stmt *q = s->range;
+    size_t rows = 0, next = 0;
+    int rc;
+
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, cf_ioc_type_name(b->items[0].ioc->type), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, b->items[0].ioc->value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, b->items[b->n - 1].ioc->value, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 4, STORE_RANGE_ROWS);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *value = (const char *)sqlite3_column_text(q, 14);
+        int c = 1;
+
+        rows++;
+        while (value && next < b->n && (c = strcmp(b->items[next].ioc->value, value)) < 0) {
+            next++;
+        }
+        if (value && next < b->n && c == 0) {
+            if (store_item_read(&b->items[next], q) != CF_OK) {
+                sqlite3_reset(q);
+                return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
+            }
+            next++;
+        }
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        return store_fail(s, err, "reading IOCs");
+    }
+    return rows == STORE_RANGE_ROWS && next < b->n ? store_batch_lookup_in(s, b, next, err)
+                                                   : CF_OK;
 }
 
 /*
@@ -951,16 +997,6 @@ static cf_status store_apply_expiry(cf_store *s, const cf_store_ingest_opts *o, 
     return CF_OK;
 }
 
-/*
- * True when n IOCs are a bulk load: many, and more than the store holds (the
- * largest IOC id bounds its size), so maintaining the secondary indexes row
- * by row costs more than building them again.
- */
-static bool store_is_bulk(size_t n, int64_t have)
-{
-    return n >= STORE_BULK_MIN && (int64_t)n > have;
-}
-
 /* The largest IOC id (0 when none): new IOCs take the ids after it, as SQLite gives them. */
 static cf_status store_max_id(cf_store *s, int64_t *out, cf_error *err)
 {
@@ -997,7 +1033,7 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     int64_t feed_id = 0, max_id = 0, next_id;
     size_t n = cf_iocset_count(set);
     const cf_ioc **order = NULL;
-    bool big, bulk = false;
+    bool big;
     cf_status st;
 
     if (!b) {
@@ -1021,10 +1057,6 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     }
     st = store_max_id(s, &max_id, err);
     next_id = max_id + 1;
-    bulk = st == CF_OK && store_is_bulk(n, max_id);
-    if (bulk) {
-        st = store_exec(s, STORE_DROP_INDEXES, err);
-    }
     if (st == CF_OK) {
         st = store_feed_id(s, o->feed, &feed_id, err);
     }
@@ -1049,10 +1081,6 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
         }
     }
     free(order);
-    /* a bulk load builds the dropped indexes again in the same transaction */
-    if (st == CF_OK && bulk) {
-        st = store_exec(s, STORE_CREATE_INDEXES, err);
-    }
     if (st == CF_OK) {
         st = store_apply_expiry(s, o, feed_id, true, &counts, err);
     }

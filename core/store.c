@@ -7,19 +7,25 @@
  * per IOC is prepared once. cf_store_ingest() runs one transaction per feed,
  * IOCs in (type, value) order so the key index is written front to back,
  * STORE_BATCH IOCs of one type at a time: each statement costs more than
- * the rows it writes, so a batch is one lookup of its values, one
- * multi-row insert of its new IOCs (each power of two of rows has its
- * prepared statement) and one multi-row upsert of its sightings. A new IOC
- * gets the id SQLite would give it (the next one), so ids follow key order
- * as with one insert per IOC. An IOC already stored is merged in C
+ * the rows it writes, so a batch is one lookup (a range scan of the key
+ * index from its first value to its last, with the feed's sighting of each
+ * row), one multi-row insert of its new IOCs (each power of two of rows has
+ * its prepared statement) and one multi-row upsert of its sightings. A new
+ * IOC gets the id SQLite would give it (the next one), so ids follow key
+ * order as with one insert per IOC, and its iocs_mod_run entry (this run,
+ * the largest id) lands at the index's right edge, as do a new feed's
+ * sightings_feed entries. An IOC already stored is merged in C
  * (store_merge) on the row the lookup read: written back by id only when
  * something moved, and rewritten with this run's mod_run only when the
  * merge is a modification; a row that merely gets a later last_seen costs
- * a small update, an identical one none. A feed larger than the store (a
- * first load) drops the two secondary indexes and builds them again before
- * its commit.
+ * a small update, an identical one none. The sighting upsert moves line,
+ * last_time and last_run, none of them in sightings_feed (feed_id, gone),
+ * so a feed listed again leaves that index as it is; the few gone
+ * sightings listed again are made live one by one.
  * Every row written in a run carries the run id; "modified in run N" is how
- * publishing finds its delta. Expiry marks sightings gone, then expires the
+ * publishing finds its delta. Expiry marks sightings gone (after a full
+ * fetch, only when the feed has more live sightings than it just listed),
+ * then expires the
  * IOCs no feed still lists; a feed no longer configured (cf_store_retire)
  * has all its sightings marked gone the same way, and leaves the sources of
  * the IOCs other feeds still list. The schema comes from the embedded
@@ -57,6 +63,8 @@ enum {
     ST_GONE_DAYS,
     ST_EXPIRE,
     ST_IS_CURRENT,
+    ST_LIVE,
+    ST_REVIVE,
     ST_TOUCH_IOC,
     ST_CHANGE_IOC,
     ST_COUNT
@@ -74,6 +82,9 @@ static const char *const store_sql[ST_COUNT] = {
                   " (SELECT ioc_id FROM sightings WHERE feed_id = ?1 AND gone = 1)"
                   " AND NOT EXISTS (SELECT 1 FROM sightings s"
                   "  WHERE s.ioc_id = iocs.id AND s.gone = 0)",
+    [ST_LIVE] = "SELECT count(*) FROM sightings WHERE feed_id = ?1 AND gone = 0",
+    /* a gone sighting listed again (the upsert leaves gone as it is, see store_batch_sql) */
+    [ST_REVIVE] = "UPDATE sightings SET gone = 0 WHERE ioc_id = ?1 AND feed_id = ?2",
     /* not a modification: only last_seen, valid_until and a first comment move */
     [ST_TOUCH_IOC] = "UPDATE iocs SET last_seen = ?2, valid_until = ?3,"
                      " comment = coalesce(comment, ?4) WHERE id = ?1",
@@ -233,10 +244,14 @@ static cf_status store_batch_sql(cf_buf *sql, int which, size_t rows)
 
     cf_buf_reset(sql);
     if (which == 0 || which == 3) {
-        st = cf_buf_puts(sql, "SELECT id, first_seen, last_seen, valid_until, confidence, tlp,"
-                              " labels, malware, actors, sources, comment IS NOT NULL,"
-                              " expired_at IS NOT NULL, created_run, mod_run, value FROM iocs"
-                              " WHERE type = ?1 AND value ");
+        /* the feed's sighting of the IOC: gone (1), live (0) or none (NULL) */
+        st = cf_buf_printf(sql,
+                           "SELECT id, first_seen, last_seen, valid_until, confidence, tlp,"
+                           " labels, malware, actors, sources, comment IS NOT NULL,"
+                           " expired_at IS NOT NULL, created_run, mod_run, value, s.gone"
+                           " FROM iocs LEFT JOIN sightings s ON s.ioc_id = iocs.id"
+                           " AND s.feed_id = ?%zu WHERE type = ?1 AND value ",
+                           which == 3 ? (size_t)5 : rows + 2);
         if (which == 3) {
             return st == CF_OK ? cf_buf_puts(sql, "BETWEEN ?2 AND ?3 ORDER BY value LIMIT ?4")
                                : st;
@@ -272,10 +287,15 @@ static cf_status store_batch_sql(cf_buf *sql, int which, size_t rows)
         st = cf_buf_printf(sql, "%s(?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, 0)", r ? ", " : "", p + 1,
                            p + 2, p + 3, p + 4, p + 4, p + 5);
     }
+    /*
+     * gone is not set: a column of the sightings_feed index, it would make
+     * every update rewrite its index entry. A gone sighting (the lookup
+     * reads it) comes back to life with ST_REVIVE.
+     */
     if (st == CF_OK) {
         st = cf_buf_puts(sql, " ON CONFLICT (ioc_id, feed_id) DO UPDATE SET"
                               " line = excluded.line, last_time = excluded.last_time,"
-                              " last_run = excluded.last_run, gone = 0");
+                              " last_run = excluded.last_run");
     }
     return st;
 }
@@ -599,6 +619,7 @@ typedef struct store_item {
     cf_time ofirst, olast, ovalid;
     int oconf, otlp;
     bool has_comment, expired;
+    bool revive; /* the feed's sighting of it is gone: listed again */
     int64_t created_run, mod_run;
     cf_buf old[4]; /* the stored lists */
 } store_item;
@@ -657,6 +678,7 @@ static cf_status store_item_read(store_item *it, sqlite3_stmt *q)
     it->expired = sqlite3_column_int(q, 11) != 0;
     it->created_run = sqlite3_column_int64(q, 12);
     it->mod_run = sqlite3_column_int64(q, 13);
+    it->revive = sqlite3_column_type(q, 15) != SQLITE_NULL && sqlite3_column_int(q, 15) != 0;
     for (int k = 0; k < 4; k++) {
         const char *t = (const char *)sqlite3_column_text(q, 6 + k);
         cf_buf_reset(&it->old[k]);
@@ -670,13 +692,15 @@ static cf_status store_item_read(store_item *it, sqlite3_stmt *q)
 }
 
 /* Look up the stored rows of the batch's items from lo on, one statement for all their values. */
-static cf_status store_batch_lookup_in(cf_store *s, store_batch *b, size_t lo, cf_error *err)
+static cf_status store_batch_lookup_in(cf_store *s, store_batch *b, int64_t feed_id, size_t lo,
+                                       cf_error *err)
 {
     sqlite3_stmt *q = s->find;
     int rc;
 
     sqlite3_reset(q);
     sqlite3_bind_text(q, 1, cf_ioc_type_name(b->items[0].ioc->type), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, STORE_BATCH + 2, feed_id);
     for (size_t i = 0; i < STORE_BATCH; i++) {
         if (lo + i < b->n) {
             sqlite3_bind_text(q, (int)i + 2, b->items[lo + i].ioc->value, -1, SQLITE_STATIC);
@@ -703,7 +727,7 @@ static cf_status store_batch_lookup_in(cf_store *s, store_batch *b, size_t lo, c
  * batch spread thin over many stored IOCs), the items past the last row read
  * are looked up by value.
  */
-static cf_status store_batch_lookup(cf_store *s, store_batch *b, cf_error *err)
+static cf_status store_batch_lookup(cf_store *s, store_batch *b, int64_t feed_id, cf_error *err)
 {
     sqlite3_stmt *q = s->range;
     size_t rows = 0, next = 0;
@@ -714,6 +738,7 @@ static cf_status store_batch_lookup(cf_store *s, store_batch *b, cf_error *err)
     sqlite3_bind_text(q, 2, b->items[0].ioc->value, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 3, b->items[b->n - 1].ioc->value, -1, SQLITE_STATIC);
     sqlite3_bind_int(q, 4, STORE_RANGE_ROWS);
+    sqlite3_bind_int64(q, 5, feed_id);
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         const char *value = (const char *)sqlite3_column_text(q, 14);
         int c = 1;
@@ -734,8 +759,10 @@ static cf_status store_batch_lookup(cf_store *s, store_batch *b, cf_error *err)
     if (rc != SQLITE_DONE) {
         return store_fail(s, err, "reading IOCs");
     }
-    return rows == STORE_RANGE_ROWS && next < b->n ? store_batch_lookup_in(s, b, next, err)
-                                                   : CF_OK;
+    if (rows == STORE_RANGE_ROWS && next < b->n) {
+        return store_batch_lookup_in(s, b, feed_id, next, err);
+    }
+    return CF_OK;
 }
 
 /*
@@ -860,6 +887,20 @@ static void store_bind_sighting(sqlite3_stmt *q, int r, const cf_store_ingest_op
     sqlite3_bind_int64(q, p + 5, o->run);
 }
 
+/* The sighting of IOC id by feed_id, gone until now, is live again. */
+static cf_status store_revive(cf_store *s, int64_t id, int64_t feed_id, cf_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_REVIVE];
+    int rc;
+
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, feed_id);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? CF_OK : store_fail(s, err, "writing a sighting");
+}
+
 /*
  * Write rows[0..n) with the multi-row statements of stmts (one per power of
  * two up to STORE_BATCH rows, largest first), binding each row with bind.
@@ -904,7 +945,7 @@ static cf_status store_ingest_batch(cf_store *s, const cf_store_ingest_opts *o, 
 {
     store_item *fresh[STORE_BATCH], *all[STORE_BATCH];
     size_t n_fresh = 0;
-    cf_status st = store_batch_lookup(s, b, err);
+    cf_status st = store_batch_lookup(s, b, feed_id, err);
 
     for (size_t i = 0; st == CF_OK && i < b->n; i++) {
         store_item *it = &b->items[i];
@@ -922,6 +963,11 @@ static cf_status store_ingest_batch(cf_store *s, const cf_store_ingest_opts *o, 
     }
     if (st == CF_OK) {
         st = store_write_rows(s, s->sight, o, feed_id, all, b->n, true, err);
+    }
+    for (size_t i = 0; st == CF_OK && i < b->n; i++) {
+        if (b->items[i].revive) {
+            st = store_revive(s, b->items[i].id, feed_id, err);
+        }
     }
     for (size_t i = 0; st == CF_OK && i < b->n; i++) {
         const store_item *it = &b->items[i];
@@ -943,7 +989,7 @@ static cf_status store_batch_add(store_batch *b, const cf_store_ingest_opts *o, 
 
     it->ioc = ioc;
     it->last_seen = ioc->last_seen != CF_TIME_NONE ? ioc->last_seen : o->now;
-    it->found = false;
+    it->found = it->revive = false;
     it->id = 0;
     if (store_list(&it->lists[0], ioc->labels, ioc->n_labels) != CF_OK ||
         store_list(&it->lists[1], ioc->malware, ioc->n_malware) != CF_OK ||
@@ -984,10 +1030,36 @@ static cf_status store_expire(cf_store *s, const cf_store_ingest_opts *o, int64_
     return CF_OK;
 }
 
+/* The number of live sightings of feed_id into *out. */
+static cf_status store_live(cf_store *s, int64_t feed_id, int64_t *out, cf_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_LIVE];
+    int rc;
+
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, feed_id);
+    rc = sqlite3_step(q);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? CF_OK : store_fail(s, err, "counting sightings");
+}
+
+/*
+ * Expire by the feed's expiry rule. listed: the sightings this ingest wrote
+ * (every one live, of this run), when full; a feed with no other live
+ * sighting has none to mark gone, which a count over the index tells
+ * without reading the rows.
+ */
 static cf_status store_apply_expiry(cf_store *s, const cf_store_ingest_opts *o, int64_t feed_id,
-                                    bool full, cf_store_counts *counts, cf_error *err)
+                                    bool full, size_t listed, cf_store_counts *counts,
+                                    cf_error *err)
 {
     if (o->expiry == CF_EXPIRY_GONE && full) {
+        int64_t live = 0;
+        cf_status st = store_live(s, feed_id, &live, err);
+        if (st != CF_OK || live <= (int64_t)listed) {
+            return st;
+        }
         return store_expire(s, o, feed_id, ST_GONE_FULL, o->run, counts, err);
     }
     if (o->expiry == CF_EXPIRY_DAYS) {
@@ -1082,7 +1154,7 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     }
     free(order);
     if (st == CF_OK) {
-        st = store_apply_expiry(s, o, feed_id, true, &counts, err);
+        st = store_apply_expiry(s, o, feed_id, true, n, &counts, err);
     }
     st = store_end(s, st, err);
     if (st != CF_OK) {
@@ -1118,7 +1190,7 @@ cf_status cf_store_expire_days(cf_store *s, const cf_store_ingest_opts *o, cf_st
     }
     st = store_feed_id(s, o->feed, &feed_id, err);
     if (st == CF_OK) {
-        st = store_apply_expiry(s, o, feed_id, false, &counts, err);
+        st = store_apply_expiry(s, o, feed_id, false, 0, &counts, err);
     }
     st = store_end(s, st, err);
     if (out) {

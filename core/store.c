@@ -564,7 +564,9 @@ static cf_status store_list(cf_buf *out, const char *const *items, size_t n)
             sorted[k++] = items[i];
         }
     }
-    qsort(sorted, k, sizeof(*sorted), store_str_cmp);
+    if (k > 1) {
+        qsort(sorted, k, sizeof(*sorted), store_str_cmp);
+    }
     for (size_t i = 0; i < k; i++) {
         if (i > 0 && !strcmp(sorted[i], sorted[i - 1])) {
             continue;
@@ -572,8 +574,17 @@ static cf_status store_list(cf_buf *out, const char *const *items, size_t n)
         if (out->len && cf_buf_putc(out, '\n') != CF_OK) {
             return CF_ENOMEM;
         }
+        /* the item a span at a time, a newline inside it as a space */
         for (const char *p = sorted[i]; *p; p++) {
-            if (cf_buf_putc(out, *p == '\n' || *p == '\r' ? ' ' : *p) != CF_OK) {
+            size_t span = strcspn(p, "\r\n");
+            if (cf_buf_append(out, p, span) != CF_OK) {
+                return CF_ENOMEM;
+            }
+            p += span;
+            if (!*p) {
+                break;
+            }
+            if (cf_buf_putc(out, ' ') != CF_OK) {
                 return CF_ENOMEM;
             }
         }

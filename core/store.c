@@ -639,6 +639,7 @@ typedef struct store_item {
 typedef struct store_batch {
     store_item items[STORE_BATCH];
     size_t n;
+    bool thin; /* a range of this type held more rows than a scan reads: look up by value */
     cf_buf merged[4];
 } store_batch;
 
@@ -736,7 +737,7 @@ static cf_status store_batch_lookup_in(cf_store *s, store_batch *b, int64_t feed
  * which costs one index seek where a list of values costs one per value. The
  * scan reads at most STORE_RANGE_ROWS rows; when the range holds more (a
  * batch spread thin over many stored IOCs), the items past the last row read
- * are looked up by value.
+ * are looked up by value, and so are the next batches of the type.
  */
 static cf_status store_batch_lookup(cf_store *s, store_batch *b, int64_t feed_id, cf_error *err)
 {
@@ -744,6 +745,9 @@ static cf_status store_batch_lookup(cf_store *s, store_batch *b, int64_t feed_id
     size_t rows = 0, next = 0;
     int rc;
 
+    if (b->thin) {
+        return store_batch_lookup_in(s, b, feed_id, 0, err);
+    }
     sqlite3_reset(q);
     sqlite3_bind_text(q, 1, cf_ioc_type_name(b->items[0].ioc->type), -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, b->items[0].ioc->value, -1, SQLITE_STATIC);
@@ -771,6 +775,7 @@ static cf_status store_batch_lookup(cf_store *s, store_batch *b, int64_t feed_id
         return store_fail(s, err, "reading IOCs");
     }
     if (rows == STORE_RANGE_ROWS && next < b->n) {
+        b->thin = true;
         return store_batch_lookup_in(s, b, feed_id, next, err);
     }
     return CF_OK;
@@ -1156,6 +1161,9 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     }
     /* batches of one type, in key order */
     for (size_t i = 0; st == CF_OK && i < n; i++) {
+        if (i > 0 && order[i]->type != order[i - 1]->type) {
+            b->thin = false;
+        }
         if (store_batch_add(b, o, order[i]) != CF_OK) {
             st = cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
         } else if (b->n == STORE_BATCH || i + 1 == n || order[i + 1]->type != order[i]->type) {

@@ -227,6 +227,7 @@ static bool corr_prepare_batch(cf_corr *c)
         ok = cf_buf_printf(&sql, "%s?%zu", i ? ", " : "", i + 2) == CF_OK;
     }
     ok = ok && cf_buf_putc(&sql, ')') == CF_OK && corr_prepare(c, &sql, &c->find);
+    /* a sighting recorded again is written back only when its actors or times move */
     for (int k = 0; ok && k < CORR_BATCH_SIZES; k++) {
         size_t rows = (size_t)1 << k;
         ok = corr_rows_sql(&sql,
@@ -240,7 +241,9 @@ static bool corr_prepare_batch(cf_corr *c)
                            7, rows,
                            " ON CONFLICT DO UPDATE SET actors = excluded.actors,"
                            " first = min(first, excluded.first),"
-                           " last = max(last, excluded.last)") == CF_OK &&
+                           " last = max(last, excluded.last)"
+                           " WHERE actors != excluded.actors OR first > excluded.first"
+                           " OR last < excluded.last") == CF_OK &&
              corr_prepare(c, &sql, &c->sight[k]) &&
              corr_rows_sql(&sql, "INSERT OR IGNORE INTO addrs (ioc_id, family, addr) VALUES", 3,
                            rows, "") == CF_OK &&

@@ -7,19 +7,25 @@
  * per IOC is prepared once. cf_store_ingest() runs one transaction per feed,
  * IOCs in (type, value) order so the key index is written front to back,
  * STORE_BATCH IOCs of one type at a time: each statement costs more than
- * the rows it writes, so a batch is one lookup of its values, one
- * multi-row insert of its new IOCs (each power of two of rows has its
- * prepared statement) and one multi-row upsert of its sightings. A new IOC
- * gets the id SQLite would give it (the next one), so ids follow key order
- * as with one insert per IOC. An IOC already stored is merged in C
+ * the rows it writes, so a batch is one lookup (a range scan of the key
+ * index from its first value to its last, with the feed's sighting of each
+ * row), one multi-row insert of its new IOCs (each power of two of rows has
+ * its prepared statement) and one multi-row upsert of its sightings. A new
+ * IOC gets the id SQLite would give it (the next one), so ids follow key
+ * order as with one insert per IOC, and its iocs_mod_run entry (this run,
+ * the largest id) lands at the index's right edge, as do a new feed's
+ * sightings_feed entries. An IOC already stored is merged in C
  * (store_merge) on the row the lookup read: written back by id only when
  * something moved, and rewritten with this run's mod_run only when the
  * merge is a modification; a row that merely gets a later last_seen costs
- * a small update, an identical one none. A feed larger than the store (a
- * first load) drops the two secondary indexes and builds them again before
- * its commit.
+ * a small update, an identical one none. The sighting upsert moves line,
+ * last_time and last_run, none of them in sightings_feed (feed_id, gone),
+ * so a feed listed again leaves that index as it is; the few gone
+ * sightings listed again are made live one by one.
  * Every row written in a run carries the run id; "modified in run N" is how
- * publishing finds its delta. Expiry marks sightings gone, then expires the
+ * publishing finds its delta. Expiry marks sightings gone (after a full
+ * fetch, only when the feed has more live sightings than it just listed),
+ * then expires the
  * IOCs no feed still lists; a feed no longer configured (cf_store_retire)
  * has all its sightings marked gone the same way, and leaves the sources of
  * the IOCs other feeds still list. The schema comes from the embedded
@@ -50,18 +56,6 @@ extern const size_t cf_store_migration_count;
 #define STORE_BIG_CACHE "-262144"
 #define STORE_BIG_FEED 100000
 
-/*
- * A feed set at least this large, and larger than the store, is a bulk load:
- * the secondary indexes below are dropped for it and built again before its
- * commit (one sort instead of an index insert per row). Their definitions
- * must stay those of the schema (schemas/store/).
- */
-#define STORE_BULK_MIN 20000
-static const char STORE_DROP_INDEXES[] = "DROP INDEX iocs_mod_run; DROP INDEX sightings_feed;";
-static const char STORE_CREATE_INDEXES[] =
-    "CREATE INDEX iocs_mod_run ON iocs (mod_run);"
-    " CREATE INDEX sightings_feed ON sightings (feed_id, gone, last_run);";
-
 enum {
     ST_FEED_ID,
     ST_FEED_INSERT,
@@ -69,6 +63,8 @@ enum {
     ST_GONE_DAYS,
     ST_EXPIRE,
     ST_IS_CURRENT,
+    ST_LIVE,
+    ST_REVIVE,
     ST_TOUCH_IOC,
     ST_CHANGE_IOC,
     ST_COUNT
@@ -86,6 +82,9 @@ static const char *const store_sql[ST_COUNT] = {
                   " (SELECT ioc_id FROM sightings WHERE feed_id = ?1 AND gone = 1)"
                   " AND NOT EXISTS (SELECT 1 FROM sightings s"
                   "  WHERE s.ioc_id = iocs.id AND s.gone = 0)",
+    [ST_LIVE] = "SELECT count(*) FROM sightings WHERE feed_id = ?1 AND gone = 0",
+    /* a gone sighting listed again (the upsert leaves gone as it is, see store_batch_sql) */
+    [ST_REVIVE] = "UPDATE sightings SET gone = 0 WHERE ioc_id = ?1 AND feed_id = ?2",
     /* not a modification: only last_seen, valid_until and a first comment move */
     [ST_TOUCH_IOC] = "UPDATE iocs SET last_seen = ?2, valid_until = ?3,"
                      " comment = coalesce(comment, ?4) WHERE id = ?1",
@@ -108,10 +107,14 @@ static const char *const store_sql[ST_COUNT] = {
 #define STORE_IOC_COLS 17
 #define STORE_SIGHT_COLS 5
 
+/* Rows a batch's range lookup reads at most; the values past them are looked up as a list. */
+#define STORE_RANGE_ROWS (4 * STORE_BATCH)
+
 struct cf_store {
     sqlite3 *db;
     sqlite3_stmt *st[ST_COUNT];
     sqlite3_stmt *find;                      /* the stored rows of a batch's values */
+    sqlite3_stmt *range;                     /* the stored rows of a batch's key range */
     sqlite3_stmt *insert[STORE_BATCH_SIZES]; /* new IOCs, 2^k rows with explicit ids */
     sqlite3_stmt *sight[STORE_BATCH_SIZES];  /* sightings upserted, 2^k rows */
     int version;
@@ -231,17 +234,29 @@ static cf_status store_migrate(cf_store *s, cf_error *err)
     return CF_OK;
 }
 
-/* The SQL of the batched lookup, the multi-row insert or the multi-row upsert of rows rows. */
+/*
+ * The SQL of the batched lookup by values (which 0), the multi-row insert (1)
+ * or the multi-row upsert (2) of rows rows, or of the range lookup (3).
+ */
 static cf_status store_batch_sql(cf_buf *sql, int which, size_t rows)
 {
     cf_status st = CF_OK;
 
     cf_buf_reset(sql);
-    if (which == 0) {
-        st = cf_buf_puts(sql, "SELECT id, first_seen, last_seen, valid_until, confidence, tlp,"
-                              " labels, malware, actors, sources, comment IS NOT NULL,"
-                              " expired_at IS NOT NULL, created_run, mod_run, value FROM iocs"
-                              " WHERE type = ?1 AND value IN (");
+    if (which == 0 || which == 3) {
+        /* the feed's sighting of the IOC: gone (1), live (0) or none (NULL) */
+        st = cf_buf_printf(sql,
+                           "SELECT id, first_seen, last_seen, valid_until, confidence, tlp,"
+                           " labels, malware, actors, sources, comment IS NOT NULL,"
+                           " expired_at IS NOT NULL, created_run, mod_run, value, s.gone"
+                           " FROM iocs LEFT JOIN sightings s ON s.ioc_id = iocs.id"
+                           " AND s.feed_id = ?%zu WHERE type = ?1 AND value ",
+                           which == 3 ? (size_t)5 : rows + 2);
+        if (which == 3) {
+            return st == CF_OK ? cf_buf_puts(sql, "BETWEEN ?2 AND ?3 ORDER BY value LIMIT ?4")
+                               : st;
+        }
+        st = st == CF_OK ? cf_buf_puts(sql, "IN (") : st;
         for (size_t i = 0; st == CF_OK && i < rows; i++) {
             st = cf_buf_printf(sql, "%s?%zu", i ? ", " : "", i + 2);
         }
@@ -272,10 +287,15 @@ static cf_status store_batch_sql(cf_buf *sql, int which, size_t rows)
         st = cf_buf_printf(sql, "%s(?%zu, ?%zu, ?%zu, ?%zu, ?%zu, ?%zu, 0)", r ? ", " : "", p + 1,
                            p + 2, p + 3, p + 4, p + 4, p + 5);
     }
+    /*
+     * gone is not set: a column of the sightings_feed index, it would make
+     * every update rewrite its index entry. A gone sighting (the lookup
+     * reads it) comes back to life with ST_REVIVE.
+     */
     if (st == CF_OK) {
         st = cf_buf_puts(sql, " ON CONFLICT (ioc_id, feed_id) DO UPDATE SET"
                               " line = excluded.line, last_time = excluded.last_time,"
-                              " last_run = excluded.last_run, gone = 0");
+                              " last_run = excluded.last_run");
     }
     return st;
 }
@@ -301,7 +321,8 @@ static cf_status store_prepare(cf_store *s, cf_error *err)
 static void store_finalize_batch(cf_store *s)
 {
     sqlite3_finalize(s->find);
-    s->find = NULL;
+    sqlite3_finalize(s->range);
+    s->find = s->range = NULL;
     for (int k = 0; k < STORE_BATCH_SIZES; k++) {
         sqlite3_finalize(s->insert[k]);
         sqlite3_finalize(s->sight[k]);
@@ -320,6 +341,8 @@ static cf_status store_prepare_batch(cf_store *s, cf_error *err)
     }
     st = store_batch_sql(&sql, 0, STORE_BATCH);
     st = st == CF_OK ? store_prepare_one(s, cf_buf_str(&sql), &s->find, err) : st;
+    st = st == CF_OK ? store_batch_sql(&sql, 3, 0) : st;
+    st = st == CF_OK ? store_prepare_one(s, cf_buf_str(&sql), &s->range, err) : st;
     for (int k = 0; st == CF_OK && k < STORE_BATCH_SIZES; k++) {
         st = store_batch_sql(&sql, 1, (size_t)1 << k);
         st = st == CF_OK ? store_prepare_one(s, cf_buf_str(&sql), &s->insert[k], err) : st;
@@ -541,7 +564,9 @@ static cf_status store_list(cf_buf *out, const char *const *items, size_t n)
             sorted[k++] = items[i];
         }
     }
-    qsort(sorted, k, sizeof(*sorted), store_str_cmp);
+    if (k > 1) {
+        qsort(sorted, k, sizeof(*sorted), store_str_cmp);
+    }
     for (size_t i = 0; i < k; i++) {
         if (i > 0 && !strcmp(sorted[i], sorted[i - 1])) {
             continue;
@@ -549,8 +574,17 @@ static cf_status store_list(cf_buf *out, const char *const *items, size_t n)
         if (out->len && cf_buf_putc(out, '\n') != CF_OK) {
             return CF_ENOMEM;
         }
+        /* the item a span at a time, a newline inside it as a space */
         for (const char *p = sorted[i]; *p; p++) {
-            if (cf_buf_putc(out, *p == '\n' || *p == '\r' ? ' ' : *p) != CF_OK) {
+            size_t span = strcspn(p, "\r\n");
+            if (cf_buf_append(out, p, span) != CF_OK) {
+                return CF_ENOMEM;
+            }
+            p += span;
+            if (!*p) {
+                break;
+            }
+            if (cf_buf_putc(out, ' ') != CF_OK) {
                 return CF_ENOMEM;
             }
         }
@@ -596,6 +630,7 @@ typedef struct store_item {
     cf_time ofirst, olast, ovalid;
     int oconf, otlp;
     bool has_comment, expired;
+    bool revive; /* the feed's sighting of it is gone: listed again */
     int64_t created_run, mod_run;
     cf_buf old[4]; /* the stored lists */
 } store_item;
@@ -604,6 +639,7 @@ typedef struct store_item {
 typedef struct store_batch {
     store_item items[STORE_BATCH];
     size_t n;
+    bool thin; /* a range of this type held more rows than a scan reads: look up by value */
     cf_buf merged[4];
 } store_batch;
 
@@ -654,6 +690,7 @@ static cf_status store_item_read(store_item *it, sqlite3_stmt *q)
     it->expired = sqlite3_column_int(q, 11) != 0;
     it->created_run = sqlite3_column_int64(q, 12);
     it->mod_run = sqlite3_column_int64(q, 13);
+    it->revive = sqlite3_column_type(q, 15) != SQLITE_NULL && sqlite3_column_int(q, 15) != 0;
     for (int k = 0; k < 4; k++) {
         const char *t = (const char *)sqlite3_column_text(q, 6 + k);
         cf_buf_reset(&it->old[k]);
@@ -666,17 +703,19 @@ static cf_status store_item_read(store_item *it, sqlite3_stmt *q)
     return CF_OK;
 }
 
-/* Look up the stored rows of the batch, one statement for all of its values. */
-static cf_status store_batch_lookup(cf_store *s, store_batch *b, cf_error *err)
+/* Look up the stored rows of the batch's items from lo on, one statement for all their values. */
+static cf_status store_batch_lookup_in(cf_store *s, store_batch *b, int64_t feed_id, size_t lo,
+                                       cf_error *err)
 {
     sqlite3_stmt *q = s->find;
     int rc;
 
     sqlite3_reset(q);
     sqlite3_bind_text(q, 1, cf_ioc_type_name(b->items[0].ioc->type), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, STORE_BATCH + 2, feed_id);
     for (size_t i = 0; i < STORE_BATCH; i++) {
-        if (i < b->n) {
-            sqlite3_bind_text(q, (int)i + 2, b->items[i].ioc->value, -1, SQLITE_STATIC);
+        if (lo + i < b->n) {
+            sqlite3_bind_text(q, (int)i + 2, b->items[lo + i].ioc->value, -1, SQLITE_STATIC);
         } else {
             sqlite3_bind_null(q, (int)i + 2);
         }
@@ -690,6 +729,56 @@ static cf_status store_batch_lookup(cf_store *s, store_batch *b, cf_error *err)
     }
     sqlite3_reset(q);
     return rc == SQLITE_DONE ? CF_OK : store_fail(s, err, "reading IOCs");
+}
+
+/*
+ * Look up the stored rows of the batch: one range scan of the key index from
+ * its first value to its last, walked beside the items (both in key order),
+ * which costs one index seek where a list of values costs one per value. The
+ * scan reads at most STORE_RANGE_ROWS rows; when the range holds more (a
+ * batch spread thin over many stored IOCs), the items past the last row read
+ * are looked up by value, and so are the next batches of the type.
+ */
+static cf_status store_batch_lookup(cf_store *s, store_batch *b, int64_t feed_id, cf_error *err)
+{
+    sqlite3_stmt *q = s->range;
+    size_t rows = 0, next = 0;
+    int rc;
+
+    if (b->thin) {
+        return store_batch_lookup_in(s, b, feed_id, 0, err);
+    }
+    sqlite3_reset(q);
+    sqlite3_bind_text(q, 1, cf_ioc_type_name(b->items[0].ioc->type), -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, b->items[0].ioc->value, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 3, b->items[b->n - 1].ioc->value, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 4, STORE_RANGE_ROWS);
+    sqlite3_bind_int64(q, 5, feed_id);
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *value = (const char *)sqlite3_column_text(q, 14);
+        int c = 1;
+
+        rows++;
+        while (value && next < b->n && (c = strcmp(b->items[next].ioc->value, value)) < 0) {
+            next++;
+        }
+        if (value && next < b->n && c == 0) {
+            if (store_item_read(&b->items[next], q) != CF_OK) {
+                sqlite3_reset(q);
+                return cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
+            }
+            next++;
+        }
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        return store_fail(s, err, "reading IOCs");
+    }
+    if (rows == STORE_RANGE_ROWS && next < b->n) {
+        b->thin = true;
+        return store_batch_lookup_in(s, b, feed_id, next, err);
+    }
+    return CF_OK;
 }
 
 /*
@@ -814,6 +903,20 @@ static void store_bind_sighting(sqlite3_stmt *q, int r, const cf_store_ingest_op
     sqlite3_bind_int64(q, p + 5, o->run);
 }
 
+/* The sighting of IOC id by feed_id, gone until now, is live again. */
+static cf_status store_revive(cf_store *s, int64_t id, int64_t feed_id, cf_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_REVIVE];
+    int rc;
+
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_int64(q, 2, feed_id);
+    rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    return rc == SQLITE_DONE ? CF_OK : store_fail(s, err, "writing a sighting");
+}
+
 /*
  * Write rows[0..n) with the multi-row statements of stmts (one per power of
  * two up to STORE_BATCH rows, largest first), binding each row with bind.
@@ -858,7 +961,7 @@ static cf_status store_ingest_batch(cf_store *s, const cf_store_ingest_opts *o, 
 {
     store_item *fresh[STORE_BATCH], *all[STORE_BATCH];
     size_t n_fresh = 0;
-    cf_status st = store_batch_lookup(s, b, err);
+    cf_status st = store_batch_lookup(s, b, feed_id, err);
 
     for (size_t i = 0; st == CF_OK && i < b->n; i++) {
         store_item *it = &b->items[i];
@@ -876,6 +979,11 @@ static cf_status store_ingest_batch(cf_store *s, const cf_store_ingest_opts *o, 
     }
     if (st == CF_OK) {
         st = store_write_rows(s, s->sight, o, feed_id, all, b->n, true, err);
+    }
+    for (size_t i = 0; st == CF_OK && i < b->n; i++) {
+        if (b->items[i].revive) {
+            st = store_revive(s, b->items[i].id, feed_id, err);
+        }
     }
     for (size_t i = 0; st == CF_OK && i < b->n; i++) {
         const store_item *it = &b->items[i];
@@ -897,7 +1005,7 @@ static cf_status store_batch_add(store_batch *b, const cf_store_ingest_opts *o, 
 
     it->ioc = ioc;
     it->last_seen = ioc->last_seen != CF_TIME_NONE ? ioc->last_seen : o->now;
-    it->found = false;
+    it->found = it->revive = false;
     it->id = 0;
     if (store_list(&it->lists[0], ioc->labels, ioc->n_labels) != CF_OK ||
         store_list(&it->lists[1], ioc->malware, ioc->n_malware) != CF_OK ||
@@ -938,10 +1046,36 @@ static cf_status store_expire(cf_store *s, const cf_store_ingest_opts *o, int64_
     return CF_OK;
 }
 
+/* The number of live sightings of feed_id into *out. */
+static cf_status store_live(cf_store *s, int64_t feed_id, int64_t *out, cf_error *err)
+{
+    sqlite3_stmt *q = s->st[ST_LIVE];
+    int rc;
+
+    sqlite3_reset(q);
+    sqlite3_bind_int64(q, 1, feed_id);
+    rc = sqlite3_step(q);
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sqlite3_reset(q);
+    return rc == SQLITE_ROW ? CF_OK : store_fail(s, err, "counting sightings");
+}
+
+/*
+ * Expire by the feed's expiry rule. listed: the sightings this ingest wrote
+ * (every one live, of this run), when full; a feed with no other live
+ * sighting has none to mark gone, which a count over the index tells
+ * without reading the rows.
+ */
 static cf_status store_apply_expiry(cf_store *s, const cf_store_ingest_opts *o, int64_t feed_id,
-                                    bool full, cf_store_counts *counts, cf_error *err)
+                                    bool full, size_t listed, cf_store_counts *counts,
+                                    cf_error *err)
 {
     if (o->expiry == CF_EXPIRY_GONE && full) {
+        int64_t live = 0;
+        cf_status st = store_live(s, feed_id, &live, err);
+        if (st != CF_OK || live <= (int64_t)listed) {
+            return st;
+        }
         return store_expire(s, o, feed_id, ST_GONE_FULL, o->run, counts, err);
     }
     if (o->expiry == CF_EXPIRY_DAYS) {
@@ -949,16 +1083,6 @@ static cf_status store_apply_expiry(cf_store *s, const cf_store_ingest_opts *o, 
                             o->now - (int64_t)o->expiry_days * STORE_DAY_MS, counts, err);
     }
     return CF_OK;
-}
-
-/*
- * True when n IOCs are a bulk load: many, and more than the store holds (the
- * largest IOC id bounds its size), so maintaining the secondary indexes row
- * by row costs more than building them again.
- */
-static bool store_is_bulk(size_t n, int64_t have)
-{
-    return n >= STORE_BULK_MIN && (int64_t)n > have;
 }
 
 /* The largest IOC id (0 when none): new IOCs take the ids after it, as SQLite gives them. */
@@ -997,7 +1121,7 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     int64_t feed_id = 0, max_id = 0, next_id;
     size_t n = cf_iocset_count(set);
     const cf_ioc **order = NULL;
-    bool big, bulk = false;
+    bool big;
     cf_status st;
 
     if (!b) {
@@ -1021,10 +1145,6 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     }
     st = store_max_id(s, &max_id, err);
     next_id = max_id + 1;
-    bulk = st == CF_OK && store_is_bulk(n, max_id);
-    if (bulk) {
-        st = store_exec(s, STORE_DROP_INDEXES, err);
-    }
     if (st == CF_OK) {
         st = store_feed_id(s, o->feed, &feed_id, err);
     }
@@ -1041,6 +1161,9 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     }
     /* batches of one type, in key order */
     for (size_t i = 0; st == CF_OK && i < n; i++) {
+        if (i > 0 && order[i]->type != order[i - 1]->type) {
+            b->thin = false;
+        }
         if (store_batch_add(b, o, order[i]) != CF_OK) {
             st = cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
         } else if (b->n == STORE_BATCH || i + 1 == n || order[i + 1]->type != order[i]->type) {
@@ -1049,12 +1172,8 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
         }
     }
     free(order);
-    /* a bulk load builds the dropped indexes again in the same transaction */
-    if (st == CF_OK && bulk) {
-        st = store_exec(s, STORE_CREATE_INDEXES, err);
-    }
     if (st == CF_OK) {
-        st = store_apply_expiry(s, o, feed_id, true, &counts, err);
+        st = store_apply_expiry(s, o, feed_id, true, n, &counts, err);
     }
     st = store_end(s, st, err);
     if (st != CF_OK) {
@@ -1090,7 +1209,7 @@ cf_status cf_store_expire_days(cf_store *s, const cf_store_ingest_opts *o, cf_st
     }
     st = store_feed_id(s, o->feed, &feed_id, err);
     if (st == CF_OK) {
-        st = store_apply_expiry(s, o, feed_id, false, &counts, err);
+        st = store_apply_expiry(s, o, feed_id, false, 0, &counts, err);
     }
     st = store_end(s, st, err);
     if (out) {

@@ -2,8 +2,10 @@
  * Store tests of the batched ingest: IOCs of several types across batch
  * boundaries and every multi-row statement size, feeds mixing stored and
  * new IOCs in one batch, the ids new IOCs get (the next ones, in key order),
- * expiry after a batched ingest, and a bulk load (secondary indexes built
- * after the rows) with the indexes back and expiry working afterwards.
+ * expiry after a batched ingest, a large first load (secondary indexes kept)
+ * and expiry afterwards, gone sightings listed again, a batch spread thin
+ * over many stored IOCs (its range lookup gives way to a lookup by value),
+ * and a store of schema version 1 migrated with its rows kept.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -100,6 +102,89 @@ static int64_t active(cf_store *s, const char *feed)
     return n;
 }
 
+/*
+ * A store of schema version 1 at path, made from its migration with one IOC
+ * listed by one feed: opened, it is migrated to version 2 with the row kept,
+ * and the feed lists the IOC again.
+ */
+static void migrated_v1(const char *path)
+{
+    char file[1024];
+    char sql[8192];
+    sqlite3 *db = NULL;
+    cf_store *s = NULL;
+    cf_store_counts c;
+    cf_error err;
+    cf_iocset *set;
+    int64_t run;
+    size_t n;
+    FILE *f;
+
+    snprintf(file, sizeof(file), "%s/schemas/store/001_initial.sql", CTIFLOW_SOURCE_DIR);
+    f = fopen(file, "rb");
+    CHECK(f != NULL);
+    if (!f) {
+        return;
+    }
+    n = fread(sql, 1, sizeof(sql) - 1, f);
+    fclose(f);
+    sql[n] = '\0';
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    CHECK_INT(sqlite3_exec(db,
+                           "PRAGMA user_version = 1;"
+                           " INSERT INTO feeds (id, name) VALUES (1, 'old');"
+                           " INSERT INTO iocs (id, type, value, sources, created, created_run,"
+                           " modified, mod_run) VALUES (7, 'ip', '192.0.2.7', 'old', 1000, 1,"
+                           " 1000, 1);"
+                           " INSERT INTO sightings (ioc_id, feed_id, first_time, last_time,"
+                           " last_run) VALUES (7, 1, 1000, 1000, 1);"
+                           " INSERT INTO runs (id, started) VALUES (1, 1000)",
+                           NULL, NULL, NULL),
+              SQLITE_OK);
+    sqlite3_close(db);
+
+    cf_error_clear(&err);
+    CHECK_INT(cf_store_open(&s, path, &err), CF_OK);
+    if (!s) {
+        return;
+    }
+    CHECK_INT(cf_store_schema_version(s), 2);
+    CHECK_INT(active(s, "old"), 1);
+    CHECK_INT(cf_store_run_begin(s, T(2000), &run, &err), CF_OK);
+    set = cf_iocset_new();
+    add(set, "old", CF_IOC_IP, "192.0.2.7", NULL);
+    add(set, "old", CF_IOC_IP, "192.0.2.8", NULL);
+    ingest(s, "old", run, T(2000), set, &c);
+    cf_iocset_free(set);
+    CHECK_INT(c.upserted, 2);
+    CHECK_INT(c.created, 1);
+    CHECK_INT(active(s, "old"), 2);
+    CHECK_INT(cf_store_check(s, &err), CF_OK);
+    cf_store_close(s);
+
+    CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+    {
+        sqlite3_stmt *q = NULL;
+        CHECK_INT(sqlite3_prepare_v2(db,
+                                     "SELECT sql FROM sqlite_schema WHERE name = 'sightings_feed'",
+                                     -1, &q, NULL),
+                  SQLITE_OK);
+        CHECK_INT(sqlite3_step(q), SQLITE_ROW);
+        CHECK_STR((const char *)sqlite3_column_text(q, 0),
+                  "CREATE INDEX sightings_feed ON sightings (feed_id, gone)");
+        sqlite3_finalize(q);
+        CHECK_INT(sqlite3_prepare_v2(db, "SELECT last_run, gone FROM sightings WHERE ioc_id = 7",
+                                     -1, &q, NULL),
+                  SQLITE_OK);
+        CHECK_INT(sqlite3_step(q), SQLITE_ROW);
+        CHECK_INT(sqlite3_column_int64(q, 0), run);
+        CHECK_INT(sqlite3_column_int(q, 1), 0);
+        sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+}
+
 /* How many of the store's secondary indexes are defined (2 when both are). */
 static int indexes(const char *path)
 {
@@ -128,7 +213,7 @@ int main(void)
     cf_store *s = NULL;
     cf_error err;
     cf_store_counts c;
-    int64_t run1, run2, run3, run4, run5;
+    int64_t run1, run2, run3, run4, run5, run6, run7;
     rows *r = calloc(1, sizeof(*r));
     cf_iocset *set;
 
@@ -203,7 +288,7 @@ int main(void)
     CHECK_INT(cf_store_each(s, run2, CF_TLP_NONE, collect, r, &err), CF_OK);
     CHECK_INT(r->n, 20);
 
-    /* a bulk load: more IOCs than stored, its indexes built after the rows */
+    /* a large first load: more IOCs than stored, its indexes kept */
     CHECK_INT(cf_store_run_begin(s, T(4000), &run4, &err), CF_OK);
     set = cf_iocset_new();
     add_ips(set, "big", 172, 0, 25000);
@@ -219,7 +304,7 @@ int main(void)
         CHECK_INT(expired, 0);
     }
 
-    /* ... and expiry through them afterwards; no longer a bulk load (not larger) */
+    /* ... and expiry through them afterwards */
     CHECK_INT(cf_store_run_begin(s, T(5000), &run5, &err), CF_OK);
     set = cf_iocset_new();
     add_ips(set, "big", 172, 10, 25000);
@@ -230,9 +315,44 @@ int main(void)
     CHECK_INT(c.expired, 10);
     CHECK_INT(active(s, "big"), 24990);
     CHECK_INT(indexes(path), 2);
+
+    /* the 10 gone are listed again: their IOCs come back, their sightings are live */
+    CHECK_INT(cf_store_run_begin(s, T(6000), &run6, &err), CF_OK);
+    set = cf_iocset_new();
+    add_ips(set, "big", 172, 0, 25000);
+    ingest(s, "big", run6, T(6000), set, &c);
+    cf_iocset_free(set);
+    CHECK_INT(c.upserted, 25000);
+    CHECK_INT(c.created, 0);
+    CHECK_INT(c.modified, 10);
+    CHECK_INT(c.expired, 0);
+    CHECK_INT(active(s, "big"), 25000);
+
+    /*
+     * 100 of big's addresses 250 apart and 14 new ones among them, two
+     * batches whose key ranges hold thousands of stored IOCs (the first
+     * gives up its range scan, the second looks up by value at once): the
+     * stored 100 are found (a new source: modified), the 14 inserted
+     */
+    CHECK_INT(cf_store_run_begin(s, T(7000), &run7, &err), CF_OK);
+    set = cf_iocset_new();
+    for (int i = 0; i < 25000; i += 250) {
+        add_ips(set, "thin", 172, i, i + 1);
+    }
+    add_ips(set, "thin", 172, 30000, 30014);
+    ingest(s, "thin", run7, T(7000), set, &c);
+    cf_iocset_free(set);
+    CHECK_INT(c.upserted, 114);
+    CHECK_INT(c.created, 14);
+    CHECK_INT(c.modified, 100);
+    CHECK_INT(active(s, "thin"), 114);
+    CHECK_INT(active(s, "big"), 25000);
     CHECK_INT(cf_store_check(s, &err), CF_OK);
     cf_store_close(s);
     free(r);
+
+    snprintf(path, sizeof(path), "%s/v1.db", dir);
+    migrated_v1(path);
     {
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

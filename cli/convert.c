@@ -12,10 +12,9 @@
  * run on two cores; the set, its order and the output bytes are those of
  * one thread, and an input counts as read once its IOCs are merged.
  * Warning lists are loaded first and screen every observation on its way
- * into the set (cf_wl_screen, as the merger's screen): each is matched on
- * this thread after normalising, and on the merge thread a match becomes
- * labels at once and a withheld IOC never enters the set, so no pass
- * reads the spilled records back.
+ * into the set (cf_wl_screen, as the merger's screen): on the merge thread
+ * each is matched, a match becomes labels at once and a withheld IOC never
+ * enters the set, so no pass reads the spilled records back.
  * Diagnostics stream to stderr as they happen (`FILE:LINE: reason: 'value'`)
  * and, with --rejects, as JSON lines. The output is written once all inputs
  * are read, to stdout or atomically to -o FILE, and only when at least one

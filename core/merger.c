@@ -20,10 +20,12 @@
  * thread takes its next one. Memory is those batches, and the reader
  * waits when the merges fall behind.
  *
- * A screen (warning lists) splits in two: its match runs on the reading
+ * A screen (warning lists) may split in two: its match runs on the reading
  * thread right after normalising, and the list ids it finds travel with
  * the observation as tags; the merge thread hands a tagged observation to
- * the screen's merge (withhold or merge and label) instead of the set's.
+ * the screen's merge (withhold or merge and label) instead of the set's. A
+ * screen without a match has its merge called for every observation, on
+ * the merge thread, which then does the matching too.
  *
  * A sync hands over the batch being filled and takes every batch back
  * from `empty`: once the reading thread holds them all, every observation
@@ -297,9 +299,10 @@ static cf_status batch_merge(cf_iocset *set, const cf_merge_screen *sc, merge_ba
             norm.display_name.data = b->bytes.data + it->display;
             norm.display_name.len = it->display_len;
         }
-        cf_status st = it->n_tags ? sc->merge(sc->ctx, &obs, &norm, it->hash,
-                                              b->tags + it->tags, it->n_tags)
-                                  : cf_iocset_merge_hashed(set, &obs, &norm, it->hash, NULL);
+        cf_status st = it->n_tags || (sc->merge && !sc->match)
+                           ? sc->merge(sc->ctx, &obs, &norm, it->hash, b->tags + it->tags,
+                                       it->n_tags)
+                           : cf_iocset_merge_hashed(set, &obs, &norm, it->hash, NULL);
         if (st != CF_OK) {
             return st;
         }

@@ -476,30 +476,24 @@ static cf_status screen_obs(void *ctx, const cf_obs *obs)
                         cf_iocset_hash(c->norm.type, c->norm.value.data, c->norm.value.len), &m);
 }
 
-/* A merger's screen: lists matched on the reading thread, the rest on the merge thread. */
-static size_t screen_tag(void *ctx, const cf_norm *norm, uint16_t *tags, size_t cap)
+/*
+ * A merger's screen: matched, withheld and labelled on the merge thread,
+ * which has time to spare while the reading thread reads and normalises.
+ */
+static cf_status screen_merging(void *ctx, const cf_obs *obs, const cf_norm *norm, uint32_t hash,
+                                const uint16_t *tags, size_t n)
 {
     cf_wl_screen *s = ctx;
     cf_wl_matches m;
-    size_t n = wl_match_len(s->set, norm->type, norm->hash_type, cf_buf_str(&norm->value),
-                            norm->value.len, &m);
-    n = n < cap ? n : cap;
-    memcpy(tags, m.lists, n * sizeof *tags);
-    return n;
-}
-
-static cf_status screen_tagged(void *ctx, const cf_obs *obs, const cf_norm *norm, uint32_t hash,
-                               const uint16_t *tags, size_t n)
-{
-    cf_wl_matches m;
-    m.n = n;
-    memcpy(m.lists, tags, n * sizeof *tags);
-    return screen_merge(ctx, obs, norm, hash, &m);
+    (void)tags;
+    (void)n;
+    wl_match_len(s->set, norm->type, norm->hash_type, norm->value.data, norm->value.len, &m);
+    return screen_merge(s, obs, norm, hash, &m);
 }
 
 cf_merge_screen cf_wl_screen_merging(cf_wl_screen *s)
 {
-    cf_merge_screen sc = {screen_tag, screen_tagged, s};
+    cf_merge_screen sc = {NULL, screen_merging, s};
     return sc;
 }
 

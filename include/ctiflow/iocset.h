@@ -161,8 +161,9 @@ cf_status cf_merger_start(cf_merger **out, cf_collector *c);
  * the reading thread on each normalised observation and writes up to cap
  * tags (0: merged as usual); merge runs on the merge thread, in order, for
  * each observation that got tags, in place of the set's merge (hash is the
- * key's cf_iocset_hash). What merge touches belongs to the merge thread
- * until cf_merger_sync returns.
+ * key's cf_iocset_hash). Without match, merge is called for every
+ * observation (with no tags). What merge touches belongs to the merge
+ * thread until cf_merger_sync returns.
  */
 #define CF_MERGE_MAX_TAGS 64
 typedef struct cf_merge_screen {

@@ -217,7 +217,7 @@ cf_status cf_wl_screen_new(cf_wl_screen **out, const cf_wlset *set, cf_wl_policy
 cf_sink cf_wl_screen_sink(cf_wl_screen *s);
 /*
  * The same screen for a merger (cf_merger_start_screened): lists are
- * matched on the reading thread, withheld and labelled on the merge thread.
+ * matched, and IOCs withheld and labelled, on the merge thread.
  */
 cf_merge_screen cf_wl_screen_merging(cf_wl_screen *s);
 /* After the last input: *out gets the totals (the policy has counted each withheld IOC). */

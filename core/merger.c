@@ -20,12 +20,10 @@
  * thread takes its next one. Memory is those batches, and the reader
  * waits when the merges fall behind.
  *
- * A screen (warning lists) may split in two: its match runs on the reading
- * thread right after normalising, and the list ids it finds travel with
- * the observation as tags; the merge thread hands a tagged observation to
- * the screen's merge (withhold or merge and label) instead of the set's. A
- * screen without a match has its merge called for every observation, on
- * the merge thread, which then does the matching too.
+ * A screen (warning lists) takes the place of the set's merge on the merge
+ * thread: it matches each observation, then withholds it or merges and
+ * labels it. The merge thread has time to spare while the reading thread
+ * reads and normalises, so that is where the matching goes.
  *
  * A sync hands over the batch being filled and takes every batch back
  * from `empty`: once the reading thread holds them all, every observation
@@ -56,8 +54,6 @@ typedef struct merge_item {
     size_t labels, malware, actors; /* first index into the batch's names */
     size_t value, value_len, display, display_len;
     uint32_t hash; /* cf_iocset_hash of the canonical value */
-    size_t tags;   /* first index into the batch's screen tags */
-    uint8_t n_tags;
     cf_ioc_type type, hash_type;
     int port;
     bool changed, host_bits_cleared;
@@ -71,13 +67,11 @@ typedef struct merge_batch {
     size_t n_names, cap_names;
     const char **name_ptrs; /* names as pointers, filled by the merge thread */
     size_t cap_ptrs;
-    uint16_t *tags; /* the screen's tags of every item, in order */
-    size_t n_tags, cap_tags;
 } merge_batch;
 
 struct cf_merger {
     cf_collector *coll;
-    cf_merge_screen screen; /* match NULL: none */
+    cf_merge_screen screen; /* merge NULL: none */
     cf_queue *full, *empty;
     pthread_t thread;
     bool started;
@@ -101,7 +95,6 @@ static void batch_free(merge_batch *b)
     cf_buf_free(&b->bytes);
     free(b->names);
     free(b->name_ptrs);
-    free(b->tags);
     free(b);
 }
 
@@ -170,39 +163,10 @@ static cf_status batch_put_names(merge_batch *b, const char *const *names, size_
     return CF_OK;
 }
 
-/* Keep n tags for the item being added. */
-static cf_status batch_put_tags(merge_batch *b, merge_item *it, const uint16_t *tags, size_t n)
-{
-    it->tags = b->n_tags;
-    it->n_tags = (uint8_t)n;
-    if (n == 0) {
-        return CF_OK;
-    }
-    if (b->n_tags + n > b->cap_tags) {
-        size_t cap = b->cap_tags ? b->cap_tags * 2 : 1024;
-        while (cap < b->n_tags + n) {
-            cap *= 2;
-        }
-        uint16_t *p = realloc(b->tags, cap * sizeof *p);
-        if (!p) {
-            return CF_ENOMEM;
-        }
-        b->tags = p;
-        b->cap_tags = cap;
-    }
-    memcpy(b->tags + b->n_tags, tags, n * sizeof *tags);
-    b->n_tags += n;
-    return CF_OK;
-}
-
-static cf_status batch_add(merge_batch *b, const cf_obs *obs, const cf_norm *norm,
-                           const uint16_t *tags, size_t n_tags)
+static cf_status batch_add(merge_batch *b, const cf_obs *obs, const cf_norm *norm)
 {
     merge_item *it = &b->items[b->n_items];
-    cf_status st = batch_put_tags(b, it, tags, n_tags);
-    if (st != CF_OK) {
-        return st;
-    }
+    cf_status st = CF_OK;
 
     it->obs = *obs;
     it->type = norm->type;
@@ -254,7 +218,7 @@ static const char *batch_str(const merge_batch *b, size_t off)
     return off == MERGE_NONE ? NULL : b->bytes.data + off;
 }
 
-/* Merge the observations of b in order (those the screen tagged through it). */
+/* Merge the observations of b in order (through the screen when there is one). */
 static cf_status batch_merge(cf_iocset *set, const cf_merge_screen *sc, merge_batch *b)
 {
     if (b->n_names > b->cap_ptrs) {
@@ -299,10 +263,8 @@ static cf_status batch_merge(cf_iocset *set, const cf_merge_screen *sc, merge_ba
             norm.display_name.data = b->bytes.data + it->display;
             norm.display_name.len = it->display_len;
         }
-        cf_status st = it->n_tags || (sc->merge && !sc->match)
-                           ? sc->merge(sc->ctx, &obs, &norm, it->hash, b->tags + it->tags,
-                                       it->n_tags)
-                           : cf_iocset_merge_hashed(set, &obs, &norm, it->hash, NULL);
+        cf_status st = sc->merge ? sc->merge(sc->ctx, &obs, &norm, it->hash)
+                                 : cf_iocset_merge_hashed(set, &obs, &norm, it->hash, NULL);
         if (st != CF_OK) {
             return st;
         }
@@ -326,7 +288,6 @@ static void *merger_main(void *arg)
         }
         b->n_items = 0;
         b->n_names = 0;
-        b->n_tags = 0;
         cf_buf_reset(&b->bytes);
         cf_queue_push(m->empty, b);
     }
@@ -370,14 +331,10 @@ static cf_status merger_obs(void *ctx, const cf_obs *obs)
     if (st != CF_OK) {
         return st;
     }
-    uint16_t tags[CF_MERGE_MAX_TAGS];
-    size_t n_tags = m->screen.match ? m->screen.match(m->screen.ctx, &m->coll->norm, tags,
-                                                      CF_MERGE_MAX_TAGS)
-                                    : 0;
     if (!m->cur) {
         m->cur = merger_take(m);
     }
-    st = batch_add(m->cur, obs, &m->coll->norm, tags, n_tags);
+    st = batch_add(m->cur, obs, &m->coll->norm);
     if (m->cur->n_items == MERGE_BATCH_ITEMS || m->cur->bytes.len >= MERGE_BATCH_BYTES) {
         merger_hand(m);
     }

@@ -480,20 +480,17 @@ static cf_status screen_obs(void *ctx, const cf_obs *obs)
  * A merger's screen: matched, withheld and labelled on the merge thread,
  * which has time to spare while the reading thread reads and normalises.
  */
-static cf_status screen_merging(void *ctx, const cf_obs *obs, const cf_norm *norm, uint32_t hash,
-                                const uint16_t *tags, size_t n)
+static cf_status screen_merging(void *ctx, const cf_obs *obs, const cf_norm *norm, uint32_t hash)
 {
     cf_wl_screen *s = ctx;
     cf_wl_matches m;
-    (void)tags;
-    (void)n;
     wl_match_len(s->set, norm->type, norm->hash_type, norm->value.data, norm->value.len, &m);
     return screen_merge(s, obs, norm, hash, &m);
 }
 
 cf_merge_screen cf_wl_screen_merging(cf_wl_screen *s)
 {
-    cf_merge_screen sc = {NULL, screen_merging, s};
+    cf_merge_screen sc = {screen_merging, s};
     return sc;
 }
 

@@ -157,19 +157,13 @@ typedef struct cf_merger cf_merger;
 cf_status cf_merger_start(cf_merger **out, cf_collector *c);
 
 /*
- * A screen between normalising and merging (warning lists): match runs on
- * the reading thread on each normalised observation and writes up to cap
- * tags (0: merged as usual); merge runs on the merge thread, in order, for
- * each observation that got tags, in place of the set's merge (hash is the
- * key's cf_iocset_hash). Without match, merge is called for every
- * observation (with no tags). What merge touches belongs to the merge
- * thread until cf_merger_sync returns.
+ * A screen between normalising and merging (warning lists): merge runs on
+ * the merge thread, in order, for every observation, in place of the set's
+ * merge (hash is the key's cf_iocset_hash). What it touches belongs to the
+ * merge thread until cf_merger_sync returns.
  */
-#define CF_MERGE_MAX_TAGS 64
 typedef struct cf_merge_screen {
-    size_t (*match)(void *ctx, const cf_norm *norm, uint16_t *tags, size_t cap);
-    cf_status (*merge)(void *ctx, const cf_obs *obs, const cf_norm *norm, uint32_t hash,
-                       const uint16_t *tags, size_t n);
+    cf_status (*merge)(void *ctx, const cf_obs *obs, const cf_norm *norm, uint32_t hash);
     void *ctx;
 } cf_merge_screen;
 

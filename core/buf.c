@@ -237,3 +237,24 @@ char *cf_strdup(const char *s)
 {
     return s ? cf_strndup(s, strlen(s)) : NULL;
 }
+
+size_t cf_int64_text(char *out, int64_t v)
+{
+    char tmp[24];
+    size_t n = 0, k = 0;
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+    /* Printed by hand: the writers print one or more per IOC. */
+    do {
+        tmp[n++] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        out[k++] = '-';
+    }
+    while (n) {
+        out[k++] = tmp[--n];
+    }
+    out[k] = '\0';
+    return k;
+}

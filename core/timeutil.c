@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "ctiflow/buf.h"
 #include "ctiflow/timeutil.h"
 
 /* Days since 1970-01-01 of a civil date (month 1..12). */
@@ -449,24 +450,9 @@ void cf_time_format_epoch(char *out, size_t outsz, cf_time t)
         secs--;
     }
 
-    /* Printed by hand: the MISP writers print one or two per attribute. */
-    char digits[24];
-    size_t n = 0;
-    uint64_t v = secs < 0 ? (uint64_t)0 - (uint64_t)secs : (uint64_t)secs;
-    do {
-        digits[n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    if (n + (secs < 0) + 1 > outsz) {
+    if (outsz < 21) {
         snprintf(out, outsz, "%lld", (long long)secs);
         return;
     }
-    char *p = out;
-    if (secs < 0) {
-        *p++ = '-';
-    }
-    while (n) {
-        *p++ = digits[--n];
-    }
-    *p = '\0';
+    cf_int64_text(out, secs);
 }

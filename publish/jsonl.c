@@ -112,7 +112,7 @@ static void jsonl_list(jsonl_w *w, const char *key, size_t klen, const char **v,
 static void jsonl_int(jsonl_w *w, long long v)
 {
     char num[24];
-    jsonl_put(w, num, wr_itoa(num, v));
+    jsonl_put(w, num, cf_int64_text(num, v));
 }
 
 static void jsonl_sources(jsonl_w *w, const cf_ioc *ioc)

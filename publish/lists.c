@@ -162,7 +162,7 @@ static void csv_record(list_w *w, cf_buf *tmp, const cf_ioc *ioc)
     csv_time(w, ioc->last_seen);
     list_put(w, ",", 1);
     if (ioc->confidence >= 0) {
-        list_put(w, num, wr_itoa(num, ioc->confidence));
+        list_put(w, num, cf_int64_text(num, ioc->confidence));
     }
     list_put(w, ",", 1);
     const char *tlp = cf_tlp_name((cf_tlp)ioc->tlp);

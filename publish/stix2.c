@@ -956,7 +956,7 @@ static void sw_indicator(stix_w *w, const cf_iocset *set, const cf_ioc *ioc, siz
     if (ioc->confidence >= 0) {
         char num[24];
         SW_LIT(w, ",\"confidence\":");
-        sw_put(w, num, wr_itoa(num, ioc->confidence));
+        sw_put(w, num, cf_int64_text(num, ioc->confidence));
     }
     sw_external_refs(w, ioc);
     sw_marking(w, tlp);

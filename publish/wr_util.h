@@ -77,28 +77,6 @@ static inline const char *wr_clock_format(wr_clock *c, cf_time t)
     return p;
 }
 
-/* Decimal digits of v into out (at least 21 bytes, NUL-terminated); returns the length. */
-static inline size_t wr_itoa(char *out, int64_t v)
-{
-    char tmp[24];
-    size_t n = 0;
-    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-    do {
-        tmp[n++] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-
-    size_t k = 0;
-    if (v < 0) {
-        out[k++] = '-';
-    }
-    while (n) {
-        out[k++] = tmp[--n];
-    }
-    out[k] = '\0';
-    return k;
-}
-
 /* Bytes a file may hold in the page cache before its writeback is started. */
 #define WR_WRITEBACK_BYTES (8u << 20)
 

@@ -40,6 +40,9 @@ cf_status cf_buf_puts(cf_buf *b, const char *s);
 cf_status cf_buf_putc(cf_buf *b, char c);
 cf_status cf_buf_printf(cf_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Decimal text of v into out (at least 21 bytes, NUL-terminated); returns its length. */
+size_t cf_int64_text(char *out, int64_t v);
+
 /*
  * Length of the UTF-8 sequence at s (at most n bytes): 1 for ASCII, 2-4 for
  * a well-formed sequence, 0 when the bytes are not valid UTF-8 (a stray or

@@ -97,8 +97,25 @@ static void test_utf8(void)
     cf_buf_free(&b);
 }
 
+/* Decimal text of 64-bit integers, the extremes included. */
+static void test_int64_text(void)
+{
+    char out[24];
+    CHECK_INT(cf_int64_text(out, 0), 1);
+    CHECK_STR(out, "0");
+    CHECK_INT(cf_int64_text(out, -1), 2);
+    CHECK_STR(out, "-1");
+    CHECK_INT(cf_int64_text(out, 1733300000), 10);
+    CHECK_STR(out, "1733300000");
+    CHECK_INT(cf_int64_text(out, INT64_MAX), 19);
+    CHECK_STR(out, "9223372036854775807");
+    CHECK_INT(cf_int64_text(out, INT64_MIN), 20);
+    CHECK_STR(out, "-9223372036854775808");
+}
+
 int main(void)
 {
+    test_int64_text();
     test_offsets();
     test_quoted();
     test_utf8();

@@ -795,7 +795,8 @@ static void cfg_collection(cfg_ctx *c, cf_taxii_cfg *t, yaml_node_t *map)
     cfg_check_keys(c, map, cfg_collection_keys, "collection");
     col.id = cfg_opt_str(c, map, "id");
     if (!col.id || strpbrk(col.id, "/?#%& \t")) {
-        cfg_problem(c, map, "a collection needs an 'id' without '/', '?', '#', '%%', '&' or spaces");
+        cfg_problem(c, map,
+                    "a collection needs an 'id' without '/', '?', '#', '%%', '&' or spaces");
     }
     for (size_t i = 0; col.id && i < t->n_collections; i++) {
         if (!strcmp(t->collections[i].id, col.id)) {

@@ -34,7 +34,12 @@ enum {
 };
 
 typedef enum cf_log_format { CF_LOG_TEXT = 0, CF_LOG_JSON } cf_log_format;
-typedef enum cf_log_level { CF_LOG_ERROR = 0, CF_LOG_WARNING, CF_LOG_INFO, CF_LOG_DEBUG } cf_log_level;
+typedef enum cf_log_level {
+    CF_LOG_ERROR = 0,
+    CF_LOG_WARNING,
+    CF_LOG_INFO,
+    CF_LOG_DEBUG
+} cf_log_level;
 
 typedef struct cf_run_opts {
     const char *const *feeds; /* run only these (due or not); NULL/0 = every due feed */

@@ -297,9 +297,9 @@ static void test_file_kinds_and_related(void)
               "[file:hashes.'SHA-256' = "
               "'E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855' AND "
               "file:name = 'logo.png']");
-    CHECK(cf_iocset_find(r.set, CF_IOC_FILE,
-                         "logo.png|e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-          != NULL);
+    static const char pair[] =
+        "logo.png|e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    CHECK(cf_iocset_find(r.set, CF_IOC_FILE, pair) != NULL);
     CHECK_STR(pattern_of(&r, "example:indicator-m"),
               "[file:name = 'b.pdf'] AND [(email-message:subject = 'Plans' AND "
               "email-message:body_multipart[*].body_raw_ref.name = 'a.doc')]");
@@ -458,11 +458,13 @@ static void test_attribution(void)
 {
     static const char xml[] =
         "<stix:STIX_Package " NS "xmlns:stixCommon=\"http://stix.mitre.org/common-1\" "
-        "xmlns:ttp=\"http://stix.mitre.org/TTP-1\" xmlns:ta=\"http://stix.mitre.org/ThreatActor-1\" "
+        "xmlns:ttp=\"http://stix.mitre.org/TTP-1\" "
+        "xmlns:ta=\"http://stix.mitre.org/ThreatActor-1\" "
         "xmlns:campaign=\"http://stix.mitre.org/Campaign-1\" version=\"1.2\">"
         "<stix:Indicators><stix:Indicator id=\"example:indicator-a\"><indicator:Observable>"
         DOMAIN_OBS("z", "evil.example") "</indicator:Observable>"
-        "<indicator:Indicated_TTP><stixCommon:TTP idref=\"example:ttp-1\"/></indicator:Indicated_TTP>"
+        "<indicator:Indicated_TTP><stixCommon:TTP idref=\"example:ttp-1\"/>"
+        "</indicator:Indicated_TTP>"
         "</stix:Indicator></stix:Indicators>"
         "<stix:TTPs><stix:TTP id=\"example:ttp-1\"><ttp:Title>Dropper</ttp:Title><ttp:Behavior>"
         "<ttp:Malware><ttp:Malware_Instance><ttp:Name>X-Agent</ttp:Name></ttp:Malware_Instance>"

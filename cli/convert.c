@@ -438,10 +438,63 @@ static void convert_wl_counts(const convert_wl *w)
 }
 
 /*
- * Write the set to -o FILE through a temporary file and rename, or stdout.
- * An existing FILE that is not a regular file (/dev/null, a FIFO) is
- * written in place: renaming over it would replace the device.
+ * A file written through PATH.tmp.PID and renamed over PATH once complete,
+ * so a failed convert leaves PATH as it was. An existing PATH that is not a
+ * regular file (/dev/null, a FIFO) is written in place: renaming over it
+ * would replace the device.
  */
+typedef struct convert_file {
+    FILE *fp;
+    const char *path;
+    char tmp[4096]; /* "" when written in place */
+} convert_file;
+
+static bool convert_file_open(convert_file *f, const char *path)
+{
+    struct stat sb;
+    bool in_place = stat(path, &sb) == 0 && !S_ISREG(sb.st_mode);
+
+    f->path = path;
+    f->tmp[0] = '\0';
+    if (!in_place) {
+        snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%ld", path, (long)getpid());
+    }
+    f->fp = fopen(in_place ? path : f->tmp, "wb");
+    if (!f->fp) {
+        fprintf(stderr, "ctiflow: error: cannot write '%s': %s\n", path, strerror(errno));
+        return false;
+    }
+    return true;
+}
+
+/* Finish f: with keep, flush, sync and rename it into place; else drop it. */
+static cf_status convert_file_close(convert_file *f, bool keep, cf_error *err)
+{
+    cf_status st = CF_OK;
+
+    if (!f->fp) {
+        return CF_OK;
+    }
+    if (keep && (fflush(f->fp) != 0 || ferror(f->fp))) {
+        st = cf_error_set(err, CF_EIO, f->path, 0, "write failed: %s", strerror(errno));
+    }
+    if (keep && st == CF_OK && f->tmp[0] && fsync(fileno(f->fp)) != 0) {
+        st = cf_error_set(err, CF_EIO, f->path, 0, "fsync failed: %s", strerror(errno));
+    }
+    if (fclose(f->fp) != 0 && keep && st == CF_OK) {
+        st = cf_error_set(err, CF_EIO, f->path, 0, "close failed: %s", strerror(errno));
+    }
+    f->fp = NULL;
+    if (keep && st == CF_OK && f->tmp[0] && rename(f->tmp, f->path) != 0) {
+        st = cf_error_set(err, CF_EIO, f->path, 0, "rename failed: %s", strerror(errno));
+    }
+    if ((!keep || st != CF_OK) && f->tmp[0]) {
+        unlink(f->tmp);
+    }
+    return st;
+}
+
+/* Write the set to -o FILE (through convert_file) or stdout. */
 static int convert_write(const convert_opts *o, cf_iocset *set)
 {
     cf_write_opts wo;
@@ -463,44 +516,21 @@ static int convert_write(const convert_opts *o, cf_iocset *set)
         return 1;
     }
 
-    char tmp[4096] = "";
+    convert_file file = {NULL, NULL, ""};
     FILE *out = stdout;
-    struct stat sb;
     if (o->output && strcmp(o->output, "-") != 0) {
-        bool in_place = stat(o->output, &sb) == 0 && !S_ISREG(sb.st_mode);
-        if (!in_place) {
-            snprintf(tmp, sizeof tmp, "%s.tmp.%ld", o->output, (long)getpid());
-        }
-        out = fopen(in_place ? o->output : tmp, "wb");
-        if (!out) {
-            fprintf(stderr, "ctiflow: error: cannot write '%s': %s\n", o->output,
-                    strerror(errno));
+        if (!convert_file_open(&file, o->output)) {
             return 1;
         }
+        out = file.fp;
     }
 
     cf_status st = cf_write_any(out, o->to, set, &wo, &err);
-    if (st == CF_OK && fflush(out) != 0) {
+    if (out == stdout && st == CF_OK && fflush(out) != 0) {
         st = cf_error_set(&err, CF_EIO, o->output, 0, "write failed: %s", strerror(errno));
     }
-    if (out != stdout && !tmp[0]) {
-        if (fclose(out) != 0 && st == CF_OK) {
-            st = cf_error_set(&err, CF_EIO, o->output, 0, "close failed: %s", strerror(errno));
-        }
-    } else if (out != stdout) {
-        if (st == CF_OK && fsync(fileno(out)) != 0) {
-            st = cf_error_set(&err, CF_EIO, o->output, 0, "fsync failed: %s", strerror(errno));
-        }
-        if (fclose(out) != 0 && st == CF_OK) {
-            st = cf_error_set(&err, CF_EIO, o->output, 0, "close failed: %s", strerror(errno));
-        }
-        if (st == CF_OK && rename(tmp, o->output) != 0) {
-            st = cf_error_set(&err, CF_EIO, o->output, 0, "rename failed: %s", strerror(errno));
-        }
-        if (st != CF_OK) {
-            unlink(tmp);
-        }
-    }
+    cf_status cst = convert_file_close(&file, st == CF_OK, &err);
+    st = st == CF_OK ? cst : st;
     if (st != CF_OK) {
         char msg[1200];
         cf_error_format(msg, sizeof msg, &err);
@@ -518,14 +548,14 @@ int cf_cmd_convert(int argc, char **argv)
         return rc < 0 ? 0 : rc;
     }
 
+    /* Rejects go to a temporary file, renamed into place once an input was read. */
     convert_diag_ctx dctx = {.quiet = o.quiet, .line = CF_BUF_INIT};
+    convert_file rejects = {NULL, NULL, ""};
     if (o.rejects_path) {
-        dctx.rejects = fopen(o.rejects_path, "w");
-        if (!dctx.rejects) {
-            fprintf(stderr, "ctiflow: error: cannot write '%s': %s\n", o.rejects_path,
-                    strerror(errno));
+        if (!convert_file_open(&rejects, o.rejects_path)) {
             return 1;
         }
+        dctx.rejects = rejects.fp;
     }
 
     /* A huge input keeps most of its IOC records in a temporary file. */
@@ -584,8 +614,13 @@ int cf_cmd_convert(int argc, char **argv)
     cf_collector_fini(&coll);
     cf_iocset_free(set);
     cf_buf_free(&dctx.line);
-    if (dctx.rejects) {
-        fclose(dctx.rejects);
+    cf_error rerr;
+    cf_error_clear(&rerr);
+    if (convert_file_close(&rejects, n_read > 0, &rerr) != CF_OK) {
+        char msg[1200];
+        cf_error_format(msg, sizeof msg, &rerr);
+        fprintf(stderr, "ctiflow: error: %s (rejects)\n", msg);
+        wrc = 1;
     }
     return failed ? 1 : wrc;
 }

@@ -103,6 +103,23 @@ for args in "" "--from text" "--profile spamhaus-drop" "--from csv" "--profile u
         "ctiflow: error: page.html:1: an HTML or XML page, not $what"
 done
 
+# --rejects is written like -o: a write error is an error (exit 1), and
+# when no input can be read an existing rejects file keeps its bytes.
+printf '198.51.100.1\nnotanioc\n' >"$TMP/rj.txt"
+"$CTIFLOW" convert -q --rejects /dev/full "$TMP/rj.txt" >/dev/null 2>"$TMP/rj.err"
+check_eq "rejects to a full disk: exit" $? 1
+check_eq "rejects to a full disk: message" "$(cat "$TMP/rj.err")" \
+    "ctiflow: error: /dev/full: write failed: No space left on device (rejects)"
+echo keep >"$TMP/rj.jsonl"
+"$CTIFLOW" convert --rejects "$TMP/rj.jsonl" "$TMP/nope.txt" >/dev/null 2>&1
+check_eq "rejects, no input read: exit" $? 1
+check_eq "rejects, no input read: file untouched" "$(cat "$TMP/rj.jsonl")" keep
+"$CTIFLOW" convert -q --rejects "$TMP/rj.jsonl" "$TMP/rj.txt" >/dev/null 2>&1
+check_eq "rejects written: exit" $? 0
+check_eq "rejects written: the reject" "$(cat "$TMP/rj.jsonl")" \
+    "{\"feed\":\"rj.txt\",\"line\":2,\"level\":\"reject\",\"reason\":\"cannot determine the type of the value\",\"value\":\"notanioc\"}"
+check_eq "rejects written: no temporary left" "$(ls "$TMP" | grep -c 'rj.jsonl.tmp')" 0
+
 # -o writes atomically: a failed run leaves no partial file behind.
 check_eq "output to missing dir" "$(run -o "$TMP/no/such/dir/out.json" "$TMP/good.txt")" 1
 check_eq "no temporary left" "$(ls "$TMP" | grep -c '\.tmp\.')" 0

@@ -189,10 +189,12 @@ static int lookup_wl_setup(lookup_wl *w, const char *config)
 }
 
 /*
- * The lists value matches and the outputs that withhold it, as a text block
- * (text) or as JSON members to append to the value's object (json).
+ * Whether a listed value has expired, the lists it matches and the outputs
+ * that withhold it, as a text block (text) or as JSON members to append to
+ * the value's object (json).
  */
-static void lookup_wl_value(lookup_wl *w, const cf_norm *norm, cf_buf *text, cf_buf *json)
+static void lookup_wl_value(lookup_wl *w, const cf_norm *norm, bool listed, cf_buf *text,
+                            cf_buf *json)
 {
     cf_wl_matches m = {0};
     size_t n_out = 0;
@@ -200,6 +202,13 @@ static void lookup_wl_value(lookup_wl *w, const cf_norm *norm, cf_buf *text, cf_
 
     if (!w->set && !w->store) {
         return;
+    }
+    bool current = w->store && cf_store_is_current(w->store, norm->type, value, CF_TLP_RED);
+    if (w->store && listed && !current) {
+        cf_buf_puts(text, "  expired: no feed lists it any more (revoked in the outputs)\n");
+    }
+    if (w->store && listed) {
+        cf_buf_printf(json, ",\"expired\":%s", current ? "false" : "true");
     }
     if (w->set) {
         cf_wl_match_value(w->set, norm->type, norm->hash_type, value, &m);
@@ -212,9 +221,8 @@ static void lookup_wl_value(lookup_wl *w, const cf_norm *norm, cf_buf *text, cf_
         }
         cf_buf_puts(json, "]");
     }
-    cf_buf_puts(json, ",\"withheld_by\":[");
     /* A current IOC above an output's max_tlp is in none of its files. */
-    bool current = w->store && cf_store_is_current(w->store, norm->type, value, CF_TLP_RED);
+    cf_buf_puts(json, ",\"withheld_by\":[");
     for (size_t i = 0; current && i < w->cfg->n_outputs; i++) {
         const cf_output_cfg *o = &w->cfg->outputs[i];
         if (cf_store_is_current(w->store, norm->type, value, o->max_tlp)) {
@@ -437,7 +445,7 @@ int cf_cmd_lookup(int argc, char **argv)
         } else {
             cf_buf_reset(&wtext);
             cf_buf_reset(&wjson);
-            lookup_wl_value(&wl, &norm, &wtext, &wjson);
+            lookup_wl_value(&wl, &norm, r.listed, &wtext, &wjson);
             if (json) {
                 lookup_json(&r, cf_buf_str(&wjson));
             } else {

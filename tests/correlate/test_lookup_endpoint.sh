@@ -102,7 +102,7 @@ check_eq "endpoint, text" "$out" "endpoint 192.9.135.73:1194
 out=$("$CTIFLOW" lookup -c config.yaml --json 192.9.135.73:1194)
 check_contains "endpoint, json" "$out" '"correlated":[{"link":"address","type":"ip",'\
 '"value":"192.9.135.73","via":"addrs"},{"link":"network","type":"cidr",'\
-'"value":"192.9.128.0/17","via":"nets"}],"withheld_by":[]}'
+'"value":"192.9.128.0/17","via":"nets"}],"expired":false,"withheld_by":[]}'
 
 # The address listed itself: its endpoint, then the network.
 out=$("$CTIFLOW" lookup -c config.yaml 192.9.135.73)

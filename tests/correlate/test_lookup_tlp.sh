@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # lookup says which outputs keep a value out because of their max_tlp (text
-# and --json), besides those that withhold it for a warning list, and says
-# why an actor name is attributed with confidence 0.
+# and --json), besides those that withhold it for a warning list, whether a
+# listed value has expired, and why an actor name is attributed with
+# confidence 0.
 . "${SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 
 cd "$TMP" || exit 1
@@ -33,5 +34,17 @@ check_contains "amber IP: JSON" "$out" \
 out=$("$CTIFLOW" lookup -c config.yaml 198.51.100.8 2>&1)
 check_not_contains "green IP: withheld by nothing" "$out" "withheld by"
 out=$("$CTIFLOW" lookup -c config.yaml --json 198.51.100.8 2>&1)
-check_contains "green IP: JSON" "$out" '"withheld_by":[]'
+check_contains "green IP: JSON" "$out" '"expired":false,"withheld_by":[]'
+
+# An IOC no feed lists any more has expired: lookup says so.
+sed -i 's/format: text, tlp: green}/format: text, tlp: green, expiry: gone, allow_empty: true}/' \
+    config.yaml
+: > green.txt
+"$CTIFLOW" run -c config.yaml --force > run2.out 2>&1
+check_contains "green IP expires" "$(cat run2.out)" "1 expired"
+out=$("$CTIFLOW" lookup -c config.yaml 198.51.100.8 2>&1)
+check_contains "expired IP: text" "$out" \
+    "  expired: no feed lists it any more (revoked in the outputs)"
+out=$("$CTIFLOW" lookup -c config.yaml --json 198.51.100.8 2>&1)
+check_contains "expired IP: JSON" "$out" '"expired":true,"withheld_by":[]'
 finish

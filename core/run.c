@@ -1136,22 +1136,26 @@ cf_status cf_run_once(const cf_config *cfg, const cf_run_opts *o, cf_run_summary
         st = run_feeds(cfg, o, store, jobs, n, sum.run, now, &sum, err);
     }
     /* publishing does not use the correlation database: its load goes on meanwhile */
+    /* An output that failed leaves the run unfinished; its summary is still logged. */
+    cf_status pst = CF_OK;
     if (st == CF_OK) {
         cf_store_checkpoint_async(store);
-        st = run_publish(cfg, o, store, sum.run, now, &sum, err);
+        pst = run_publish(cfg, o, store, sum.run, now, &sum, err);
     }
     run_corr_finish();
-    if (st == CF_OK) {
+    if (st == CF_OK && pst == CF_OK) {
         st = cf_store_run_end(store, sum.run, cf_time_now(), sum.ok + sum.unchanged, sum.failed,
                               err);
     }
     sum.seconds = run_clock() - t0;
     if (st == CF_OK) {
         cf_run_log(o, CF_LOG_INFO, "run", NULL,
-                   "run %lld: %d feeds, %d updated, %d unchanged, %d failed, %llu iocs, %.2fs",
+                   "run %lld: %d feeds, %d updated, %d unchanged, %d failed, %llu iocs, %.2fs%s",
                    (long long)sum.run, sum.due, sum.ok, sum.unchanged, sum.failed,
-                   (unsigned long long)sum.iocs, sum.seconds);
+                   (unsigned long long)sum.iocs, sum.seconds,
+                   pst == CF_OK ? "" : " (an output failed)");
     }
+    st = st == CF_OK ? pst : st;
     for (size_t i = 0; jobs && i < n; i++) {
         run_job_free(jobs[i]);
     }

@@ -25,6 +25,9 @@ check_contains "the webhook is named" "$(cat run1.out)" "output 'hook'"
 check_eq "the output after them still publishes" "$(sort okpub/lists/ip.txt | tr '\n' ' ')" \
     "198.51.100.1 198.51.100.2 "
 check_eq "its JSONL too" "$(wc -l < okpub/iocs.jsonl)" 2
+check_contains "the run's summary says an output failed" "$(cat run1.out)" \
+    "ctiflow: info: run 1: 1 feeds, 1 updated, 0 unchanged, 0 failed, 2 iocs,"
+check_contains "the run's summary ends with the failure" "$(cat run1.out)" "s (an output failed)"
 
 rm afile
 sed -i '/name: hook/d' config.yaml

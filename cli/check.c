@@ -6,9 +6,11 @@
  * outputs' exclude_lists against them, so what `run` would refuse is
  * refused here first; it fetches nothing.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "commands.h"
 #include "ctiflow/config.h"
@@ -177,6 +179,47 @@ static int check_loaded_sources(const cf_config *cfg)
     return problems;
 }
 
+/*
+ * A directory output's path must be creatable: every part of it that
+ * exists is a directory (a part that is a file fails at publish time).
+ * Returns the problems found, each reported.
+ */
+static int check_output_paths(const cf_config *cfg)
+{
+    int problems = 0;
+    for (size_t i = 0; i < cfg->n_outputs; i++) {
+        const cf_output_cfg *out = &cfg->outputs[i];
+        if (strcmp(out->type, "directory") != 0 || !out->path) {
+            continue;
+        }
+        char part[4096];
+        size_t n = strlen(out->path);
+        if (n >= sizeof part) {
+            continue;
+        }
+        memcpy(part, out->path, n + 1);
+        /* From the whole path up, the first part that exists decides. */
+        for (;;) {
+            struct stat sb;
+            if (stat(part, &sb) == 0) {
+                if (!S_ISDIR(sb.st_mode)) {
+                    fprintf(stderr, "ctiflow: error: %s:%llu: output '%s': %s: %s\n",
+                            out->source, (unsigned long long)out->line, out->name, part,
+                            strerror(ENOTDIR));
+                    problems++;
+                }
+                break;
+            }
+            char *slash = strrchr(part, '/');
+            if (!slash || slash == part) {
+                break;
+            }
+            *slash = '\0';
+        }
+    }
+    return problems;
+}
+
 static void check_usage(FILE *out)
 {
     fprintf(out, "usage: ctiflow check -c CONFIG\n"
@@ -214,7 +257,7 @@ int cf_cmd_check(int argc, char **argv)
     if (!cfg) {
         return CF_EXIT_CONFIG;
     }
-    if (check_loaded_sources(cfg) > 0) {
+    if (check_output_paths(cfg) + check_loaded_sources(cfg) > 0) {
         cf_config_free(cfg);
         return CF_EXIT_CONFIG;
     }

@@ -2,7 +2,7 @@
 # One output that cannot be published (its path under a regular file, a
 # webhook nobody listens on) is logged by name and the run exits 1, but every
 # other output of the run still publishes; once the path is fixed, the next
-# run publishes that output too.
+# run publishes that output too. `ctiflow check` reports such a path first.
 . "${SRC:-$(dirname "$0")/../..}/tests/lib.sh"
 
 cd "$TMP" || exit 1
@@ -17,6 +17,10 @@ outputs:
 feeds:
   - {name: f, url: feed.txt, format: text}
 EOF
+"$CTIFLOW" check -c config.yaml > check.out 2>&1
+check_eq "check: an output under a file is an error" "$?" 1
+check_eq "check: it names the output and the file" "$(cat check.out)" \
+    "ctiflow: error: config.yaml:3: output 'under-a-file': $TMP/afile: Not a directory"
 "$CTIFLOW" run -c config.yaml > run1.out 2>&1
 check_eq "a failing output: exit 1" "$?" 1
 check_contains "the broken output is named with its reason" "$(cat run1.out)" \

@@ -917,6 +917,13 @@ static int64_t corr_max_id(cf_corr *c)
 cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
                          const cf_iocset *set, cf_time now, cf_error *err)
 {
+    return cf_corr_ingest_gated(c, feed, feed_actor, set, now, NULL, NULL, err);
+}
+
+cf_status cf_corr_ingest_gated(cf_corr *c, const char *feed, const char *feed_actor,
+                               const cf_iocset *set, cf_time now, cf_corr_gate_fn gate,
+                               void *gate_ctx, cf_error *err)
+{
     size_t n_ev = cf_iocset_event_count(set);
     corr_evmap *evm = calloc(n_ev + 1, sizeof *evm);
     corr_batch *b = calloc(1, sizeof *b);
@@ -974,8 +981,12 @@ cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
         }
     }
     /* a bulk load builds the dropped indexes again in the same transaction */
-    if ((bulk && sqlite3_exec(c->db, CORR_SCHEMA, NULL, NULL, NULL) != SQLITE_OK) ||
-        sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+    if (bulk && sqlite3_exec(c->db, CORR_SCHEMA, NULL, NULL, NULL) != SQLITE_OK) {
+        st = corr_db_error(c, err, "cannot build the indexes");
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    } else if (gate && !gate(gate_ctx)) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    } else if (sqlite3_exec(c->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
         st = corr_db_error(c, err, "cannot commit");
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
     }

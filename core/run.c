@@ -12,11 +12,15 @@
  * sets are in memory). The calling thread is the one store writer: per
  * result it runs one store transaction, writes the feed state, promotes or
  * discards the fetched body, and logs the feed's summary. A failure in one
- * feed is recorded in its state and never stops the others. The stored set
- * then goes through a small queue to the correlation thread, which loads it
- * into the correlation database (a file of its own) and frees it, while the
+ * feed is recorded in its state and never stops the others. Before the
+ * store takes a set, the set also goes through a small queue to the
+ * correlation thread, which loads it into the correlation database (a file
+ * of its own) while the store ingests it, so the two SQLite loads run on
+ * two cores; the correlation thread commits only once the store kept the
+ * set (it waits for the store's verdict and rolls back when the store
+ * failed), and whichever of the two finishes last frees the set. The
  * writer goes on with the next feed and then publishing; the run waits for
- * it before it ends. The store's WAL is checkpointed on a thread of its own
+ * the correlation thread before it ends. The store's WAL is checkpointed on a thread of its own
  * while publishing (cf_store_checkpoint_async), not at every feed's commit.
  * Before the first feed, the feeds the store knows and the configuration no
  * longer has are retired (run_retire): their IOCs stop being listed by
@@ -32,6 +36,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
@@ -77,7 +82,15 @@ typedef struct run_job {
     FILE *rejects;          /* its temporary file while the parse runs, or NULL */
     uint64_t diags;         /* diagnostics of the parse; the first CF_MAX_RUN_REJECTS kept */
     cf_buf line;
+    bool shared;            /* set went to the correlation thread too (set_users counts) */
+    atomic_int set_users;   /* threads not yet done with a shared set */
+    int stored;             /* RUN_STORE_*: the store's verdict on a shared set */
 } run_job;
+
+/* What the correlation thread waits for before it commits a shared set. */
+enum { RUN_STORE_PENDING, RUN_STORE_KEPT, RUN_STORE_FAILED };
+static pthread_mutex_t run_stored_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t run_stored_cv = PTHREAD_COND_INITIALIZER;
 
 typedef struct run_ctx {
     const cf_config *cfg;
@@ -462,14 +475,50 @@ static void run_failed(cf_store *store, const cf_run_opts *o, run_job *job, cf_t
     cf_fetch_discard(&job->req, &job->fetched);
 }
 
-/* Load the set of job, stored already, into the correlation database. */
+/* The correlation gate of a shared set: waits for the store's verdict, true when it kept it. */
+static bool run_store_kept(void *ctx)
+{
+    run_job *job = ctx;
+    bool kept;
+
+    pthread_mutex_lock(&run_stored_mu);
+    while (job->stored == RUN_STORE_PENDING) {
+        pthread_cond_wait(&run_stored_cv, &run_stored_mu);
+    }
+    kept = job->stored == RUN_STORE_KEPT;
+    pthread_mutex_unlock(&run_stored_mu);
+    return kept;
+}
+
+/* The store's verdict on a shared set, for the correlation thread. */
+static void run_store_verdict(run_job *job, bool kept)
+{
+    pthread_mutex_lock(&run_stored_mu);
+    job->stored = kept ? RUN_STORE_KEPT : RUN_STORE_FAILED;
+    pthread_cond_broadcast(&run_stored_cv);
+    pthread_mutex_unlock(&run_stored_mu);
+}
+
+/* One thread done with a shared set: the last one frees it. */
+static void run_set_release(run_job *job)
+{
+    if (atomic_fetch_sub_explicit(&job->set_users, 1, memory_order_acq_rel) == 1) {
+        cf_iocset_free(job->set);
+        job->set = NULL;
+    }
+}
+
+/*
+ * Load the set of job into the correlation database: a shared set is
+ * committed once the store kept it, any other was stored already.
+ */
 static void run_correlate(const cf_run_opts *o, run_job *job, cf_time now)
 {
     cf_error cerr;
 
     cf_error_clear(&cerr);
-    if (cf_corr_ingest(run_corr, job->feed->name, job->feed->actor, job->set, now, &cerr) !=
-        CF_OK) {
+    if (cf_corr_ingest_gated(run_corr, job->feed->name, job->feed->actor, job->set, now,
+                             job->shared ? run_store_kept : NULL, job, &cerr) != CF_OK) {
         cf_run_log(o, CF_LOG_WARNING, "correlate", job->feed->name, "correlation skipped: %s",
                    cerr.msg[0] ? cerr.msg : cf_status_str(cerr.status));
     }
@@ -483,7 +532,7 @@ typedef struct run_corr_ctx {
 
 static run_corr_ctx run_corr_args;
 
-/* The correlation thread: every job popped is loaded, then its set freed. */
+/* The correlation thread: every job popped is loaded, then its set released. */
 static void *run_corr_main(void *arg)
 {
     const run_corr_ctx *c = arg;
@@ -492,8 +541,7 @@ static void *run_corr_main(void *arg)
     while (cf_queue_pop(run_corr_q, &item)) {
         run_job *job = item;
         run_correlate(c->o, job, c->now);
-        cf_iocset_free(job->set);
-        job->set = NULL;
+        run_set_release(job);
     }
     return NULL;
 }
@@ -530,16 +578,38 @@ static void run_corr_finish(void)
 }
 
 /*
- * Hand the stored set of job to the correlation database: to its thread,
- * which then owns the set, or loaded here and freed. Either way job->set is
- * no longer the caller's.
+ * Give the set of job, about to be stored, to the correlation thread as
+ * well: from then on both read it, neither changes it, and each releases
+ * it (run_set_release). False when no thread runs.
  */
-static void run_corr_handoff(const cf_run_opts *o, run_job *job, cf_time now)
+static bool run_corr_share(run_job *job)
 {
-    if (run_corr_q && cf_queue_push(run_corr_q, job)) {
+    if (!run_corr_q) {
+        return false;
+    }
+    job->shared = true;
+    job->stored = RUN_STORE_PENDING;
+    atomic_init(&job->set_users, 2);
+    if (!cf_queue_push(run_corr_q, job)) {
+        job->shared = false;
+    }
+    return job->shared;
+}
+
+/*
+ * Done storing the set of job (kept says whether the store kept it): a
+ * shared set gets the verdict and is released; any other set the store
+ * kept is loaded here (no correlation thread runs) and freed. Either way
+ * job->set is no longer the caller's.
+ */
+static void run_corr_handoff(const cf_run_opts *o, run_job *job, cf_time now, bool kept)
+{
+    if (job->shared) {
+        run_store_verdict(job, kept);
+        run_set_release(job);
         return;
     }
-    if (run_corr) {
+    if (run_corr && kept) {
         run_correlate(o, job, now);
     }
     cf_iocset_free(job->set);
@@ -567,6 +637,7 @@ static cf_status run_store_job(cf_store *store, const cf_run_opts *o, run_job *j
         return CF_OK;
     }
     if (job->set) {
+        run_corr_share(job);
         st = cf_store_ingest(store, &io, job->set, &counts, err);
         if (st == CF_OK) {
             st = cf_fetch_commit(&job->req, &job->fetched, &job->err);
@@ -578,6 +649,7 @@ static cf_status run_store_job(cf_store *store, const cf_run_opts *o, run_job *j
                 job->err = *err;
             }
             run_failed(store, o, job, now, sum);
+            run_corr_handoff(o, job, now, false);
             return CF_OK;
         }
         sum->ok++;
@@ -603,7 +675,7 @@ static cf_status run_store_job(cf_store *store, const cf_run_opts *o, run_job *j
                        "is kept and asked for again on the next run",
                        job->fetched.unseen, job->fetched.unseen_ref);
         }
-        run_corr_handoff(o, job, now);
+        run_corr_handoff(o, job, now, true);
     } else {
         sum->unchanged++;
         st = cf_store_expire_days(store, &io, &counts, err);
@@ -791,8 +863,8 @@ static cf_status run_feeds(const cf_config *cfg, const cf_run_opts *o, cf_store 
         if (sst != CF_OK && st == CF_OK) {
             st = sst;
         }
-        /* a set the correlation thread did not take is no longer needed: freed now */
-        if (job->st != CF_OK) {
+        /* a set of a failed feed the correlation thread did not take: freed now */
+        if (job->st != CF_OK && !job->shared) {
             cf_iocset_free(job->set);
             job->set = NULL;
         }

@@ -13,8 +13,8 @@
  * suffix that starts at a label boundary.
  *
  * The correlation database (core/correlate_db.c) is a SQLite file beside
- * the store that the run driver feeds after each feed's ingest with the
- * same finished IOC set (cf_corr_ingest). It keeps, per IOC, the sightings
+ * the store that the run driver feeds, beside each feed's store ingest,
+ * with the same finished IOC set (cf_corr_ingest). It keeps, per IOC, the sightings
  * with their feed, source event, record reference and the actor names each
  * source gave, plus bit-level keys (network number per prefix length,
  * address bytes of an address, of a URL's address host or of an endpoint,
@@ -107,12 +107,25 @@ void cf_corr_close(cf_corr *c);
  * Record what one feed's finished set lists (one transaction): the IOCs
  * with first/last seen, each sighting with its event, record reference
  * and actor names, and the bit-level keys of networks, addresses and
- * hosts. The run driver calls it after cf_store_ingest with the same set;
+ * hosts. The run driver calls it with the set cf_store_ingest takes;
  * now is the sighting time when the source gives none; feed_actor (the
  * feed's `actor:` setting, or NULL) is added to every IOC's actor names.
  */
 cf_status cf_corr_ingest(cf_corr *c, const char *feed, const char *feed_actor,
                          const cf_iocset *set, cf_time now, cf_error *err);
+
+/*
+ * Asked once everything is written, before the commit: true commits, false
+ * rolls the transaction back (the ingest then returns CF_OK, nothing
+ * recorded). May wait: the run driver loads a set while the store takes
+ * the same set on another thread, and commits only what the store kept.
+ */
+typedef bool (*cf_corr_gate_fn)(void *ctx);
+
+/* cf_corr_ingest with a gate before the commit (gate NULL: always commit). */
+cf_status cf_corr_ingest_gated(cf_corr *c, const char *feed, const char *feed_actor,
+                               const cf_iocset *set, cf_time now, cf_corr_gate_fn gate,
+                               void *gate_ctx, cf_error *err);
 
 /*
  * Forget feed (one no longer configured): its sightings and events, and

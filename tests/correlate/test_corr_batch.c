@@ -3,7 +3,8 @@
  * in every batch, an IOC whose sightings outnumber a batch, ids in the
  * set's order, a second feed mixing recorded IOCs (whose times move) and
  * new ones, and the network, parent-domain and source answers of lookups
- * over what was loaded.
+ * over what was loaded; a gate that refuses the commit leaves nothing
+ * recorded.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,14 @@ static cf_status check_id(void *ctx, const cf_corr_row *row)
     CHECK_INT(row->id, at);
     (*rows)++;
     return CF_OK;
+}
+
+/* A commit gate: counts its calls in *ctx's first int, answers its second. */
+static bool gate(void *ctx)
+{
+    int *g = ctx;
+    g[0]++;
+    return g[1] != 0;
 }
 
 static void lookup(cf_corr *c, cf_ioc_type type, const char *value, cf_corr_result *r)
@@ -139,7 +148,19 @@ int main(void)
             add(set, "b", CF_IOC_DOMAIN, v, NULL, T(2000));
         }
     }
-    CHECK_INT(cf_corr_ingest(c, "b", NULL, set, T(6000), &err), CF_OK);
+    /* refused at the gate: rolled back, nothing of b recorded; then let through */
+    int g[2] = {0, 0};
+    CHECK_INT(cf_corr_ingest_gated(c, "b", NULL, set, T(6000), gate, g, &err), CF_OK);
+    CHECK_INT(g[0], 1);
+    CHECK_INT(cf_corr_count(c, &iocs, &sightings, &err), CF_OK);
+    CHECK_INT(iocs, 130);
+    CHECK_INT(sightings, 200);
+    lookup(c, CF_IOC_DOMAIN, "www.h050.example", &r);
+    CHECK(!r.listed);
+    cf_corr_result_fini(&r);
+    g[1] = 1;
+    CHECK_INT(cf_corr_ingest_gated(c, "b", NULL, set, T(6000), gate, g, &err), CF_OK);
+    CHECK_INT(g[0], 2);
     cf_iocset_free(set);
     CHECK_INT(cf_corr_count(c, &iocs, &sightings, &err), CF_OK);
     CHECK_INT(iocs, 160);

@@ -395,7 +395,8 @@ out:
 typedef struct dir_sink {
     FILE *fp;             /* unbuffered: what the sink is given reaches the file */
     uint64_t lines;
-    uint64_t written, started; /* bytes written, bytes whose writeback is started */
+    uint64_t written;     /* bytes written */
+    wr_wb wb;             /* their writeback */
 } dir_sink;
 
 static ssize_t dir_sink_write(void *cookie, const char *data, size_t len)
@@ -412,7 +413,7 @@ static ssize_t dir_sink_write(void *cookie, const char *data, size_t len)
         return -1;
     }
     k->written += len;
-    wr_writeback(fileno(k->fp), &k->started, k->written);
+    wr_writeback(fileno(k->fp), &k->wb, k->written);
     return (ssize_t)len;
 }
 

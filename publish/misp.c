@@ -1125,8 +1125,8 @@ struct cf_misp_feed {
     EVP_MD_CTX *md_ctx;
     EVP_MD *md5;
     int old_fd, out_fd;     /* the event file compared with, the one written */
-    uint64_t out_len, out_started;       /* bytes of out_fd written, their writeback started */
-    uint64_t hashes_len, hashes_started; /* the same of hashes_fd */
+    uint64_t out_len, hashes_len; /* bytes of out_fd and hashes_fd written */
+    wr_wb out_wb, hashes_wb;      /* their writeback */
     const char *cur;        /* its path, for messages */
     bool differs;           /* the comparison found a difference */
     uint64_t compared;      /* bytes found equal */
@@ -1532,7 +1532,7 @@ static bool mf_hashes_write(cf_misp_feed *w, const char *data, size_t len)
         return false;
     }
     w->hashes_len += len;
-    wr_writeback(w->hashes_fd, &w->hashes_started, w->hashes_len);
+    wr_writeback(w->hashes_fd, &w->hashes_wb, w->hashes_len);
     return true;
 }
 
@@ -1596,7 +1596,7 @@ static cf_status mf_drain_write(void *ctx, const char *data, size_t len)
         return cf_error_set(w->err, CF_EIO, w->cur, 0, "cannot write: %s", strerror(errno));
     }
     w->out_len += len;
-    wr_writeback(w->out_fd, &w->out_started, w->out_len);
+    wr_writeback(w->out_fd, &w->out_wb, w->out_len);
     return CF_OK;
 }
 
@@ -1876,7 +1876,8 @@ static cf_status mf_write_event(cf_misp_feed *w, mf_event *ev, bool first)
     if (st == CF_OK && !same) {
         ts = mw_event_ts(&ev->g, &w->o, CF_TIME_NONE);
         w->out_fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        w->out_len = w->out_started = 0;
+        w->out_len = 0;
+        w->out_wb = (wr_wb){0, 0};
         if (w->out_fd < 0) {
             st = cf_error_set(w->err, CF_EIO, path, 0, "cannot create: %s", strerror(errno));
         }

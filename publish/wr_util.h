@@ -11,7 +11,14 @@
  * wr_writeback starts the writeback of a file being written every
  * WR_WRITEBACK_BYTES: a publish writes gigabytes, far below the kernel's
  * own writeback threshold, so without it every byte would wait for the
- * fsync that ends its file, after all the rendering.
+ * fsync that ends its file, after all the rendering. It also drops the
+ * pages written back from the page cache, one step behind: a file written
+ * once and read later by its consumer gains nothing from gigabytes of
+ * cached pages, while the kernel must find fresh memory for each new one
+ * (on a virtual machine that hands free memory back to its host, a first
+ * touch costs a host fault: 1 GB written without dropping took 2.7 to 2.9
+ * s of system time there, with it 0.3 s). A file under two steps long is
+ * never dropped.
  */
 #ifndef CTIFLOW_WR_UTIL_H
 #define CTIFLOW_WR_UTIL_H
@@ -80,18 +87,31 @@ static inline const char *wr_clock_format(wr_clock *c, cf_time t)
 /* Bytes a file may hold in the page cache before its writeback is started. */
 #define WR_WRITEBACK_BYTES (8u << 20)
 
+/* The writeback of one file: bytes whose writeback was started, bytes dropped from the cache. */
+typedef struct wr_wb {
+    uint64_t started, dropped;
+} wr_wb;
+
 /*
  * fd is written up to offset written: once WR_WRITEBACK_BYTES have come
- * since *started, start writing them to disk (asynchronous; the fsync that
- * ends the file still makes it durable) so the disk works while the rest
- * is rendered.
+ * since wb->started, start writing them to disk (asynchronous; the fsync
+ * that ends the file still makes it durable) so the disk works while the
+ * rest is rendered, and drop what the step before started once it is on
+ * disk (mostly it is by then).
  */
-static inline void wr_writeback(int fd, uint64_t *started, uint64_t written)
+static inline void wr_writeback(int fd, wr_wb *wb, uint64_t written)
 {
-    if (written - *started >= WR_WRITEBACK_BYTES) {
-        sync_file_range(fd, (off_t)*started, (off_t)(written - *started), SYNC_FILE_RANGE_WRITE);
-        *started = written;
+    if (written - wb->started < WR_WRITEBACK_BYTES) {
+        return;
     }
+    sync_file_range(fd, (off_t)wb->started, (off_t)(written - wb->started), SYNC_FILE_RANGE_WRITE);
+    if (wb->started > wb->dropped) {
+        off_t from = (off_t)wb->dropped, len = (off_t)(wb->started - wb->dropped);
+        sync_file_range(fd, from, len, SYNC_FILE_RANGE_WAIT_BEFORE);
+        posix_fadvise(fd, from, len, POSIX_FADV_DONTNEED);
+        wb->dropped = wb->started;
+    }
+    wb->started = written;
 }
 
 #endif

@@ -347,6 +347,11 @@ static cf_status run_parse(run_job *job)
     }
     cf_collector_init(&col, job->set, run_diag, job);
     sink = cf_collector_sink(&col);
+    /* merging into the set on a second thread while this one reads and normalises */
+    cf_merger *merger = NULL;
+    if (cf_merger_start(&merger, &col) == CF_OK) {
+        sink = cf_merger_sink(merger);
+    }
     if (f->misp_feed_dir) {
         ro.base_dir = job->fetched.path;
         st = cf_read_misp_feed_dir(job->fetched.path, &ro, &sink, &job->err);
@@ -356,6 +361,10 @@ static cf_status run_parse(run_job *job)
             st = cf_read_any(in, fmt, &ro, &sink, &job->err);
         }
         cf_input_close(in);
+    }
+    cf_status mst = cf_merger_finish(merger);
+    if (st == CF_OK && mst != CF_OK) {
+        st = cf_error_set(&job->err, mst, f->name, 0, "%s", cf_status_str(mst));
     }
     cf_collector_fini(&col);
     run_rejects_done(job);

@@ -97,7 +97,7 @@ int main(void)
     if (!s) {
         TEST_MAIN_END();
     }
-    CHECK_INT(cf_store_schema_version(s), 2);
+    CHECK_INT(cf_store_schema_version(s), 3);
 
     /* run 1: feed A lists the IP and a domain */
     CHECK_INT(cf_store_run_begin(s, T(1000), &run1, &err), CF_OK);
@@ -239,7 +239,7 @@ int main(void)
 
     /* reopening does not migrate again */
     CHECK_INT(cf_store_open(&s, path, &err), CF_OK);
-    CHECK_INT(cf_store_schema_version(s), 2);
+    CHECK_INT(cf_store_schema_version(s), 3);
     cf_store_close(s);
     {
         char cmd[300];

@@ -149,7 +149,7 @@ static void migrated_v1(const char *path)
     if (!s) {
         return;
     }
-    CHECK_INT(cf_store_schema_version(s), 2);
+    CHECK_INT(cf_store_schema_version(s), 3);
     CHECK_INT(active(s, "old"), 1);
     CHECK_INT(cf_store_run_begin(s, T(2000), &run, &err), CF_OK);
     set = cf_iocset_new();
@@ -173,6 +173,24 @@ static void migrated_v1(const char *path)
         CHECK_INT(sqlite3_step(q), SQLITE_ROW);
         CHECK_STR((const char *)sqlite3_column_text(q, 0),
                   "CREATE INDEX sightings_feed ON sightings (feed_id, gone)");
+        sqlite3_finalize(q);
+        /* version 3: what an output publishes is counted from iocs_mod_run alone */
+        CHECK_INT(sqlite3_prepare_v2(db,
+                                     "SELECT sql FROM sqlite_schema WHERE name = 'iocs_mod_run'",
+                                     -1, &q, NULL),
+                  SQLITE_OK);
+        CHECK_INT(sqlite3_step(q), SQLITE_ROW);
+        CHECK_STR((const char *)sqlite3_column_text(q, 0),
+                  "CREATE INDEX iocs_mod_run ON iocs (mod_run, tlp, expired_at)");
+        sqlite3_finalize(q);
+        CHECK_INT(sqlite3_prepare_v2(db,
+                                     "EXPLAIN QUERY PLAN SELECT count(*), count(expired_at)"
+                                     " FROM iocs WHERE mod_run > 0 AND (2 = 0 OR tlp <= 2)",
+                                     -1, &q, NULL),
+                  SQLITE_OK);
+        CHECK_INT(sqlite3_step(q), SQLITE_ROW);
+        CHECK(strstr((const char *)sqlite3_column_text(q, 3), "COVERING INDEX iocs_mod_run") !=
+              NULL);
         sqlite3_finalize(q);
         CHECK_INT(sqlite3_prepare_v2(db, "SELECT last_run, gone FROM sightings WHERE ioc_id = 7",
                                      -1, &q, NULL),

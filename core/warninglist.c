@@ -953,14 +953,20 @@ void wl_hit(wl_hits *h, uint16_t list)
     m->n++;
 }
 
-static void wl_match_addr(const cf_wlset *set, const char *s, size_t n, wl_hits *h)
+/* The address text s of n bytes, or the address the normaliser parsed when norm has one. */
+static void wl_match_addr(const cf_wlset *set, const char *s, size_t n, const cf_norm *norm,
+                          wl_hits *h)
 {
     int family = 0;
     wl_u128 first, last;
 
-    if (wl_parse_net(s, n, &family, &first, &last)) {
-        wl_iv_query(family == 4 ? &set->v4 : &set->v6, first, last, h);
+    if (norm && norm->addr_family) {
+        family = norm->addr_family;
+        wl_net_bytes(family, norm->addr, norm->addr_prefix, &first, &last);
+    } else if (!wl_parse_net(s, n, &family, &first, &last)) {
+        return;
     }
+    wl_iv_query(family == 4 ? &set->v4 : &set->v6, first, last, h);
 }
 
 /*
@@ -1056,7 +1062,7 @@ static void wl_match_url(const cf_wlset *set, const char *value, wl_hits *h)
         return;
     }
     if (set->kind_types[CF_WL_CIDR] & TBIT(CF_IOC_URL)) {
-        wl_match_addr(set, host, n, h);
+        wl_match_addr(set, host, n, NULL, h);
     }
     if (!bracketed && (set->name_types & TBIT(CF_IOC_URL))) {
         wl_match_name(set, host, n, h);
@@ -1064,7 +1070,8 @@ static void wl_match_url(const cf_wlset *set, const char *value, wl_hits *h)
 }
 
 /* The keys of one type, then substrings and expressions over the value. */
-static void wl_match_keys(const cf_wlset *set, const char *value, size_t len, wl_hits *h)
+static void wl_match_keys(const cf_wlset *set, const char *value, size_t len, const cf_norm *norm,
+                          wl_hits *h)
 {
     uint32_t bit = TBIT(h->type);
     bool names = (set->name_types & bit) != 0;
@@ -1073,14 +1080,21 @@ static void wl_match_keys(const cf_wlset *set, const char *value, size_t len, wl
     case CF_IOC_IP:
     case CF_IOC_CIDR:
         if (set->kind_types[CF_WL_CIDR] & bit) {
-            wl_match_addr(set, value, len, h);
+            wl_match_addr(set, value, len, norm, h);
         }
         break;
     case CF_IOC_ENDPOINT: {
+        if (!(set->kind_types[CF_WL_CIDR] & bit)) {
+            break;
+        }
+        if (norm && norm->addr_family) {
+            wl_match_addr(set, value, len, norm, h);
+            break;
+        }
         const char *colon = strrchr(value, ':');
-        if ((set->kind_types[CF_WL_CIDR] & bit) && colon) {
+        if (colon) {
             bool v6 = value[0] == '[';
-            wl_match_addr(set, value + v6, (size_t)(colon - value) - 2 * v6, h);
+            wl_match_addr(set, value + v6, (size_t)(colon - value) - 2 * v6, NULL, h);
         }
         break;
     }
@@ -1123,11 +1137,17 @@ size_t cf_wl_match_value(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash
     if (!value) {
         return 0;
     }
-    return wl_match_len(set, type, hash_type, value, strlen(value), out);
+    return wl_match_len(set, type, hash_type, value, strlen(value), NULL, out);
 }
 
-size_t wl_match_len(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type,
-                    const char *value, size_t len, cf_wl_matches *out)
+size_t cf_wl_match_norm(const cf_wlset *set, const cf_norm *norm, cf_wl_matches *out)
+{
+    return wl_match_len(set, norm->type, norm->hash_type, cf_buf_str(&norm->value), norm->value.len,
+                        norm, out);
+}
+
+size_t wl_match_len(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type, const char *value,
+                    size_t len, const cf_norm *norm, cf_wl_matches *out)
 {
     wl_hits h = {set, type, hash_type, out};
 
@@ -1137,7 +1157,7 @@ size_t wl_match_len(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type
     }
     uint32_t bit = TBIT(type);
 
-    wl_match_keys(set, value, len, &h);
+    wl_match_keys(set, value, len, norm, &h);
     if ((set->kind_types[CF_WL_SUBSTRING] & bit) && (set->ac.hex_pats || !(bit & WL_HEX_TYPES))) {
         wl_ac_scan(&set->ac, value, len, &h);
     }

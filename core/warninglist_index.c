@@ -283,13 +283,24 @@ bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_
     if (!cf_parse_cidr(text, len, family, b, &prefix)) {
         return false;
     }
-    int bits = *family == 4 ? 32 : 128;
-    for (int i = 0; i < bits / 8; i++) {
+    wl_net_bytes(*family, b, prefix, first, last);
+    return true;
+}
+
+void wl_net_bytes(int family, const unsigned char *b, int prefix, wl_u128 *first, wl_u128 *last)
+{
+    wl_u128 a = {0, 0};
+
+    if (family == 4) {
+        a.lo = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        net_range(a, prefix, 32, first, last);
+        return;
+    }
+    for (int i = 0; i < 16; i++) {
         a.hi = (a.hi << 8) | (a.lo >> 56);
         a.lo = (a.lo << 8) | b[i];
     }
-    net_range(a, prefix, bits, first, last);
-    return true;
+    net_range(a, prefix, 128, first, last);
 }
 
 /* ---- intervals ------------------------------------------------------ */

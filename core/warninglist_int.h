@@ -156,9 +156,11 @@ void wl_hit(wl_hits *h, uint16_t list);
 /*
  * cf_wl_match_value of a value whose length the caller knows (value[len]
  * is its NUL), so the screen does not measure each collected value again.
+ * norm, when not NULL, is the normaliser's result for the value: the
+ * address it parsed (addr_family not 0) is used instead of the text.
  */
-size_t wl_match_len(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type,
-                    const char *value, size_t len, cf_wl_matches *out);
+size_t wl_match_len(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type, const char *value,
+                    size_t len, const cf_norm *norm, cf_wl_matches *out);
 
 /* Intervals. */
 void wl_iv_free(wl_ivtab *t);
@@ -257,5 +259,8 @@ void wl_doc_free(wl_doc *doc);
 
 /* Network from an address or "addr/prefix" text, host bits cleared. */
 bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_u128 *last);
+
+/* Network of address bytes b (network order, 4 or 16 of them by family) and a prefix. */
+void wl_net_bytes(int family, const unsigned char *b, int prefix, wl_u128 *first, wl_u128 *last);
 
 #endif

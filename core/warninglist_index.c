@@ -721,9 +721,21 @@ void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h)
 
 /* ---- name table ----------------------------------------------------- */
 
+#define WL_FOLD(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define WL_FOLD4(c) WL_FOLD(c), WL_FOLD((c) + 1), WL_FOLD((c) + 2), WL_FOLD((c) + 3)
+#define WL_FOLD16(c) WL_FOLD4(c), WL_FOLD4((c) + 4), WL_FOLD4((c) + 8), WL_FOLD4((c) + 12)
+#define WL_FOLD64(c) WL_FOLD16(c), WL_FOLD16((c) + 16), WL_FOLD16((c) + 32), WL_FOLD16((c) + 48)
+
+const unsigned char wl_fold_tab[256] = {
+    WL_FOLD64(0),
+    WL_FOLD64(64),
+    WL_FOLD64(128),
+    WL_FOLD64(192),
+};
+
 static inline unsigned char ht_fold(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+    return wl_fold_tab[c];
 }
 
 /*

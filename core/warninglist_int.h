@@ -184,10 +184,13 @@ void wl_ht_query_hash(const wl_htab *t, unsigned kinds, const char *key, size_t 
  * all the parent names of a host come out of one pass over it.
  */
 #define WL_HT_SEED 1469598103934665603ull
+
+/* ASCII lower case of every byte: one load instead of a test per byte. */
+extern const unsigned char wl_fold_tab[256];
+
 static inline uint64_t wl_ht_step(uint64_t h, unsigned char c)
 {
-    c = (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-    return (h ^ c) * 1099511628211ull;
+    return (h ^ wl_fold_tab[c]) * 1099511628211ull;
 }
 static inline uint32_t wl_ht_final(uint64_t h)
 {

@@ -163,6 +163,15 @@ static void test_inline(void)
         CHECK_STR(both_ways(wl, cases[i].hint, cases[i].text, got, sizeof got), cases[i].want);
     }
 
+    /* Text not in canonical case still matches, ASCII case-insensitively. */
+    cf_wl_matches cm;
+    cf_wl_match_value(wl, CF_IOC_DOMAIN, CF_IOC_NONE, "Mail.GOOGLE.Com", &cm);
+    CHECK_STR(ids(wl, &cm, got, sizeof got), "hosts");
+    cf_wl_match_value(wl, CF_IOC_URL, CF_IOC_NONE, "HTTP://EXACT.EXAMPLE/X", &cm);
+    CHECK_STR(ids(wl, &cm, got, sizeof got), "strs");
+    cf_wl_match_value(wl, CF_IOC_DOMAIN, CF_IOC_NONE, "Evil-Google.COM", &cm);
+    CHECK_STR(ids(wl, &cm, got, sizeof got), "");
+
     /* A value whose address was not recorded is matched by its text. */
     cf_norm norm = CF_NORM_INIT;
     cf_wl_matches m;

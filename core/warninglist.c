@@ -984,10 +984,15 @@ static void wl_match_name(const cf_wlset *set, const char *s, size_t n, wl_hits 
 
     /*
      * Hash every parent first and ask for their filter words together, so
-     * the probes of one name wait for memory once, not once per label.
+     * the probes of one name wait for memory once, not once per label. The
+     * last byte starts no parent (a dot there is a trailing one): it is
+     * hashed before the loop, which then tests one thing per byte.
      */
-    for (size_t i = n; i-- > 0;) {
-        if (s[i] == '.' && i + 1 < n) {
+    if (n > 0) {
+        acc = wl_ht_step(acc, (unsigned char)s[n - 1]);
+    }
+    for (size_t i = n - (n > 0); i-- > 0;) {
+        if (s[i] == '.') {
             if (k == WL_NAME_LABELS) {
                 wl_ht_query_hash(&set->names, WL_KINDS_PARENT, s + i + 1, n - i - 1,
                                  wl_ht_final(acc), h);

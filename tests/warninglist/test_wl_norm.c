@@ -172,6 +172,20 @@ static void test_inline(void)
     cf_wl_match_value(wl, CF_IOC_DOMAIN, CF_IOC_NONE, "Evil-Google.COM", &cm);
     CHECK_STR(ids(wl, &cm, got, sizeof got), "");
 
+    /* A trailing dot starts no parent; the shortest names hash as well. */
+    cf_wl_match_value(wl, CF_IOC_DOMAIN, CF_IOC_NONE, "mail.google.com.", &cm);
+    CHECK_STR(ids(wl, &cm, got, sizeof got), "");
+    cf_wl_match_value(wl, CF_IOC_DOMAIN, CF_IOC_NONE, "a.10", &cm);
+    CHECK_STR(ids(wl, &cm, got, sizeof got), "hosts");
+    cf_wl_match_value(wl, CF_IOC_DOMAIN, CF_IOC_NONE, ".10", &cm);
+    CHECK_STR(ids(wl, &cm, got, sizeof got), "hosts");
+    cf_wl_match_value(wl, CF_IOC_DOMAIN, CF_IOC_NONE, "10.", &cm);
+    CHECK_STR(ids(wl, &cm, got, sizeof got), "");
+    cf_wl_match_value(wl, CF_IOC_DOMAIN, CF_IOC_NONE, ".", &cm);
+    CHECK_STR(ids(wl, &cm, got, sizeof got), "");
+    cf_wl_match_value(wl, CF_IOC_DOMAIN, CF_IOC_NONE, "", &cm);
+    CHECK_STR(ids(wl, &cm, got, sizeof got), "");
+
     /* A value whose address was not recorded is matched by its text. */
     cf_norm norm = CF_NORM_INIT;
     cf_wl_matches m;

@@ -1085,14 +1085,30 @@ out:
     return st;
 }
 
-/* The filter cell of the q-byte block ending at t[e], by the blocks' byte classes. */
+#define AC_CELL_MUL 0x9E3779B1u
+
+/*
+ * The filter cell of the q-byte block ending at t[e]: the blocks' byte
+ * classes, one byte each (class of t[e] lowest), times AC_CELL_MUL, top
+ * bits. The product of the fields' sum is the sum of cell_mix's products.
+ */
 static inline size_t ac_cell(const wl_ac *a, const unsigned char *t, size_t e)
 {
-    uint32_t k = (uint32_t)a->cls[t[e]] | (uint32_t)a->cls[t[e - 1]] << 8;
+    uint32_t k = a->cell_mix[0][t[e]] + a->cell_mix[1][t[e - 1]];
     if (a->q == 3) {
-        k |= (uint32_t)a->cls[t[e - 2]] << 16;
+        k += a->cell_mix[2][t[e - 2]];
     }
-    return (size_t)((k * 0x9E3779B1u) >> (32 - a->cell_bits));
+    return (size_t)(k >> (32 - a->cell_bits));
+}
+
+static void ac_cell_mix(wl_ac *a)
+{
+    for (unsigned b = 0; b < 256; b++) {
+        for (unsigned k = 0; k < 3; k++) {
+            uint32_t field = k < a->q ? (uint32_t)a->cls[b] << (8 * k) : 0;
+            a->cell_mix[k][b] = field * AC_CELL_MUL;
+        }
+    }
 }
 
 /*
@@ -1123,6 +1139,7 @@ static cf_status ac_skips(wl_ac *a)
     }
     size_t cells = (size_t)1 << a->cell_bits;
     uint32_t top = m - a->q + 1 > 255 ? 255 : m - a->q + 1;
+    ac_cell_mix(a);
     a->shift = malloc(cells);
     if (!a->shift) {
         return CF_ENOMEM;

@@ -117,6 +117,12 @@ typedef struct wl_ac {
     uint32_t q;          /* bytes per block of the skip filter: 2 or 3 */
     uint32_t cell_bits;  /* the filter has 2^cell_bits cells, blocks hashed to them */
     uint8_t *shift;      /* per cell: safe skip by the block ending a window, or NULL */
+    /*
+     * cell_mix[k][b]: the class of byte b in place k of a block (k bytes
+     * before its end) times the cell hash's multiplier, so a block's cell
+     * is the sum of q loads.
+     */
+    uint32_t cell_mix[3][256];
     bool hex_pats;       /* some pattern is made of hex digits, '.', ':' and '/' only */
 } wl_ac;
 

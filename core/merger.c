@@ -10,9 +10,11 @@
  * batch's byte buffer and named by its offset (the buffer may move while
  * it grows; the merge thread turns offsets into pointers). The text as
  * found is copied only when normalising changed it, the only case where a
- * merge keeps it. The reading thread computes the key's hash too, and the
- * merge thread fetches the key-table slots and IOCs of the merges a few
- * steps ahead, since nearly every look-up misses the cache.
+ * merge keeps it. The reading thread computes the key's hash too, the
+ * address the normaliser parsed goes along (a screen's matching then need
+ * not parse it again), and the merge thread fetches the key-table slots
+ * and IOCs of the merges a few steps ahead, since nearly every look-up
+ * misses the cache.
  *
  * MERGE_BATCHES batches go round between two queues: the reading thread
  * fills one and pushes it on `full`, the merge thread pops it, merges its
@@ -57,6 +59,8 @@ typedef struct merge_item {
     cf_ioc_type type, hash_type;
     int port;
     bool changed, host_bits_cleared;
+    uint8_t addr_family, addr_prefix; /* the normaliser's address, for matching */
+    unsigned char addr[16];
 } merge_item;
 
 typedef struct merge_batch {
@@ -177,6 +181,11 @@ static cf_status batch_add(merge_batch *b, const cf_obs *obs, const cf_norm *nor
     it->display_len = norm->display_name.len;
     it->value_len = norm->value.len;
     it->hash = cf_iocset_hash(norm->type, norm->value.data, norm->value.len);
+    it->addr_family = (uint8_t)norm->addr_family;
+    it->addr_prefix = (uint8_t)norm->addr_prefix;
+    if (norm->addr_family) {
+        memcpy(it->addr, norm->addr, sizeof it->addr);
+    }
 
     /* The text as found is kept by a merge only when normalising changed it. */
     st = batch_put(b, norm->changed ? obs->text : NULL, obs->len, &it->text);
@@ -233,6 +242,9 @@ static cf_status batch_merge(cf_iocset *set, const cf_merge_screen *sc, merge_ba
         b->name_ptrs[i] = batch_str(b, b->names[i]);
     }
 
+    /* One cf_norm for the batch: each merge sets every field it reads. */
+    cf_norm norm = CF_NORM_INIT;
+
     for (size_t i = 0; i < b->n_items; i++) {
         const merge_item *it = &b->items[i];
         /* Key-table slots are far apart: fetch the slot and then the IOC of merges ahead. */
@@ -251,7 +263,6 @@ static cf_status batch_merge(cf_iocset *set, const cf_merge_screen *sc, merge_ba
         obs.malware = obs.n_malware ? b->name_ptrs + it->malware : NULL;
         obs.actors = obs.n_actors ? b->name_ptrs + it->actors : NULL;
 
-        cf_norm norm = CF_NORM_INIT;
         norm.type = it->type;
         norm.hash_type = it->hash_type;
         norm.port = it->port;
@@ -259,10 +270,14 @@ static cf_status batch_merge(cf_iocset *set, const cf_merge_screen *sc, merge_ba
         norm.host_bits_cleared = it->host_bits_cleared;
         norm.value.data = b->bytes.data + it->value;
         norm.value.len = it->value_len;
-        if (it->display != MERGE_NONE) {
-            norm.display_name.data = b->bytes.data + it->display;
-            norm.display_name.len = it->display_len;
+        norm.addr_family = it->addr_family;
+        if (it->addr_family) {
+            norm.addr_prefix = it->addr_prefix;
+            memcpy(norm.addr, it->addr, sizeof norm.addr);
         }
+        bool display = it->display != MERGE_NONE;
+        norm.display_name.data = display ? b->bytes.data + it->display : NULL;
+        norm.display_name.len = display ? it->display_len : 0;
         cf_status st = sc->merge ? sc->merge(sc->ctx, &obs, &norm, it->hash)
                                  : cf_iocset_merge_hashed(set, &obs, &norm, it->hash, NULL);
         if (st != CF_OK) {

@@ -33,6 +33,9 @@ typedef struct norm_addr {
  */
 bool norm_addr_parse(norm_addr *out, const char *text, size_t len, const char **reason);
 
+/* Record the address of an ip, cidr or endpoint in out for matching (addr_family ...). */
+void norm_note_addr(cf_norm *out, const norm_addr *a, int prefix);
+
 /* Write the canonical text (dotted quad or RFC 5952) into dst[NORM_IP_TEXT_MAX]. */
 size_t norm_addr_format(const norm_addr *a, char *dst);
 

@@ -345,12 +345,20 @@ static bool addr_is_unspecified(const norm_addr *a)
     return true;
 }
 
+void norm_note_addr(cf_norm *out, const norm_addr *a, int prefix)
+{
+    out->addr_family = a->family;
+    out->addr_prefix = prefix;
+    memcpy(out->addr, a->b, sizeof out->addr);
+}
+
 cf_status norm_put_ip_value(cf_norm *out, const norm_addr *a)
 {
     char text[NORM_IP_TEXT_MAX];
     size_t n = norm_addr_format(a, text);
 
     out->type = CF_IOC_IP;
+    norm_note_addr(out, a, a->family == 4 ? 32 : 128);
     cf_buf_reset(&out->value);
     return cf_buf_append(&out->value, text, n);
 }
@@ -373,6 +381,7 @@ cf_status cf_norm_ip(cf_norm *out, const char *text, size_t len)
         return cf_norm_cidr(out, text, len);
     }
     out->type = CF_IOC_IP;
+    out->addr_family = 0;
     if (!norm_addr_parse(&a, text, len, &reason)) {
         return norm_reject(out, CF_EMALFORMED, reason);
     }
@@ -457,6 +466,7 @@ cf_status cf_norm_cidr(cf_norm *out, const char *text, size_t len)
     cf_status st;
 
     out->type = CF_IOC_CIDR;
+    out->addr_family = 0;
     if (!cidr_parse(&a, &prefix, text, len, &reason)) {
         return norm_reject(out, CF_EMALFORMED, reason);
     }
@@ -474,6 +484,7 @@ cf_status cf_norm_cidr(cf_norm *out, const char *text, size_t len)
         out->host_bits_cleared = true;
         out->warning = W_HOST_BITS;
     }
+    norm_note_addr(out, &a, prefix);
     char buf[NORM_IP_TEXT_MAX];
     size_t n = norm_addr_format(&a, buf);
     buf[n++] = '/';

@@ -339,6 +339,7 @@ cf_status cf_norm_endpoint(cf_norm *out, const char *text, size_t len)
     char buf[NORM_IP_TEXT_MAX + 16];
 
     out->type = CF_IOC_ENDPOINT;
+    out->addr_family = 0;
     cf_buf_reset(&out->value);
     reason = endpoint_split(text, len, &host, &host_len, &port, &port_len);
     if (reason) {
@@ -362,6 +363,7 @@ cf_status cf_norm_endpoint(cf_norm *out, const char *text, size_t len)
         return norm_reject(out, CF_EMALFORMED, R_EP_PORT);
     }
 
+    norm_note_addr(out, &a, a.family == 4 ? 32 : 128);
     size_t n = 0;
     if (a.family == 6) {
         buf[n++] = '[';

@@ -424,6 +424,7 @@ static void normalize_reset(cf_norm *out)
     out->host_bits_cleared = false;
     out->warning = NULL;
     out->reason = NULL;
+    out->addr_family = 0;
 }
 
 /* Narrow text[*a..*b) past white space and byte order marks on both ends. */

@@ -953,14 +953,20 @@ void wl_hit(wl_hits *h, uint16_t list)
     m->n++;
 }
 
-static void wl_match_addr(const cf_wlset *set, const char *s, size_t n, wl_hits *h)
+/* The address text s of n bytes, or the address the normaliser parsed when norm has one. */
+static void wl_match_addr(const cf_wlset *set, const char *s, size_t n, const cf_norm *norm,
+                          wl_hits *h)
 {
     int family = 0;
     wl_u128 first, last;
 
-    if (wl_parse_net(s, n, &family, &first, &last)) {
-        wl_iv_query(family == 4 ? &set->v4 : &set->v6, first, last, h);
+    if (norm && norm->addr_family) {
+        family = norm->addr_family;
+        wl_net_bytes(family, norm->addr, norm->addr_prefix, &first, &last);
+    } else if (!wl_parse_net(s, n, &family, &first, &last)) {
+        return;
     }
+    wl_iv_query(family == 4 ? &set->v4 : &set->v6, first, last, h);
 }
 
 /*
@@ -978,10 +984,15 @@ static void wl_match_name(const cf_wlset *set, const char *s, size_t n, wl_hits 
 
     /*
      * Hash every parent first and ask for their filter words together, so
-     * the probes of one name wait for memory once, not once per label.
+     * the probes of one name wait for memory once, not once per label. The
+     * last byte starts no parent (a dot there is a trailing one): it is
+     * hashed before the loop, which then tests one thing per byte.
      */
-    for (size_t i = n; i-- > 0;) {
-        if (s[i] == '.' && i + 1 < n) {
+    if (n > 0) {
+        acc = wl_ht_step(acc, (unsigned char)s[n - 1]);
+    }
+    for (size_t i = n - (n > 0); i-- > 0;) {
+        if (s[i] == '.') {
             if (k == WL_NAME_LABELS) {
                 wl_ht_query_hash(&set->names, WL_KINDS_PARENT, s + i + 1, n - i - 1,
                                  wl_ht_final(acc), h);
@@ -1002,10 +1013,16 @@ static void wl_match_name(const cf_wlset *set, const char *s, size_t n, wl_hits 
     wl_ht_query_hash(&set->names, WL_KINDS_SELF, s, n, self, h);
 }
 
+/* Bytes that end a URL's authority (1: '/', '?', '#' and its NUL) or split it (2: '@', 3: ':'). */
+static const uint8_t wl_auth_class[256] = {
+    [0] = 1, ['/'] = 1, ['?'] = 1, ['#'] = 1, ['@'] = 2, [':'] = 3,
+};
+
 /*
  * The host of a canonical URL: after "://", before '/', '?' or '#', without
  * userinfo or port. One pass over the authority: the host starts after its
- * last '@' and ends at the first ':' after that.
+ * last '@' and ends at the first ':' after that. The pass steps over the
+ * bytes of no class (nearly all of them) one table load each.
  */
 static bool wl_url_host(const char *url, const char **host, size_t *n, bool *bracketed)
 {
@@ -1022,11 +1039,18 @@ static bool wl_url_host(const char *url, const char **host, size_t *n, bool *bra
     }
     p += 3;
     const char *start = p, *colon = NULL;
-    for (; *p && *p != '/' && *p != '?' && *p != '#'; p++) {
-        if (*p == '@') {
+    for (;; p++) {
+        while (!wl_auth_class[(unsigned char)*p]) {
+            p++;
+        }
+        uint8_t c = wl_auth_class[(unsigned char)*p];
+        if (c == 1) {
+            break;
+        }
+        if (c == 2) {
             start = p + 1;
             colon = NULL;
-        } else if (*p == ':' && !colon) {
+        } else if (!colon) {
             colon = p;
         }
     }
@@ -1056,7 +1080,7 @@ static void wl_match_url(const cf_wlset *set, const char *value, wl_hits *h)
         return;
     }
     if (set->kind_types[CF_WL_CIDR] & TBIT(CF_IOC_URL)) {
-        wl_match_addr(set, host, n, h);
+        wl_match_addr(set, host, n, NULL, h);
     }
     if (!bracketed && (set->name_types & TBIT(CF_IOC_URL))) {
         wl_match_name(set, host, n, h);
@@ -1064,7 +1088,8 @@ static void wl_match_url(const cf_wlset *set, const char *value, wl_hits *h)
 }
 
 /* The keys of one type, then substrings and expressions over the value. */
-static void wl_match_keys(const cf_wlset *set, const char *value, size_t len, wl_hits *h)
+static void wl_match_keys(const cf_wlset *set, const char *value, size_t len, const cf_norm *norm,
+                          wl_hits *h)
 {
     uint32_t bit = TBIT(h->type);
     bool names = (set->name_types & bit) != 0;
@@ -1073,14 +1098,21 @@ static void wl_match_keys(const cf_wlset *set, const char *value, size_t len, wl
     case CF_IOC_IP:
     case CF_IOC_CIDR:
         if (set->kind_types[CF_WL_CIDR] & bit) {
-            wl_match_addr(set, value, len, h);
+            wl_match_addr(set, value, len, norm, h);
         }
         break;
     case CF_IOC_ENDPOINT: {
+        if (!(set->kind_types[CF_WL_CIDR] & bit)) {
+            break;
+        }
+        if (norm && norm->addr_family) {
+            wl_match_addr(set, value, len, norm, h);
+            break;
+        }
         const char *colon = strrchr(value, ':');
-        if ((set->kind_types[CF_WL_CIDR] & bit) && colon) {
+        if (colon) {
             bool v6 = value[0] == '[';
-            wl_match_addr(set, value + v6, (size_t)(colon - value) - 2 * v6, h);
+            wl_match_addr(set, value + v6, (size_t)(colon - value) - 2 * v6, NULL, h);
         }
         break;
     }
@@ -1123,11 +1155,17 @@ size_t cf_wl_match_value(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash
     if (!value) {
         return 0;
     }
-    return wl_match_len(set, type, hash_type, value, strlen(value), out);
+    return wl_match_len(set, type, hash_type, value, strlen(value), NULL, out);
 }
 
-size_t wl_match_len(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type,
-                    const char *value, size_t len, cf_wl_matches *out)
+size_t cf_wl_match_norm(const cf_wlset *set, const cf_norm *norm, cf_wl_matches *out)
+{
+    return wl_match_len(set, norm->type, norm->hash_type, cf_buf_str(&norm->value), norm->value.len,
+                        norm, out);
+}
+
+size_t wl_match_len(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type, const char *value,
+                    size_t len, const cf_norm *norm, cf_wl_matches *out)
 {
     wl_hits h = {set, type, hash_type, out};
 
@@ -1137,7 +1175,7 @@ size_t wl_match_len(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type
     }
     uint32_t bit = TBIT(type);
 
-    wl_match_keys(set, value, len, &h);
+    wl_match_keys(set, value, len, norm, &h);
     if ((set->kind_types[CF_WL_SUBSTRING] & bit) && (set->ac.hex_pats || !(bit & WL_HEX_TYPES))) {
         wl_ac_scan(&set->ac, value, len, &h);
     }

@@ -283,13 +283,24 @@ bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_
     if (!cf_parse_cidr(text, len, family, b, &prefix)) {
         return false;
     }
-    int bits = *family == 4 ? 32 : 128;
-    for (int i = 0; i < bits / 8; i++) {
+    wl_net_bytes(*family, b, prefix, first, last);
+    return true;
+}
+
+void wl_net_bytes(int family, const unsigned char *b, int prefix, wl_u128 *first, wl_u128 *last)
+{
+    wl_u128 a = {0, 0};
+
+    if (family == 4) {
+        a.lo = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        net_range(a, prefix, 32, first, last);
+        return;
+    }
+    for (int i = 0; i < 16; i++) {
         a.hi = (a.hi << 8) | (a.lo >> 56);
         a.lo = (a.lo << 8) | b[i];
     }
-    net_range(a, prefix, bits, first, last);
-    return true;
+    net_range(a, prefix, 128, first, last);
 }
 
 /* ---- intervals ------------------------------------------------------ */
@@ -710,9 +721,21 @@ void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h)
 
 /* ---- name table ----------------------------------------------------- */
 
+#define WL_FOLD(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+#define WL_FOLD4(c) WL_FOLD(c), WL_FOLD((c) + 1), WL_FOLD((c) + 2), WL_FOLD((c) + 3)
+#define WL_FOLD16(c) WL_FOLD4(c), WL_FOLD4((c) + 4), WL_FOLD4((c) + 8), WL_FOLD4((c) + 12)
+#define WL_FOLD64(c) WL_FOLD16(c), WL_FOLD16((c) + 16), WL_FOLD16((c) + 32), WL_FOLD16((c) + 48)
+
+const unsigned char wl_fold_tab[256] = {
+    WL_FOLD64(0),
+    WL_FOLD64(64),
+    WL_FOLD64(128),
+    WL_FOLD64(192),
+};
+
 static inline unsigned char ht_fold(unsigned char c)
 {
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+    return wl_fold_tab[c];
 }
 
 /*
@@ -1062,14 +1085,30 @@ out:
     return st;
 }
 
-/* The filter cell of the q-byte block ending at t[e], by the blocks' byte classes. */
+#define AC_CELL_MUL 0x9E3779B1u
+
+/*
+ * The filter cell of the q-byte block ending at t[e]: the blocks' byte
+ * classes, one byte each (class of t[e] lowest), times AC_CELL_MUL, top
+ * bits. The product of the fields' sum is the sum of cell_mix's products.
+ */
 static inline size_t ac_cell(const wl_ac *a, const unsigned char *t, size_t e)
 {
-    uint32_t k = (uint32_t)a->cls[t[e]] | (uint32_t)a->cls[t[e - 1]] << 8;
+    uint32_t k = a->cell_mix[0][t[e]] + a->cell_mix[1][t[e - 1]];
     if (a->q == 3) {
-        k |= (uint32_t)a->cls[t[e - 2]] << 16;
+        k += a->cell_mix[2][t[e - 2]];
     }
-    return (size_t)((k * 0x9E3779B1u) >> (32 - a->cell_bits));
+    return (size_t)(k >> (32 - a->cell_bits));
+}
+
+static void ac_cell_mix(wl_ac *a)
+{
+    for (unsigned b = 0; b < 256; b++) {
+        for (unsigned k = 0; k < 3; k++) {
+            uint32_t field = k < a->q ? (uint32_t)a->cls[b] << (8 * k) : 0;
+            a->cell_mix[k][b] = field * AC_CELL_MUL;
+        }
+    }
 }
 
 /*
@@ -1100,6 +1139,7 @@ static cf_status ac_skips(wl_ac *a)
     }
     size_t cells = (size_t)1 << a->cell_bits;
     uint32_t top = m - a->q + 1 > 255 ? 255 : m - a->q + 1;
+    ac_cell_mix(a);
     a->shift = malloc(cells);
     if (!a->shift) {
         return CF_ENOMEM;

@@ -117,6 +117,12 @@ typedef struct wl_ac {
     uint32_t q;          /* bytes per block of the skip filter: 2 or 3 */
     uint32_t cell_bits;  /* the filter has 2^cell_bits cells, blocks hashed to them */
     uint8_t *shift;      /* per cell: safe skip by the block ending a window, or NULL */
+    /*
+     * cell_mix[k][b]: the class of byte b in place k of a block (k bytes
+     * before its end) times the cell hash's multiplier, so a block's cell
+     * is the sum of q loads.
+     */
+    uint32_t cell_mix[3][256];
     bool hex_pats;       /* some pattern is made of hex digits, '.', ':' and '/' only */
 } wl_ac;
 
@@ -156,9 +162,11 @@ void wl_hit(wl_hits *h, uint16_t list);
 /*
  * cf_wl_match_value of a value whose length the caller knows (value[len]
  * is its NUL), so the screen does not measure each collected value again.
+ * norm, when not NULL, is the normaliser's result for the value: the
+ * address it parsed (addr_family not 0) is used instead of the text.
  */
-size_t wl_match_len(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type,
-                    const char *value, size_t len, cf_wl_matches *out);
+size_t wl_match_len(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type, const char *value,
+                    size_t len, const cf_norm *norm, cf_wl_matches *out);
 
 /* Intervals. */
 void wl_iv_free(wl_ivtab *t);
@@ -182,10 +190,13 @@ void wl_ht_query_hash(const wl_htab *t, unsigned kinds, const char *key, size_t 
  * all the parent names of a host come out of one pass over it.
  */
 #define WL_HT_SEED 1469598103934665603ull
+
+/* ASCII lower case of every byte: one load instead of a test per byte. */
+extern const unsigned char wl_fold_tab[256];
+
 static inline uint64_t wl_ht_step(uint64_t h, unsigned char c)
 {
-    c = (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-    return (h ^ c) * 1099511628211ull;
+    return (h ^ wl_fold_tab[c]) * 1099511628211ull;
 }
 static inline uint32_t wl_ht_final(uint64_t h)
 {
@@ -257,5 +268,8 @@ void wl_doc_free(wl_doc *doc);
 
 /* Network from an address or "addr/prefix" text, host bits cleared. */
 bool wl_parse_net(const char *text, size_t len, int *family, wl_u128 *first, wl_u128 *last);
+
+/* Network of address bytes b (network order, 4 or 16 of them by family) and a prefix. */
+void wl_net_bytes(int family, const unsigned char *b, int prefix, wl_u128 *first, wl_u128 *last);
 
 #endif

@@ -471,7 +471,7 @@ static cf_status screen_obs(void *ctx, const cf_obs *obs)
         return st == CF_EMALFORMED ? CF_OK : st;
     }
     wl_match_len(s->set, c->norm.type, c->norm.hash_type, cf_buf_str(&c->norm.value),
-                 c->norm.value.len, &m);
+                 c->norm.value.len, &c->norm, &m);
     return screen_merge(s, obs, &c->norm,
                         cf_iocset_hash(c->norm.type, c->norm.value.data, c->norm.value.len), &m);
 }
@@ -484,7 +484,7 @@ static cf_status screen_merging(void *ctx, const cf_obs *obs, const cf_norm *nor
 {
     cf_wl_screen *s = ctx;
     cf_wl_matches m;
-    wl_match_len(s->set, norm->type, norm->hash_type, norm->value.data, norm->value.len, &m);
+    wl_match_len(s->set, norm->type, norm->hash_type, norm->value.data, norm->value.len, norm, &m);
     return screen_merge(s, obs, norm, hash, &m);
 }
 

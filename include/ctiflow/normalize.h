@@ -30,9 +30,25 @@ typedef struct cf_norm {
     bool host_bits_cleared; /* CF_IOC_CIDR: input had host bits set */
     const char *warning;    /* static text of a warning on success, or NULL */
     const char *reason;     /* static text of the reject reason on failure */
+    /*
+     * The address of an ip, cidr or endpoint as the normaliser parsed it, so
+     * that matching (cf_wl_match_norm) need not parse the value again:
+     * addr_family 4 or 6 (0: not recorded), the bits in network order (IPv4
+     * in the first four bytes, host bits of a cidr cleared) and the prefix
+     * length (32 or 128 for an ip or an endpoint).
+     */
+    int addr_family;
+    int addr_prefix;
+    unsigned char addr[16];
 } cf_norm;
 
-#define CF_NORM_INIT {CF_IOC_NONE, CF_IOC_NONE, -1, CF_BUF_INIT, CF_BUF_INIT, false, false, NULL, NULL}
+#define CF_NORM_INIT                                                                               \
+    {                                                                                              \
+        CF_IOC_NONE, CF_IOC_NONE, -1, CF_BUF_INIT, CF_BUF_INIT, false, false, NULL, NULL, 0, 0,    \
+        {                                                                                          \
+            0                                                                                      \
+        }                                                                                          \
+    }
 
 void cf_norm_free(cf_norm *n);
 

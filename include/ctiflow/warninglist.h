@@ -136,6 +136,13 @@ size_t cf_wl_match(const cf_wlset *set, const cf_ioc *ioc, cf_wl_matches *out);
 size_t cf_wl_match_value(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type,
                          const char *value, cf_wl_matches *out);
 
+/*
+ * Match what cf_normalize gave (norm->type, hash_type and value): the same
+ * lists as cf_wl_match_value, with the address the normaliser parsed (an
+ * ip, cidr or endpoint) used as it is instead of parsing the value again.
+ */
+size_t cf_wl_match_norm(const cf_wlset *set, const cf_norm *norm, cf_wl_matches *out);
+
 /* ---- policy ---------------------------------------------------------- */
 
 /*

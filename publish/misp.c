@@ -1557,7 +1557,8 @@ static cf_status mw_hash_ioc(cf_buf *hashes, cf_buf *hval, EVP_MD_CTX *ctx, cons
 {
     cf_status st;
 
-    if (!cf_misp_type_for_ioc(ioc->type, ioc->hash_type)) {
+    const char *type = cf_misp_type_for_ioc(ioc->type, ioc->hash_type);
+    if (!type) {
         return CF_OK;
     }
     st = mw_value(hval, ioc);
@@ -1566,7 +1567,8 @@ static cf_status mw_hash_ioc(cf_buf *hashes, cf_buf *hval, EVP_MD_CTX *ctx, cons
     }
     const char *v = cf_buf_str(hval);
     st = mw_hash_line(hashes, ctx, md5, v, hval->len, uuid);
-    const char *bar = strrchr(v, '|');
+    /* only a composite type's value ("filename|md5") has parts: a URL may hold a '|' too */
+    const char *bar = strchr(type, '|') ? strrchr(v, '|') : NULL;
     if (st == CF_OK && bar) {
         st = mw_hash_line(hashes, ctx, md5, v, (size_t)(bar - v), uuid);
         if (st == CF_OK) {

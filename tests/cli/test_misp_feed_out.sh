@@ -17,8 +17,23 @@ url http://bad.example/x"
 check_eq "needs -o" $? 2
 check_eq "needs -o message" "$(cat "$TMP/err")" "ctiflow: error: --to misp-feed needs -o DIR"
 
+# hashes.csv: a composite value (filename|md5) gets a line for the whole and
+# one per part; a URL holding '|' (PhishTank lists some) is one value, one line
+printf 'http://a.example/x?t=one|two|three\n' >"$TMP/pipe.txt"
+printf 'setup.exe|D41D8CD98F00B204E9800998ECF8427E\n' >"$TMP/file.txt"
+"$CTIFLOW" convert -q --type url --to misp-feed -o "$TMP/pipe" "$TMP/pipe.txt"
+check_eq "url with '|': one hashes.csv line" "$(cut -d, -f1 "$TMP/pipe/hashes.csv")" \
+    "$(printf '%s' 'http://a.example/x?t=one|two|three' | md5sum | cut -d' ' -f1)"
+"$CTIFLOW" convert -q --type file --to misp-feed -o "$TMP/file" "$TMP/file.txt"
+check_eq "filename|md5: whole and parts" "$(cut -d, -f1 "$TMP/file/hashes.csv" | tr '\n' ' ')" \
+    "$(for v in 'setup.exe|d41d8cd98f00b204e9800998ecf8427e' setup.exe \
+        d41d8cd98f00b204e9800998ecf8427e; do printf '%s' "$v" | md5sum | cut -d' ' -f1; done |
+        tr '\n' ' ')"
+
 if [ -x "${TOOLS:-}/validate-misp" ] && command -v node >/dev/null 2>&1; then
-    "$TOOLS/validate-misp" "$TMP/feed" >"$TMP/v.log" 2>&1
-    check_eq "validate-misp" "$?:$(tail -1 "$TMP/v.log")" "0:OK $TMP/feed"
+    for d in feed pipe file; do
+        "$TOOLS/validate-misp" "$TMP/$d" >"$TMP/v.log" 2>&1
+        check_eq "validate-misp $d" "$?:$(tail -1 "$TMP/v.log")" "0:OK $TMP/$d"
+    done
 fi
 finish

@@ -9,8 +9,9 @@
  * when the first line has "type" and "value" keys, else NDJSON of another
  * shape (Spamhaus DROP) that the text reader handles; other text
  * is CSV when the first data lines split into the same number (two or more)
- * of fields on one delimiter (for '|', three or more fields on two lines in
- * three, as a padded name column may hold a '|'), and a plain list otherwise.
+ * of fields on one delimiter (for '|', three or more fields on two or more
+ * lines, or on two lines in three, as a padded name column may hold a '|'),
+ * and a plain list otherwise.
  */
 #include <stdbool.h>
 #include <string.h>
@@ -215,7 +216,13 @@ static cf_format det_delimited(const char *h, size_t n)
             }
             p = nl ? nl + 1 : end;
         }
-        if (lines > 0 && same && want >= 2) {
+        /*
+         * A '|' table needs three fields and two lines: one line, or two
+         * fields ("setup.exe|<md5>", a file IOC), is as likely a list of values
+         * that hold a '|' (a URL's query, a composite value).
+         */
+        bool bar = delims[di] == '|';
+        if (lines > 0 && same && want >= 2 && (!bar || (lines >= 2 && want >= 3))) {
             return CF_FMT_CSV;
         }
         /* Padded '|' columns: a name column may hold a '|' of its own. */

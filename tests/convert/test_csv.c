@@ -710,6 +710,13 @@ static void test_detect(void)
     CHECK_INT(cf_detect_format(S("0.0.0.0 bad.example\n0.0.0.0 worse.example\n")),
               CF_FMT_TEXT);
     CHECK_INT(cf_detect_format(S("")), CF_FMT_TEXT);
+    /* '|' inside values is not a table: one line, or two fields (file IOCs) */
+    CHECK_INT(cf_detect_format(S("http://a.example/x?t=one|two|three\n")), CF_FMT_TEXT);
+    CHECK_INT(cf_detect_format(S("a.exe|d41d8cd98f00b204e9800998ecf8427e\n"
+                                 "b.exe|d41d8cd98f00b204e9800998ecf8427f\n")),
+              CF_FMT_TEXT);
+    CHECK_INT(cf_detect_format(S("a|192.0.2.1|80\nb|192.0.2.2|81\n")), CF_FMT_CSV);
+    CHECK_INT(cf_detect_format(S("a,b\n")), CF_FMT_CSV);
     CHECK_STR(cf_format_name(CF_FMT_STIX1), "stix1");
     CHECK_INT(cf_format_from_name("CSV"), CF_FMT_CSV);
     CHECK_INT(cf_format_from_name("nonsense"), CF_FMT_UNKNOWN);

@@ -215,6 +215,18 @@ static cf_status store_migrate(cf_store *s, cf_error *err)
     s->version = sqlite3_column_int(q, 0);
     sqlite3_finalize(q);
 
+    /* a store a newer ctiflow migrated may hold what this one would break */
+    int known = 0;
+    for (size_t i = 0; i < cf_store_migration_count; i++) {
+        known = cf_store_migrations[i].version > known ? cf_store_migrations[i].version : known;
+    }
+    if (s->version > known) {
+        return cf_error_set(err, CF_EINVAL, s->path, 0,
+                            "store schema version %d is newer than this program's (%d): "
+                            "run the ctiflow that wrote it, or a newer one",
+                            s->version, known);
+    }
+
     for (size_t i = 0; i < cf_store_migration_count; i++) {
         const struct cf_store_migration *m = &cf_store_migrations[i];
         if (m->version <= s->version) {

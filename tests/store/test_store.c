@@ -3,6 +3,7 @@
  * delta tracking by run, both expiry policies, feed state and output
  * cursors, on a fresh SQLite store in a temporary directory.
  */
+#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -241,6 +242,26 @@ int main(void)
     CHECK_INT(cf_store_open(&s, path, &err), CF_OK);
     CHECK_INT(cf_store_schema_version(s), 3);
     cf_store_close(s);
+
+    /* a store from a newer ctiflow is refused, and left as it is */
+    {
+        sqlite3 *db = NULL;
+        CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+        CHECK_INT(sqlite3_exec(db, "PRAGMA user_version = 9", NULL, NULL, NULL), SQLITE_OK);
+        sqlite3_close(db);
+        cf_error_clear(&err);
+        s = NULL;
+        CHECK_INT(cf_store_open(&s, path, &err), CF_EINVAL);
+        CHECK(s == NULL);
+        CHECK(strstr(err.msg, "store schema version 9 is newer than this program's (3)") != NULL);
+        CHECK_INT(sqlite3_open(path, &db), SQLITE_OK);
+        sqlite3_stmt *q = NULL;
+        CHECK_INT(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL), SQLITE_OK);
+        CHECK_INT(sqlite3_step(q), SQLITE_ROW);
+        CHECK_INT(sqlite3_column_int(q, 0), 9);
+        sqlite3_finalize(q);
+        sqlite3_close(db);
+    }
     {
         char cmd[300];
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -1122,6 +1122,10 @@ static void set_merge_times(cf_ioc *ioc, const cf_obs *obs)
     cf_time first = obs->first_seen != CF_TIME_NONE ? obs->first_seen : obs->time;
     cf_time last = obs->last_seen != CF_TIME_NONE ? obs->last_seen : first;
 
+    /* a record last seen before it was first seen (cf_collector_normalize warns) */
+    if (first != CF_TIME_NONE && last != CF_TIME_NONE && last < first) {
+        last = first;
+    }
     if (first != CF_TIME_NONE && (ioc->first_seen == CF_TIME_NONE || first < ioc->first_seen)) {
         ioc->first_seen = first;
     }
@@ -1352,6 +1356,13 @@ cf_status cf_collector_normalize(cf_collector *c, const cf_obs *obs)
         stats->warnings++;
         cf_diag d = {CF_DIAG_WARNING, obs->feed, obs->line, 0, obs->ref, c->norm.warning,
                      obs->text, obs->len};
+        collector_forward(c, &d);
+    }
+    cf_time first = obs->first_seen != CF_TIME_NONE ? obs->first_seen : obs->time;
+    if (first != CF_TIME_NONE && obs->last_seen != CF_TIME_NONE && obs->last_seen < first) {
+        stats->warnings++;
+        cf_diag d = {CF_DIAG_WARNING, obs->feed, obs->line, 0, obs->ref,
+                     "last seen before first seen: taken as first seen", obs->text, obs->len};
         collector_forward(c, &d);
     }
     return CF_OK;

@@ -348,6 +348,73 @@ static void test_spill_threads(void)
     CHECK_INT(rmdir(dir), 0);
 }
 
+/* What a collector was told: warnings, with line and reason. */
+typedef struct diag_log {
+    int n;
+    uint64_t line[4];
+    char reason[4][80];
+} diag_log;
+
+static void log_diag(void *ctx, const cf_diag *d)
+{
+    diag_log *l = ctx;
+    if (d->level == CF_DIAG_WARNING && l->n < 4) {
+        l->line[l->n] = d->line;
+        snprintf(l->reason[l->n], sizeof l->reason[0], "%s", d->reason);
+        l->n++;
+    }
+}
+
+/*
+ * A record last seen before it was first seen (URLhaus: last_online an
+ * hour-rounded time before dateadded) is warned about and its last_seen
+ * taken as its first_seen, so no IOC ever has last_seen < first_seen.
+ */
+static void test_times_reversed(void)
+{
+    cf_iocset *set = cf_iocset_new();
+    cf_collector coll;
+    diag_log log = {0};
+    cf_obs o;
+
+    CHECK(set != NULL);
+    if (!set) {
+        return;
+    }
+    cf_collector_init(&coll, set, log_diag, &log);
+    cf_sink sink = cf_collector_sink(&coll);
+    cf_obs_init(&o);
+    o.type = CF_IOC_URL;
+    o.text = "http://dl.example.org/bins/x86";
+    o.len = strlen(o.text);
+    o.feed = "urlhaus";
+    o.line = 12;
+    o.first_seen = 1586963246000LL; /* 2020-04-15T15:07:26Z */
+    o.last_seen = 1586959200000LL;  /* 2020-04-15T14:00:00Z */
+    CHECK_INT(sink.obs(sink.ctx, &o), CF_OK);
+    o.text = "http://dl.example.org/bins/arm";
+    o.len = strlen(o.text);
+    o.line = 13;
+    o.last_seen = 1586966400000LL; /* 16:00, after: no warning */
+    CHECK_INT(sink.obs(sink.ctx, &o), CF_OK);
+    cf_collector_fini(&coll);
+
+    CHECK_INT(log.n, 1);
+    CHECK_INT(log.line[0], 12);
+    CHECK_STR(log.reason[0], "last seen before first seen: taken as first seen");
+    const cf_ioc *a = cf_iocset_find(set, CF_IOC_URL, "http://dl.example.org/bins/x86");
+    const cf_ioc *b = cf_iocset_find(set, CF_IOC_URL, "http://dl.example.org/bins/arm");
+    CHECK(a != NULL && b != NULL);
+    if (a && b) {
+        CHECK_INT(a->first_seen, 1586963246000LL);
+        CHECK_INT(a->last_seen, 1586963246000LL);
+        CHECK_INT(b->first_seen, 1586963246000LL);
+        CHECK_INT(b->last_seen, 1586966400000LL);
+    }
+    CHECK_INT(cf_iocset_stats_of(set)->warnings, 1);
+    cf_iocset_free(set);
+}
+
 int main(void)
 {
     cf_iocset *set = cf_iocset_new();
@@ -469,5 +536,6 @@ int main(void)
     test_spill();
     test_spill_budget();
     test_spill_threads();
+    test_times_reversed();
     TEST_MAIN_END();
 }

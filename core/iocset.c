@@ -1122,7 +1122,13 @@ static void set_merge_times(cf_ioc *ioc, const cf_obs *obs)
     cf_time first = obs->first_seen != CF_TIME_NONE ? obs->first_seen : obs->time;
     cf_time last = obs->last_seen != CF_TIME_NONE ? obs->last_seen : first;
 
-    /* a record last seen before it was first seen (cf_collector_normalize warns) */
+    /*
+     * A record last seen before it was first seen is taken as seen once:
+     * Feodo Tracker's date-only last_online is midnight of a day whose
+     * first_seen came later, ThreatFox lists rows whose last_seen_utc is
+     * hours before first_seen_utc. No IOC leaves with last_seen before
+     * first_seen (MISP refuses such attributes).
+     */
     if (first != CF_TIME_NONE && last != CF_TIME_NONE && last < first) {
         last = first;
     }
@@ -1356,13 +1362,6 @@ cf_status cf_collector_normalize(cf_collector *c, const cf_obs *obs)
         stats->warnings++;
         cf_diag d = {CF_DIAG_WARNING, obs->feed, obs->line, 0, obs->ref, c->norm.warning,
                      obs->text, obs->len};
-        collector_forward(c, &d);
-    }
-    cf_time first = obs->first_seen != CF_TIME_NONE ? obs->first_seen : obs->time;
-    if (first != CF_TIME_NONE && obs->last_seen != CF_TIME_NONE && obs->last_seen < first) {
-        stats->warnings++;
-        cf_diag d = {CF_DIAG_WARNING, obs->feed, obs->line, 0, obs->ref,
-                     "last seen before first seen: taken as first seen", obs->text, obs->len};
         collector_forward(c, &d);
     }
     return CF_OK;

@@ -51,6 +51,22 @@ misp-csv misp/misp_event_export.csv 36 0
 generic generic-csv/intelmq_sample_report.csv 1 0
 X
 
+# Feodo Tracker's date-only last_online (midnight) and ThreatFox's
+# last_seen_utc come before the row's first seen time on some rows: the
+# IOC is then last seen when first seen, never before.
+for f in "feodotracker feodotracker/ipblocklist.csv 172.233.221.61:5938" \
+    "threatfox threatfox/threatfox_full_sha256.csv \
+59d3a806684dfc3e0d6a9fac5f349e0a08a628e9307acbc29b14012f8dd9c48c"; do
+    set -- $f
+    "$CTIFLOW" convert -q --profile "$1" "$C/$2" >"$TMP/times.jsonl"
+    check_eq "$2: IOCs last seen before first seen" "$(python3 -c '
+import json, sys
+print(sum(1 for l in open(sys.argv[1]) if json.loads(l).get("last_seen", "z") < json.loads(l).get("first_seen", "")))
+' "$TMP/times.jsonl")" 0
+    check_eq "$2: $3 seen once" "$(grep -F "\"value\":\"$3\"" "$TMP/times.jsonl" |
+        python3 -c 'import json, sys; d = json.loads(sys.stdin.read()); print(d["first_seen"] == d["last_seen"])')" True
+done
+
 # Exact values: the first IOC of several feeds, with its context.
 first() { "$CTIFLOW" convert -q --profile "$1" "$C/$2" | head -1; }
 L=$(first feodotracker feodotracker/ipblocklist.csv)

@@ -367,8 +367,9 @@ static void log_diag(void *ctx, const cf_diag *d)
 
 /*
  * A record last seen before it was first seen (URLhaus: last_online an
- * hour-rounded time before dateadded) is warned about and its last_seen
- * taken as its first_seen, so no IOC ever has last_seen < first_seen.
+ * hour-rounded time before dateadded; Feodo Tracker: a date-only
+ * last_online) has its last_seen taken as its first_seen, without a
+ * warning (real feeds have many), so no IOC has last_seen < first_seen.
  */
 static void test_times_reversed(void)
 {
@@ -399,9 +400,7 @@ static void test_times_reversed(void)
     CHECK_INT(sink.obs(sink.ctx, &o), CF_OK);
     cf_collector_fini(&coll);
 
-    CHECK_INT(log.n, 1);
-    CHECK_INT(log.line[0], 12);
-    CHECK_STR(log.reason[0], "last seen before first seen: taken as first seen");
+    CHECK_INT(log.n, 0);
     const cf_ioc *a = cf_iocset_find(set, CF_IOC_URL, "http://dl.example.org/bins/x86");
     const cf_ioc *b = cf_iocset_find(set, CF_IOC_URL, "http://dl.example.org/bins/arm");
     CHECK(a != NULL && b != NULL);
@@ -411,7 +410,7 @@ static void test_times_reversed(void)
         CHECK_INT(b->first_seen, 1586963246000LL);
         CHECK_INT(b->last_seen, 1586966400000LL);
     }
-    CHECK_INT(cf_iocset_stats_of(set)->warnings, 1);
+    CHECK_INT(cf_iocset_stats_of(set)->warnings, 0);
     cf_iocset_free(set);
 }
 

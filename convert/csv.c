@@ -5,16 +5,19 @@
  * DESIGN
  * Physical lines come from cf_lines (large block reads, CRLF or LF, a last
  * line without newline). A record is one line, or several when a quoted
- * field holds a line break (at most CF_MAX_RECORD_LINES). A quote left
- * open that does not close into a well-formed record (within the line and
- * byte bounds, with as many fields as the first row) is a stray quote: its
- * line alone is rejected and the lines after it are read again as records
- * of their own, so one bad quote loses one row. The tokenizer
+ * field holds a line break (at most CF_MAX_RECORD_LINES). A closing quote
+ * followed by text other than padding and the delimiter (`"a"x"`) makes a
+ * one-line record a reject. A quote left open that does not close into a
+ * well-formed record (within the line and byte bounds, no text after a
+ * closing quote, with as many fields as the first row) is a stray quote:
+ * its line alone is rejected and the lines after it are read again as
+ * records of their own, so one bad quote loses one row. The tokenizer
  * writes unescaped fields into one reused buffer, NUL-terminated, and keeps
  * an array of field slices: nothing is allocated per field or per record
  * once the buffers reached their size. Quoting follows RFC 4180 and what
  * feeds really do: spaces after a closing quote are skipped before the
- * delimiter (ThreatFox's `", "`), spaces around unquoted fields are
+ * delimiter (ThreatFox's `", "`), a quote inside an unquoted field is
+ * data (`ab"c`), spaces around unquoted fields are
  * trimmed (padded dataplane columns), the delimiter may be several bytes.
  *
  * Columns are mapped once, from the header when there is one: a plain
@@ -55,7 +58,8 @@ typedef struct csv_field {
 
 typedef enum csv_tok {
     CSV_TOK_OK,
-    CSV_TOK_OPEN_QUOTE, /* the record goes on on the next line */
+    CSV_TOK_OPEN_QUOTE,  /* the record goes on on the next line */
+    CSV_TOK_STRAY_QUOTE, /* text after a closing quote: bad_at, bad_end */
     CSV_TOK_TOO_MANY,
 } csv_tok;
 
@@ -88,6 +92,7 @@ typedef struct csv_reader {
     cf_buf fbuf;
     csv_field fields[CF_MAX_FIELDS];
     int nf;
+    size_t bad_at, bad_end; /* raw field of the last CSV_TOK_STRAY_QUOTE */
 
     cf_buf rec;          /* a record over several lines */
     bool accum;
@@ -143,7 +148,17 @@ static bool csv_is_pad(const csv_reader *r, char c)
     return (c == ' ' && r->delim[0] != ' ') || (c == '\t' && r->delim[0] != '\t');
 }
 
-/* A quoted field from s[i] (just after the opening quote); *o advances. */
+/* What may follow a closing quote before the delimiter: padding, CR, LF. */
+static bool csv_is_close_pad(const csv_reader *r, char c)
+{
+    return csv_is_pad(r, c) || c == '\r' || c == '\n';
+}
+
+/*
+ * A quoted field from s[i] (just after the opening quote); *o advances.
+ * The closing quote must be followed by the delimiter or the end of the
+ * record (padding allowed): any other text is CSV_TOK_STRAY_QUOTE, *i on it.
+ */
 static csv_tok csv_quoted(csv_reader *r, const char *s, size_t n, size_t *i, char **o)
 {
     for (;;) {
@@ -163,15 +178,12 @@ static csv_tok csv_quoted(csv_reader *r, const char *s, size_t n, size_t *i, cha
         break;
     }
 
-    /* After the closing quote: padding, then the delimiter. Stray text is kept. */
-    while (*i < n && csv_is_pad(r, s[*i]) && !csv_delim_at(r, s, n, *i)) {
+    /* After the closing quote: padding, then the delimiter or the end. */
+    while (*i < n && !csv_delim_at(r, s, n, *i)) {
+        if (!csv_is_close_pad(r, s[*i])) {
+            return CSV_TOK_STRAY_QUOTE;
+        }
         (*i)++;
-    }
-    if (*i < n && !csv_delim_at(r, s, n, *i)) {
-        size_t e = csv_find_delim(r, s, n, *i);
-        memcpy(*o, s + *i, e - *i);
-        *o += e - *i;
-        *i = e;
     }
     return CSV_TOK_OK;
 }
@@ -196,6 +208,10 @@ static csv_tok csv_tokenize(csv_reader *r, const char *s, size_t n)
         if (r->quote && j < n && s[j] == r->quote) {
             i = j + 1;
             csv_tok t = csv_quoted(r, s, n, &i, &o);
+            if (t == CSV_TOK_STRAY_QUOTE) {
+                r->bad_at = j;
+                r->bad_end = csv_find_delim(r, s, n, i);
+            }
             if (t != CSV_TOK_OK) {
                 return t;
             }
@@ -1034,6 +1050,14 @@ static cf_status csv_tokenized(csv_reader *r, const char *s, size_t n, uint64_t 
 
 static cf_status csv_line(csv_reader *r, const char *s, size_t n, uint64_t line, cf_error *err);
 
+/* A one-line record with text after a closing quote: the reject names its field. */
+static void csv_reject_stray(const csv_reader *r, const char *s, uint64_t line)
+{
+    size_t len = r->bad_end - r->bad_at;
+    rd_diag(r->sink, CF_DIAG_REJECT, r->feed, line, 0, "stray quote in quoted field", s + r->bad_at,
+            len > 64 ? 64 : len);
+}
+
 /*
  * The open quote of the record being gathered never closed into a
  * well-formed record: its first line is the reject and the lines gathered
@@ -1094,6 +1118,9 @@ static cf_status csv_line(csv_reader *r, const char *s, size_t n, uint64_t line,
         cf_buf_putc(&r->rec, '\n');
         cf_buf_append(&r->rec, s, n);
         csv_tok t = csv_tokenize(r, r->rec.data, r->rec.len);
+        if (t == CSV_TOK_STRAY_QUOTE) {
+            return csv_stray_quote(r, err);
+        }
         if (t == CSV_TOK_OPEN_QUOTE) {
             if (++r->accum_lines >= CF_MAX_RECORD_LINES || r->rec.len > CF_MAX_LINE_BYTES) {
                 return csv_stray_quote(r, err);
@@ -1129,6 +1156,10 @@ static cf_status csv_line(csv_reader *r, const char *s, size_t n, uint64_t line,
         r->accum = true;
         r->accum_lines = 1;
         r->rec_line = line;
+        return CF_OK;
+    }
+    if (t == CSV_TOK_STRAY_QUOTE) {
+        csv_reject_stray(r, s, line);
         return CF_OK;
     }
     if (t == CSV_TOK_TOO_MANY) {

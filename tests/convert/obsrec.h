@@ -26,6 +26,7 @@ typedef struct rec_diag {
     cf_diag_level level;
     uint64_t line, offset;
     char *reason;
+    char *value; /* "" when the diagnostic has none */
 } rec_diag;
 
 typedef struct obsrec {
@@ -95,6 +96,7 @@ static void rec_diag_cb(void *ctx, const cf_diag *d)
     x->line = d->line;
     x->offset = d->byte_offset;
     x->reason = strdup(d->reason ? d->reason : "");
+    x->value = d->value ? strndup(d->value, d->value_len) : strdup("");
 }
 
 static void rec_free(obsrec *r)
@@ -107,6 +109,7 @@ static void rec_free(obsrec *r)
     }
     for (size_t i = 0; i < r->n_diags; i++) {
         free(r->diags[i].reason);
+        free(r->diags[i].value);
     }
     free(r->obs);
     free(r->diags);

@@ -559,6 +559,134 @@ static void test_stray_quote_misclosed(void)
     rec_free(&r);
 }
 
+/* Rows 19-21 of the corpus's urlhaus_online_noheader.csv; the middle one is rewritten. */
+#define URLHAUS_ROW19                                                                              \
+    "\"3520635\",\"2025-04-21 12:01:04\",\"http://117.196.163.53:46905/i\",\"online\","            \
+    "\"2025-04-21 12:25:52\",\"malware_download\",\"32-bit,elf,mips,Mozi\","                       \
+    "\"https://urlhaus.abuse.ch/url/3520635/\",\"geenensp\"\n"
+#define URLHAUS_ROW20_HEAD "\"3520634\",\"2025-04-21 12:00:06\",\"http://182.112.3.251:42410/bin.sh"
+#define URLHAUS_ROW20_TAIL                                                                         \
+    ",\"online\",\"2025-04-21 12:20:07\",\"malware_download\",\"32-bit,elf,mips,Mozi\","           \
+    "\"https://urlhaus.abuse.ch/url/3520634/\",\"geenensp\"\n"
+#define URLHAUS_ROW21                                                                              \
+    "\"3520633\",\"2025-04-21 11:56:05\",\"http://106.56.139.227:47081/i\",\"online\","            \
+    "\"2025-04-21 11:56:05\",\"malware_download\",\"32-bit,arm,elf,mirai,Mozi\","                  \
+    "\"https://urlhaus.abuse.ch/url/3520633/\",\"geenensp\"\n"
+
+/* The two rows around the rejected one, read as if nothing had happened. */
+static void check_urlhaus_neighbours(const obsrec *r)
+{
+    CHECK_INT(r->n, 2);
+    if (r->n != 2) {
+        return;
+    }
+    CHECK_STR(r->obs[0].text, "http://117.196.163.53:46905/i");
+    CHECK_INT(r->obs[0].line, 1);
+    CHECK_STR(r->obs[0].labels,
+              "urlhaus;malware-distribution;malware_download;32-bit;elf;mips;Mozi");
+    CHECK_STR(r->obs[1].text, "http://106.56.139.227:47081/i");
+    CHECK_INT(r->obs[1].line, 3);
+    CHECK_STR(r->obs[1].labels,
+              "urlhaus;malware-distribution;malware_download;32-bit;arm;elf;mirai;Mozi");
+}
+
+/*
+ * The user review's inputs: a closing quote followed by `x"`, and the quote
+ * after `bin.sh` removed (the next quote then closes the field before
+ * `online"`). Each was published as a mangled URL; now its row is the one
+ * reject, named by its raw field, and the rows around it are kept.
+ */
+static void test_stray_quote_urlhaus(void)
+{
+    static const char after[] =
+        URLHAUS_ROW19 URLHAUS_ROW20_HEAD "\"x\"" URLHAUS_ROW20_TAIL URLHAUS_ROW21;
+    static const char unclosed[] =
+        URLHAUS_ROW19 URLHAUS_ROW20_HEAD URLHAUS_ROW20_TAIL URLHAUS_ROW21;
+    static const char *const inputs[] = {after, unclosed};
+    static const char *const values[] = {"\"http://182.112.3.251:42410/bin.sh\"x\"",
+                                         "\"http://182.112.3.251:42410/bin.sh,\"online\""};
+    for (size_t i = 0; i < 2; i++) {
+        obsrec r = {.keep_text = true};
+        cf_error err;
+        CHECK_INT(rec_read_mem(&r, CF_FMT_UNKNOWN, "urlhaus", inputs[i], strlen(inputs[i]), &err),
+                  CF_OK);
+        CHECK_INT(r.n_diags, 1);
+        if (r.n_diags == 1) {
+            CHECK_INT(r.diags[0].level, CF_DIAG_REJECT);
+            CHECK_INT(r.diags[0].line, 2);
+            CHECK_STR(r.diags[0].reason, "stray quote in quoted field");
+            CHECK_STR(r.diags[0].value, values[i]);
+        }
+        check_urlhaus_neighbours(&r);
+        rec_free(&r);
+    }
+}
+
+/*
+ * Every kind of quote: a quote inside an unquoted field is data, a doubled
+ * quote is one quote, padding (and a CR) may follow a closing quote. Other
+ * text after a closing quote rejects a one-line record; in a record over
+ * several lines it makes the opening line the reject and the lines after it
+ * are read again (line 12 used to be swallowed into line 11's comment).
+ */
+static void test_stray_quote_kinds(void)
+{
+    static const char data[] = "ip,comment,tags\n"
+                               "192.0.2.1,ab\"c,t\n"
+                               "192.0.2.2,\"a\"\"b\",t\n"
+                               "\"192.0.2.3\"  ,\"x\" ,t\n"
+                               "192.0.2.4,\"x\"y,t\n"
+                               "\"192.0.2.5\"x\",n,t\n"
+                               "192.0.2.6,\"x\"\r,t\n"
+                               "192.0.2.7,\"open,t\n"
+                               "192.0.2.8,\"x\"z,t\n"
+                               "192.0.2.9,n,t\n"
+                               "192.0.2.10,\"open,t\n"
+                               "192.0.2.11,\"q\",t\n"
+                               "192.0.2.12,\"two\n"
+                               "lines\",t\n";
+    static const struct {
+        uint64_t line;
+        const char *reason;
+        const char *value;
+    } rejects[] = {
+        {5, "stray quote in quoted field", "\"x\"y"},
+        {6, "stray quote in quoted field", "\"192.0.2.5\"x\""},
+        {8, "unterminated quoted field", "192.0.2.7,\"open,t"},
+        {9, "stray quote in quoted field", "\"x\"z"},
+        {11, "unterminated quoted field", "192.0.2.10,\"open,t"},
+    };
+    static const struct {
+        const char *ip;
+        uint64_t line;
+        const char *comment;
+    } rows[] = {
+        {"192.0.2.1", 2, "ab\"c"},
+        {"192.0.2.2", 3, "a\"b"},
+        {"192.0.2.3", 4, "x"},
+        {"192.0.2.6", 7, "x"},
+        {"192.0.2.9", 10, "n"},
+        {"192.0.2.11", 12, "q"},
+        {"192.0.2.12", 13, "two\nlines"},
+    };
+    obsrec r = {.keep_text = true};
+    cf_error err;
+    CHECK_INT(rec_read_mem(&r, CF_FMT_CSV, NULL, S(data), &err), CF_OK);
+    CHECK_INT(r.n_diags, 5);
+    for (size_t i = 0; i < 5 && i < r.n_diags; i++) {
+        CHECK_INT(r.diags[i].line, rejects[i].line);
+        CHECK_STR(r.diags[i].reason, rejects[i].reason);
+        CHECK_STR(r.diags[i].value, rejects[i].value);
+    }
+    CHECK_INT(r.n, 7);
+    for (size_t i = 0; i < 7 && i < r.n; i++) {
+        CHECK_STR(r.obs[i].text, rows[i].ip);
+        CHECK_INT(r.obs[i].line, rows[i].line);
+        CHECK_STR(r.obs[i].comment, rows[i].comment);
+    }
+    rec_free(&r);
+}
+
 /* Invalid UTF-8 is a reject with line and offset; binary data stops the read. */
 static void test_bad_bytes(void)
 {
@@ -912,6 +1040,8 @@ int main(void)
     test_multiline_record();
     test_stray_quote_unclosed();
     test_stray_quote_misclosed();
+    test_stray_quote_urlhaus();
+    test_stray_quote_kinds();
     test_bad_bytes();
     test_empty_inputs();
     test_long_line();

@@ -1085,6 +1085,7 @@ static cf_status run_publish(const cf_config *cfg, const cf_run_opts *o, cf_stor
         cf_status st;
 
         cf_error_clear(&oerr);
+        memset(&res, 0, sizeof(res));
         if (strcmp(out->type, "directory") != 0) {
             st = run_publish_http(cfg, o, store, out, run, now, &oerr);
             if (st != CF_OK) {
@@ -1107,6 +1108,12 @@ static cf_status run_publish(const cf_config *cfg, const cf_run_opts *o, cf_stor
         }
         cf_wl_policy_free(wl.policy);
         cf_buf_free(&fp);
+        for (size_t k = 0; k < res.n_removed; k++) {
+            cf_run_log(o, CF_LOG_INFO, "publish", NULL,
+                       "output '%s': removed '%s': no completed publish recorded it", out->name,
+                       res.removed[k]);
+        }
+        cf_publish_result_free(&res);
 
         if (st != CF_OK) {
             char msg[1100];

@@ -1658,6 +1658,29 @@ cf_status cf_store_published(cf_store *s, const char *output, int64_t run, cf_ti
     return st;
 }
 
+cf_status cf_store_published_has(cf_store *s, const char *output, int64_t run, const char *path,
+                                 bool *out, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc;
+
+    *out = false;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT 1 FROM published WHERE output = ?1 AND run_id = ?2"
+                           " AND path = ?3 LIMIT 1",
+                           -1, &q, NULL) != SQLITE_OK) {
+        return store_fail(s, err, "reading publications");
+    }
+    sqlite3_bind_text(q, 1, output, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, run);
+    sqlite3_bind_text(q, 3, path, -1, SQLITE_STATIC);
+    rc = sqlite3_step(q);
+    *out = rc == SQLITE_ROW;
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CF_OK
+                                                 : store_fail(s, err, "reading publications");
+}
+
 cf_status cf_store_output_done(cf_store *s, const char *output, int64_t run, cf_time now,
                                cf_error *err)
 {

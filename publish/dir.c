@@ -37,7 +37,10 @@
  * current file, and the snapshot is a hard link to the delta bundle (same
  * bytes, rendered once; copied where links are not possible).
  * Old delta bundles beyond keep_deltas are removed; temporary files left by
- * an interrupted run are removed on the next publish.
+ * an interrupted run are removed on the next publish, and so are delta
+ * bundles no completed publish recorded (neither the store's published rows
+ * of the output nor the current index.json name them): a run killed between
+ * renaming its delta into place and writing index.json leaves one.
  * With warning lists (cf_publish_dir_wl), the warninglist labels a row had
  * in the store are replaced by matches against the current lists, and the
  * output's policy withholds IOCs from every file or, by default, only from
@@ -596,17 +599,30 @@ static void dir_sweep_tmp(const char *dir, int depth)
     cf_buf_free(&p);
 }
 
-/* Keep the newest keep delta bundles; list the kept ones in the index. */
-static void dir_prune_deltas(const char *dir, int keep, json_t *list)
+/* Free names[0..n) and names. */
+static void dir_names_free(char **names, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(names[i]);
+    }
+    free(names);
+}
+
+/*
+ * The delta bundles in dir (delta-*.json), sorted, into *out (owned:
+ * dir_names_free); returns their number. A name that cannot be held is
+ * left out, as is every bundle when dir cannot be read.
+ */
+static size_t dir_list_deltas(const char *dir, char ***out)
 {
     DIR *d = opendir(dir);
     char **names = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
-    cf_buf p = CF_BUF_INIT;
 
+    *out = NULL;
     if (!d) {
-        return;
+        return 0;
     }
     while ((e = readdir(d)) != NULL) {
         size_t l = strlen(e->d_name);
@@ -621,26 +637,159 @@ static void dir_prune_deltas(const char *dir, int keep, json_t *list)
             names = g;
             cap = cap ? cap * 2 : 32;
         }
-        names[n++] = cf_strdup(e->d_name);
+        names[n] = cf_strdup(e->d_name);
+        if (names[n]) {
+            n++;
+        }
     }
     closedir(d);
     if (names) {
         qsort(names, n, sizeof(*names), dir_str_cmp);
     }
+    *out = names;
+    return n;
+}
+
+/* Keep the newest keep delta bundles; list the kept ones in the index. */
+static void dir_prune_deltas(const char *dir, int keep, json_t *list)
+{
+    char **names = NULL;
+    size_t n = dir_list_deltas(dir, &names);
+    cf_buf p = CF_BUF_INIT;
+
     for (size_t i = 0; i < n; i++) {
-        if (names[i] && n - i > (size_t)keep) {
-            cf_buf_reset(&p);
+        cf_buf_reset(&p);
+        if (n - i > (size_t)keep) {
             cf_buf_printf(&p, "%s/%s", dir, names[i]);
             unlink(p.data);
-        } else if (names[i]) {
-            cf_buf_reset(&p);
+        } else {
             cf_buf_printf(&p, "stix2/deltas/%s", names[i]);
             json_array_append_new(list, json_string(p.data));
         }
-        free(names[i]);
     }
-    free(names);
+    dir_names_free(names, n);
     cf_buf_free(&p);
+}
+
+/* The run id of a delta bundle named as a publish names it ("delta-%08lld.json"), or 0. */
+static int64_t dir_delta_run(const char *name)
+{
+    const char *digits = name + 6;
+    size_t n = strspn(digits, "0123456789");
+
+    if (n < 8 || n > 18 || strcmp(digits + n, ".json") != 0) {
+        return 0;
+    }
+    return strtoll(digits, NULL, 10);
+}
+
+/* True when the index ix lists path among its deltas or its files. */
+static bool dir_index_lists(const json_t *ix, const char *path)
+{
+    const json_t *deltas = json_object_get(ix, "deltas");
+    const json_t *files = json_object_get(ix, "files");
+
+    for (size_t i = 0; i < json_array_size(deltas); i++) {
+        const char *listed = json_string_value(json_array_get(deltas, i));
+        if (listed && !strcmp(listed, path)) {
+            return true;
+        }
+    }
+    for (size_t i = 0; i < json_array_size(files); i++) {
+        const char *listed = json_string_value(json_object_get(json_array_get(files, i), "path"));
+        if (listed && !strcmp(listed, path)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Add path to the names res reports removed. */
+static cf_status dir_report_removed(cf_publish_result *res, const char *path)
+{
+    char **grown = realloc(res->removed, (res->n_removed + 1) * sizeof(*grown));
+
+    if (!grown) {
+        return CF_ENOMEM;
+    }
+    res->removed = grown;
+    res->removed[res->n_removed] = cf_strdup(path);
+    if (!res->removed[res->n_removed]) {
+        return CF_ENOMEM;
+    }
+    res->n_removed++;
+    return CF_OK;
+}
+
+/*
+ * Remove the delta bundles of the output that no completed publish
+ * recorded. A run killed after its delta was renamed into place, but
+ * before index.json and the store's rows were written, leaves a bundle
+ * whose changes the next run publishes again under its own run id; a
+ * consumer mirroring the directory would apply them twice. A bundle is
+ * kept when the store has it among the output's published files of its run
+ * or the current index.json lists it (an output whose store was made anew
+ * or renamed). Bundles not named as a publish names them are left to
+ * dir_prune_deltas. Each one removed is reported in res.
+ */
+static cf_status dir_sweep_deltas(cf_store *store, const cf_output_cfg *out, cf_publish_result *res,
+                                  cf_error *err)
+{
+    cf_buf dir = CF_BUF_INIT, p = CF_BUF_INIT, rel = CF_BUF_INIT;
+    char **names = NULL;
+    size_t n;
+    json_t *ix;
+    bool removed = false;
+    cf_status st = CF_OK;
+
+    cf_buf_printf(&p, "%s/index.json", out->path);
+    ix = json_load_file(cf_buf_str(&p), 0, NULL);
+    cf_buf_printf(&dir, "%s/stix2/deltas", out->path);
+    n = dir_list_deltas(cf_buf_str(&dir), &names);
+
+    for (size_t i = 0; st == CF_OK && i < n; i++) {
+        int64_t run = dir_delta_run(names[i]);
+        bool recorded = false;
+        if (run <= 0) {
+            continue;
+        }
+        cf_buf_reset(&rel);
+        cf_buf_printf(&rel, "stix2/deltas/%s", names[i]);
+        st = cf_store_published_has(store, out->name, run, cf_buf_str(&rel), &recorded, err);
+        if (st != CF_OK || recorded || dir_index_lists(ix, cf_buf_str(&rel))) {
+            continue;
+        }
+        cf_buf_reset(&p);
+        cf_buf_printf(&p, "%s/%s", cf_buf_str(&dir), names[i]);
+        if (unlink(cf_buf_str(&p)) != 0) {
+            continue; /* left for the next publish */
+        }
+        removed = true;
+        st = dir_report_removed(res, cf_buf_str(&rel));
+        if (st != CF_OK) {
+            cf_error_set(err, st, NULL, 0, "out of memory");
+        }
+    }
+    if (removed) {
+        dir_fsync_dir(cf_buf_str(&dir));
+    }
+
+    dir_names_free(names, n);
+    json_decref(ix);
+    cf_buf_free(&dir);
+    cf_buf_free(&p);
+    cf_buf_free(&rel);
+    return st;
+}
+
+void cf_publish_result_free(cf_publish_result *res)
+{
+    if (!res) {
+        return;
+    }
+    dir_names_free(res->removed, res->n_removed);
+    res->removed = NULL;
+    res->n_removed = 0;
 }
 
 static bool dir_wl_keep(void *ctx, cf_ioc *ioc)
@@ -1114,6 +1263,9 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
     st = dir_mkdir(out->path, err);
     if (st == CF_OK) {
         dir_sweep_tmp(out->path, 3);
+        st = dir_sweep_deltas(store, out, res, err);
+    }
+    if (st == CF_OK) {
         st = cf_store_output_last_run(store, out->name, &last, err);
     }
     if (st == CF_OK) {

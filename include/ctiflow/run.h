@@ -91,14 +91,23 @@ typedef struct cf_publish_result {
     uint64_t revoked;
     uint64_t current; /* IOCs in the snapshot */
     bool skipped;     /* nothing changed since the last publish */
+    char **removed;   /* delta bundles no completed publish recorded, removed before
+                         publishing ("stix2/deltas/delta-N.json"); owned */
+    size_t n_removed;
 } cf_publish_result;
+
+/* Free what res owns (its removed names); res then holds none. NULL is allowed. */
+void cf_publish_result_free(cf_publish_result *res);
 
 /*
  * Publish the store to a directory output, atomically file by file: a STIX
  * 2.1 delta bundle of what changed since the output's last publish, a
  * snapshot bundle, the MISP feed directory, block lists per type, CSV and
  * JSONL as configured, and index.json. Nothing is rewritten when nothing
- * changed (unless force).
+ * changed (unless force). First, the delta bundles no completed publish of
+ * the output recorded (a run killed before its index.json) are removed and
+ * named in res->removed, also when the publish then fails: free res with
+ * cf_publish_result_free.
  */
 cf_status cf_publish_dir(cf_store *store, const cf_output_cfg *out, int64_t run, cf_time now,
                          bool force, cf_publish_result *res, cf_error *err);

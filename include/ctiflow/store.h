@@ -175,6 +175,9 @@ cf_status cf_store_output_last_run(cf_store *s, const char *output, int64_t *out
 /* Record that output published kind (a file name) with count IOCs in run. */
 cf_status cf_store_published(cf_store *s, const char *output, int64_t run, cf_time now,
                              const char *kind, const char *path, int64_t count, cf_error *err);
+/* Whether output recorded path as published in run (*out; false when not). */
+cf_status cf_store_published_has(cf_store *s, const char *output, int64_t run, const char *path,
+                                 bool *out, cf_error *err);
 /* Move the output's cursor to run. */
 cf_status cf_store_output_done(cf_store *s, const char *output, int64_t run, cf_time now,
                                cf_error *err);

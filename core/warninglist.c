@@ -309,6 +309,11 @@ static void wl_skip(wl_load *ld, const char *entry, const char *why)
     l->info.skipped++;
 }
 
+static inline bool wl_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* Trim surrounding white space. */
 static void wl_trim(const char **s, size_t *n)
 {
@@ -399,13 +404,19 @@ out:
     return st;
 }
 
-/* One entry of a MISP list by the list's kind; skipped entries are counted. */
-static cf_status wl_add_entry(wl_load *ld, cf_wl_kind kind, const char *s, size_t n)
+/*
+ * One entry of a MISP list by the list's kind; skipped entries are counted.
+ * nul_free: the entry is known to hold no NUL.
+ */
+static cf_status wl_add_entry(wl_load *ld, cf_wl_kind kind, const char *s, size_t n, bool nul_free)
 {
     cf_status st;
 
-    wl_trim(&s, &n);
-    if (n == 0 || n > CF_WL_MAX_ENTRY_BYTES || memchr(s, '\0', n)) {
+    /* Most entries have no space at either end: trimming them would change nothing. */
+    if (n == 0 || wl_is_space(s[0]) || wl_is_space(s[n - 1])) {
+        wl_trim(&s, &n);
+    }
+    if (n == 0 || n > CF_WL_MAX_ENTRY_BYTES || (!nul_free && memchr(s, '\0', n))) {
         wl_skip(ld, "", n ? "entry too long or holds NUL" : "empty entry");
         return CF_OK;
     }
@@ -500,7 +511,7 @@ static cf_status wl_load_doc(wl_load *ld, const wl_doc *doc, const char *id, cf_
             wl_skip(ld, "", "not a string");
             continue;
         }
-        st = wl_add_entry(ld, kind, v->s, v->len);
+        st = wl_add_entry(ld, kind, v->s, v->len, doc->nul_free);
         if (st != CF_OK) {
             return st;
         }

@@ -896,9 +896,16 @@ cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint1
     for (; i < len; i++) {
         k[i] = ht_fold(k[i]);
     }
+    /* wl_ht_step of bytes already folded, four a step from the end, then the rest. */
     uint64_t h = WL_HT_SEED;
-    for (i = len; i-- > 0;) {
-        h = (h ^ k[i]) * 1099511628211ull; /* wl_ht_step of a byte already folded */
+    for (i = len; i >= 4; i -= 4) {
+        h = (h ^ k[i - 1]) * WL_HT_PRIME;
+        h = (h ^ k[i - 2]) * WL_HT_PRIME;
+        h = (h ^ k[i - 3]) * WL_HT_PRIME;
+        h = (h ^ k[i - 4]) * WL_HT_PRIME;
+    }
+    while (i-- > 0) {
+        h = (h ^ k[i]) * WL_HT_PRIME;
     }
     if (kind == WL_K_EXACT) {
         size_t b = ht_exact_bit(key, len);

@@ -190,13 +190,14 @@ void wl_ht_query_hash(const wl_htab *t, unsigned kinds, const char *key, size_t 
  * all the parent names of a host come out of one pass over it.
  */
 #define WL_HT_SEED 1469598103934665603ull
+#define WL_HT_PRIME 1099511628211ull
 
 /* ASCII lower case of every byte: one load instead of a test per byte. */
 extern const unsigned char wl_fold_tab[256];
 
 static inline uint64_t wl_ht_step(uint64_t h, unsigned char c)
 {
-    return (h ^ wl_fold_tab[c]) * 1099511628211ull;
+    return (h ^ wl_fold_tab[c]) * WL_HT_PRIME;
 }
 static inline uint32_t wl_ht_final(uint64_t h)
 {
@@ -256,6 +257,7 @@ typedef struct wl_doc {
     wl_docval *list;
     size_t n_list;
     bool has_attrs, has_list;
+    bool nul_free;           /* no string holds a NUL (the quick reader refuses \u0000) */
     char num[4][WL_DOC_NUM]; /* integer members as text */
 } wl_doc;
 

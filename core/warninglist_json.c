@@ -445,6 +445,7 @@ bool wl_doc_parse(char *buf, size_t len, wl_doc *doc)
         return false;
     }
     wj_ws(&j);
+    doc->nul_free = true;
     return j.p == j.end && doc->has_list;
 }
 

@@ -971,6 +971,15 @@ static void wl_match_addr(const cf_wlset *set, const char *s, size_t n, const cf
     int family = 0;
     wl_u128 first, last;
 
+    if (norm && norm->addr_family == 4) {
+        /* The parsed IPv4 address as a 32-bit range, no 128-bit detour. */
+        const unsigned char *b = norm->addr;
+        uint32_t a = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        int prefix = norm->addr_prefix;
+        uint32_t host = prefix <= 0 ? UINT32_MAX : (prefix >= 32 ? 0 : UINT32_MAX >> prefix);
+        wl_iv_query4(&set->v4, a & ~host, (a & ~host) | host, h);
+        return;
+    }
     if (norm && norm->addr_family) {
         family = norm->addr_family;
         wl_net_bytes(family, norm->addr, norm->addr_prefix, &first, &last);

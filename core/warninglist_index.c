@@ -763,31 +763,38 @@ static void iv_query_v4(const wl_ivtab *t, uint32_t a, uint32_t b, wl_hits *h)
     }
 }
 
-void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h)
+void wl_iv_query4(const wl_ivtab *t, uint32_t first, uint32_t last, wl_hits *h)
 {
     if (t->n == 0) {
         return;
     }
-    if (t->touched && first.hi == 0 && last.hi == 0 && (first.lo >> 16) == (last.lo >> 16) &&
-        last.lo <= 0xffffffffu) {
-        uint64_t b = first.lo >> 16;
+    if (first >> 16 == last >> 16) {
+        uint32_t b = first >> 16;
         if (!(t->touched[b / 64] & (1ull << (b % 64)))) {
             return;
         }
         /* The search starts from l1: ask for it while the filter is read. */
         __builtin_prefetch(&t->l1[b]);
-        uint32_t c = (uint32_t)first.lo >> 8;
-        if (!(t->whole[b / 64] & (1ull << (b % 64))) && c == (uint32_t)last.lo >> 8) {
+        uint32_t c = first >> 8;
+        if (!(t->whole[b / 64] & (1ull << (b % 64))) && c == last >> 8) {
             uint32_t bit = iv_part24_bit(c);
             if (!(t->part24[bit / 64] & (1ull << (bit % 64)))) {
                 return;
             }
         }
     }
+    iv_query_v4(t, first, last, h);
+}
+
+void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h)
+{
+    if (t->n == 0) {
+        return;
+    }
     if (t->v4) {
         /* The IPv4 table keeps its packed intervals alone. */
         if (first.hi == 0 && last.hi == 0 && last.lo <= 0xffffffffu) {
-            iv_query_v4(t, (uint32_t)first.lo, (uint32_t)last.lo, h);
+            wl_iv_query4(t, (uint32_t)first.lo, (uint32_t)last.lo, h);
         }
         return;
     }

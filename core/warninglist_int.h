@@ -173,6 +173,8 @@ void wl_iv_free(wl_ivtab *t);
 cf_status wl_iv_add(wl_ivtab *t, wl_u128 first, wl_u128 last, uint16_t list);
 cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4);
 void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h);
+/* wl_iv_query of an IPv4 range on the IPv4 table (built with v4 set). */
+void wl_iv_query4(const wl_ivtab *t, uint32_t first, uint32_t last, wl_hits *h);
 
 /* Name table: entries are staged by wl_ht_add and searchable after wl_ht_build. */
 void wl_ht_free(wl_htab *t);

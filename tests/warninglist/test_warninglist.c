@@ -755,7 +755,8 @@ static void test_name_hashing(void)
  * Loading paths: IPv4 networks of two lists overlapping, nested and
  * touching (the sweep over packed keys), entries with white space around
  * them, and a list the quick reader leaves to the JSON library (a \u escape
- * outside ASCII) whose blank entry is still skipped and counted.
+ * outside ASCII) whose blank entry is still skipped and counted, and a list
+ * whose items are separated by runs of spaces, tabs and line feeds.
  */
 static void test_entry_paths(void)
 {
@@ -776,18 +777,28 @@ static void test_entry_paths(void)
     snprintf(path, sizeof path, "%s/e.json", dir);
     write_file(path, "{\"name\":\"e\",\"type\":\"string\",\"matching_attributes\":[\"md5\"],"
                      "\"list\":[\" d41d8cd98f00b204e9800998ecf8427e\"]}");
+    snprintf(path, sizeof path, "%s/p.json", dir);
+    write_file(path,
+               "{\"name\":\"p\",\"type\":\"cidr\",\"list\":[\n  \"198.51.100.1\",\n"
+               "            \"198.51.100.2\",\n\t \"198.51.100.3\",\n        \t\"198.51.100.4\""
+               ",\n        \n    \"198.51.100.5\"  ,\n\"198.51.100.6\"\n]}");
 
     cf_wlset *wl = cf_wl_new();
     cf_error_clear(&err);
     n_reports = 0;
     CHECK_INT(cf_wl_load_dir(wl, dir, count_report, NULL, &err), CF_OK);
-    CHECK_INT(cf_wl_count(wl), 4);
+    CHECK_INT(cf_wl_count(wl), 5);
     CHECK_INT(n_reports, 2);
 
     const cf_wl_info *a = cf_wl_info_at(wl, (size_t)cf_wl_find(wl, "a"));
     CHECK(a && a->entries == 5 && a->skipped == 1);
     const cf_wl_info *h = cf_wl_info_at(wl, (size_t)cf_wl_find(wl, "h"));
     CHECK(h && h->entries == 3 && h->skipped == 1);
+    const cf_wl_info *pp = cf_wl_info_at(wl, (size_t)cf_wl_find(wl, "p"));
+    CHECK(pp && pp->entries == 6 && pp->skipped == 0);
+    CHECK_STR(sorted_matches(wl, CF_IOC_CIDR, "198.51.100.0/29"), "p");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "198.51.100.6"), "p");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "198.51.100.7"), "");
 
     CHECK_STR(sorted_matches(wl, CF_IOC_IP, "8.8.8.8"), "a,b");
     CHECK_STR(sorted_matches(wl, CF_IOC_IP, "8.8.8.9"), "b");
@@ -814,8 +825,8 @@ static void test_entry_paths(void)
     CHECK_STR(matches(wl, CF_IOC_MD5, "d41d8cd98f00b204e9800998ecf8427f"), "");
     cf_wl_free(wl);
 
-    const char *files[] = {"a.json", "b.json", "h.json", "e.json"};
-    for (size_t i = 0; i < 4; i++) {
+    const char *files[] = {"a.json", "b.json", "h.json", "e.json", "p.json"};
+    for (size_t i = 0; i < 5; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
         remove(path);
     }

@@ -309,6 +309,11 @@ static void wl_skip(wl_load *ld, const char *entry, const char *why)
     l->info.skipped++;
 }
 
+static inline bool wl_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
 /* Trim surrounding white space. */
 static void wl_trim(const char **s, size_t *n)
 {
@@ -399,13 +404,19 @@ out:
     return st;
 }
 
-/* One entry of a MISP list by the list's kind; skipped entries are counted. */
-static cf_status wl_add_entry(wl_load *ld, cf_wl_kind kind, const char *s, size_t n)
+/*
+ * One entry of a MISP list by the list's kind; skipped entries are counted.
+ * nul_free: the entry is known to hold no NUL.
+ */
+static cf_status wl_add_entry(wl_load *ld, cf_wl_kind kind, const char *s, size_t n, bool nul_free)
 {
     cf_status st;
 
-    wl_trim(&s, &n);
-    if (n == 0 || n > CF_WL_MAX_ENTRY_BYTES || memchr(s, '\0', n)) {
+    /* Most entries have no space at either end: trimming them would change nothing. */
+    if (n == 0 || wl_is_space(s[0]) || wl_is_space(s[n - 1])) {
+        wl_trim(&s, &n);
+    }
+    if (n == 0 || n > CF_WL_MAX_ENTRY_BYTES || (!nul_free && memchr(s, '\0', n))) {
         wl_skip(ld, "", n ? "entry too long or holds NUL" : "empty entry");
         return CF_OK;
     }
@@ -500,7 +511,7 @@ static cf_status wl_load_doc(wl_load *ld, const wl_doc *doc, const char *id, cf_
             wl_skip(ld, "", "not a string");
             continue;
         }
-        st = wl_add_entry(ld, kind, v->s, v->len);
+        st = wl_add_entry(ld, kind, v->s, v->len, doc->nul_free);
         if (st != CF_OK) {
             return st;
         }
@@ -960,6 +971,15 @@ static void wl_match_addr(const cf_wlset *set, const char *s, size_t n, const cf
     int family = 0;
     wl_u128 first, last;
 
+    if (norm && norm->addr_family == 4) {
+        /* The parsed IPv4 address as a 32-bit range, no 128-bit detour. */
+        const unsigned char *b = norm->addr;
+        uint32_t a = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3];
+        int prefix = norm->addr_prefix;
+        uint32_t host = prefix <= 0 ? UINT32_MAX : (prefix >= 32 ? 0 : UINT32_MAX >> prefix);
+        wl_iv_query4(&set->v4, a & ~host, (a & ~host) | host, h);
+        return;
+    }
     if (norm && norm->addr_family) {
         family = norm->addr_family;
         wl_net_bytes(family, norm->addr, norm->addr_prefix, &first, &last);

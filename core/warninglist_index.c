@@ -354,58 +354,56 @@ static int iv_event_cmp(const void *a, const void *b)
 }
 
 /*
- * IPv4 events in the order of iv_event_cmp, by a stable radix sort of one
- * 64-bit key each: the position (at most 2^32 - 1: no end event follows the
- * last address) and whether it is a start, 33 bits in three passes of 11
- * bits, above the list (low 16 bits), which needs no order. False when out
- * of memory.
+ * IPv4 sweep keys: the position (at most 2^32 - 1: no end event follows the
+ * last address) above a bit set for a start, above the list (low 16 bits).
+ * Ascending keys give the order of iv_event_cmp: by position, an end before
+ * a start; the order of the lists at one position does not matter.
  */
+#define IV_KEY_POS 17
 #define IV_RADIX_BITS 11
 
-static bool iv_sort_v4(iv_event *ev, size_t n)
+static inline uint64_t iv_key4(uint32_t pos, bool start, uint16_t list)
 {
-    uint64_t *a = malloc((n ? n : 1) * sizeof *a);
-    uint64_t *b = malloc((n ? n : 1) * sizeof *b);
-    size_t count[1u << IV_RADIX_BITS];
-    const uint64_t digit = (1u << IV_RADIX_BITS) - 1;
+    return (uint64_t)pos << IV_KEY_POS | (uint64_t)start << 16 | list;
+}
 
-    if (!a || !b) {
-        free(a);
-        free(b);
-        return false;
-    }
+/*
+ * The n keys of a sorted by a stable radix sort of their 33 bits above the
+ * list, three passes of 11 bits whose counts are taken in one read; b is
+ * scratch of n keys. Returns the one of a and b that holds the result.
+ */
+static uint64_t *iv_sort_keys4(uint64_t *a, uint64_t *b, size_t n)
+{
+    static const unsigned shifts[3] = {16, 16 + IV_RADIX_BITS, 16 + 2 * IV_RADIX_BITS};
+    const uint64_t digit = (1u << IV_RADIX_BITS) - 1;
+    uint32_t count[3][1u << IV_RADIX_BITS];
+
+    memset(count, 0, sizeof count);
     for (size_t i = 0; i < n; i++) {
-        a[i] = (ev[i].pos.lo << 17) | ((uint64_t)(ev[i].delta > 0) << 16) | ev[i].list;
+        uint64_t k = a[i];
+        count[0][(k >> shifts[0]) & digit]++;
+        count[1][(k >> shifts[1]) & digit]++;
+        count[2][(k >> shifts[2]) & digit]++;
     }
-    for (unsigned shift = 16; n > 0 && shift < 49; shift += IV_RADIX_BITS) {
-        memset(count, 0, sizeof count);
-        for (size_t i = 0; i < n; i++) {
-            count[(a[i] >> shift) & digit]++;
-        }
-        if (count[(a[0] >> shift) & digit] == n) {
+    for (int p = 0; n > 0 && p < 3; p++) {
+        uint32_t *c = count[p];
+        if (c[(a[0] >> shifts[p]) & digit] == n) {
             continue;
         }
-        size_t sum = 0;
+        uint32_t sum = 0;
         for (size_t d = 0; d <= digit; d++) {
-            size_t c = count[d];
-            count[d] = sum;
-            sum += c;
+            uint32_t x = c[d];
+            c[d] = sum;
+            sum += x;
         }
         for (size_t i = 0; i < n; i++) {
-            b[count[(a[i] >> shift) & digit]++] = a[i];
+            b[c[(a[i] >> shifts[p]) & digit]++] = a[i];
         }
         uint64_t *t = a;
         a = b;
         b = t;
     }
-    for (size_t i = 0; i < n; i++) {
-        ev[i].pos = (wl_u128){0, a[i] >> 17};
-        ev[i].delta = (a[i] >> 16) & 1 ? 1 : -1;
-        ev[i].list = (uint16_t)(a[i] & 0xffff);
-    }
-    free(a);
-    free(b);
-    return true;
+    return a;
 }
 
 /* Space for n intervals and m list ids in the built arrays. */
@@ -463,80 +461,164 @@ static inline uint32_t iv_part24_bit(uint32_t c)
 }
 
 /*
- * The finer IPv4 filter: a /16 one interval covers whole is marked as such;
- * in every other /16, each /24 an interval covers part of sets its hashed
- * bit. An address of a touched /16 that is not whole and whose /24's bit is
- * clear is in no interval, which spares most misses the search through the
- * intervals (the intervals of one /16 are far apart in memory). Marking
- * costs one step per /16 an interval spans and at most 256 in the /16s it
- * covers in part.
+ * The IPv4 filters, in one walk over the packed intervals: where the
+ * intervals of each /16 begin (l1), the /16s they touch, and the finer
+ * filter: a /16 one interval covers whole is marked as such; in every other
+ * /16, each /24 an interval covers part of sets its hashed bit. An address
+ * of a touched /16 that is not whole and whose /24's bit is clear is in no
+ * interval, which spares most misses the search through the intervals (the
+ * intervals of one /16 are far apart in memory). Marking costs one step per
+ * /16 an interval spans and at most 256 in the /16s it covers in part.
  */
-static cf_status iv_build_part24(wl_ivtab *t)
+static cf_status iv_build_filters4(wl_ivtab *t)
 {
+    t->l1 = malloc(65537 * sizeof *t->l1);
+    t->touched = calloc(65536 / 64, sizeof *t->touched);
     t->whole = calloc(65536 / 64, sizeof *t->whole);
     t->part24 = calloc(((size_t)1 << WL_IV_PART24_BITS) / 64, sizeof *t->part24);
-    if (!t->whole || !t->part24) {
+    if (!t->l1 || !t->touched || !t->whole || !t->part24) {
         return CF_ENOMEM;
     }
+    uint32_t next = 0; /* the first /16 whose l1 is not set yet */
     for (size_t k = 0; k < t->n; k++) {
-        uint32_t f = (uint32_t)t->first[k].lo, l = (uint32_t)t->last[k].lo;
+        uint32_t f = t->v4[k].first, l = t->v4[k].last;
+        for (; next <= f >> 16; next++) {
+            t->l1[next] = (uint32_t)k;
+        }
         for (uint32_t b = f >> 16; b <= (l >> 16); b++) {
             uint32_t lo = f > b << 16 ? f : b << 16;
             uint32_t hi = l < (b << 16 | 0xffffu) ? l : (b << 16 | 0xffffu);
+            t->touched[b / 64] |= 1ull << (b % 64);
             if (lo == b << 16 && hi == (b << 16 | 0xffffu)) {
                 t->whole[b / 64] |= 1ull << (b % 64);
-            } else {
-                for (uint32_t c = lo >> 8; c <= (hi >> 8); c++) {
-                    uint32_t bit = iv_part24_bit(c);
-                    t->part24[bit / 64] |= 1ull << (bit % 64);
-                }
+                continue;
             }
+            for (uint32_t c = lo >> 8; c <= (hi >> 8); c++) {
+                uint32_t bit = iv_part24_bit(c);
+                t->part24[bit / 64] |= 1ull << (bit % 64);
+            }
+        }
+    }
+    for (; next <= 65536; next++) {
+        t->l1[next] = (uint32_t)t->n;
+    }
+    return CF_OK;
+}
+
+/*
+ * Emit the IPv4 interval [first, last] covered by the active lists into
+ * the packed array (its ids at ids_off; the list itself is put there once
+ * the sweep ends); merge with an equal neighbour.
+ */
+static void iv_emit4(wl_ivtab *t, uint32_t first, uint32_t last, const uint64_t *active,
+                     size_t n_words)
+{
+    size_t off = t->n_ids;
+    for (size_t w = 0; w < n_words; w++) {
+        for (uint64_t bits = active[w]; bits; bits &= bits - 1) {
+            t->ids[t->n_ids++] = (uint16_t)(w * 64 + (size_t)__builtin_ctzll(bits));
+        }
+    }
+    size_t k = t->n_ids - off;
+    if (k == 0) {
+        return;
+    }
+    if (t->n) {
+        wl_iv4 *p = &t->v4[t->n - 1];
+        if (p->last + 1 == first && p->ids_n == k &&
+            memcmp(t->ids + p->ids_off, t->ids + off, k * sizeof *t->ids) == 0) {
+            p->last = last;
+            t->n_ids = off;
+            return;
+        }
+    }
+    t->v4[t->n++] = (wl_iv4){first, last, (uint32_t)off, (uint16_t)k};
+}
+
+/*
+ * The IPv4 sweep over sorted keys: apply the events of one position, then
+ * emit the interval up to the next position. count and active (n_words
+ * words) start zero.
+ */
+static cf_status iv_sweep4(wl_ivtab *t, const uint64_t *key, size_t n, size_t n_lists,
+                           uint32_t *count, uint64_t *active, size_t n_words)
+{
+    size_t ids_cap = n * (n_lists < 8 ? n_lists : 8) + n_lists;
+
+    t->v4 = malloc((n ? n : 1) * sizeof *t->v4);
+    t->ids = malloc(ids_cap * sizeof *t->ids);
+    if (!t->v4 || !t->ids) {
+        return CF_ENOMEM;
+    }
+    for (size_t i = 0; i < n;) {
+        uint64_t pos = key[i] >> IV_KEY_POS;
+        do {
+            uint16_t l = (uint16_t)(key[i] & 0xffff);
+            if ((key[i] >> 16) & 1) {
+                count[l]++;
+                active[l / 64] |= 1ull << (l % 64);
+            } else if (--count[l] == 0) {
+                active[l / 64] &= ~(1ull << (l % 64));
+            }
+            i++;
+        } while (i < n && key[i] >> IV_KEY_POS == pos);
+
+        if (t->n_ids + n_lists > ids_cap) {
+            ids_cap = ids_cap * 2 + n_lists;
+            uint16_t *p = realloc(t->ids, ids_cap * sizeof *p);
+            if (!p) {
+                return CF_ENOMEM;
+            }
+            t->ids = p;
+        }
+        uint32_t last = i < n ? (uint32_t)((key[i] >> IV_KEY_POS) - 1) : UINT32_MAX;
+        iv_emit4(t, (uint32_t)pos, last, active, n_words);
+    }
+    /* An interval of one list holds the list itself: a hit reads no second array. */
+    for (size_t k = 0; k < t->n; k++) {
+        if (t->v4[k].ids_n == 1) {
+            t->v4[k].ids_off = t->ids[t->v4[k].ids_off];
         }
     }
     return CF_OK;
 }
 
-/* The IPv4 first-level table: where the intervals of each /16 begin. */
-static cf_status iv_build_l1(wl_ivtab *t)
+/*
+ * The IPv4 table: a key per start and end of each staged network, sorted,
+ * swept into packed intervals, then the filters. Only the packed intervals
+ * are kept (no 128-bit arrays).
+ */
+static cf_status iv_build4(wl_ivtab *t, size_t n_lists)
 {
-    cf_status st;
+    size_t n_words = n_lists / 64 + 1, n = 0;
+    uint64_t *a = malloc((2 * t->n_staged + 1) * sizeof *a);
+    uint64_t *b = malloc((2 * t->n_staged + 1) * sizeof *b);
+    uint32_t *count = calloc(n_lists ? n_lists : 1, sizeof *count);
+    uint64_t *active = calloc(n_words, sizeof *active);
+    cf_status st = CF_ENOMEM;
 
-    t->l1 = malloc(65537 * sizeof *t->l1);
-    if (!t->l1) {
-        return CF_ENOMEM;
+    if (!a || !b || !count || !active) {
+        goto out;
     }
-    size_t i = 0;
-    for (uint32_t k = 0; k <= 65536; k++) {
-        while (i < t->n && (t->first[i].lo >> 16) < k) {
-            i++;
-        }
-        t->l1[k] = (uint32_t)i;
-    }
-
-    /* Intervals are disjoint, so marking their /16s costs at most 65536 + n steps. */
-    t->touched = calloc(65536 / 64, sizeof *t->touched);
-    if (!t->touched) {
-        return CF_ENOMEM;
-    }
-    for (size_t k = 0; k < t->n; k++) {
-        for (uint64_t b = t->first[k].lo >> 16; b <= (t->last[k].lo >> 16); b++) {
-            t->touched[b / 64] |= 1ull << (b % 64);
+    for (size_t i = 0; i < t->n_staged; i++) {
+        const wl_net *w = &t->staged[i];
+        a[n++] = iv_key4((uint32_t)w->first.lo, true, w->list);
+        if (w->last.lo < UINT32_MAX) {
+            a[n++] = iv_key4((uint32_t)w->last.lo + 1, false, w->list);
         }
     }
-    st = iv_build_part24(t);
-    if (st != CF_OK) {
-        return st;
+    const uint64_t *key = iv_sort_keys4(a, b, n);
+    st = iv_sweep4(t, key, n, n_lists, count, active, n_words);
+    if (st == CF_OK) {
+        st = iv_build_filters4(t);
     }
-    t->v4 = malloc((t->n ? t->n : 1) * sizeof *t->v4);
-    if (!t->v4) {
-        return CF_ENOMEM;
-    }
-    /* An interval of one list holds the list itself: a hit reads no second array. */
-    for (size_t k = 0; k < t->n; k++) {
-        uint32_t off = t->ids_n[k] == 1 ? t->ids[t->ids_off[k]] : t->ids_off[k];
-        t->v4[k] = (wl_iv4){(uint32_t)t->first[k].lo, (uint32_t)t->last[k].lo, off, t->ids_n[k]};
-    }
-    return CF_OK;
+
+out:
+    free(a);
+    free(b);
+    free(count);
+    free(active);
+    return st;
 }
 
 cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
@@ -565,6 +647,9 @@ cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
     t->ids_off = NULL;
     t->ids_n = t->ids = NULL;
     t->n = t->n_ids = 0;
+    if (v4) {
+        return iv_build4(t, n_lists);
+    }
 
     /* Two events per network; the end event sits just past its last address. */
     ev = malloc((2 * t->n_staged + 1) * sizeof *ev);
@@ -579,13 +664,11 @@ cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
     }
     for (size_t i = 0; i < t->n_staged; i++) {
         const wl_net *w = &t->staged[i];
-        if (!u128_is_max(w->last, v4)) {
+        if (!u128_is_max(w->last, false)) {
             ev[n_ev++] = (iv_event){u128_inc(w->last), w->list, -1};
         }
     }
-    if (!v4 || !iv_sort_v4(ev, n_ev)) {
-        qsort(ev, n_ev, sizeof *ev, iv_event_cmp);
-    }
+    qsort(ev, n_ev, sizeof *ev, iv_event_cmp);
 
     /* Every interval between two event points, ids of at most n_lists each. */
     if (iv_alloc(t, n_ev, n_ev * (n_lists < 8 ? n_lists : 8) + n_lists) != CF_OK) {
@@ -613,9 +696,6 @@ cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
             t->ids = p;
         }
         wl_u128 last = {UINT64_MAX, UINT64_MAX};
-        if (v4) {
-            last = (wl_u128){0, 0xffffffffu};
-        }
         if (i < n_ev) {
             last = ev[i].pos;
             last.lo--;
@@ -625,7 +705,7 @@ cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
         }
         iv_emit(t, pos, last, active, n_words);
     }
-    st = v4 ? iv_build_l1(t) : CF_OK;
+    st = CF_OK;
 
 out:
     free(ev);
@@ -683,29 +763,39 @@ static void iv_query_v4(const wl_ivtab *t, uint32_t a, uint32_t b, wl_hits *h)
     }
 }
 
-void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h)
+void wl_iv_query4(const wl_ivtab *t, uint32_t first, uint32_t last, wl_hits *h)
 {
     if (t->n == 0) {
         return;
     }
-    if (t->touched && first.hi == 0 && last.hi == 0 && (first.lo >> 16) == (last.lo >> 16) &&
-        last.lo <= 0xffffffffu) {
-        uint64_t b = first.lo >> 16;
+    if (first >> 16 == last >> 16) {
+        uint32_t b = first >> 16;
         if (!(t->touched[b / 64] & (1ull << (b % 64)))) {
             return;
         }
         /* The search starts from l1: ask for it while the filter is read. */
         __builtin_prefetch(&t->l1[b]);
-        uint32_t c = (uint32_t)first.lo >> 8;
-        if (!(t->whole[b / 64] & (1ull << (b % 64))) && c == (uint32_t)last.lo >> 8) {
+        uint32_t c = first >> 8;
+        if (!(t->whole[b / 64] & (1ull << (b % 64))) && c == last >> 8) {
             uint32_t bit = iv_part24_bit(c);
             if (!(t->part24[bit / 64] & (1ull << (bit % 64)))) {
                 return;
             }
         }
     }
-    if (t->v4 && first.hi == 0 && last.hi == 0 && last.lo <= 0xffffffffu) {
-        iv_query_v4(t, (uint32_t)first.lo, (uint32_t)last.lo, h);
+    iv_query_v4(t, first, last, h);
+}
+
+void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h)
+{
+    if (t->n == 0) {
+        return;
+    }
+    if (t->v4) {
+        /* The IPv4 table keeps its packed intervals alone. */
+        if (first.hi == 0 && last.hi == 0 && last.lo <= 0xffffffffu) {
+            wl_iv_query4(t, (uint32_t)first.lo, (uint32_t)last.lo, h);
+        }
         return;
     }
     size_t i = iv_floor(t, first);
@@ -813,9 +903,16 @@ cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint1
     for (; i < len; i++) {
         k[i] = ht_fold(k[i]);
     }
+    /* wl_ht_step of bytes already folded, four a step from the end, then the rest. */
     uint64_t h = WL_HT_SEED;
-    for (i = len; i-- > 0;) {
-        h = (h ^ k[i]) * 1099511628211ull; /* wl_ht_step of a byte already folded */
+    for (i = len; i >= 4; i -= 4) {
+        h = (h ^ k[i - 1]) * WL_HT_PRIME;
+        h = (h ^ k[i - 2]) * WL_HT_PRIME;
+        h = (h ^ k[i - 3]) * WL_HT_PRIME;
+        h = (h ^ k[i - 4]) * WL_HT_PRIME;
+    }
+    while (i-- > 0) {
+        h = (h ^ k[i]) * WL_HT_PRIME;
     }
     if (kind == WL_K_EXACT) {
         size_t b = ht_exact_bit(key, len);

@@ -173,6 +173,8 @@ void wl_iv_free(wl_ivtab *t);
 cf_status wl_iv_add(wl_ivtab *t, wl_u128 first, wl_u128 last, uint16_t list);
 cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4);
 void wl_iv_query(const wl_ivtab *t, wl_u128 first, wl_u128 last, wl_hits *h);
+/* wl_iv_query of an IPv4 range on the IPv4 table (built with v4 set). */
+void wl_iv_query4(const wl_ivtab *t, uint32_t first, uint32_t last, wl_hits *h);
 
 /* Name table: entries are staged by wl_ht_add and searchable after wl_ht_build. */
 void wl_ht_free(wl_htab *t);
@@ -190,13 +192,14 @@ void wl_ht_query_hash(const wl_htab *t, unsigned kinds, const char *key, size_t 
  * all the parent names of a host come out of one pass over it.
  */
 #define WL_HT_SEED 1469598103934665603ull
+#define WL_HT_PRIME 1099511628211ull
 
 /* ASCII lower case of every byte: one load instead of a test per byte. */
 extern const unsigned char wl_fold_tab[256];
 
 static inline uint64_t wl_ht_step(uint64_t h, unsigned char c)
 {
-    return (h ^ wl_fold_tab[c]) * 1099511628211ull;
+    return (h ^ wl_fold_tab[c]) * WL_HT_PRIME;
 }
 static inline uint32_t wl_ht_final(uint64_t h)
 {
@@ -256,6 +259,7 @@ typedef struct wl_doc {
     wl_docval *list;
     size_t n_list;
     bool has_attrs, has_list;
+    bool nul_free;           /* no string holds a NUL (the quick reader refuses \u0000) */
     char num[4][WL_DOC_NUM]; /* integer members as text */
 } wl_doc;
 

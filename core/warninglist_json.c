@@ -90,6 +90,25 @@ static char *wj_stop(char *r, char *end)
     return end;
 }
 
+/*
+ * wj_ws after a list's comma. The usual separator of a pretty-printed list
+ * is a line feed and a run of spaces: the spaces are stepped over eight
+ * bytes at a time, the rest by wj_ws.
+ */
+static void wj_ws_item(wj *j)
+{
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_BIG_ENDIAN__
+    char *p = j->p;
+    if (j->end - p > 8 && *p == '\n') {
+        uint64_t w;
+        memcpy(&w, p + 1, 8);
+        uint64_t other = w ^ (WJ_ONES * ' '); /* a byte that is not a space */
+        j->p = p + 1 + (other ? (size_t)(__builtin_ctzll(other) >> 3) : 8);
+    }
+#endif
+    wj_ws(j);
+}
+
 /* A string at j->p (the opening quote), decoded in place and NUL-ended. */
 static bool wj_string(wj *j, char **out, size_t *len)
 {
@@ -314,7 +333,7 @@ static bool wj_strings(wj *j, wl_docval **vals, size_t *n_vals)
         wj_ws(j);
         if (j->p < j->end && *j->p == ',') {
             j->p++;
-            wj_ws(j);
+            wj_ws_item(j);
             continue;
         }
         if (j->p < j->end && *j->p == ']') {
@@ -445,6 +464,7 @@ bool wl_doc_parse(char *buf, size_t len, wl_doc *doc)
         return false;
     }
     wj_ws(&j);
+    doc->nul_free = true;
     return j.p == j.end && doc->has_list;
 }
 

@@ -751,6 +751,88 @@ static void test_name_hashing(void)
     remove(dir);
 }
 
+/*
+ * Loading paths: IPv4 networks of two lists overlapping, nested and
+ * touching (the sweep over packed keys), entries with white space around
+ * them, and a list the quick reader leaves to the JSON library (a \u escape
+ * outside ASCII) whose blank entry is still skipped and counted, and a list
+ * whose items are separated by runs of spaces, tabs and line feeds.
+ */
+static void test_entry_paths(void)
+{
+    char dir[] = "/tmp/wltestXXXXXX";
+    char path[512];
+    cf_error err;
+    CHECK(mkdtemp(dir) != NULL);
+
+    snprintf(path, sizeof path, "%s/a.json", dir);
+    write_file(path, "{\"name\":\"a\",\"type\":\"cidr\",\"list\":[\"8.8.8.8\",\" 10.0.0.0/8 \","
+                     "\"10.1.2.0/24\",\"\\t192.0.2.1\\n\",\"2001:db8::/32\",\"10.1.2.300\"]}");
+    snprintf(path, sizeof path, "%s/b.json", dir);
+    write_file(path, "{\"name\":\"b\",\"type\":\"cidr\",\"list\":[\"10.1.0.0/16\",\"8.8.8.8/32\","
+                     "\"8.8.8.9\",\"255.255.255.255\",\"8.8.8.10/31\"]}");
+    snprintf(path, sizeof path, "%s/h.json", dir);
+    write_file(path, "{\"name\":\"h\",\"type\":\"hostname\",\"list\":[\" www.google.com \","
+                     "\"g\\u00f6\\u00f6d.example\",\"Google.COM\",\" \\r\\n\"]}");
+    snprintf(path, sizeof path, "%s/e.json", dir);
+    write_file(path, "{\"name\":\"e\",\"type\":\"string\",\"matching_attributes\":[\"md5\"],"
+                     "\"list\":[\" d41d8cd98f00b204e9800998ecf8427e\"]}");
+    snprintf(path, sizeof path, "%s/p.json", dir);
+    write_file(path,
+               "{\"name\":\"p\",\"type\":\"cidr\",\"list\":[\n  \"198.51.100.1\",\n"
+               "            \"198.51.100.2\",\n\t \"198.51.100.3\",\n        \t\"198.51.100.4\""
+               ",\n        \n    \"198.51.100.5\"  ,\n\"198.51.100.6\"\n]}");
+
+    cf_wlset *wl = cf_wl_new();
+    cf_error_clear(&err);
+    n_reports = 0;
+    CHECK_INT(cf_wl_load_dir(wl, dir, count_report, NULL, &err), CF_OK);
+    CHECK_INT(cf_wl_count(wl), 5);
+    CHECK_INT(n_reports, 2);
+
+    const cf_wl_info *a = cf_wl_info_at(wl, (size_t)cf_wl_find(wl, "a"));
+    CHECK(a && a->entries == 5 && a->skipped == 1);
+    const cf_wl_info *h = cf_wl_info_at(wl, (size_t)cf_wl_find(wl, "h"));
+    CHECK(h && h->entries == 3 && h->skipped == 1);
+    const cf_wl_info *pp = cf_wl_info_at(wl, (size_t)cf_wl_find(wl, "p"));
+    CHECK(pp && pp->entries == 6 && pp->skipped == 0);
+    CHECK_STR(sorted_matches(wl, CF_IOC_CIDR, "198.51.100.0/29"), "p");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "198.51.100.6"), "p");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "198.51.100.7"), "");
+
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "8.8.8.8"), "a,b");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "8.8.8.9"), "b");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "8.8.8.11"), "b");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "8.8.8.12"), "");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "8.8.8.7"), "");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "10.1.2.3"), "a,b");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "10.1.3.3"), "a,b");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "10.2.0.1"), "a");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "9.255.255.255"), "");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "11.0.0.0"), "");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "255.255.255.255"), "b");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "192.0.2.1"), "a");
+    CHECK_STR(sorted_matches(wl, CF_IOC_CIDR, "10.1.2.0/25"), "a,b");
+    CHECK_STR(sorted_matches(wl, CF_IOC_CIDR, "8.8.8.8/30"), "a,b");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "2001:db8::5"), "a");
+    CHECK_STR(sorted_matches(wl, CF_IOC_IP, "2001:db9::5"), "");
+
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "www.google.com"), "h");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "evil-google.com"), "");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "google.com.evil.example"), "");
+    CHECK_STR(matches(wl, CF_IOC_DOMAIN, "10.example"), "");
+    CHECK_STR(matches(wl, CF_IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"), "e");
+    CHECK_STR(matches(wl, CF_IOC_MD5, "d41d8cd98f00b204e9800998ecf8427f"), "");
+    cf_wl_free(wl);
+
+    const char *files[] = {"a.json", "b.json", "h.json", "e.json", "p.json"};
+    for (size_t i = 0; i < 5; i++) {
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        remove(path);
+    }
+    remove(dir);
+}
+
 int main(void)
 {
     char buf[4096];
@@ -761,6 +843,7 @@ int main(void)
     test_name_table_loads();
     test_address_forms();
     test_name_hashing();
+    test_entry_paths();
 
     const char *dir = test_corpus(buf, sizeof buf, "warninglists");
     if (!dir) {

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "ctiflow/config.h"
@@ -220,6 +221,28 @@ static int check_output_paths(const cf_config *cfg)
     return problems;
 }
 
+/*
+ * A feed read from a local path that cannot be read now is reported as a
+ * warning: it fails only that feed at run time, and the file may be made
+ * before the run (by the job that downloads it). Returns the warnings.
+ */
+static int check_feed_paths(const cf_config *cfg)
+{
+    int warnings = 0;
+    for (size_t i = 0; i < cfg->n_feeds; i++) {
+        const cf_feed_cfg *f = &cfg->feeds[i];
+        if (!f->enabled || !f->path || access(f->path, R_OK) == 0) {
+            continue;
+        }
+        fprintf(stderr,
+                "ctiflow: warning: %s:%llu: feed '%s': cannot read '%s': %s (a relative "
+                "path is taken from the main file's directory)\n",
+                f->source, (unsigned long long)f->line, f->name, f->path, strerror(errno));
+        warnings++;
+    }
+    return warnings;
+}
+
 static void check_usage(FILE *out)
 {
     fprintf(out, "usage: ctiflow check -c CONFIG\n"
@@ -261,6 +284,7 @@ int cf_cmd_check(int argc, char **argv)
         cf_config_free(cfg);
         return CF_EXIT_CONFIG;
     }
+    check_feed_paths(cfg);
     size_t enabled = 0;
     for (size_t i = 0; i < cfg->n_feeds; i++) {
         enabled += cfg->feeds[i].enabled;

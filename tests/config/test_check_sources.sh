@@ -85,4 +85,20 @@ check_eq "several problems: each reported" "$out" \
 "ctiflow: error: config.yaml:3: unknown output format 'misp' (did you mean 'misp-feed'?)
 ctiflow: error: config.yaml:5: 'tlp' must be clear, green, amber, amber+strict or red, not 'purple'
 ctiflow: error: config.yaml:5: feed has no 'name'"
+
+# A feed file that cannot be read is a warning (it fails that feed alone at
+# run time, and may be made before the run): a relative path in a feed file
+# is taken from the main file's directory, not from feeds.d/.
+mkdir -p paths/feeds.d paths/feeds
+echo 192.0.2.1 > paths/feeds/y.txt
+printf 'name: x\nurl: ../feeds/x.txt\n' > paths/feeds.d/x.yaml
+printf 'name: y\nurl: feeds/y.txt\n' > paths/feeds.d/y.yaml
+printf 'state_dir: state\noutputs:\n  - {name: o, path: out, formats: [text]}\n' \
+    > paths/config.yaml
+out=$("$CTIFLOW" check -c paths/config.yaml 2>&1)
+check_eq "unreadable feed path: exit" "$?" 0
+check_eq "unreadable feed path: warned, the readable one not" "$out" \
+"ctiflow: warning: $PWD/paths/feeds.d/x.yaml:1: feed 'x': cannot read '$PWD/paths/../feeds/x.txt': \
+No such file or directory (a relative path is taken from the main file's directory)
+paths/config.yaml: ok, 2 feeds (2 enabled), 1 outputs"
 finish

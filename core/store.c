@@ -1633,6 +1633,25 @@ cf_status cf_store_output_last_run(cf_store *s, const char *output, int64_t *out
     return rc == SQLITE_ROW || rc == SQLITE_DONE ? CF_OK : store_fail(s, err, "output state");
 }
 
+cf_status cf_store_run_started(cf_store *s, int64_t run, cf_time *out, cf_error *err)
+{
+    sqlite3_stmt *q = NULL;
+    int rc;
+
+    *out = CF_TIME_NONE;
+    if (sqlite3_prepare_v2(s->db, "SELECT started FROM runs WHERE id = ?1", -1, &q, NULL) !=
+        SQLITE_OK) {
+        return store_fail(s, err, "reading a run");
+    }
+    sqlite3_bind_int64(q, 1, run);
+    rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    return rc == SQLITE_ROW || rc == SQLITE_DONE ? CF_OK : store_fail(s, err, "reading a run");
+}
+
 cf_status cf_store_published(cf_store *s, const char *output, int64_t run, cf_time now,
                              const char *kind, const char *path, int64_t count, cf_error *err)
 {

@@ -782,6 +782,62 @@ static cf_status dir_sweep_deltas(cf_store *store, const cf_output_cfg *out, cf_
     return st;
 }
 
+/*
+ * A publish killed after index.json was renamed into place but before the
+ * store recorded it left every file of its run complete: index.json names
+ * that run and its time. When the store has that run, started at that
+ * time, and the output's cursor (*last) is behind it, the publish is
+ * recorded now (its files as index.json lists them, the cursor moved to
+ * it), so this run's delta holds what changed after it instead of
+ * repeating it. An index.json of another store (its run unknown here, or
+ * started at another time) is left alone.
+ */
+static cf_status dir_settle_index(cf_store *store, const cf_output_cfg *out, int64_t run,
+                                  int64_t *last, cf_error *err)
+{
+    cf_buf p = CF_BUF_INIT;
+    cf_status st = CF_OK;
+
+    cf_buf_printf(&p, "%s/index.json", out->path);
+    json_t *ix = json_load_file(cf_buf_str(&p), 0, NULL);
+    cf_buf_free(&p);
+    json_t *jr = json_object_get(ix, "run"), *files = json_object_get(ix, "files");
+    const char *gen = json_string_value(json_object_get(ix, "generated"));
+    int64_t r = json_is_integer(jr) ? (int64_t)json_integer_value(jr) : 0;
+    cf_time t = CF_TIME_NONE, started = CF_TIME_NONE;
+
+    if (r <= *last || r >= run || !gen || !json_is_array(files) ||
+        cf_time_parse(&t, gen, strlen(gen)) != CF_OK) {
+        json_decref(ix);
+        return CF_OK;
+    }
+    st = cf_store_run_started(store, r, &started, err);
+    if (st == CF_OK && started == t) {
+        for (size_t i = 0; st == CF_OK && i < json_array_size(files); i++) {
+            json_t *e = json_array_get(files, i);
+            const char *kind = json_string_value(json_object_get(e, "format"));
+            const char *path = json_string_value(json_object_get(e, "path"));
+            bool had = false;
+            if (!kind || !path) {
+                continue;
+            }
+            st = cf_store_published_has(store, out->name, r, path, &had, err);
+            if (st == CF_OK && !had) {
+                st = cf_store_published(store, out->name, r, t, kind, path,
+                                        json_integer_value(json_object_get(e, "count")), err);
+            }
+        }
+        if (st == CF_OK) {
+            st = cf_store_output_done(store, out->name, r, t, err);
+        }
+        if (st == CF_OK) {
+            *last = r;
+        }
+    }
+    json_decref(ix);
+    return st;
+}
+
 void cf_publish_result_free(cf_publish_result *res)
 {
     if (!res) {
@@ -1267,6 +1323,9 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
     }
     if (st == CF_OK) {
         st = cf_store_output_last_run(store, out->name, &last, err);
+    }
+    if (st == CF_OK) {
+        st = dir_settle_index(store, out, run, &last, err);
     }
     if (st == CF_OK) {
         st = cf_store_count_since(store, last, out->max_tlp, &delta_rows, &delta_expired, err);

@@ -178,6 +178,8 @@ cf_status cf_store_published(cf_store *s, const char *output, int64_t run, cf_ti
 /* Whether output recorded path as published in run (*out; false when not). */
 cf_status cf_store_published_has(cf_store *s, const char *output, int64_t run, const char *path,
                                  bool *out, cf_error *err);
+/* When run started (*out; CF_TIME_NONE when the store has no such run). */
+cf_status cf_store_run_started(cf_store *s, int64_t run, cf_time *out, cf_error *err);
 /* Move the output's cursor to run. */
 cf_status cf_store_output_done(cf_store *s, const char *output, int64_t run, cf_time now,
                                cf_error *err);

@@ -8,7 +8,9 @@
 # published. The next publish removes it with an info line naming it, lists
 # only its own delta among the files of index.json, and keeps the recorded
 # delta of run 1 untouched; a delta the store lost but index.json lists is
-# kept.
+# kept. A run killed after index.json was written but before the store
+# recorded the publish is recorded by the next one, whose delta then holds
+# only what changed after it.
 source "$(dirname "$0")/../lib.sh"
 
 cd "$TMP" || exit 1
@@ -68,6 +70,26 @@ if command -v sqlite3 > /dev/null; then
     check_eq "fourth run succeeds" "$?" 0
     check_not_contains "nothing is removed" "$(cat run4.out)" "removed"
     check_eq "the delta index.json listed is kept" "$(cmp delta1.json "$deltas/delta-00000001.json")" ""
+
+    # run 5 killed after index.json was renamed into place, before the store
+    # recorded the publish: its rows are gone and the cursor is back at run 4
+    echo 198.51.100.5 >> cfg/big.txt
+    "$CTIFLOW" run -c cfg/config.yaml --force > run5.out 2>&1
+    check_eq "fifth run succeeds" "$?" 0
+    sqlite3 cfg/state/ctiflow.db "DELETE FROM published WHERE run_id = 5;
+        UPDATE outputs SET last_run = 4 WHERE name = 'pub'"
+    echo 198.51.100.6 >> cfg/big.txt
+    "$CTIFLOW" run -c cfg/config.yaml --force > run6.out 2>&1
+    check_eq "sixth run succeeds" "$?" 0
+    check_eq "delta 5 stays, with the address of run 5" \
+        "$(stix_patterns "$deltas/delta-00000005.json")" "[ipv4-addr:value = '198.51.100.5']"
+    check_eq "delta 6 holds only what changed after run 5" \
+        "$(stix_patterns "$deltas/delta-00000006.json")" "[ipv4-addr:value = '198.51.100.6']"
+    check_eq "the store records run 5's publish again" \
+        "$(sqlite3 cfg/state/ctiflow.db "SELECT count(*) > 0 FROM published WHERE run_id = 5 AND
+            path = 'stix2/deltas/delta-00000005.json'")" 1
+    check_eq "index.json keeps deltas 5 and 6" "$(index_list deltas | tr ' ' '\n' | tail -2 |
+        tr '\n' ' ')" "stix2/deltas/delta-00000005.json stix2/deltas/delta-00000006.json "
 else
     echo "note: sqlite3 missing, a delta the store lost is not checked" >&2
 fi

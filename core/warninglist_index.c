@@ -420,12 +420,8 @@ static cf_status iv_alloc(wl_ivtab *t, size_t n, size_t m)
     return CF_OK;
 }
 
-/*
- * Emit [first, last] covered by the active lists (bit l of active for list
- * l, in n_words words); merge with an equal neighbour.
- */
-static void iv_emit(wl_ivtab *t, wl_u128 first, wl_u128 last, const uint64_t *active,
-                    size_t n_words)
+/* Append the ids of the active lists (n_words words of bits) to t->ids; their count. */
+static size_t iv_push_ids(wl_ivtab *t, const uint64_t *active, size_t n_words)
 {
     size_t off = t->n_ids;
     for (size_t w = 0; w < n_words; w++) {
@@ -433,7 +429,33 @@ static void iv_emit(wl_ivtab *t, wl_u128 first, wl_u128 last, const uint64_t *ac
             t->ids[t->n_ids++] = (uint16_t)(w * 64 + (size_t)__builtin_ctzll(bits));
         }
     }
-    size_t k = t->n_ids - off;
+    return t->n_ids - off;
+}
+
+/* Room in t->ids (of *cap) for one more interval's ids, of n_lists at most. */
+static cf_status iv_reserve_ids(wl_ivtab *t, size_t *cap, size_t n_lists)
+{
+    if (t->n_ids + n_lists <= *cap) {
+        return CF_OK;
+    }
+    size_t grown = *cap * 2 + n_lists;
+    uint16_t *p = realloc(t->ids, grown * sizeof *p);
+    if (!p) {
+        return CF_ENOMEM;
+    }
+    t->ids = p;
+    *cap = grown;
+    return CF_OK;
+}
+
+/*
+ * Emit [first, last] covered by the active lists (bit l of active for list
+ * l, in n_words words); merge with an equal neighbour.
+ */
+static void iv_emit(wl_ivtab *t, wl_u128 first, wl_u128 last, const uint64_t *active,
+                    size_t n_words)
+{
+    size_t off = t->n_ids, k = iv_push_ids(t, active, n_words);
     if (k == 0) {
         return;
     }
@@ -513,13 +535,7 @@ static cf_status iv_build_filters4(wl_ivtab *t)
 static void iv_emit4(wl_ivtab *t, uint32_t first, uint32_t last, const uint64_t *active,
                      size_t n_words)
 {
-    size_t off = t->n_ids;
-    for (size_t w = 0; w < n_words; w++) {
-        for (uint64_t bits = active[w]; bits; bits &= bits - 1) {
-            t->ids[t->n_ids++] = (uint16_t)(w * 64 + (size_t)__builtin_ctzll(bits));
-        }
-    }
-    size_t k = t->n_ids - off;
+    size_t off = t->n_ids, k = iv_push_ids(t, active, n_words);
     if (k == 0) {
         return;
     }
@@ -563,13 +579,8 @@ static cf_status iv_sweep4(wl_ivtab *t, const uint64_t *key, size_t n, size_t n_
             i++;
         } while (i < n && key[i] >> IV_KEY_POS == pos);
 
-        if (t->n_ids + n_lists > ids_cap) {
-            ids_cap = ids_cap * 2 + n_lists;
-            uint16_t *p = realloc(t->ids, ids_cap * sizeof *p);
-            if (!p) {
-                return CF_ENOMEM;
-            }
-            t->ids = p;
+        if (iv_reserve_ids(t, &ids_cap, n_lists) != CF_OK) {
+            return CF_ENOMEM;
         }
         uint32_t last = i < n ? (uint32_t)((key[i] >> IV_KEY_POS) - 1) : UINT32_MAX;
         iv_emit4(t, (uint32_t)pos, last, active, n_words);
@@ -687,13 +698,8 @@ cf_status wl_iv_build(wl_ivtab *t, size_t n_lists, bool v4)
             }
             i++;
         }
-        if (t->n_ids + n_lists > ids_cap) {
-            ids_cap = ids_cap * 2 + n_lists;
-            uint16_t *p = realloc(t->ids, ids_cap * sizeof *p);
-            if (!p) {
-                goto out;
-            }
-            t->ids = p;
+        if (iv_reserve_ids(t, &ids_cap, n_lists) != CF_OK) {
+            goto out;
         }
         wl_u128 last = {UINT64_MAX, UINT64_MAX};
         if (i < n_ev) {

@@ -52,7 +52,8 @@ echo 198.51.100.4 >> cfg/big.txt
 "$CTIFLOW" run -c cfg/config.yaml --force > run3.out 2>&1
 check_eq "third run succeeds" "$?" 0
 check_contains "the orphan's removal is logged by name" "$(cat run3.out)" \
-    "ctiflow: info: output 'pub': removed 'stix2/deltas/delta-00000002.json': no completed publish recorded it"
+    "ctiflow: info: output 'pub': removed 'stix2/deltas/delta-00000002.json':\
+ no completed publish recorded it"
 check_eq "the orphan is gone, the recorded delta and the new one stay" \
     "$(ls "$deltas" | tr '\n' ' ')" "delta-00000001.json delta-00000003.json "
 check_eq "the recorded delta is untouched" "$(cmp delta1.json "$deltas/delta-00000001.json")" ""
@@ -69,7 +70,8 @@ if command -v sqlite3 > /dev/null; then
     "$CTIFLOW" run -c cfg/config.yaml --force > run4.out 2>&1
     check_eq "fourth run succeeds" "$?" 0
     check_not_contains "nothing is removed" "$(cat run4.out)" "removed"
-    check_eq "the delta index.json listed is kept" "$(cmp delta1.json "$deltas/delta-00000001.json")" ""
+    check_eq "the delta index.json listed is kept" \
+        "$(cmp delta1.json "$deltas/delta-00000001.json")" ""
 
     # run 5 killed after index.json was renamed into place, before the store
     # recorded the publish: its rows are gone and the cursor is back at run 4

@@ -732,18 +732,15 @@ static cf_status dir_report_removed(cf_publish_result *res, const char *path)
  * or renamed). Bundles not named as a publish names them are left to
  * dir_prune_deltas. Each one removed is reported in res.
  */
-static cf_status dir_sweep_deltas(cf_store *store, const cf_output_cfg *out, cf_publish_result *res,
-                                  cf_error *err)
+static cf_status dir_sweep_deltas(cf_store *store, const cf_output_cfg *out, const json_t *ix,
+                                  cf_publish_result *res, cf_error *err)
 {
     cf_buf dir = CF_BUF_INIT, p = CF_BUF_INIT, rel = CF_BUF_INIT;
     char **names = NULL;
     size_t n;
-    json_t *ix;
     bool removed = false;
     cf_status st = CF_OK;
 
-    cf_buf_printf(&p, "%s/index.json", out->path);
-    ix = json_load_file(cf_buf_str(&p), 0, NULL);
     cf_buf_printf(&dir, "%s/stix2/deltas", out->path);
     n = dir_list_deltas(cf_buf_str(&dir), &names);
 
@@ -775,7 +772,6 @@ static cf_status dir_sweep_deltas(cf_store *store, const cf_output_cfg *out, cf_
     }
 
     dir_names_free(names, n);
-    json_decref(ix);
     cf_buf_free(&dir);
     cf_buf_free(&p);
     cf_buf_free(&rel);
@@ -792,15 +788,10 @@ static cf_status dir_sweep_deltas(cf_store *store, const cf_output_cfg *out, cf_
  * repeating it. An index.json of another store (its run unknown here, or
  * started at another time) is left alone.
  */
-static cf_status dir_settle_index(cf_store *store, const cf_output_cfg *out, int64_t run,
-                                  int64_t *last, cf_error *err)
+static cf_status dir_settle_index(cf_store *store, const cf_output_cfg *out, const json_t *ix,
+                                  int64_t run, int64_t *last, cf_error *err)
 {
-    cf_buf p = CF_BUF_INIT;
     cf_status st = CF_OK;
-
-    cf_buf_printf(&p, "%s/index.json", out->path);
-    json_t *ix = json_load_file(cf_buf_str(&p), 0, NULL);
-    cf_buf_free(&p);
     json_t *jr = json_object_get(ix, "run"), *files = json_object_get(ix, "files");
     const char *gen = json_string_value(json_object_get(ix, "generated"));
     int64_t r = json_is_integer(jr) ? (int64_t)json_integer_value(jr) : 0;
@@ -808,7 +799,6 @@ static cf_status dir_settle_index(cf_store *store, const cf_output_cfg *out, int
 
     if (r <= *last || r >= run || !gen || !json_is_array(files) ||
         cf_time_parse(&t, gen, strlen(gen)) != CF_OK) {
-        json_decref(ix);
         return CF_OK;
     }
     st = cf_store_run_started(store, r, &started, err);
@@ -834,7 +824,6 @@ static cf_status dir_settle_index(cf_store *store, const cf_output_cfg *out, int
             *last = r;
         }
     }
-    json_decref(ix);
     return st;
 }
 
@@ -884,21 +873,21 @@ static cf_status dir_write_index(const cf_output_cfg *out, int64_t run, cf_time 
     return st;
 }
 
-/* True when root has an index.json written with the same warning lists. */
-static bool dir_has_index(const char *root, const char *fingerprint)
+/* The output's index.json as the last publish left it (NULL when there is none). */
+static json_t *dir_load_index(const char *root)
 {
     cf_buf p = CF_BUF_INIT;
-    json_t *ix;
-    const char *had;
-    bool ok;
-
     cf_buf_printf(&p, "%s/index.json", root);
-    ix = json_load_file(cf_buf_str(&p), 0, NULL);
-    had = json_string_value(json_object_get(ix, "warninglists"));
-    ok = ix && (fingerprint ? had && !strcmp(had, fingerprint) : !had);
-    json_decref(ix);
+    json_t *ix = json_load_file(cf_buf_str(&p), 0, NULL);
     cf_buf_free(&p);
-    return ok;
+    return ix;
+}
+
+/* True when ix (the output's index.json) was written with the same warning lists. */
+static bool dir_has_index(const json_t *ix, const char *fingerprint)
+{
+    const char *had = json_string_value(json_object_get(ix, "warninglists"));
+    return ix && (fingerprint ? had && !strcmp(had, fingerprint) : !had);
 }
 
 cf_status cf_publish_dir(cf_store *store, const cf_output_cfg *out, int64_t run, cf_time now,
@@ -1300,6 +1289,7 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
     bool stix = (out->formats & CF_OUTFMT_STIX2) != 0;
     dir_loader l;
     dir_index ix = {json_array(), 0};
+    json_t *prev = NULL; /* index.json as the last publish left it */
     dir_pub p;
     int64_t last = 0, delta_rows = 0, delta_expired = 0;
     cf_buf sub = CF_BUF_INIT, delta_path = CF_BUF_INIT;
@@ -1319,13 +1309,14 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
     st = dir_mkdir(out->path, err);
     if (st == CF_OK) {
         dir_sweep_tmp(out->path, 3);
-        st = dir_sweep_deltas(store, out, res, err);
+        prev = dir_load_index(out->path);
+        st = dir_sweep_deltas(store, out, prev, res, err);
     }
     if (st == CF_OK) {
         st = cf_store_output_last_run(store, out->name, &last, err);
     }
     if (st == CF_OK) {
-        st = dir_settle_index(store, out, run, &last, err);
+        st = dir_settle_index(store, out, prev, run, &last, err);
     }
     if (st == CF_OK) {
         st = cf_store_count_since(store, last, out->max_tlp, &delta_rows, &delta_expired, err);
@@ -1343,7 +1334,7 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
             goto out;
         }
     }
-    if (moved == 0 && !force && dir_has_index(out->path, fingerprint)) {
+    if (moved == 0 && !force && dir_has_index(prev, fingerprint)) {
         res->skipped = true;
         st = cf_store_output_done(store, out->name, run, now, err);
         goto out;
@@ -1411,6 +1402,7 @@ cf_status cf_publish_dir_wl(cf_store *store, const cf_output_cfg *out, int64_t r
 out:
     dir_close_all(&p, st == CF_OK ? CF_EINVAL : st, &ix, err);
     dir_loader_fini(&l);
+    json_decref(prev);
     json_decref(ix.files);
     cf_buf_free(&sub);
     cf_buf_free(&delta_path);

@@ -305,6 +305,12 @@ struct cf_wl_screen {
     const cf_wlset *set;
     cf_wl_policy *pol;
     cf_collector *coll;
+    /*
+     * The collector's set, read once: the merge thread reads it for every
+     * observation, and the collector's line also holds the cf_norm the
+     * reading thread writes for every observation.
+     */
+    cf_iocset *into;
     cf_sink inner;         /* the collector's own sink, for diagnostics, compounds, events */
     cf_iocset *held;       /* withheld IOCs, one each, to count them once */
     const char **interned; /* per list: its label as interned in the collector's set */
@@ -339,6 +345,7 @@ cf_status cf_wl_screen_new(cf_wl_screen **out, const cf_wlset *set, cf_wl_policy
     s->set = set;
     s->pol = pol;
     s->coll = coll;
+    s->into = coll->set;
     s->inner = cf_collector_sink(coll);
     s->interned = calloc(cf_wl_count(set) + 1, sizeof *s->interned);
     if (!s->interned) {
@@ -376,7 +383,7 @@ static cf_status screen_labels(cf_wl_screen *s, const cf_wl_matches *m, const ch
         uint16_t l = m->lists[k];
         if (!s->interned[l]) {
             const char *label = cf_wl_label(s->set, l);
-            s->interned[l] = cf_iocset_intern(s->coll->set, label, strlen(label));
+            s->interned[l] = cf_iocset_intern(s->into, label, strlen(label));
             if (!s->interned[l]) {
                 return CF_ENOMEM;
             }
@@ -393,7 +400,7 @@ static cf_status screen_labels(cf_wl_screen *s, const cf_wl_matches *m, const ch
  */
 static cf_status screen_label(cf_wl_screen *s, cf_ioc *ioc, const cf_wl_matches *m, bool fresh)
 {
-    cf_iocset *set = s->coll->set;
+    cf_iocset *set = s->into;
     const char *labels[CF_WL_MAX_MATCHES];
     cf_status st = screen_labels(s, m, labels);
 
@@ -433,7 +440,7 @@ static cf_status screen_label(cf_wl_screen *s, cf_ioc *ioc, const cf_wl_matches 
 static cf_status screen_merge(cf_wl_screen *s, const cf_obs *obs, const cf_norm *norm,
                               uint32_t hash, const cf_wl_matches *m)
 {
-    cf_iocset *set = s->coll->set;
+    cf_iocset *set = s->into;
     cf_status st;
 
     if (m->n == 0) {

@@ -991,44 +991,73 @@ static void wl_match_addr(const cf_wlset *set, const char *s, size_t n, const cf
 
 /*
  * Every parent name, then the name: exact strings and hostname entries. One
- * pass from the last byte gives the hash of each parent on the way.
+ * pass over the name's words from its end (wl_ht_hash) gives the hash of
+ * each parent on the way: at a dot, the state so far plus the bytes after
+ * the dot in that word. The probes are made after the pass, so those of
+ * one name wait for memory once, not once per label.
  */
 #define WL_NAME_LABELS 32 /* parent names looked up after one hashing pass */
 
-static void wl_match_name(const cf_wlset *set, const char *s, size_t n, wl_hits *h)
-{
-    uint64_t acc = WL_HT_SEED;
+typedef struct wl_parents {
     size_t at[WL_NAME_LABELS];
     uint32_t hv[WL_NAME_LABELS];
-    size_t k = 0;
+    size_t k;
+} wl_parents;
 
-    /*
-     * Hash every parent first and ask for their filter words together, so
-     * the probes of one name wait for memory once, not once per label. The
-     * last byte starts no parent (a dot there is a trailing one): it is
-     * hashed before the loop, which then tests one thing per byte.
-     */
-    if (n > 0) {
-        acc = wl_ht_step(acc, (unsigned char)s[n - 1]);
-    }
-    for (size_t i = n - (n > 0); i-- > 0;) {
-        if (s[i] == '.') {
-            if (k == WL_NAME_LABELS) {
-                wl_ht_query_hash(&set->names, WL_KINDS_PARENT, s + i + 1, n - i - 1,
-                                 wl_ht_final(acc), h);
-            } else {
-                at[k] = i + 1;
-                hv[k] = wl_ht_final(acc);
-                wl_ht_prefetch(&set->names, hv[k]);
-                k++;
-            }
+/*
+ * The parents starting after the dots of word w (bytes s[base..base+8),
+ * those before s zero), given h, the state after the words behind it.
+ */
+static inline void wl_name_dots(const cf_wlset *set, const char *s, size_t n, ptrdiff_t base,
+                                uint64_t w, uint64_t h, wl_parents *p, wl_hits *hits)
+{
+    const uint64_t lows = 0x7f7f7f7f7f7f7f7full;
+    uint64_t x = w ^ 0x2e2e2e2e2e2e2e2eull; /* '.' bytes become 0 */
+    uint64_t dots = ~(((x & lows) + lows) | x | lows);
+
+    while (dots) {
+        int bit = 63 - __builtin_clzll(dots);
+        dots &= ~(1ull << bit);
+        size_t j = (size_t)bit >> 3;
+        size_t at = (size_t)(base + (ptrdiff_t)j) + 1; /* where the parent starts */
+        if (at >= n) {
+            continue; /* a trailing dot starts no parent */
         }
-        acc = wl_ht_step(acc, (unsigned char)s[i]);
+        size_t r = 7 - j; /* bytes of the parent in this word */
+        uint64_t ph = r ? wl_ht_mix(h, w & (~0ull << (8 * (8 - r)))) : h;
+        uint32_t hv = wl_ht_final(ph, n - at);
+        if (p->k == WL_NAME_LABELS) {
+            wl_ht_query_hash(&set->names, WL_KINDS_PARENT, s + at, n - at, hv, hits);
+            continue;
+        }
+        p->at[p->k] = at;
+        p->hv[p->k] = hv;
+        wl_ht_prefetch(&set->names, hv);
+        p->k++;
     }
-    uint32_t self = wl_ht_final(acc);
+}
+
+static void wl_match_name(const cf_wlset *set, const char *s, size_t n, wl_hits *h)
+{
+    wl_parents p;
+    uint64_t acc = WL_HT_SEED;
+    size_t i = n;
+
+    p.k = 0;
+    for (; i >= 8; i -= 8) {
+        uint64_t w = wl_fold8(wl_ht_load(s + i - 8));
+        wl_name_dots(set, s, n, (ptrdiff_t)(i - 8), w, acc, &p, h);
+        acc = wl_ht_mix(acc, w);
+    }
+    if (i > 0) {
+        uint64_t w = wl_fold8(wl_ht_head(s, i));
+        wl_name_dots(set, s, n, (ptrdiff_t)i - 8, w, acc, &p, h);
+        acc = wl_ht_mix(acc, w);
+    }
+    uint32_t self = wl_ht_final(acc, n);
     wl_ht_prefetch(&set->names, self);
-    for (size_t j = 0; j < k; j++) {
-        wl_ht_query_hash(&set->names, WL_KINDS_PARENT, s + at[j], n - at[j], hv[j], h);
+    for (size_t j = 0; j < p.k; j++) {
+        wl_ht_query_hash(&set->names, WL_KINDS_PARENT, s + p.at[j], n - p.at[j], p.hv[j], h);
     }
     wl_ht_query_hash(&set->names, WL_KINDS_SELF, s, n, self, h);
 }

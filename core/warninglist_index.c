@@ -835,30 +835,6 @@ static inline unsigned char ht_fold(unsigned char c)
 }
 
 /*
- * ht_fold of eight bytes at once: a byte below 0x80 whose low seven bits
- * lie in 'A'..'Z' gets bit 5 (no sum carries into the next byte).
- */
-static inline uint64_t ht_fold8(uint64_t w)
-{
-    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    uint64_t low7 = w & ~highs;
-    uint64_t above_z = low7 + ones * (0x7f - 'Z');
-    uint64_t from_a = low7 + ones * (0x80 - 'A');
-    uint64_t upper = (from_a ^ above_z) & ~w & highs;
-    return w | (upper >> 2);
-}
-
-static uint32_t ht_hash(const char *s, size_t n)
-{
-    uint64_t h = WL_HT_SEED;
-    for (size_t i = n; i-- > 0;) {
-        h = wl_ht_step(h, (unsigned char)s[i]);
-    }
-    return wl_ht_final(h);
-}
-
-
-/*
  * The exact-key filter bit: length, first, middle and last byte (folded).
  * Whole values (URLs, hashes, addresses) rarely share all four with a key,
  * so most exact lookups end before hashing the value.
@@ -904,27 +880,25 @@ cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint1
     for (; len - i >= 8; i += 8) {
         uint64_t w;
         memcpy(&w, k + i, 8);
-        memcpy(k + i, &(uint64_t){ht_fold8(w)}, 8);
+        memcpy(k + i, &(uint64_t){wl_fold8(w)}, 8);
     }
     for (; i < len; i++) {
         k[i] = ht_fold(k[i]);
     }
-    /* wl_ht_step of bytes already folded, four a step from the end, then the rest. */
+    /* The hash of the folded copy, as wl_ht_hash reads a key. */
+    const char *f = (const char *)k;
     uint64_t h = WL_HT_SEED;
-    for (i = len; i >= 4; i -= 4) {
-        h = (h ^ k[i - 1]) * WL_HT_PRIME;
-        h = (h ^ k[i - 2]) * WL_HT_PRIME;
-        h = (h ^ k[i - 3]) * WL_HT_PRIME;
-        h = (h ^ k[i - 4]) * WL_HT_PRIME;
+    for (i = len; i >= 8; i -= 8) {
+        h = wl_ht_mix(h, wl_ht_load(f + i - 8));
     }
-    while (i-- > 0) {
-        h = (h ^ k[i]) * WL_HT_PRIME;
+    if (i > 0) {
+        h = wl_ht_mix(h, wl_ht_head(f, i));
     }
     if (kind == WL_K_EXACT) {
         size_t b = ht_exact_bit(key, len);
         t->exact[b / 64] |= 1ull << (b % 64);
     }
-    t->e[t->n++] = (wl_hentry){wl_ht_final(h), (uint32_t)off, (uint32_t)len, list, kind};
+    t->e[t->n++] = (wl_hentry){wl_ht_final(h, len), (uint32_t)off, (uint32_t)len, list, kind};
     return CF_OK;
 }
 
@@ -1029,7 +1003,7 @@ void wl_ht_query(const wl_htab *t, unsigned kinds, const char *key, size_t len, 
         }
     }
     if (t->slots) {
-        wl_ht_query_hash(t, kinds, key, len, ht_hash(key, len), h);
+        wl_ht_query_hash(t, kinds, key, len, wl_ht_hash(key, len), h);
     }
 }
 

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "ctiflow/buf.h"
 #include "ctiflow/warninglist.h"
@@ -183,27 +184,91 @@ cf_status wl_ht_add(wl_htab *t, uint8_t kind, const char *key, size_t len, uint1
 cf_status wl_ht_build(wl_htab *t);
 /* Hits of every entry of key whose kind is in kinds (bits 1 << WL_K_*). */
 void wl_ht_query(const wl_htab *t, unsigned kinds, const char *key, size_t len, wl_hits *h);
-/* The same with the key's hash (wl_ht_final of wl_ht_step over it, last byte first). */
+/* The same with the key's hash (wl_ht_hash). */
 void wl_ht_query_hash(const wl_htab *t, unsigned kinds, const char *key, size_t len,
                       uint32_t hv, wl_hits *h);
 
 /*
- * Name-table hashing runs from the last byte to the first, so the hashes of
- * all the parent names of a host come out of one pass over it.
+ * Name-table hashing runs from the end of a key to its start, eight bytes
+ * (folded to ASCII lower case) a step. The words end at the key's end, so
+ * a parent name's words are the name's own up to the word holding the dot
+ * before it, whose bytes after the dot are the parent's first word: the
+ * hashes of all the parents of a host come out of one pass over it. A
+ * key's first word, when shorter than eight bytes, holds them in its high
+ * bytes, as a parent's first word does.
  */
-#define WL_HT_SEED 1469598103934665603ull
-#define WL_HT_PRIME 1099511628211ull
+#define WL_HT_SEED 0x6a09e667f3bcc909ull
+#define WL_HT_MUL 0x9E3779B97F4A7C15ull
 
 /* ASCII lower case of every byte: one load instead of a test per byte. */
 extern const unsigned char wl_fold_tab[256];
 
-static inline uint64_t wl_ht_step(uint64_t h, unsigned char c)
+/*
+ * wl_fold_tab of eight bytes at once: a byte below 0x80 whose low seven
+ * bits lie in 'A'..'Z' gets bit 5 (no sum carries into the next byte).
+ */
+static inline uint64_t wl_fold8(uint64_t w)
 {
-    return (h ^ wl_fold_tab[c]) * WL_HT_PRIME;
+    const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint64_t low7 = w & ~highs;
+    uint64_t above_z = low7 + ones * (0x7f - 'Z');
+    uint64_t from_a = low7 + ones * (0x80 - 'A');
+    uint64_t upper = (from_a ^ above_z) & ~w & highs;
+    return w | (upper >> 2);
 }
-static inline uint32_t wl_ht_final(uint64_t h)
+
+/* One word into the hash state. */
+static inline uint64_t wl_ht_mix(uint64_t h, uint64_t w)
 {
-    return (uint32_t)(h ^ (h >> 32));
+    return (((h << 29) | (h >> 35)) ^ w) * WL_HT_MUL;
+}
+
+/* The hash of a key of len bytes from its state after its last word. */
+static inline uint32_t wl_ht_final(uint64_t h, size_t len)
+{
+    h ^= len;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    return (uint32_t)h;
+}
+
+/* The 8-byte word that ends at s + 8 (bytes s[0..8), first byte lowest). */
+static inline uint64_t wl_ht_load(const char *s)
+{
+    uint64_t w;
+    memcpy(&w, s, 8);
+    return w;
+}
+
+/* The first r bytes of s (r 1 to 7) in the high r bytes of a word, the rest 0. */
+static inline uint64_t wl_ht_head(const char *s, size_t r)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    uint64_t v;
+    if (r >= 4) {
+        uint32_t a, b;
+        memcpy(&a, u, 4);
+        memcpy(&b, u + r - 4, 4);
+        v = (uint64_t)a | (uint64_t)b << (8 * (r - 4));
+    } else {
+        v = (uint64_t)u[0] | (uint64_t)u[r / 2] << (8 * (r / 2)) | (uint64_t)u[r - 1] << (8 * (r - 1));
+    }
+    return v << (8 * (8 - r));
+}
+
+/* The hash of the key s of n bytes, folded as it is read. */
+static inline uint32_t wl_ht_hash(const char *s, size_t n)
+{
+    uint64_t h = WL_HT_SEED;
+    size_t i = n;
+    for (; i >= 8; i -= 8) {
+        h = wl_ht_mix(h, wl_fold8(wl_ht_load(s + i - 8)));
+    }
+    if (i > 0) {
+        h = wl_ht_mix(h, wl_fold8(wl_ht_head(s, i)));
+    }
+    return wl_ht_final(h, n);
 }
 
 /* The filter bit of a hash: its high bits, mixed, so they differ from the slot's. */

@@ -16,9 +16,11 @@
  * set: it normalises an observation, matches the canonical value and then
  * merges it, so the labels are written while the record is in memory and
  * a withheld IOC never enters the set (a spilling set would otherwise read
- * every record back for the pass). Withheld observations are merged into a
- * set of their own instead, which counts each IOC once however often it is
- * seen. A later observation that brings labels of its own to a matched IOC
+ * every record back for the pass). A withheld observation only has its
+ * key's 64-bit hash put in a table of its own, which counts each IOC once
+ * however often it is seen (two IOCs of one hash, a chance of about n^2 in
+ * 2^65 for n withheld IOCs, would count as one); its record is never
+ * built. A later observation that brings labels of its own to a matched IOC
  * has the list labels moved back behind them, so the labels come out in
  * the order cf_wl_apply gives.
  */
@@ -301,6 +303,71 @@ bool cf_wl_ioc_listed(const cf_ioc *ioc, const char *id)
 
 /* ---- screening while collecting ------------------------------------- */
 
+/* The keys of the IOCs withheld so far: 64-bit hashes, open addressing, 0 empty. */
+typedef struct held_keys {
+    uint64_t *slots;
+    size_t mask, n;
+} held_keys;
+
+/* A 64-bit hash of an IOC's type and canonical value. */
+static uint64_t held_key(cf_ioc_type type, const char *v, size_t len)
+{
+    uint64_t h = 0x243f6a8885a308d3ull ^ (uint64_t)type;
+    size_t i = 0;
+    for (; len - i >= 8; i += 8) {
+        uint64_t w;
+        memcpy(&w, v + i, 8);
+        h = (((h << 29) | (h >> 35)) ^ w) * 0x9E3779B97F4A7C15ull;
+    }
+    if (i < len) {
+        uint64_t w = 0;
+        memcpy(&w, v + i, len - i);
+        h = (((h << 29) | (h >> 35)) ^ w) * 0x9E3779B97F4A7C15ull;
+    }
+    h ^= len;
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return h ? h : 1;
+}
+
+static bool held_put(uint64_t *slots, size_t mask, uint64_t key)
+{
+    size_t j = (size_t)key & mask;
+    for (; slots[j]; j = (j + 1) & mask) {
+        if (slots[j] == key) {
+            return false;
+        }
+    }
+    slots[j] = key;
+    return true;
+}
+
+/* Add key; *fresh tells whether it was new. */
+static cf_status held_add(held_keys *hk, uint64_t key, bool *fresh)
+{
+    if ((hk->n + 1) * 4 > (hk->mask + 1) * 3) {
+        size_t cap = hk->slots ? (hk->mask + 1) * 2 : 1024;
+        uint64_t *slots = calloc(cap, sizeof *slots);
+        if (!slots) {
+            return CF_ENOMEM;
+        }
+        for (size_t j = 0; hk->slots && j <= hk->mask; j++) {
+            if (hk->slots[j]) {
+                held_put(slots, cap - 1, hk->slots[j]);
+            }
+        }
+        free(hk->slots);
+        hk->slots = slots;
+        hk->mask = cap - 1;
+    }
+    *fresh = held_put(hk->slots, hk->mask, key);
+    hk->n += *fresh;
+    return CF_OK;
+}
+
 struct cf_wl_screen {
     const cf_wlset *set;
     cf_wl_policy *pol;
@@ -312,7 +379,7 @@ struct cf_wl_screen {
      */
     cf_iocset *into;
     cf_sink inner;         /* the collector's own sink, for diagnostics, compounds, events */
-    cf_iocset *held;       /* withheld IOCs, one each, to count them once */
+    held_keys held;        /* withheld IOCs, one each, to count them once */
     const char **interned; /* per list: its label as interned in the collector's set */
     uint64_t matched;      /* IOCs of the collector's set that matched */
     label_memo memo;       /* labels of the last new IOC that matched */
@@ -351,12 +418,6 @@ cf_status cf_wl_screen_new(cf_wl_screen **out, const cf_wlset *set, cf_wl_policy
     if (!s->interned) {
         goto out;
     }
-    if (!cf_wl_policy_empty(pol)) {
-        s->held = cf_iocset_new();
-        if (!s->held || cf_iocset_spill(s->held, NULL, CF_RESIDENT_BYTES) != CF_OK) {
-            goto out;
-        }
-    }
     *out = s;
     s = NULL;
     st = CF_OK;
@@ -371,7 +432,7 @@ void cf_wl_screen_free(cf_wl_screen *s)
     if (!s) {
         return;
     }
-    cf_iocset_free(s->held);
+    free(s->held.slots);
     free(s->interned);
     free(s);
 }
@@ -448,9 +509,9 @@ static cf_status screen_merge(cf_wl_screen *s, const cf_obs *obs, const cf_norm 
     }
     if (pol_excludes(s->pol, m)) {
         /* Counted in the policy when first seen, as cf_wl_apply counts each IOC once. */
-        size_t held = cf_iocset_count(s->held);
-        st = cf_iocset_merge_hashed(s->held, obs, norm, hash, NULL);
-        if (st == CF_OK && cf_iocset_count(s->held) > held) {
+        bool fresh = false;
+        st = held_add(&s->held, held_key(norm->type, norm->value.data, norm->value.len), &fresh);
+        if (st == CF_OK && fresh) {
             cf_wl_policy_withholds(s->pol, m);
         }
         return st;
@@ -527,7 +588,7 @@ cf_sink cf_wl_screen_sink(cf_wl_screen *s)
 
 cf_status cf_wl_screen_finish(cf_wl_screen *s, cf_wl_apply_stats *out)
 {
-    size_t n = s->held ? cf_iocset_count(s->held) : 0;
+    size_t n = s->held.n;
 
     if (out) {
         out->matched = s->matched + n;

@@ -43,6 +43,19 @@ ctiflow: warning list 'tranco10k' withheld 1 IOCs|"
 check "summary" "$(grep '^ctiflow: warning lists:' "$tmp/block.err")" \
     "ctiflow: warning lists: 22 loaded, 5 IOCs matched, 5 withheld"
 
+# A withheld IOC seen again, in another spelling or another input, counts once.
+printf '%s\n' 8.8.8.8 10.0.0.1 8.8.8.8 1.2.3.4 WWW.Google.com > "$tmp/dup1.txt"
+printf '%s\n' 10.0.0.1 8.8.8.8 www.google.com. > "$tmp/dup2.txt"
+"$CTIFLOW" convert --to text --warninglists "$WL" --exclude-list default \
+    --exclude-list tranco10k "$tmp/dup1.txt" "$tmp/dup2.txt" > "$tmp/dup.txt" 2> "$tmp/dup.err"
+check "repeated withheld values" "$(tr '\n' ' ' < "$tmp/dup.txt")" "1.2.3.4 "
+check "repeated withheld counts" "$(grep '^ctiflow: warning list' "$tmp/dup.err" | tr '\n' '|')" \
+"ctiflow: warning list 'public-dns-v4' withheld 1 IOCs|\
+ctiflow: warning list 'rfc1918' withheld 1 IOCs|\
+ctiflow: warning list 'rfc5735' withheld 1 IOCs|\
+ctiflow: warning list 'tranco10k' withheld 1 IOCs|\
+ctiflow: warning lists: 22 loaded, 3 IOCs matched, 3 withheld|"
+
 # Only the default set: the three addresses go, the name and the hash stay.
 "$CTIFLOW" convert --to text --warninglists "$WL" --exclude-list default "$tmp/in.txt" \
     > "$tmp/def.txt" 2> /dev/null

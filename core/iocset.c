@@ -1015,10 +1015,11 @@ static const char **set_share_list(cf_iocset *set, const char *const *names, uin
 
 /*
  * Unite names into *arr (interned pointers, first-seen order); at most
- * CF_MAX_LABELS_PER_IOC are kept. The result is a shared list.
+ * CF_MAX_LABELS_PER_IOC are kept. The result is a shared list. The names
+ * added are interned first unless interned says they are already.
  */
-static cf_status set_unite(cf_iocset *set, const char ***arr, uint16_t *n,
-                           const char *const *add, size_t n_add)
+static cf_status set_unite_names(cf_iocset *set, const char ***arr, uint16_t *n,
+                                 const char *const *add, size_t n_add, bool interned)
 {
     const char *merged[CF_MAX_LABELS_PER_IOC];
     uint16_t m = *n;
@@ -1031,7 +1032,7 @@ static cf_status set_unite(cf_iocset *set, const char ***arr, uint16_t *n,
         if (!add[i] || !add[i][0]) {
             continue;
         }
-        const char *s = cf_iocset_intern(set, add[i], strlen(add[i]));
+        const char *s = interned ? add[i] : cf_iocset_intern(set, add[i], strlen(add[i]));
         if (!s) {
             return CF_ENOMEM;
         }
@@ -1055,6 +1056,12 @@ static cf_status set_unite(cf_iocset *set, const char ***arr, uint16_t *n,
     *arr = shared;
     *n = m;
     return CF_OK;
+}
+
+static cf_status set_unite(cf_iocset *set, const char ***arr, uint16_t *n,
+                           const char *const *add, size_t n_add)
+{
+    return set_unite_names(set, arr, n, add, n_add, false);
 }
 
 /*
@@ -1425,7 +1432,7 @@ cf_sink cf_collector_sink(cf_collector *c)
 
 cf_status cf_iocset_add_labels(cf_iocset *set, cf_ioc *ioc, const char *const *labels, size_t n)
 {
-    return set_unite(set, &ioc->labels, &ioc->n_labels, labels, n);
+    return set_unite_names(set, &ioc->labels, &ioc->n_labels, labels, n, true);
 }
 
 /* Rehash every kept IOC's value into the cleared key table (the fallback). */

@@ -240,7 +240,12 @@ static void apply_label(apply_pass *p, cf_ioc *ioc, const cf_wl_matches *m)
 {
     const char *labels[CF_WL_MAX_MATCHES];
     for (size_t k = 0; k < m->n; k++) {
-        labels[k] = cf_wl_label(p->set, m->lists[k]);
+        const char *label = cf_wl_label(p->set, m->lists[k]);
+        labels[k] = cf_iocset_intern(p->iocs, label, strlen(label));
+        if (!labels[k]) {
+            p->st = CF_ENOMEM;
+            return;
+        }
     }
     p->st = memo_label(&p->memo, p->iocs, ioc, m, labels);
 }

@@ -186,6 +186,23 @@ const char *cf_wl_label(const cf_wlset *set, size_t i)
 }
 
 /* Rebuild the structures that are built from staged entries. */
+/* What matching a value of each IOC type involves, from the lists loaded (WL_P_*). */
+static void wl_plan(cf_wlset *set)
+{
+    for (unsigned t = 0; t < 32; t++) {
+        uint32_t bit = TBIT(t);
+        uint8_t p = 0;
+        p |= (set->kind_types[CF_WL_CIDR] & bit) ? WL_P_ADDR : 0;
+        p |= (set->name_types & bit) ? WL_P_NAMES : 0;
+        if ((set->kind_types[CF_WL_SUBSTRING] & bit) &&
+            (set->ac.hex_pats || !(bit & WL_HEX_TYPES))) {
+            p |= WL_P_SUB;
+        }
+        p |= (set->kind_types[CF_WL_REGEX] & bit) ? WL_P_RE : 0;
+        set->plan[t] = p;
+    }
+}
+
 static cf_status wl_build(cf_wlset *set)
 {
     cf_status st = wl_iv_build(&set->v4, set->n_lists, true);
@@ -198,6 +215,7 @@ static cf_status wl_build(cf_wlset *set)
     if (st == CF_OK) {
         st = wl_ac_build(&set->ac);
     }
+    wl_plan(set);
     return st;
 }
 
@@ -1119,7 +1137,7 @@ static bool wl_url_host(const char *url, const char **host, size_t *n, bool *bra
     return *n > 0;
 }
 
-static void wl_match_url(const cf_wlset *set, const char *value, wl_hits *h)
+static void wl_match_url(const cf_wlset *set, const char *value, unsigned plan, wl_hits *h)
 {
     const char *host;
     size_t n;
@@ -1128,30 +1146,29 @@ static void wl_match_url(const cf_wlset *set, const char *value, wl_hits *h)
     if (!wl_url_host(value, &host, &n, &bracketed)) {
         return;
     }
-    if (set->kind_types[CF_WL_CIDR] & TBIT(CF_IOC_URL)) {
+    if (plan & WL_P_ADDR) {
         wl_match_addr(set, host, n, NULL, h);
     }
-    if (!bracketed && (set->name_types & TBIT(CF_IOC_URL))) {
+    if (!bracketed && (plan & WL_P_NAMES)) {
         wl_match_name(set, host, n, h);
     }
 }
 
-/* The keys of one type, then substrings and expressions over the value. */
+/* The keys of one type (plan: its WL_P_* bits), then the whole value as an exact string. */
 static void wl_match_keys(const cf_wlset *set, const char *value, size_t len, const cf_norm *norm,
-                          wl_hits *h)
+                          unsigned plan, wl_hits *h)
 {
-    uint32_t bit = TBIT(h->type);
-    bool names = (set->name_types & bit) != 0;
+    bool names = (plan & WL_P_NAMES) != 0;
 
     switch (h->type) {
     case CF_IOC_IP:
     case CF_IOC_CIDR:
-        if (set->kind_types[CF_WL_CIDR] & bit) {
+        if (plan & WL_P_ADDR) {
             wl_match_addr(set, value, len, norm, h);
         }
         break;
     case CF_IOC_ENDPOINT: {
-        if (!(set->kind_types[CF_WL_CIDR] & bit)) {
+        if (!(plan & WL_P_ADDR)) {
             break;
         }
         if (norm && norm->addr_family) {
@@ -1167,12 +1184,11 @@ static void wl_match_keys(const cf_wlset *set, const char *value, size_t len, co
     }
     case CF_IOC_DOMAIN:
         if (names) {
-            wl_match_name(set, value, len, h);
+            wl_match_name(set, value, len, h); /* the name itself is looked up there */
         }
-        names = false;
-        break;
+        return;
     case CF_IOC_URL:
-        wl_match_url(set, value, h);
+        wl_match_url(set, value, plan, h);
         break;
     case CF_IOC_EMAIL: {
         const char *at = strrchr(value, '@');
@@ -1216,19 +1232,20 @@ size_t cf_wl_match_norm(const cf_wlset *set, const cf_norm *norm, cf_wl_matches 
 size_t wl_match_len(const cf_wlset *set, cf_ioc_type type, cf_ioc_type hash_type, const char *value,
                     size_t len, const cf_norm *norm, cf_wl_matches *out)
 {
-    wl_hits h = {set, type, hash_type, out};
-
     out->n = 0;
-    if ((unsigned)type >= 32 || set->n_lists == 0) {
+    unsigned plan = (unsigned)type < 32 ? set->plan[type] : 0;
+    if (plan == 0) {
         return 0;
     }
-    uint32_t bit = TBIT(type);
+    wl_hits h = {set, type, hash_type, out};
 
-    wl_match_keys(set, value, len, norm, &h);
-    if ((set->kind_types[CF_WL_SUBSTRING] & bit) && (set->ac.hex_pats || !(bit & WL_HEX_TYPES))) {
+    if (plan & (WL_P_ADDR | WL_P_NAMES)) {
+        wl_match_keys(set, value, len, norm, plan, &h);
+    }
+    if (plan & WL_P_SUB) {
         wl_ac_scan(&set->ac, value, len, &h);
     }
-    if (set->kind_types[CF_WL_REGEX] & bit) {
+    if (plan & WL_P_RE) {
         for (size_t i = 0; i < set->n_res; i++) {
             const wl_regex *r = &set->res[i];
             if (wl_applies(&set->lists[r->list], type, hash_type) &&

@@ -149,6 +149,15 @@ struct cf_wlset {
     size_t n_res, cap_res;
     uint32_t kind_types[5]; /* per cf_wl_kind: IOC types some list of it covers */
     uint32_t name_types;    /* IOC types some name-table list covers */
+    uint8_t plan[32];       /* per IOC type: what matching it involves (WL_P_*), set by building */
+};
+
+/* Parts of matching a value of one type. */
+enum {
+    WL_P_ADDR = 1,  /* networks (of the value, a URL's host, an endpoint's address) */
+    WL_P_NAMES = 2, /* the name table: host names, exact strings */
+    WL_P_SUB = 4,   /* substrings */
+    WL_P_RE = 8,    /* expressions */
 };
 
 /* Collects hits of one lookup, keeping lists that apply to the IOC. */

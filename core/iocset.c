@@ -166,6 +166,9 @@ struct cf_iocset {
 
     cf_event **events;
     size_t n_events, cap_events;
+    /* events by uuid: index + 1 of the event (0 empty), open addressing */
+    uint32_t *event_slots;
+    size_t event_mask;
 
     cf_compound *compounds;
     size_t n_compounds, cap_compounds;
@@ -688,7 +691,8 @@ cf_iocset *cf_iocset_new(void)
     return calloc(1, sizeof(cf_iocset));
 }
 
-static void set_free_event(cf_event *e)
+/* Free what an event owns (not the event). */
+static void set_event_fields_free(cf_event *e)
 {
     free(e->uuid);
     free(e->info);
@@ -696,6 +700,11 @@ static void set_free_event(cf_event *e)
     free(e->labels);
     free(e->actors);
     free(e->malware);
+}
+
+static void set_free_event(cf_event *e)
+{
+    set_event_fields_free(e);
     free(e);
 }
 
@@ -724,6 +733,7 @@ void cf_iocset_free(cf_iocset *set)
     }
     spill_free(set->spill);
     free(set->iocs);
+    free(set->event_slots);
     free(set->keys.slots);
     free(set->strings);
     free(set->interned.slots);
@@ -816,8 +826,89 @@ static void set_intern_names(cf_iocset *set, const char **names, uint16_t n)
     }
 }
 
+/*
+ * The slot of the event with this uuid in the uuid index, or the empty slot
+ * where it would go.
+ */
+static size_t set_event_slot(const cf_iocset *set, const char *uuid)
+{
+    size_t j = set_hash(0xe7, uuid, strlen(uuid)) & set->event_mask;
+    for (; set->event_slots[j]; j = (j + 1) & set->event_mask) {
+        const cf_event *e = set->events[set->event_slots[j] - 1];
+        if (strcmp(e->uuid, uuid) == 0) {
+            break;
+        }
+    }
+    return j;
+}
+
+/* Room in the uuid index for one more event. */
+static cf_status set_event_reserve(cf_iocset *set)
+{
+    size_t cap = set->event_slots ? set->event_mask + 1 : 0;
+    if ((set->n_events + 1) * 2 <= cap) {
+        return CF_OK;
+    }
+    size_t ncap = cap ? cap * 2 : 64;
+    uint32_t *slots = calloc(ncap, sizeof *slots);
+    if (!slots) {
+        return CF_ENOMEM;
+    }
+    free(set->event_slots);
+    set->event_slots = slots;
+    set->event_mask = ncap - 1;
+    for (size_t i = 0; i < set->n_events; i++) {
+        if (set->events[i]->uuid) {
+            set->event_slots[set_event_slot(set, set->events[i]->uuid)] = (uint32_t)(i + 1);
+        }
+    }
+    return CF_OK;
+}
+
+/* Copy proto's fields into e (strings and name lists owned, names interned). */
+static bool set_event_fill(cf_iocset *set, cf_event *e, const cf_event *proto)
+{
+    *e = *proto;
+    e->uuid = cf_strdup(proto->uuid);
+    e->info = cf_strdup(proto->info);
+    e->orgc = cf_strdup(proto->orgc);
+    e->labels = set_copy_names(proto->labels, proto->n_labels);
+    e->actors = set_copy_names(proto->actors, proto->n_actors);
+    e->malware = set_copy_names(proto->malware, proto->n_malware);
+    set_intern_names(set, e->labels, e->n_labels);
+    set_intern_names(set, e->actors, e->n_actors);
+    set_intern_names(set, e->malware, e->n_malware);
+    return (!proto->uuid || e->uuid) && (!proto->info || e->info) && (!proto->orgc || e->orgc);
+}
+
 cf_event *cf_iocset_event(cf_iocset *set, const cf_event *proto)
 {
+    /*
+     * An event read again (the same MISP event file given twice, or once on
+     * its own and once through its feed's manifest) is the same event: its
+     * IOCs refer to the one record, which takes the later version's fields.
+     */
+    size_t at = 0;
+    if (proto->uuid) {
+        if (set_event_reserve(set) != CF_OK) {
+            return NULL;
+        }
+        at = set_event_slot(set, proto->uuid);
+        if (set->event_slots[at]) {
+            cf_event *e = set->events[set->event_slots[at] - 1];
+            if (proto->timestamp != CF_TIME_NONE &&
+                (e->timestamp == CF_TIME_NONE || proto->timestamp > e->timestamp)) {
+                cf_event fresh;
+                if (!set_event_fill(set, &fresh, proto)) {
+                    set_event_fields_free(&fresh);
+                    return NULL;
+                }
+                set_event_fields_free(e);
+                *e = fresh;
+            }
+            return e;
+        }
+    }
     if (set->n_events == set->cap_events) {
         size_t cap = set->cap_events ? set->cap_events * 2 : 16;
         cf_event **p = realloc(set->events, cap * sizeof *p);
@@ -831,16 +922,13 @@ cf_event *cf_iocset_event(cf_iocset *set, const cf_event *proto)
     if (!e) {
         return NULL;
     }
-    *e = *proto;
-    e->uuid = cf_strdup(proto->uuid);
-    e->info = cf_strdup(proto->info);
-    e->orgc = cf_strdup(proto->orgc);
-    e->labels = set_copy_names(proto->labels, proto->n_labels);
-    e->actors = set_copy_names(proto->actors, proto->n_actors);
-    e->malware = set_copy_names(proto->malware, proto->n_malware);
-    set_intern_names(set, e->labels, e->n_labels);
-    set_intern_names(set, e->actors, e->n_actors);
-    set_intern_names(set, e->malware, e->n_malware);
+    if (!set_event_fill(set, e, proto)) {
+        set_free_event(e);
+        return NULL;
+    }
+    if (proto->uuid) {
+        set->event_slots[at] = (uint32_t)(set->n_events + 1);
+    }
     set->events[set->n_events++] = e;
     return e;
 }

@@ -2,7 +2,8 @@
 # MISP through the command line: MISP -> --to misp -> --to jsonl gives the
 # same IOC set as MISP -> --to jsonl (an event file, case 13 and the
 # Infoblox feed directory), the MISP output validates with validate-misp,
-# and --to stix2 from MISP input validates with validate-stix21.
+# and --to stix2 from MISP input validates with validate-stix21. An event
+# read twice (its file beside its manifest) is one event.
 set -euo pipefail
 
 [ -x "${CTIFLOW:-}" ] || { echo "skipped: CTIFLOW not set"; exit 77; }
@@ -44,6 +45,18 @@ jq -e '.Event.Attribute[] | select(.type == "filename|sha256") | .value ==
 # Several source events give a response collection of that many events.
 n=$(jq '.response | length' "$tmp/infoblox.misp.json")
 [ "$n" = 30 ] || { echo "FAIL infoblox: $n events written, want 30"; fail=1; }
+
+# An event file given again beside its feed's manifest is one event, not two:
+# 30 events and 30 STIX reports, as from the directory alone.
+ib="$CORPUS/misp/feed-infoblox/indicators/misp"
+one=$(find "$ib" -name '*-*.json' | LC_ALL=C sort | head -n 1)
+"$CTIFLOW" convert -q --to misp "$ib/manifest.json" "$one" "$one" -o "$tmp/twice.misp.json"
+n=$(jq '.response | length' "$tmp/twice.misp.json")
+[ "$n" = 30 ] || { echo "FAIL event given twice: $n events written, want 30"; fail=1; }
+"$CTIFLOW" convert -q --to stix2 "$ib/manifest.json" "$one" -o "$tmp/twice.stix.json"
+n=$(jq '[.objects[] | select(.type == "report") | .id] | unique | length' "$tmp/twice.stix.json")
+m=$(jq '[.objects[] | select(.type == "report")] | length' "$tmp/twice.stix.json")
+[ "$n/$m" = 30/30 ] || { echo "FAIL event given twice: $m reports, $n ids, want 30/30"; fail=1; }
 
 # Case 24 as a feed directory: manifest and event read, whole-second output.
 "$CTIFLOW" convert -q --to misp "$CASES/24-misp-float-timestamp" -o "$tmp/case24.json"

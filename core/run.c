@@ -347,9 +347,25 @@ static cf_status run_parse(run_job *job)
     }
     cf_collector_init(&col, job->set, run_diag, job);
     sink = cf_collector_sink(&col);
-    /* merging into the set on a second thread while this one reads and normalises */
+    /*
+     * Merging into the set on a second thread while this one reads and
+     * normalises; with warning lists, each IOC is matched and labelled on
+     * its way into the set (a screen without a policy withholds nothing),
+     * not in a pass over the set afterwards.
+     */
+    cf_wl_screen *screen = NULL;
+    cf_merge_screen msc = {0};
+    if (run_wl) {
+        st = cf_wl_screen_new(&screen, run_wl, NULL, &col);
+        if (st != CF_OK) {
+            cf_collector_fini(&col);
+            return cf_error_set(&job->err, st, f->name, 0, "out of memory");
+        }
+        msc = cf_wl_screen_merging(screen);
+        sink = cf_wl_screen_sink(screen);
+    }
     cf_merger *merger = NULL;
-    if (cf_merger_start(&merger, &col) == CF_OK) {
+    if (cf_merger_start_screened(&merger, &col, screen ? &msc : NULL) == CF_OK) {
         sink = cf_merger_sink(merger);
     }
     if (f->misp_feed_dir) {
@@ -366,6 +382,7 @@ static cf_status run_parse(run_job *job)
     if (st == CF_OK && mst != CF_OK) {
         st = cf_error_set(&job->err, mst, f->name, 0, "%s", cf_status_str(mst));
     }
+    cf_wl_screen_free(screen);
     cf_collector_fini(&col);
     run_rejects_done(job);
     job->parse_seconds = run_clock() - t0;
@@ -425,13 +442,6 @@ static void run_work(run_ctx *c, run_job *job)
     }
     job->stage = "parse";
     job->st = run_parse(job);
-    if (job->st == CF_OK && run_wl) {
-        job->stage = "warninglist";
-        job->st = cf_wl_apply(run_wl, NULL, job->set, NULL);
-        if (job->st != CF_OK) {
-            cf_error_set(&job->err, job->st, job->feed->name, 0, "out of memory");
-        }
-    }
 }
 
 static void *run_worker(void *arg)

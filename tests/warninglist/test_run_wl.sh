@@ -61,6 +61,18 @@ check_eq "withheld from the strict output" \
     "$(grep -o "output 'strict': withheld.*" run.out)" \
     "output 'strict': withheld 62614 (public-dns-v4 62605, rfc5735 4, rfc6598 4, rfc1918 1, tranco10k 1)"
 
+# The store keeps each IOC's matches as labels, set while the feed was read.
+store_labels() { sqlite3 state/ctiflow.db "SELECT replace(labels, char(10), ' ') FROM iocs
+    WHERE value = '$1'"; }
+check_eq "store labels 8.8.8.8" "$(store_labels 8.8.8.8)" "warninglist:public-dns-v4"
+check_eq "store labels 10.1.2.3" "$(store_labels 10.1.2.3)" \
+    "warninglist:rfc1918 warninglist:rfc5735"
+check_eq "store labels www.google.com" "$(store_labels www.google.com)" \
+    "warninglist:google warninglist:tranco10k"
+check_eq "store labels evil-google.com" "$(store_labels evil-google.com)" ""
+check_eq "store IOCs labelled" "$(sqlite3 state/ctiflow.db \
+    "SELECT count(*) FROM iocs WHERE labels LIKE '%warninglist:%'")" 65843
+
 # The same union through convert gives the same figures.
 "$CTIFLOW" convert -q --to text --warninglists "$WL" --exclude-list default \
     "$IPSUM" "$ISC" local.txt > conv.txt 2> conv.err

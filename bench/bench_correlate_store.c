@@ -117,7 +117,7 @@ int main(int argc, char **argv)
     int64_t run = 0;
     cf_store_run_begin(store, 0, &run, &err);
     cf_store_counts counts;
-    cf_store_ingest_opts so = {"networks", run, 0, CF_EXPIRY_NEVER, 0};
+    cf_store_ingest_opts so = {"networks", run, 0, CF_EXPIRY_NEVER, 0, NULL};
     t0 = now();
     cf_store_ingest(store, &so, nets, &counts, &err);
     so.feed = "addresses";

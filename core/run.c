@@ -69,6 +69,7 @@ typedef struct run_job {
     cf_fetch_req req;
     cf_fetch_result fetched;
     cf_iocset *set;         /* NULL when unchanged or failed */
+    const cf_ioc **order;   /* set in the store's key order, sorted by the worker, or NULL */
     cf_status st;
     cf_error err;
     const char *stage;      /* where it failed */
@@ -442,6 +443,15 @@ static void run_work(run_ctx *c, run_job *job)
     }
     job->stage = "parse";
     job->st = run_parse(job);
+
+    /*
+     * Sorted for the store here, on the worker, beside the other feeds'
+     * work: the main thread's stores are one after another. Without memory
+     * for it the store sorts the set itself.
+     */
+    if (job->st == CF_OK && job->set) {
+        cf_store_key_order(&job->order, job->set);
+    }
 }
 
 static void *run_worker(void *arg)
@@ -639,7 +649,7 @@ static cf_status run_store_job(cf_store *store, const cf_run_opts *o, run_job *j
                                cf_time now, cf_run_summary *sum, cf_error *err)
 {
     const cf_feed_cfg *f = job->feed;
-    cf_store_ingest_opts io = {f->name, run, now, f->expiry, f->expiry_days};
+    cf_store_ingest_opts io = {f->name, run, now, f->expiry, f->expiry_days, job->order};
     if (job->set && job->lost > 0 && io.expiry == CF_EXPIRY_GONE) {
         io.expiry = CF_EXPIRY_NEVER;
         cf_run_log(o, CF_LOG_WARNING, "parse", f->name,
@@ -658,6 +668,8 @@ static cf_status run_store_job(cf_store *store, const cf_run_opts *o, run_job *j
     if (job->set) {
         run_corr_share(job);
         st = cf_store_ingest(store, &io, job->set, &counts, err);
+        free(job->order);
+        job->order = NULL;
         if (st == CF_OK) {
             st = cf_fetch_commit(&job->req, &job->fetched, &job->err);
         }
@@ -722,6 +734,7 @@ static void run_job_free(run_job *job)
     }
     cf_feed_state_fini(&job->state);
     cf_fetch_result_fini(&job->fetched);
+    free(job->order);
     cf_iocset_free(job->set);
     cf_buf_free(&job->definition);
     cf_buf_free(&job->rejects_path);

@@ -40,6 +40,7 @@
 
 #include "ctiflow/buf.h"
 #include "ctiflow/limits.h"
+#include "ctiflow/strsort.h"
 
 struct cf_store_migration {
     int version;
@@ -1115,14 +1116,72 @@ static cf_status store_max_id(cf_store *s, int64_t *out, cf_error *err)
     return st;
 }
 
-/* IOCs in the order of the (type, value) key: type name, then value bytes. */
-static int store_key_cmp(const void *a, const void *b)
+/*
+ * The IOCs of set in the order of the (type, value) key, type name then
+ * value bytes, into order[0..n): grouped by type in name order, then each
+ * group sorted by value (strsort.h), so the key index is written front to
+ * back. keys is scratch of n entries.
+ */
+static void store_key_order(const cf_ioc **order, cf_strkey *keys, const cf_iocset *set, size_t n)
 {
-    const cf_ioc *x = *(const cf_ioc *const *)a;
-    const cf_ioc *y = *(const cf_ioc *const *)b;
-    int c = x->type == y->type ? 0 : strcmp(cf_ioc_type_name(x->type), cf_ioc_type_name(y->type));
+    size_t count[CF_IOC_TYPE_COUNT + 1] = {0}, start[CF_IOC_TYPE_COUNT + 1];
+    int by_name[CF_IOC_TYPE_COUNT];
 
-    return c ? c : strcmp(x->value, y->value);
+    for (int t = 0; t < CF_IOC_TYPE_COUNT; t++) {
+        int k = t;
+        while (k > 0 && strcmp(cf_ioc_type_name((cf_ioc_type)by_name[k - 1]),
+                               cf_ioc_type_name((cf_ioc_type)t)) > 0) {
+            by_name[k] = by_name[k - 1];
+            k--;
+        }
+        by_name[k] = t;
+    }
+    for (size_t i = 0; i < n; i++) {
+        count[cf_iocset_at(set, i)->type]++;
+    }
+    size_t at = 0;
+    for (int k = 0; k < CF_IOC_TYPE_COUNT; k++) {
+        start[by_name[k]] = at;
+        at += count[by_name[k]];
+    }
+    for (size_t i = 0; i < n; i++) {
+        const cf_ioc *ioc = cf_iocset_at(set, i);
+        keys[start[ioc->type]++] = (cf_strkey){ioc->value, ioc, 0};
+    }
+
+    /* start[t] is now the end of type t's group */
+    at = 0;
+    for (int k = 0; k < CF_IOC_TYPE_COUNT; k++) {
+        size_t end = start[by_name[k]];
+        cf_strkey_sort(keys + at, end - at);
+        at = end;
+    }
+    for (size_t i = 0; i < n; i++) {
+        order[i] = keys[i].item;
+    }
+}
+
+cf_status cf_store_key_order(const cf_ioc ***out, const cf_iocset *set)
+{
+    size_t n = cf_iocset_count(set);
+    const cf_ioc **order = NULL;
+    cf_strkey *keys = NULL;
+
+    *out = NULL;
+    if (n == 0) {
+        return CF_OK;
+    }
+    order = malloc(n * sizeof(*order));
+    keys = malloc(n * sizeof(*keys));
+    if (!order || !keys) {
+        free(order);
+        free(keys);
+        return CF_ENOMEM;
+    }
+    store_key_order(order, keys, set, n);
+    free(keys);
+    *out = order;
+    return CF_OK;
 }
 
 cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_iocset *set,
@@ -1133,6 +1192,7 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     int64_t feed_id = 0, max_id = 0, next_id;
     size_t n = cf_iocset_count(set);
     const cf_ioc **order = NULL;
+    const cf_ioc *const *ordered = NULL;
     bool big;
     cf_status st;
 
@@ -1160,25 +1220,22 @@ cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_i
     if (st == CF_OK) {
         st = store_feed_id(s, o->feed, &feed_id, err);
     }
-    order = n ? malloc(n * sizeof(*order)) : NULL;
-    if (st == CF_OK && n && !order) {
-        st = cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
-    }
-    if (st == CF_OK) {
-        /* in key order, so the (type, value) index is written front to back */
-        for (size_t i = 0; i < n; i++) {
-            order[i] = cf_iocset_at(set, i);
+    if (st == CF_OK && o->order) {
+        ordered = o->order;
+    } else if (st == CF_OK) {
+        if (cf_store_key_order(&order, set) != CF_OK) {
+            st = cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
         }
-        cf_sort(order, n, sizeof(*order), store_key_cmp);
+        ordered = order;
     }
     /* batches of one type, in key order */
     for (size_t i = 0; st == CF_OK && i < n; i++) {
-        if (i > 0 && order[i]->type != order[i - 1]->type) {
+        if (i > 0 && ordered[i]->type != ordered[i - 1]->type) {
             b->thin = false;
         }
-        if (store_batch_add(b, o, order[i]) != CF_OK) {
+        if (store_batch_add(b, o, ordered[i]) != CF_OK) {
             st = cf_error_set(err, CF_ENOMEM, "store", 0, "out of memory");
-        } else if (b->n == STORE_BATCH || i + 1 == n || order[i + 1]->type != order[i]->type) {
+        } else if (b->n == STORE_BATCH || i + 1 == n || ordered[i + 1]->type != ordered[i]->type) {
             st = store_ingest_batch(s, o, feed_id, b, &next_id, &counts, err);
             b->n = 0;
         }

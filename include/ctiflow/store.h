@@ -67,6 +67,8 @@ typedef struct cf_store_ingest_opts {
     cf_time now;        /* sighting time; last_seen when the feed gives none */
     cf_expiry expiry;   /* the feed's expiry policy */
     int expiry_days;
+    /* the set's IOCs in key order (cf_store_key_order; borrowed), or NULL: sorted here */
+    const cf_ioc *const *order;
 } cf_store_ingest_opts;
 
 typedef struct cf_store_counts {
@@ -84,6 +86,14 @@ typedef struct cf_store_counts {
  */
 cf_status cf_store_ingest(cf_store *s, const cf_store_ingest_opts *o, const cf_iocset *set,
                           cf_store_counts *out, cf_error *err);
+
+/*
+ * The IOCs of set in the order cf_store_ingest writes them (its key: type
+ * name, then value bytes), into *out (owned by the caller, free(); NULL for
+ * an empty set). Sorting a large feed's set takes a while: a caller with
+ * other threads can have it done there and pass it in cf_store_ingest_opts.
+ */
+cf_status cf_store_key_order(const cf_ioc ***out, const cf_iocset *set);
 
 /* Apply only the "days" expiry of a feed (a run where the feed was unchanged). */
 cf_status cf_store_expire_days(cf_store *s, const cf_store_ingest_opts *o, cf_store_counts *out,

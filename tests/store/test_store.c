@@ -72,7 +72,7 @@ static cf_status collect(void *ctx, const cf_store_row *r)
 static void ingest(cf_store *s, const char *feed, int64_t run, cf_time now, cf_expiry exp,
                    int days, cf_iocset *set, cf_store_counts *c)
 {
-    cf_store_ingest_opts o = {feed, run, now, exp, days};
+    cf_store_ingest_opts o = {feed, run, now, exp, days, NULL};
     cf_error err;
     cf_error_clear(&err);
     CHECK_INT(cf_store_ingest(s, &o, set, c, &err), CF_OK);
@@ -174,7 +174,7 @@ int main(void)
     /* run 5, 11 days later: B's days policy expires the IP */
     CHECK_INT(cf_store_run_begin(s, T(3000) + 11LL * 86400000, &run5, &err), CF_OK);
     {
-        cf_store_ingest_opts o = {"B", run5, T(3000) + 11LL * 86400000, CF_EXPIRY_DAYS, 10};
+        cf_store_ingest_opts o = {"B", run5, T(3000) + 11LL * 86400000, CF_EXPIRY_DAYS, 10, NULL};
         memset(&c, 0, sizeof(c));
         CHECK_INT(cf_store_expire_days(s, &o, &c, &err), CF_OK);
         CHECK_INT(c.expired, 1);

@@ -1,11 +1,13 @@
 /*
  * Store tests of the batched ingest: IOCs of several types across batch
  * boundaries and every multi-row statement size, feeds mixing stored and
- * new IOCs in one batch, the ids new IOCs get (the next ones, in key order),
- * expiry after a batched ingest, a large first load (secondary indexes kept)
- * and expiry afterwards, gone sightings listed again, a batch spread thin
- * over many stored IOCs (its range lookup gives way to a lookup by value),
- * and a store of schema version 1 migrated with its rows kept.
+ * new IOCs in one batch, the key order (types by name, then value bytes;
+ * worked out by the store or beforehand) and the ids new IOCs get (the
+ * next ones, in key order), expiry after a batched ingest, a large first
+ * load (secondary indexes kept) and expiry afterwards, gone sightings
+ * listed again, a batch spread thin over many stored IOCs (its range
+ * lookup gives way to a lookup by value), and a store of schema version 1
+ * migrated with its rows kept.
  */
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -83,10 +85,74 @@ static cf_status collect(void *ctx, const cf_store_row *r)
 static void ingest(cf_store *s, const char *feed, int64_t run, cf_time now, cf_iocset *set,
                    cf_store_counts *c)
 {
-    cf_store_ingest_opts o = {feed, run, now, CF_EXPIRY_GONE, 0};
+    cf_store_ingest_opts o = {feed, run, now, CF_EXPIRY_GONE, 0, NULL};
     cf_error err;
     cf_error_clear(&err);
     CHECK_INT(cf_store_ingest(s, &o, set, c, &err), CF_OK);
+}
+
+/* As ingest, with the set's key order worked out beforehand (as a run's worker does). */
+static void ingest_ordered(cf_store *s, const char *feed, int64_t run, cf_time now,
+                           cf_iocset *set, cf_store_counts *c)
+{
+    cf_store_ingest_opts o = {feed, run, now, CF_EXPIRY_GONE, 0, NULL};
+    const cf_ioc **order = NULL;
+    cf_error err;
+
+    cf_error_clear(&err);
+    CHECK_INT(cf_store_key_order(&order, set), CF_OK);
+    o.order = order;
+    CHECK_INT(cf_store_ingest(s, &o, set, c, &err), CF_OK);
+    free(order);
+}
+
+/*
+ * The store's key order: type names in byte order ("cidr" < "domain" < "ip"
+ * < "md5" < "url"), then value bytes ("10.0.0.10" before "10.0.0.2", a key
+ * before the keys it is a prefix of, bytes above 0x7f last).
+ */
+static void test_key_order(void)
+{
+    static const struct {
+        cf_ioc_type type;
+        const char *value;
+    } want[] = {
+        {CF_IOC_CIDR, "10.0.0.0/8"},
+        {CF_IOC_DOMAIN, "a.example"},
+        {CF_IOC_DOMAIN, "a.example.com"},
+        {CF_IOC_DOMAIN, "b.example"},
+        {CF_IOC_DOMAIN, "xn--bcher-kva.example"},
+        {CF_IOC_IP, "10.0.0.10"},
+        {CF_IOC_IP, "10.0.0.2"},
+        {CF_IOC_MD5, "d41d8cd98f00b204e9800998ecf8427e"},
+        {CF_IOC_URL, "http://a.example/"},
+        {CF_IOC_URL, "http://b.example/10"},
+        {CF_IOC_URL, "http://b.example/2"},
+        {CF_IOC_URL, "http://b.example/2\xc3\xa9"},
+        {CF_IOC_URL, "https://a.example/"},
+    };
+    static const int added[] = {10, 6, 0, 12, 3, 8, 1, 5, 11, 2, 7, 4, 9};
+    enum { N = sizeof(want) / sizeof(want[0]) };
+    cf_iocset *set = cf_iocset_new();
+    const cf_ioc **order = NULL;
+
+    for (size_t i = 0; i < N; i++) {
+        add(set, "k", want[added[i]].type, want[added[i]].value, NULL);
+    }
+    CHECK_INT(cf_iocset_count(set), N);
+    CHECK_INT(cf_store_key_order(&order, set), CF_OK);
+    for (size_t i = 0; order && i < N; i++) {
+        CHECK_STR(cf_ioc_type_name(order[i]->type), cf_ioc_type_name(want[i].type));
+        CHECK_STR(order[i]->value, want[i].value);
+    }
+    free(order);
+    cf_iocset_free(set);
+
+    set = cf_iocset_new();
+    order = (const cf_ioc **)set;
+    CHECK_INT(cf_store_key_order(&order, set), CF_OK);
+    CHECK(order == NULL);
+    cf_iocset_free(set);
 }
 
 static int64_t active(cf_store *s, const char *feed)
@@ -235,6 +301,7 @@ int main(void)
     rows *r = calloc(1, sizeof(*r));
     cf_iocset *set;
 
+    test_key_order();
     CHECK(r != NULL);
     CHECK(mkdtemp(dir) != NULL);
     snprintf(path, sizeof(path), "%s/store.db", dir);
@@ -265,12 +332,15 @@ int main(void)
     CHECK_INT(r->id[219], 220);
     CHECK_INT(active(s, "a"), 220);
 
-    /* 35 stored domains with a new label (modified) beside 65 new ones in the same batches */
+    /*
+     * 35 stored domains with a new label (modified) beside 65 new ones in the
+     * same batches, in an order worked out before the ingest
+     */
     CHECK_INT(cf_store_run_begin(s, T(2000), &run2, &err), CF_OK);
     set = cf_iocset_new();
     add_domains(set, "b", 'd', 35, 70, "phishing");
     add_domains(set, "b", 'c', 0, 65, NULL);
-    ingest(s, "b", run2, T(2000), set, &c);
+    ingest_ordered(s, "b", run2, T(2000), set, &c);
     cf_iocset_free(set);
     CHECK_INT(c.upserted, 100);
     CHECK_INT(c.created, 65);

@@ -37,7 +37,7 @@ static void add(cf_iocset *set, const char *feed, const char *value)
 static void ingest(cf_store *s, const char *feed, int64_t run, cf_time now,
                    const char *const *values, size_t n)
 {
-    cf_store_ingest_opts o = {feed, run, now, CF_EXPIRY_GONE, 0};
+    cf_store_ingest_opts o = {feed, run, now, CF_EXPIRY_GONE, 0, NULL};
     cf_iocset *set = cf_iocset_new();
     cf_store_counts c;
     cf_error err;

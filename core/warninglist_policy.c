@@ -203,6 +203,44 @@ typedef struct label_memo {
     uint16_t last_n_from, last_n_to;
 } label_memo;
 
+/*
+ * Unite labels[0..n) (interned) into ioc's labels, after the others. An IOC
+ * whose other labels leave no room (CF_MAX_LABELS_PER_IOC) gives up its last
+ * others instead: whether a list withholds a published IOC is read from its
+ * labels, and a value a list says never to block must not reach a block
+ * list because a feed tagged it many times.
+ */
+static cf_status give_labels(cf_iocset *set, cf_ioc *ioc, const char *const *labels, size_t n)
+{
+    size_t missing = 0;
+    for (size_t k = 0; k < n; k++) {
+        bool has = false;
+        for (size_t i = 0; i < ioc->n_labels && !has; i++) {
+            has = ioc->labels[i] == labels[k];
+        }
+        missing += !has;
+    }
+    if (ioc->n_labels + missing <= CF_MAX_LABELS_PER_IOC) {
+        return cf_iocset_add_labels(set, ioc, labels, n);
+    }
+
+    const char *others[CF_MAX_LABELS_PER_IOC];
+    size_t n_others = 0;
+    for (size_t i = 0; i < ioc->n_labels && n_others + n < CF_MAX_LABELS_PER_IOC; i++) {
+        bool ours = false;
+        for (size_t k = 0; k < n && !ours; k++) {
+            ours = ioc->labels[i] == labels[k];
+        }
+        if (!ours) {
+            others[n_others++] = ioc->labels[i];
+        }
+    }
+    ioc->labels = NULL;
+    ioc->n_labels = 0;
+    cf_status st = cf_iocset_add_labels(set, ioc, others, n_others);
+    return st == CF_OK ? cf_iocset_add_labels(set, ioc, labels, n) : st;
+}
+
 /* Unite labels (those of the matches m) into ioc's labels, through the memo. */
 static cf_status memo_label(label_memo *lm, cf_iocset *set, cf_ioc *ioc, const cf_wl_matches *m,
                             const char *const *labels)
@@ -215,7 +253,7 @@ static cf_status memo_label(label_memo *lm, cf_iocset *set, cf_ioc *ioc, const c
     }
     const char **from = ioc->labels;
     uint16_t n_from = ioc->n_labels;
-    cf_status st = cf_iocset_add_labels(set, ioc, labels, m->n);
+    cf_status st = give_labels(set, ioc, labels, m->n);
     if (st == CF_OK) {
         lm->last = *m;
         lm->last_from = from;
@@ -495,7 +533,7 @@ static cf_status screen_label(cf_wl_screen *s, cf_ioc *ioc, const cf_wl_matches 
     ioc->labels = NULL;
     ioc->n_labels = 0;
     st = cf_iocset_add_labels(set, ioc, rest, n_rest);
-    return st == CF_OK ? cf_iocset_add_labels(set, ioc, labels, m->n) : st;
+    return st == CF_OK ? give_labels(set, ioc, labels, m->n) : st;
 }
 
 /*

@@ -101,6 +101,20 @@ check "unknown list message" "$(cat "$tmp/unk.err")" \
 "$CTIFLOW" convert --warninglists "$tmp/missing-dir/" "$tmp/in.txt" > /dev/null 2>&1
 check "missing list exit" "$?" 1
 
+# A resolver tagged 70 times keeps 64 labels, the last one its warning-list label.
+python3 -c '
+import json
+tags = [{"name": "tag%02d" % i} for i in range(70)]
+print(json.dumps({"Event": {"uuid": "5c0e9b2e-1111-4000-8000-000000000002", "info": "tags",
+    "Attribute": [{"type": "ip-dst", "value": "8.8.8.8", "to_ids": True, "Tag": tags}]}}))' \
+    > "$tmp/tags.json"
+check "many tags labelled" "$("$CTIFLOW" convert -q --to jsonl --warninglists "$WL" \
+    "$tmp/tags.json" | python3 -c '
+import json, sys
+d = json.loads(sys.stdin.readline())
+print(len(d["labels"]), d["labels"][-2], d["labels"][-1])')" \
+    "64 tag62 warninglist:public-dns-v4"
+
 # Real feeds: resolvers and special-use addresses in IPsum and the DShield intel feed.
 IPSUM="$CORPUS/csv/ipsum/ipsum.txt"
 ISC="$CORPUS/csv/dshield/sans_isc_intelfeed_ips.txt"

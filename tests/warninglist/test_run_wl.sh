@@ -172,6 +172,43 @@ check_eq "part of the never-block set: withheld" "$(grep -o "output 'pub': withh
 check_eq "part of the never-block set: list" "$(cat pub/lists/ip.txt)" "8.8.8.8"
 cd .. || exit 1
 
+# A resolver a MISP feed tags 70 times: the set holds 64 labels, and the
+# warning-list label takes the place of the last tag, so the block list
+# still withholds it.
+mkdir tags && cd tags || exit 1
+python3 - > ev.json <<'PY'
+import json
+tags = [{"name": "tag%02d" % i} for i in range(70)]
+def attr(n, v, t):
+    return {"uuid": "5c0e9b2e-0000-4000-8000-%012d" % n, "type": "ip-dst",
+            "category": "Network activity", "to_ids": True, "value": v,
+            "timestamp": "1700000000", "Tag": t}
+print(json.dumps({"Event": {"uuid": "5c0e9b2e-1111-4000-8000-000000000001", "info": "tags",
+                            "timestamp": "1700000000",
+                            "Attribute": [attr(1, "8.8.8.8", tags), attr(2, "45.33.32.156", [])]}}))
+PY
+cat > config.yaml <<EOF
+state_dir: state
+warninglists: [$WL]
+outputs:
+  - {name: pub, path: pub, formats: [text, jsonl]}
+feeds:
+  - {name: tagged, url: ev.json, format: misp}
+EOF
+"$CTIFLOW" run -c config.yaml > run.out 2>&1
+check_eq "many tags: run exit" "$?" 0
+check_eq "many tags: withheld" "$(grep -o "output 'pub': withheld.*" run.out)" \
+    "output 'pub': withheld 1 (public-dns-v4 1)"
+check_eq "many tags: block list" "$(cat pub/lists/ip.txt)" "45.33.32.156"
+check_eq "many tags: labels published" "$(python3 -c '
+import json
+for line in open("pub/iocs.jsonl"):
+    d = json.loads(line)
+    if d["value"] == "8.8.8.8":
+        print(len(d["labels"]), d["labels"][0], d["labels"][-2], d["labels"][-1])')" \
+    "64 tag00 tag62 warninglist:public-dns-v4"
+cd .. || exit 1
+
 # A URL names one list (tests/run/test_run_sources.sh fetches them): a
 # directory URL has no list id, and check says where.
 write_config "  - https://example.org/lists/" "default"

@@ -881,12 +881,56 @@ static bool set_event_fill(cf_iocset *set, cf_event *e, const cf_event *proto)
     return (!proto->uuid || e->uuid) && (!proto->info || e->info) && (!proto->orgc || e->orgc);
 }
 
+/*
+ * A copy of an event that is neither newer nor older than the record
+ * (equal timestamps, or none: a STIX 1.x package has none) fills in what
+ * it lacks from the record, so a copy without a title, say, does not take
+ * the title away, whichever of the two is read first. The record's fields
+ * are moved into fresh; the record keeps the rest, to be freed.
+ */
+static void set_event_keep_given(cf_event *fresh, cf_event *e)
+{
+    if (!fresh->info) {
+        fresh->info = e->info;
+        e->info = NULL;
+    }
+    if (!fresh->orgc) {
+        fresh->orgc = e->orgc;
+        e->orgc = NULL;
+    }
+    if (!fresh->n_labels) {
+        fresh->labels = e->labels;
+        fresh->n_labels = e->n_labels;
+        e->labels = NULL;
+    }
+    if (!fresh->n_actors) {
+        fresh->actors = e->actors;
+        fresh->n_actors = e->n_actors;
+        e->actors = NULL;
+    }
+    if (!fresh->n_malware) {
+        fresh->malware = e->malware;
+        fresh->n_malware = e->n_malware;
+        e->malware = NULL;
+    }
+    fresh->date = fresh->date != CF_TIME_NONE ? fresh->date : e->date;
+    fresh->publish_timestamp = fresh->publish_timestamp != CF_TIME_NONE
+                                   ? fresh->publish_timestamp
+                                   : e->publish_timestamp;
+    fresh->published = fresh->published || e->published;
+    fresh->tlp = fresh->tlp != CF_TLP_NONE ? fresh->tlp : e->tlp;
+    fresh->threat_level = fresh->threat_level ? fresh->threat_level : e->threat_level;
+    fresh->analysis = fresh->analysis >= 0 ? fresh->analysis : e->analysis;
+}
+
 cf_event *cf_iocset_event(cf_iocset *set, const cf_event *proto)
 {
     /*
      * An event read again (the same MISP event file given twice, or once on
-     * its own and once through its feed's manifest) is the same event: its
-     * IOCs refer to the one record, which takes the later version's fields.
+     * its own and once through its feed's manifest, or a package given
+     * twice) is the same event: its IOCs refer to the one record. A newer
+     * copy (by timestamp) replaces the record's fields, an older one leaves
+     * them, and one of the same age gives the fields it has.
      */
     size_t at = 0;
     if (proto->uuid) {
@@ -896,12 +940,16 @@ cf_event *cf_iocset_event(cf_iocset *set, const cf_event *proto)
         at = set_event_slot(set, proto->uuid);
         if (set->event_slots[at]) {
             cf_event *e = set->events[set->event_slots[at] - 1];
-            if (proto->timestamp != CF_TIME_NONE &&
-                (e->timestamp == CF_TIME_NONE || proto->timestamp > e->timestamp)) {
+            bool newer = proto->timestamp != CF_TIME_NONE &&
+                         (e->timestamp == CF_TIME_NONE || proto->timestamp > e->timestamp);
+            if (newer || proto->timestamp == e->timestamp) {
                 cf_event fresh;
                 if (!set_event_fill(set, &fresh, proto)) {
                     set_event_fields_free(&fresh);
                     return NULL;
+                }
+                if (!newer) {
+                    set_event_keep_given(&fresh, e);
                 }
                 set_event_fields_free(e);
                 *e = fresh;

@@ -1,7 +1,7 @@
 /*
  * The IOC set: de-duplication by (type, value) and the documented merge
  * rules, with normalised values filled in by hand; a spilling set's budget
- * and its reads from two threads at once.
+ * and its reads from two threads at once; an event read twice.
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -414,6 +414,62 @@ static void test_times_reversed(void)
     cf_iocset_free(set);
 }
 
+/* Event "u" (no timestamp when ts is CF_TIME_NONE) read into set. */
+static const cf_event *read_event(cf_iocset *set, const char *info, cf_time ts, cf_tlp tlp)
+{
+    cf_event proto;
+
+    memset(&proto, 0, sizeof proto);
+    proto.uuid = "TA FALLCHILL IOCs";
+    proto.info = (char *)info;
+    proto.date = CF_TIME_NONE;
+    proto.timestamp = ts;
+    proto.publish_timestamp = CF_TIME_NONE;
+    proto.tlp = tlp;
+    proto.analysis = -1;
+    return cf_iocset_event(set, &proto);
+}
+
+/*
+ * An event read twice is one record: a newer copy's fields replace the
+ * record's whichever is read first; copies of one age (or of none, as STIX
+ * 1.x packages are) give the fields they have, so the copy without a title
+ * does not take it away in either order, and of two titles the later read's
+ * stands.
+ */
+static void test_event_again(void)
+{
+    for (int order = 0; order < 2; order++) {
+        cf_iocset *set = cf_iocset_new();
+        const cf_event *e = NULL;
+        for (int k = 0; k < 2; k++) {
+            e = (k == order) ? read_event(set, NULL, CF_TIME_NONE, CF_TLP_NONE)
+                             : read_event(set, "FALLCHILL", CF_TIME_NONE, CF_TLP_GREEN);
+        }
+        CHECK_INT(cf_iocset_event_count(set), 1);
+        CHECK_STR(e->info, "FALLCHILL");
+        CHECK_INT(e->tlp, CF_TLP_GREEN);
+        cf_iocset_free(set);
+
+        set = cf_iocset_new();
+        for (int k = 0; k < 2; k++) {
+            e = (k == order) ? read_event(set, "version 1", 1000, CF_TLP_AMBER)
+                             : read_event(set, "version 2", 2000, CF_TLP_NONE);
+        }
+        CHECK_INT(cf_iocset_event_count(set), 1);
+        CHECK_STR(e->info, "version 2");
+        CHECK_INT(e->timestamp, 2000);
+        CHECK_INT(e->tlp, CF_TLP_NONE);
+        cf_iocset_free(set);
+    }
+    cf_iocset *set = cf_iocset_new();
+    read_event(set, "first", 1000, CF_TLP_NONE);
+    const cf_event *e = read_event(set, "second", 1000, CF_TLP_NONE);
+    CHECK_INT(cf_iocset_event_count(set), 1);
+    CHECK_STR(e->info, "second");
+    cf_iocset_free(set);
+}
+
 int main(void)
 {
     cf_iocset *set = cf_iocset_new();
@@ -536,5 +592,6 @@ int main(void)
     test_spill_budget();
     test_spill_threads();
     test_times_reversed();
+    test_event_again();
     TEST_MAIN_END();
 }

@@ -327,6 +327,25 @@ static void wl_skip(wl_load *ld, const char *entry, const char *why)
     l->info.skipped++;
 }
 
+/* An entry over the length limit or holding a NUL: its start is named, then why. */
+static void wl_skip_long(wl_load *ld, const char *s, size_t n)
+{
+    wl_list *l = &ld->set->lists[ld->list];
+    const char *nul = memchr(s, '\0', n);
+    size_t shown = nul ? (size_t)(nul - s) : n;
+
+    if (l->info.skipped < WL_REPORT_SKIPS) {
+        if (nul) {
+            wl_report(ld, "list '%s': entry '%.*s' skipped: holds a NUL byte after %zu bytes",
+                      l->id, (int)(shown < 60 ? shown : 60), s, shown);
+        } else {
+            wl_report(ld, "list '%s': entry '%.60s...' skipped: %zu bytes, over the limit of %d",
+                      l->id, s, n, CF_WL_MAX_ENTRY_BYTES);
+        }
+    }
+    l->info.skipped++;
+}
+
 static inline bool wl_is_space(char c)
 {
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
@@ -434,8 +453,12 @@ static cf_status wl_add_entry(wl_load *ld, cf_wl_kind kind, const char *s, size_
     if (n == 0 || wl_is_space(s[0]) || wl_is_space(s[n - 1])) {
         wl_trim(&s, &n);
     }
-    if (n == 0 || n > CF_WL_MAX_ENTRY_BYTES || (!nul_free && memchr(s, '\0', n))) {
-        wl_skip(ld, "", n ? "entry too long or holds NUL" : "empty entry");
+    if (n == 0) {
+        wl_skip(ld, "", "empty entry");
+        return CF_OK;
+    }
+    if (n > CF_WL_MAX_ENTRY_BYTES || (!nul_free && memchr(s, '\0', n))) {
+        wl_skip_long(ld, s, n);
         return CF_OK;
     }
     switch (kind) {
@@ -746,6 +769,28 @@ static cf_status wl_allow_entry(wl_load *ld, const char *s, size_t n)
     return st;
 }
 
+/* A line of a plain-text allow-list skipped, named by its number. */
+static void wl_skip_line(wl_load *ld, size_t line_no, const char *why)
+{
+    wl_list *l = &ld->set->lists[ld->list];
+    if (l->info.skipped < WL_REPORT_SKIPS) {
+        wl_report(ld, "list '%s': line %zu skipped: %s", l->id, line_no, why);
+    }
+    l->info.skipped++;
+}
+
+/* True when s holds a byte below 0x20 other than a tab, or DEL. */
+static bool wl_has_control(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static cf_status wl_allow_parse(wl_load *ld, FILE *f)
 {
     char *line = NULL;
@@ -753,9 +798,11 @@ static cf_status wl_allow_parse(wl_load *ld, FILE *f)
     ssize_t got;
     cf_status st = CF_OK;
 
+    size_t line_no = 0;
     while (st == CF_OK && (got = getline(&line, &cap, f)) >= 0) {
         const char *s = line;
         size_t n = (size_t)got;
+        line_no++;
 
         /* A '#' at the start or after white space begins a comment. */
         for (size_t i = 0; i < n; i++) {
@@ -769,7 +816,11 @@ static cf_status wl_allow_parse(wl_load *ld, FILE *f)
             continue;
         }
         if (n > CF_WL_MAX_ENTRY_BYTES) {
-            wl_skip(ld, "", "entry too long");
+            wl_skip_line(ld, line_no, "over the length limit");
+            continue;
+        }
+        if (memchr(s, '\0', n) || wl_has_control(s, n)) {
+            wl_skip_line(ld, line_no, "holds a NUL or control byte (not a text file?)");
             continue;
         }
         st = wl_allow_entry(ld, s, n);

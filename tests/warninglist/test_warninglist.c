@@ -833,6 +833,73 @@ static void test_entry_paths(void)
     remove(dir);
 }
 
+/* The reports of a load, one per line (static buffer). */
+static char reports[4096];
+
+static void keep_report(void *ctx, const char *msg)
+{
+    (void)ctx;
+    size_t n = strlen(reports);
+    snprintf(reports + n, sizeof reports - n, "%s\n", msg);
+}
+
+/*
+ * Entries skipped for their bytes say which and why: a plain allow-list's
+ * line by number (a NUL or a control byte, as in a binary file, or over the
+ * length limit), a MISP list's over-long entry by its first 60 bytes and its
+ * length. The good entries around them load.
+ */
+static void test_skip_reports(void)
+{
+    char dir[] = "/tmp/wlskipXXXXXX";
+    char path[512], text[6000];
+    cf_error err;
+    CHECK(mkdtemp(dir) != NULL);
+
+    snprintf(path, sizeof path, "%s/allow.txt", dir);
+    FILE *f = fopen(path, "wb");
+    CHECK(f != NULL);
+    if (f) {
+        fputs("ok.example\r\n", f);
+        fwrite("bad\0.example\n", 1, 13, f);
+        fputs("\x01\x02\xff\n192.0.2.0/24\n", f);
+        memset(text, 'a', 5000);
+        text[5000] = '\0';
+        fprintf(f, "%s\n", text);
+        fclose(f);
+    }
+    cf_wlset *wl = cf_wl_new();
+    reports[0] = '\0';
+    cf_error_clear(&err);
+    CHECK_INT(cf_wl_load_allowlist(wl, path, NULL, keep_report, NULL, &err), CF_OK);
+    const cf_wl_info *in = cf_wl_info_at(wl, 0);
+    CHECK(in && in->entries == 2 && in->skipped == 3);
+    char want[2200];
+    snprintf(want, sizeof want,
+             "%s: list 'allow': line 2 skipped: holds a NUL or control byte (not a text file?)\n"
+             "%s: list 'allow': line 3 skipped: holds a NUL or control byte (not a text file?)\n"
+             "%s: list 'allow': line 5 skipped: over the length limit\n",
+             path, path, path);
+    CHECK_STR(reports, want);
+    cf_wl_free(wl);
+
+    snprintf(path, sizeof path, "%s/long.json", dir);
+    f = fopen(path, "w");
+    if (f) {
+        fprintf(f, "{\"name\":\"long\",\"type\":\"string\",\"list\":[\"%s\",\"ok\"]}", text);
+        fclose(f);
+    }
+    wl = cf_wl_new();
+    reports[0] = '\0';
+    cf_error_clear(&err);
+    CHECK_INT(cf_wl_load_file(wl, path, NULL, keep_report, NULL, &err), CF_OK);
+    snprintf(want, sizeof want,
+             "%s: list 'long': entry '%.60s...' skipped: 5000 bytes, over the limit of 4096\n",
+             path, text);
+    CHECK_STR(reports, want);
+    cf_wl_free(wl);
+}
+
 int main(void)
 {
     char buf[4096];
@@ -844,6 +911,7 @@ int main(void)
     test_address_forms();
     test_name_hashing();
     test_entry_paths();
+    test_skip_reports();
 
     const char *dir = test_corpus(buf, sizeof buf, "warninglists");
     if (!dir) {

@@ -81,9 +81,25 @@ typedef struct mw_feedref {
     size_t group;
 } mw_feedref;
 
+/*
+ * The uuids derived for events without one of their own, and whose: two
+ * such events of one info (the same title in two files) would get one uuid,
+ * and a feed directory one file for both; the second gets the next name.
+ */
+typedef struct mw_derived {
+    char uuid[37];
+    const cf_event *event;
+} mw_derived;
+
+typedef struct mw_uuids {
+    mw_derived *v;
+    size_t n, cap;
+} mw_uuids;
+
 typedef struct mw_groups {
     mw_group *g;
     size_t n, cap;
+    mw_uuids derived;
     mw_evref *sorted;
     size_t n_events;
     mw_feedref *feeds;     /* open addressing, NULL feed = empty slot */
@@ -135,6 +151,7 @@ static void mw_groups_free(mw_groups *gs)
     free(gs->g);
     free(gs->sorted);
     free(gs->feeds);
+    free(gs->derived.v);
     memset(gs, 0, sizeof *gs);
 }
 
@@ -296,8 +313,38 @@ static const char *mw_feed_name(const mw_group *g, const cf_write_opts *o)
     return g->feed ? g->feed : "ctiflow";
 }
 
-/* The event uuid of g: its source event's, or UUIDv5 of the event's info or the feed. */
-static void mw_group_uuid(mw_group *g, const cf_write_opts *o)
+/*
+ * The uuid derived for event e as the k-th name tried, taken when no other
+ * event of this write has it; false when another has (k + 1 is tried).
+ * Without memory for the record the uuid is taken.
+ */
+static bool mw_derived_take(mw_uuids *seen, const char *uuid, const cf_event *e)
+{
+    for (size_t i = 0; i < seen->n; i++) {
+        if (memcmp(seen->v[i].uuid, uuid, 36) == 0) {
+            return seen->v[i].event == e;
+        }
+    }
+    if (seen->n == seen->cap) {
+        size_t cap = seen->cap ? seen->cap * 2 : 8;
+        mw_derived *v = realloc(seen->v, cap * sizeof(*v));
+        if (!v) {
+            return true;
+        }
+        seen->v = v;
+        seen->cap = cap;
+    }
+    memcpy(seen->v[seen->n].uuid, uuid, 37);
+    seen->v[seen->n++].event = e;
+    return true;
+}
+
+/*
+ * The event uuid of g: its source event's, or UUIDv5 of the event's info
+ * (its id when that is not a uuid) or of the feed. seen holds the uuids
+ * derived for the other events of this write.
+ */
+static void mw_group_uuid(mw_group *g, const cf_write_opts *o, mw_uuids *seen)
 {
     const cf_event *e = g->event;
     char name[512];
@@ -308,19 +355,26 @@ static void mw_group_uuid(mw_group *g, const cf_write_opts *o)
             g->uuid[i] = (ch >= 'A' && ch <= 'F') ? (char)(ch - 'A' + 'a') : ch;
         }
         g->uuid[36] = '\0';
-    } else {
-        int n = snprintf(name, sizeof name, "misp-event:%s:%s",
-                         e ? (e->info ? e->info : "") : mw_feed_name(g, o),
-                         e && e->uuid ? e->uuid : "");
+        return;
+    }
+    for (unsigned k = 1;; k++) {
+        const char *what = e ? (e->info ? e->info : "") : mw_feed_name(g, o);
+        const char *id = e && e->uuid ? e->uuid : "";
+        int n = k == 1 ? snprintf(name, sizeof name, "misp-event:%s:%s", what, id)
+                       : snprintf(name, sizeof name, "misp-event:%s:%s:%u", what, id, k);
         cf_uuid5(g->uuid, CF_NS, name, n > 0 ? (size_t)n : 0);
+        if (!e || mw_derived_take(seen, g->uuid, e)) {
+            return;
+        }
     }
 }
 
-static void mw_group_identity(mw_group *g, const cf_write_opts *o, const cf_iocset *set)
+static void mw_group_identity(mw_group *g, const cf_write_opts *o, const cf_iocset *set,
+                              mw_uuids *seen)
 {
     const cf_event *e = g->event;
 
-    mw_group_uuid(g, o);
+    mw_group_uuid(g, o, seen);
     /* Event TLP: the source's, or the one TLP all IOCs of a feed share. */
     g->tlp = e ? e->tlp : CF_TLP_NONE;
     if (!e && g->n > 0) {
@@ -811,7 +865,7 @@ cf_status cf_write_misp(FILE *out, const cf_iocset *set, const cf_write_opts *op
     }
     /* each event goes out as it is rendered, MW_DRAIN_BYTES at a time */
     for (size_t i = 0; i < gs.n; i++) {
-        mw_group_identity(&gs.g[i], &o, set);
+        mw_group_identity(&gs.g[i], &o, set, &gs.derived);
         cf_buf_reset(&r.out);
         if (written > 0) {
             st = cf_buf_puts(&r.out, ",\n");
@@ -834,7 +888,7 @@ cf_status cf_write_misp(FILE *out, const cf_iocset *set, const cf_write_opts *op
             st = CF_ENOMEM;
             goto out;
         }
-        mw_group_identity(g, &o, set);
+        mw_group_identity(g, &o, set, &gs.derived);
         cf_buf_reset(&r.out);
         st = mw_event(&r, set, g, &o, CF_TIME_NONE);
         if (st == CF_OK) {
@@ -1115,6 +1169,7 @@ struct cf_misp_feed {
     size_t n_ev, cap_ev;
     const cf_iocset *whole; /* the set given whole (cf_write_misp_feed_dir), or NULL */
     cf_iocset *events;      /* copies of the source events of sets given one by one */
+    mw_uuids derived;       /* uuids derived for events without one */
     int spill;              /* unlinked temporary file of attribute records, or -1 */
     uint64_t spill_len;     /* bytes written to it */
     cf_buf rec;             /* records being spilled */
@@ -1400,7 +1455,7 @@ static cf_status mf_add_group(cf_misp_feed *w, const cf_iocset *set, mw_group *c
     mf_event *ev;
     cf_status st = CF_OK;
 
-    mw_group_uuid(cg, &w->o);
+    mw_group_uuid(cg, &w->o, &w->derived);
     ev = mf_find(w, cg);
     ev = ev ? ev : mf_event_from(w, cg);
     if (!ev) {
@@ -1460,7 +1515,7 @@ static cf_status mf_add_whole(cf_misp_feed *w, const cf_iocset *set)
             st = CF_ENOMEM;
             break;
         }
-        mw_group_identity(&gs.g[i], &w->o, set);
+        mw_group_identity(&gs.g[i], &w->o, set, &w->derived);
         ev->g = gs.g[i];
         gs.g[i].iocs = NULL; /* the event owns them now */
     }
@@ -2040,6 +2095,7 @@ void cf_misp_feed_free(cf_misp_feed *w)
         free(w->ev[i].segs);
     }
     free(w->ev);
+    free(w->derived.v);
     cf_iocset_free(w->events);
     if (w->spill >= 0) {
         close(w->spill);

@@ -107,7 +107,19 @@ typedef struct stix_w {
     unsigned memo_next;
     bool (*revoked)(void *ctx, const cf_ioc *ioc); /* of the set being written, or NULL */
     void *revoked_ctx;
+    struct sw_derived *derived; /* ids derived for events without a uuid, and whose */
+    size_t n_derived, cap_derived;
 } stix_w;
+
+/*
+ * Two events without a uuid of their own and of one title and date (the
+ * same title in two files) would derive one report id; the second takes the
+ * next name instead, so a bundle never holds two reports of one id.
+ */
+struct sw_derived {
+    char uuid[37];
+    const cf_event *ev;
+};
 
 /* ---------------------------------------------------------------- output */
 
@@ -1078,6 +1090,28 @@ static void sw_event_refs(stix_w *w, const sw_event *e, char (*named)[128], size
     SW_LIT(w, "]");
 }
 
+/* True when uuid, derived for ev, is ev's or no other event's yet (then it is ev's). */
+static bool sw_derived_take(stix_w *w, const char *uuid, const cf_event *ev)
+{
+    for (size_t i = 0; i < w->n_derived; i++) {
+        if (memcmp(w->derived[i].uuid, uuid, 36) == 0) {
+            return w->derived[i].ev == ev;
+        }
+    }
+    if (w->n_derived == w->cap_derived) {
+        size_t cap = w->cap_derived ? w->cap_derived * 2 : 8;
+        struct sw_derived *v = realloc(w->derived, cap * sizeof(*v));
+        if (!v) {
+            return true;
+        }
+        w->derived = v;
+        w->cap_derived = cap;
+    }
+    memcpy(w->derived[w->n_derived].uuid, uuid, 37);
+    w->derived[w->n_derived++].ev = ev;
+    return true;
+}
+
 /* The report or grouping id of an event. */
 static void sw_event_id(stix_w *w, char out[128], const cf_event *ev, const char *type)
 {
@@ -1089,23 +1123,31 @@ static void sw_event_id(stix_w *w, char out[128], const cf_event *ev, const char
         }
         return;
     }
-    if (ev->uuid && *ev->uuid) {
-        sw_named_id(w, out, 128, "report", ev->uuid);
-    } else {
-        stamp[0] = '\0';
-        if (ev->date != CF_TIME_NONE) {
-            cf_time_format_rfc3339(stamp, sizeof(stamp), ev->date);
-        }
+    stamp[0] = '\0';
+    if (ev->date != CF_TIME_NONE) {
+        cf_time_format_rfc3339(stamp, sizeof(stamp), ev->date);
+    }
+    char u[37];
+    for (unsigned k = 1;; k++) {
+        /* the key: the event's id when it is not a uuid, else its info and date */
         cf_buf_reset(&w->pat);
-        if (cf_buf_printf(&w->pat, "%s@%s", ev->info ? ev->info : "", stamp) != CF_OK) {
+        cf_status st = ev->uuid && *ev->uuid ? cf_buf_puts(&w->pat, ev->uuid)
+                                             : cf_buf_printf(&w->pat, "%s@%s",
+                                                             ev->info ? ev->info : "", stamp);
+        if (st == CF_OK && k > 1) {
+            st = cf_buf_printf(&w->pat, "#%u", k);
+        }
+        if (st != CF_OK) {
             w->st = CF_ENOMEM;
         }
         sw_named_id(w, out, 128, "report", cf_buf_str(&w->pat));
+        /* Same UUID for either type; only the prefix follows the type. */
+        const char *dash = strstr(out, "--");
+        snprintf(u, sizeof(u), "%s", dash ? dash + 2 : "");
+        if (w->st != CF_OK || sw_derived_take(w, u, ev)) {
+            break;
+        }
     }
-    /* Same UUID for either type; only the prefix follows the type. */
-    const char *dash = strstr(out, "--");
-    char u[37];
-    snprintf(u, sizeof(u), "%s", dash ? dash + 2 : "");
     snprintf(out, 128, "%s--%s", type, u);
 }
 
@@ -1243,6 +1285,7 @@ static void sw_teardown(stix_w *w)
     free(w->events);
     free(w->named.keys);
     free(w->feeds);
+    free(w->derived);
     EVP_MD_CTX_free(w->digest);
     cf_buf_free(&w->b);
     cf_buf_free(&w->pat);

@@ -58,6 +58,29 @@ n=$(jq '[.objects[] | select(.type == "report") | .id] | unique | length' "$tmp/
 m=$(jq '[.objects[] | select(.type == "report")] | length' "$tmp/twice.stix.json")
 [ "$n/$m" = 30/30 ] || { echo "FAIL event given twice: $m reports, $n ids, want 30/30"; fail=1; }
 
+# Three events without a uuid and with one info ("This is a test", in three
+# files) are three events with three uuids, the first the one it gets alone;
+# a feed directory of them has three event files (it failed on the second).
+tf="$CORPUS/misp/pymisp/tests/mispevent_testfiles"
+"$CTIFLOW" convert -q --to misp "$tf/event.json" "$tf/attribute.json" "$tf/malware.json" \
+    -o "$tmp/noid.misp.json"
+u=$(jq -r '[.response[].Event.uuid] | "\(length) \(unique | length) \(.[0])"' "$tmp/noid.misp.json")
+[ "$u" = "3 3 e1a147d2-b0c3-5d18-b011-a2293c42fbc9" ] \
+    || { echo "FAIL events without uuid: $u"; fail=1; }
+"$CTIFLOW" convert -q --to misp-feed "$tf/event.json" "$tf/attribute.json" "$tf/malware.json" \
+    -o "$tmp/noid-feed" || { echo "FAIL events without uuid: misp-feed exit $?"; fail=1; }
+n=$(jq 'keys | length' "$tmp/noid-feed/manifest.json")
+m=$(find "$tmp/noid-feed" -name '*-*.json' | wc -l)
+[ "$n/$m" = 3/3 ] || { echo "FAIL events without uuid: manifest $n, files $m, want 3/3"; fail=1; }
+# In STIX, two such events with attributes are two groupings of two ids.
+sed 's/bar\.exe/baz.exe/' "$tf/attribute.json" > "$tmp/attribute2.json"
+"$CTIFLOW" convert -q --to stix2 "$tf/attribute.json" "$tmp/attribute2.json" \
+    -o "$tmp/noid.stix.json"
+u=$(jq -r '[.objects[] | select(.type == "grouping") | .id] | "\(length) \(unique | length) \(.[0])"' \
+    "$tmp/noid.stix.json")
+[ "$u" = "2 2 grouping--825b5ba7-1c26-5e26-b8b2-5315fff26979" ] \
+    || { echo "FAIL events without uuid in STIX: $u"; fail=1; }
+
 # Case 24 as a feed directory: manifest and event read, whole-second output.
 "$CTIFLOW" convert -q --to misp "$CASES/24-misp-float-timestamp" -o "$tmp/case24.json"
 jq -e '.Event.timestamp == "1558612345" and
@@ -66,6 +89,7 @@ jq -e '.Event.timestamp == "1558612345" and
 
 if [ -x "${TOOLS:-}/validate-misp" ] && command -v node > /dev/null; then
     "$TOOLS/validate-misp" "$tmp/case13.misp.json" "$tmp/existing.misp.json" "$tmp/case24.json" \
+        "$tmp/noid-feed" \
         || fail=1
 fi
 "$CTIFLOW" convert -q --to stix2 "$CASES/24-misp-float-timestamp" -o "$tmp/case24.stix.json"
@@ -92,6 +116,7 @@ jq -e '([.objects[] | select(.type == "grouping")] | length == 1) and
        ([.objects[] | select(.type == "indicator")] | length == 82)' \
    "$tmp/existing.stix.json" > /dev/null || { echo "FAIL existing_event stix objects"; fail=1; }
 if [ -x "${TOOLS:-}/validate-stix21" ]; then
-    "$TOOLS/validate-stix21" "$tmp/case15.stix.json" "$tmp/existing.stix.json" || fail=1
+    "$TOOLS/validate-stix21" "$tmp/case15.stix.json" "$tmp/existing.stix.json" \
+        "$tmp/noid.stix.json" || fail=1
 fi
 exit $fail

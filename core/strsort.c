@@ -35,7 +35,7 @@ static uint64_t strsort_word(const char *s)
     for (; i < 8 && s[i]; i++) {
         w = w << 8 | (unsigned char)s[i];
     }
-    return i == 8 ? w : w << (8 * (8 - i));
+    return i == 0 ? 0 : (i == 8 ? w : w << (8 * (8 - i)));
 }
 
 /* True when word w holds the end of its key (a zero byte). */

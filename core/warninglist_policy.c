@@ -32,7 +32,7 @@
 
 const char *const cf_wl_never_block[] = {
     "rfc1918", "rfc5735", "rfc6598", "rfc3849", "rfc6761", "multicast",
-    "ipv6-linklocal", "public-dns-v4", "public-dns-v6", NULL,
+    "ipv6-linklocal", "public-dns-v4", "public-dns-v6", "empty-hashes", NULL,
 };
 
 const char *const *cf_wl_default_exclude(bool block_list)

@@ -87,8 +87,8 @@ check_contains "state keeps the validator" "$(cat urls/state/sources/galaxy/stat
     '"last_modified": "Sun, 01 Jun 2025'
 
 # The same lists and galaxy, so the same outputs.
-withheld="output 'pub': withheld 3 (public-dns-v4 1, rfc1918 1, rfc3849 1, rfc5735 1)
-output 'strict': withheld 4 (public-dns-v4 1, rfc1918 1, rfc3849 1, rfc5735 1, ours 1)"
+withheld="output 'pub': withheld 4 (empty-hashes 1, public-dns-v4 1, rfc1918 1, rfc3849 1, rfc5735 1)
+output 'strict': withheld 5 (empty-hashes 1, public-dns-v4 1, rfc1918 1, rfc3849 1, rfc5735 1, ours 1)"
 check_eq "paths: withheld" "$(grep -o "output '.*': withheld.*" paths/run.out)" "$withheld"
 check_eq "urls: withheld" "$(grep -o "output '.*': withheld.*" urls/run.out)" "$withheld"
 check_eq "8.8.8.8 withheld from the block list" "$(grep -cx '8\.8\.8\.8' urls/pub/lists/ip.txt)" 0
@@ -195,8 +195,8 @@ check_eq "server stopped: every source from the cache" \
 check_contains "server stopped: cause named" "$(cat urls/run5.out)" \
     "warning: warning list 'public-dns-v4': fetch failed (Failed to connect to 127.0.0.1 port $port"
 check_eq "server stopped: withheld" "$(grep -o "output '.*': withheld.*" urls/run5.out)" \
-    "output 'pub': withheld 4 (public-dns-v4 2, rfc1918 1, rfc3849 1, rfc5735 1)
-output 'strict': withheld 5 (public-dns-v4 2, rfc1918 1, rfc3849 1, rfc5735 1, ours 1)"
+    "output 'pub': withheld 5 (public-dns-v4 2, empty-hashes 1, rfc1918 1, rfc3849 1, rfc5735 1)
+output 'strict': withheld 6 (public-dns-v4 2, empty-hashes 1, rfc1918 1, rfc3849 1, rfc5735 1, ours 1)"
 check_eq "9.9.9.9 withheld" "$(grep -cx '9\.9\.9\.9' urls/pub/lists/ip.txt)" 0
 check_contains "the failure is kept in the state" \
     "$(cat urls/state/sources/warninglists/public-dns-v4/state.json)" '"last_error": "Failed to connect'

@@ -1221,8 +1221,37 @@ static const char *set_ref(cf_iocset *set, const char *ref)
     return copy;
 }
 
+/*
+ * True when a sighting of feed (interned; no ref, no event) would follow
+ * CF_MAX_REPEAT_SIGHTINGS such sightings of the same feed in a row: a feed
+ * that lists a value a million times gives its first lines and a count,
+ * not a million sightings (memory, and every output that lists them, grew
+ * with each).
+ */
+static bool set_sighting_repeats(const cf_ioc *ioc, const char *feed, const cf_obs *obs)
+{
+    if (obs->ref || obs->event || ioc->n_sightings < CF_MAX_REPEAT_SIGHTINGS) {
+        return false;
+    }
+    for (uint32_t i = ioc->n_sightings - CF_MAX_REPEAT_SIGHTINGS; i < ioc->n_sightings; i++) {
+        const cf_sighting *s = &ioc->sightings[i];
+        if (s->ref || s->event || s->feed != feed) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static cf_status set_add_sighting(cf_iocset *set, cf_ioc *ioc, const cf_obs *obs)
 {
+    const char *feed = obs->feed ? cf_iocset_intern(set, obs->feed, strlen(obs->feed)) : NULL;
+    if (obs->feed && !feed) {
+        return CF_ENOMEM;
+    }
+    if (set_sighting_repeats(ioc, feed, obs)) {
+        ioc->n_repeats += ioc->n_repeats < UINT32_MAX;
+        return CF_OK;
+    }
     if (ioc->n_sightings == ioc->cap_sightings) {
         uint32_t cap = ioc->cap_sightings ? ioc->cap_sightings * 2 : 1;
         cf_sighting *p;
@@ -1249,7 +1278,7 @@ static cf_status set_add_sighting(cf_iocset *set, cf_ioc *ioc, const cf_obs *obs
     }
 
     cf_sighting *s = &ioc->sightings[ioc->n_sightings++];
-    s->feed = obs->feed ? cf_iocset_intern(set, obs->feed, strlen(obs->feed)) : NULL;
+    s->feed = feed;
     s->line = obs->line;
     s->ref = obs->ref ? set_ref(set, obs->ref) : NULL;
     if (obs->ref && !s->ref) {
@@ -1257,7 +1286,7 @@ static cf_status set_add_sighting(cf_iocset *set, cf_ioc *ioc, const cf_obs *obs
     }
     s->event = obs->event;
     s->time = obs->time != CF_TIME_NONE ? obs->time : obs->first_seen;
-    return obs->feed && !s->feed ? CF_ENOMEM : CF_OK;
+    return CF_OK;
 }
 
 static void set_merge_times(cf_ioc *ioc, const cf_obs *obs)

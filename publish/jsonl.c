@@ -165,7 +165,7 @@ static void jsonl_line(jsonl_w *w, const cf_ioc *ioc)
     jsonl_opt_str(w, ",\"comment\":", 11, ioc->comment);
     jsonl_sources(w, ioc);
     JSONL_LIT(w, ",\"count\":");
-    jsonl_int(w, ioc->n_sightings);
+    jsonl_int(w, (long long)ioc->n_sightings + ioc->n_repeats);
     JSONL_LIT(w, "}\n");
 }
 

@@ -119,6 +119,7 @@ typedef struct cf_ioc {
     const char **actors;     /* interned */
     uint16_t n_labels, n_malware, n_actors;
     uint32_t n_sightings;
+    uint32_t n_repeats;      /* observations that repeated a sighting, not stored again */
     cf_sighting *sightings;
     uint32_t cap_sightings;
     uint32_t index;          /* insertion order in the set */

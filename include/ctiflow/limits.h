@@ -15,6 +15,7 @@
 #define CF_MAX_DOMAIN_BYTES 253               /* RFC 1035 name length */
 #define CF_MAX_LABEL_BYTES 63                 /* RFC 1035 label length */
 #define CF_MAX_LABELS_PER_IOC 64              /* labels, families or actors on one IOC */
+#define CF_MAX_REPEAT_SIGHTINGS 8             /* a feed's lines in a row kept for one IOC */
 #define CF_MAX_JSON_DEPTH 64                  /* nesting of a MISP or STIX 2 document */
 #define CF_MAX_XML_DEPTH 256                  /* nesting of a STIX 1.x document */
 #define CF_MAX_XML_NAMESPACES 4096            /* namespace declarations in scope in it */

@@ -1,7 +1,8 @@
 /*
  * The IOC set: de-duplication by (type, value) and the documented merge
  * rules, with normalised values filled in by hand; a spilling set's budget
- * and its reads from two threads at once; an event read twice.
+ * and its reads from two threads at once; an event read twice; a value
+ * repeated many times.
  */
 #include <dirent.h>
 #include <pthread.h>
@@ -414,6 +415,54 @@ static void test_times_reversed(void)
     cf_iocset_free(set);
 }
 
+/*
+ * A value listed again and again by one feed keeps eight lines in a row as
+ * sightings and counts the rest; another feed's line, and records with a
+ * ref (a MISP attribute each), are sightings of their own.
+ */
+static void test_repeats(void)
+{
+    cf_iocset *set = cf_iocset_new();
+    cf_norm n = CF_NORM_INIT;
+    cf_obs o;
+    cf_ioc *ioc = NULL;
+    char ref[32];
+
+    norm_set(&n, CF_IOC_IP, "198.51.100.1");
+    for (int line = 1; line <= 100000; line++) {
+        cf_obs_init(&o);
+        o.text = "198.51.100.1";
+        o.len = strlen(o.text);
+        o.feed = line == 50 ? "other.txt" : "rep.txt";
+        o.line = (uint64_t)line;
+        CHECK_INT(cf_iocset_merge(set, &o, &n, &ioc), CF_OK);
+    }
+    CHECK(ioc != NULL);
+    if (ioc) {
+        /* 1-8, other.txt's 50, then rep.txt's 51-58 in a row again */
+        CHECK_INT(ioc->n_sightings, 17);
+        CHECK_INT(ioc->n_repeats, 99983);
+        CHECK_INT(ioc->sightings[7].line, 8);
+        CHECK_STR(ioc->sightings[8].feed, "other.txt");
+        CHECK_INT(ioc->sightings[8].line, 50);
+        CHECK_INT(ioc->sightings[9].line, 51);
+        CHECK_INT(ioc->sightings[16].line, 58);
+    }
+    for (int k = 0; k < 20; k++) {
+        snprintf(ref, sizeof ref, "attr-%d", k);
+        cf_obs_init(&o);
+        o.text = "198.51.100.1";
+        o.len = strlen(o.text);
+        o.feed = "event.json";
+        o.ref = ref;
+        CHECK_INT(cf_iocset_merge(set, &o, &n, &ioc), CF_OK);
+    }
+    CHECK_INT(ioc ? ioc->n_sightings : 0, 37);
+    CHECK_STR(ioc ? ioc->sightings[36].ref : "", "attr-19");
+    cf_norm_free(&n);
+    cf_iocset_free(set);
+}
+
 /* Event "u" (no timestamp when ts is CF_TIME_NONE) read into set. */
 static const cf_event *read_event(cf_iocset *set, const char *info, cf_time ts, cf_tlp tlp)
 {
@@ -593,5 +642,6 @@ int main(void)
     test_spill_threads();
     test_times_reversed();
     test_event_again();
+    test_repeats();
     TEST_MAIN_END();
 }

@@ -180,6 +180,27 @@ static bool det_semicolon_comments(const char *h, size_t n)
     return false;
 }
 
+/* Data lines of the head a delimiter is tried on. */
+#define DET_LINES 20
+
+/* The most common of counts[0..n), how many have it in *out_n. */
+static int det_mode(const int *counts, int n, int *out_n)
+{
+    int best = 0, best_n = 0;
+    for (int i = 0; i < n; i++) {
+        int k = 0;
+        for (int j = 0; j < n; j++) {
+            k += counts[j] == counts[i];
+        }
+        if (k > best_n) {
+            best = counts[i];
+            best_n = k;
+        }
+    }
+    *out_n = best_n;
+    return best;
+}
+
 /*
  * A delimiter that splits every data line of the head into the same number
  * of fields (two or more) makes it CSV. Lines starting with ';' are the
@@ -195,9 +216,10 @@ static cf_format det_delimited(const char *h, size_t n)
     }
     for (size_t di = 0; di < sizeof delims; di++) {
         int want = -1, lines = 0, agree = 0;
+        int counts[DET_LINES];
         bool same = true, split = true;
         const char *p = h, *end = h + n;
-        while (p < end && lines < 20) {
+        while (p < end && lines < DET_LINES) {
             const char *nl = memchr(p, '\n', (size_t)(end - p));
             if (!nl && lines > 0) {
                 break; /* a cut last line says nothing */
@@ -212,9 +234,21 @@ static cf_format det_delimited(const char *h, size_t n)
                 }
                 agree += f == want;
                 split = split && f >= 2;
-                lines++;
+                counts[lines++] = f;
             }
             p = nl ? nl + 1 : end;
+        }
+        /*
+         * A broken row near the top (a stray quote, a short row) must not
+         * make a CSV feed a text list of nothing: four lines in five of one
+         * field count of two or more, among five lines or more, make it CSV,
+         * and the reader reports the broken rows.
+         */
+        if (delims[di] != '|' && !same && lines >= 5) {
+            int mode = det_mode(counts, lines, &agree);
+            if (mode >= 2 && 5 * agree >= 4 * lines) {
+                return CF_FMT_CSV;
+            }
         }
         /*
          * A '|' table needs three fields and two lines: one line, or two

@@ -845,6 +845,20 @@ static void test_detect(void)
               CF_FMT_TEXT);
     CHECK_INT(cf_detect_format(S("a|192.0.2.1|80\nb|192.0.2.2|81\n")), CF_FMT_CSV);
     CHECK_INT(cf_detect_format(S("a,b\n")), CF_FMT_CSV);
+    /* One broken row (a stray quote, a short row) among five: still CSV. */
+    CHECK_INT(cf_detect_format(S("id,url,status\n\"1\",\"http://a.example/\",\"on\"\n"
+                                 "\"2\",\"http://b.example/x\"y\",\"on\"\n"
+                                 "\"3\",\"http://c.example/\",\"on\"\n\"4\",\"http://d.example/\"\n"
+                                 "\"5\",\"http://e.example/\",\"on\"\n"
+                                 "\"6\",\"http://f.example/\",\"on\"\n\"7\",\"http://g.example/\",\"on\"\n"
+                                 "\"8\",\"http://h.example/\",\"on\"\n\"9\",\"http://i.example/\",\"on\"\n")),
+              CF_FMT_CSV);
+    /* A list whose comments hold a comma now and then stays a list. */
+    CHECK_INT(cf_detect_format(S("192.0.2.1\n192.0.2.2 seen, twice\n192.0.2.3\n192.0.2.4\n"
+                                 "192.0.2.5\n192.0.2.6\n")),
+              CF_FMT_TEXT);
+    /* Fewer than five lines must all agree. */
+    CHECK_INT(cf_detect_format(S("a,b,c\nd,e\nf,g,h\ni,j,k\n")), CF_FMT_TEXT);
     CHECK_STR(cf_format_name(CF_FMT_STIX1), "stix1");
     CHECK_INT(cf_format_from_name("CSV"), CF_FMT_CSV);
     CHECK_INT(cf_format_from_name("nonsense"), CF_FMT_UNKNOWN);

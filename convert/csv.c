@@ -1302,6 +1302,16 @@ cf_status cf_read_csv(cf_input *in, const cf_read_opts *o, const cf_sink *sink, 
             goto out;
         }
     }
+    /*
+     * A quoted field still open where the input ends without a line feed
+     * is a body cut short (a transfer or a copy that stopped): the records
+     * before it are read, but the feed is not whole, so nothing of it may
+     * expire as gone.
+     */
+    if (r.accum && st == CF_OK && cf_lines_cut(lines)) {
+        rd_diag(sink, CF_DIAG_ERROR, r.feed, r.rec_line, 0,
+                "the input ends inside a quoted field: cut short", NULL, 0);
+    }
     /* A replayed line may open a record again: until none is left open. */
     while (r.accum && st == CF_OK) {
         st = csv_stray_quote(&r, err);

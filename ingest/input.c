@@ -475,6 +475,7 @@ struct cf_lines {
     size_t cap, start, end, scan;
     uint64_t lineno;
     bool eof, skipping, failed;
+    bool cut; /* the last line returned ended the input without a line feed */
 };
 
 cf_lines *cf_lines_new(cf_input *in)
@@ -558,6 +559,11 @@ bool cf_lines_failed(const cf_lines *l)
     return l->failed;
 }
 
+bool cf_lines_cut(const cf_lines *l)
+{
+    return l->cut;
+}
+
 int cf_lines_next(cf_lines *l, const char **line, size_t *len, uint64_t *lineno, cf_error *err)
 {
     if (l->failed) {
@@ -596,6 +602,7 @@ int cf_lines_next(cf_lines *l, const char **line, size_t *len, uint64_t *lineno,
             continue;
         } else if (l->end > l->start) {
             stop = l->end;
+            l->cut = true;
         } else {
             return 0;
         }

@@ -74,5 +74,7 @@ int cf_lines_next(cf_lines *l, const char **line, size_t *len, uint64_t *lineno,
 /* True once the underlying stream failed (I/O, damaged or over-size data):
  * a -1 from cf_lines_next is then final, even when its status is CF_ELIMIT. */
 bool cf_lines_failed(const cf_lines *l);
+/* True when the input ended without a line feed after its last line. */
+bool cf_lines_cut(const cf_lines *l);
 
 #endif

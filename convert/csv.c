@@ -1270,6 +1270,7 @@ cf_status cf_read_csv(cf_input *in, const cf_read_opts *o, const cf_sink *sink, 
         st = cf_error_set(err, CF_ENOMEM, r.feed, 0, "out of memory");
         goto out;
     }
+    uint64_t last_line = 0;
     for (;;) {
         const char *s;
         size_t n;
@@ -1297,18 +1298,20 @@ cf_status cf_read_csv(cf_input *in, const cf_read_opts *o, const cf_sink *sink, 
             st = lerr.status != CF_OK ? lerr.status : CF_EIO;
             goto out;
         }
+        last_line = line;
         st = csv_line(&r, s, n, line, err);
         if (st != CF_OK) {
             goto out;
         }
     }
     /*
-     * A quoted field still open where the input ends without a line feed
-     * is a body cut short (a transfer or a copy that stopped): the records
-     * before it are read, but the feed is not whole, so nothing of it may
-     * expire as gone.
+     * A quoted field opened on the last line, where the input ends without
+     * a line feed, is a body cut short (a transfer or a copy that stopped):
+     * the records before it are read, but the feed is not whole, so nothing
+     * of it may expire as gone. (A stray quote on an earlier line is a bad
+     * record, reported as such.)
      */
-    if (r.accum && st == CF_OK && cf_lines_cut(lines)) {
+    if (r.accum && st == CF_OK && cf_lines_cut(lines) && r.rec_line == last_line) {
         rd_diag(sink, CF_DIAG_ERROR, r.feed, r.rec_line, 0,
                 "the input ends inside a quoted field: cut short", NULL, 0);
     }

@@ -82,6 +82,7 @@ typedef struct run_job {
     cf_buf rejects_path;    /* state_dir/rejects/<feed>.jsonl once a parse reported */
     FILE *rejects;          /* its temporary file while the parse runs, or NULL */
     uint64_t diags;         /* diagnostics of the parse; the first CF_MAX_RUN_REJECTS kept */
+    char first_diag[160];   /* the first of them: "line N: reason" */
     cf_buf line;
     bool shared;            /* set went to the correlation thread too (set_users counts) */
     atomic_int set_users;   /* threads not yet done with a shared set */
@@ -304,6 +305,15 @@ static void run_diag(void *ctx, const cf_diag *d)
 {
     run_job *job = ctx;
 
+    if (job->diags == 0) {
+        if (d->line) {
+            snprintf(job->first_diag, sizeof job->first_diag, "line %llu: %s",
+                     (unsigned long long)d->line, d->reason ? d->reason : "rejected");
+        } else {
+            snprintf(job->first_diag, sizeof job->first_diag, "%s%s%s", d->ref ? d->ref : "",
+                     d->ref ? ": " : "", d->reason ? d->reason : "rejected");
+        }
+    }
     if (job->diags++ < CF_MAX_RUN_REJECTS) {
         run_reject_line(job, d);
     }
@@ -390,8 +400,9 @@ static cf_status run_parse(run_job *job)
     if (st == CF_OK && cf_iocset_count(job->set) == 0 &&
         cf_iocset_stats_of(job->set)->rejected > 0) {
         st = cf_error_set(&job->err, CF_EMALFORMED, f->name, 0,
-                          "no valid IOC in the body (%llu records rejected)",
-                          (unsigned long long)cf_iocset_stats_of(job->set)->rejected);
+                          "no valid IOC in the body (%llu records rejected; first: %s)",
+                          (unsigned long long)cf_iocset_stats_of(job->set)->rejected,
+                          job->first_diag[0] ? job->first_diag : "no reason given");
     }
 
     /* an empty body is how many upstream failures look: it expires nothing unless allowed */
@@ -493,6 +504,7 @@ static void run_failed(cf_store *store, const cf_run_opts *o, run_job *job, cf_t
     sum->failed++;
     cf_run_log(o, job->level, job->stage, job->feed->name, "%s: %s", job->stage,
                job->err.msg[0] ? job->err.msg : cf_status_str(job->st));
+    run_log_rejects(o, job);
     free(job->state.last_error);
     snprintf(msg, sizeof(msg), "%s: %s", job->stage,
              job->err.msg[0] ? job->err.msg : cf_status_str(job->st));

@@ -28,4 +28,13 @@ check_eq "clean run exit" "$?" 0
 check_not_contains "clean run: no rejects line" "$out" "rejected or reported"
 check_eq "clean run: rejects and stale files removed, others kept" "$(ls cfg/state/rejects)" \
     "a.tmp.b.jsonl"
+
+# every record rejected: the feed fails naming the first reason and the file
+printf 'not_a_value\n999.1.1.1\n' > cfg/f.txt
+out=$("$CTIFLOW" run -c cfg/config.yaml --feed f 2>&1)
+check_eq "all rejected: exit" "$?" 4
+check_contains "all rejected: first reason" "$out" \
+    "feed 'f': parse: no valid IOC in the body (2 records rejected; first: line 1: cannot determine the type of the value)"
+check_contains "all rejected: file named" "$out" \
+    "feed 'f': 2 rejected or reported records listed in $TMP/cfg/state/rejects/f.jsonl"
 finish

@@ -497,16 +497,21 @@ static bool run_wanted(const cf_run_opts *o, const char *name)
 static void run_failed(cf_store *store, const cf_run_opts *o, run_job *job, cf_time now,
                        cf_run_summary *sum)
 {
-    char msg[1100];
+    char msg[1100], where[160] = "";
     cf_error serr;
 
-    cf_error_format(msg, sizeof(msg), &job->err);
+    /* the position in the body, as convert gives it */
+    if (job->err.line) {
+        snprintf(where, sizeof where, "line %llu: ", (unsigned long long)job->err.line);
+    } else if (job->err.ref[0]) {
+        snprintf(where, sizeof where, "%.140s: ", job->err.ref);
+    }
     sum->failed++;
-    cf_run_log(o, job->level, job->stage, job->feed->name, "%s: %s", job->stage,
+    cf_run_log(o, job->level, job->stage, job->feed->name, "%s: %s%s", job->stage, where,
                job->err.msg[0] ? job->err.msg : cf_status_str(job->st));
     run_log_rejects(o, job);
     free(job->state.last_error);
-    snprintf(msg, sizeof(msg), "%s: %s", job->stage,
+    snprintf(msg, sizeof(msg), "%s: %s%s", job->stage, where,
              job->err.msg[0] ? job->err.msg : cf_status_str(job->st));
     job->state.last_error = cf_strdup(msg);
     job->state.last_attempt = now;

@@ -100,7 +100,7 @@ printf '<!DOCTYPE html>\n<html>\n<body>\n<p>Service unavailable, mirror at</p>\n
 "$CTIFLOW" run -c page/config.yaml --force > run9.out 2>&1
 check_eq "page beside a good feed: some failed" "$?" 3
 check_contains "page: the error names the feed and the reason" "$(cat run9.out)" \
-    "ctiflow: error: feed 'up': parse: an HTML or XML page, not a text list"
+    "ctiflow: error: feed 'up': parse: line 1: an HTML or XML page, not a text list"
 check_not_contains "page: nothing expired" "$(cat run9.out)" "5 expired"
 check_eq "page: store keeps the 5 IOCs active" "$(active page up)" 5
 check_eq "page: block list keeps the 5 IPs and the other, not the page's" \

@@ -1272,5 +1272,9 @@ cf_status cf_read_misp_feed_dir(const char *dir, const cf_read_opts *o, const cf
     }
     st = cf_read_misp(in, &opts, sink, err);
     cf_input_close(in);
+    /* a position in the manifest is named against the manifest, not the directory */
+    if (st != CF_OK && err && err->line && strcmp(err->source, opts.feed) == 0) {
+        snprintf(err->source, sizeof err->source, "%.*s", (int)sizeof err->source - 1, path);
+    }
     return st;
 }

@@ -81,6 +81,15 @@ u=$(jq -r '[.objects[] | select(.type == "grouping") | .id] | "\(length) \(uniqu
 [ "$u" = "2 2 grouping--825b5ba7-1c26-5e26-b8b2-5315fff26979" ] \
     || { echo "FAIL events without uuid in STIX: $u"; fail=1; }
 
+# A feed directory whose manifest is cut short: the error names the manifest.
+mkdir -p "$tmp/cutfeed"
+head -c 2000 "$ib/manifest.json" > "$tmp/cutfeed/manifest.json"
+"$CTIFLOW" convert -q "$tmp/cutfeed" > /dev/null 2> "$tmp/cutfeed.err"
+rc=$?
+[ "$rc" = 1 ] || { echo "FAIL cut manifest: exit $rc"; fail=1; }
+grep -q "^ctiflow: error: $tmp/cutfeed/manifest.json:[0-9]*: invalid JSON" "$tmp/cutfeed.err" \
+    || { echo "FAIL cut manifest message: $(cat "$tmp/cutfeed.err")"; fail=1; }
+
 # Case 24 as a feed directory: manifest and event read, whole-second output.
 "$CTIFLOW" convert -q --to misp "$CASES/24-misp-float-timestamp" -o "$tmp/case24.json"
 jq -e '.Event.timestamp == "1558612345" and

@@ -403,6 +403,14 @@ static int convert_wl_open(const convert_opts *o, cf_collector *coll, convert_wl
         if (cf_wl_load_path(w->lists, o->wl_paths[i], convert_wl_report, (void *)o, &err) !=
                 CF_OK &&
             err.status != CF_EINVAL) {
+            struct stat sb;
+            if (err.status != CF_ENOTFOUND && stat(o->wl_paths[i], &sb) == 0 &&
+                S_ISDIR(sb.st_mode)) {
+                /* each list of a directory that failed was reported as it loaded */
+                fprintf(stderr, "ctiflow: error: %s: a warning list in it could not be loaded\n",
+                        o->wl_paths[i]);
+                return 1;
+            }
             char msg[1200];
             cf_error_format(msg, sizeof msg, &err);
             fprintf(stderr, "ctiflow: error: %s\n", msg);

@@ -103,6 +103,16 @@ check "unknown list message" "$(cat "$tmp/unk.err")" \
 "$CTIFLOW" convert --warninglists "$tmp/missing-dir/" "$tmp/in.txt" > /dev/null 2>&1
 check "missing list exit" "$?" 1
 
+# A broken list in a directory is reported once, then the directory fails.
+mkdir -p "$tmp/wldir"
+cp -r "$WL/rfc1918" "$tmp/wldir/"
+echo '{"name": broken' > "$tmp/wldir/broken.json"
+"$CTIFLOW" convert --warninglists "$tmp/wldir" "$tmp/in.txt" > /dev/null 2> "$tmp/wldir.err"
+check "broken list in a directory: exit" "$?" 1
+check "broken list in a directory: messages" "$(cat "$tmp/wldir.err")" \
+"ctiflow: warning: $tmp/wldir/broken.json:1: invalid JSON: invalid token near 'broken'
+ctiflow: error: $tmp/wldir: a warning list in it could not be loaded"
+
 # A resolver tagged 70 times keeps 64 labels, the last one its warning-list label.
 python3 -c '
 import json

@@ -300,8 +300,9 @@ static int convert_parse_args(convert_opts *o, int argc, char **argv)
         return 2;
     }
     if (o->profile && !cf_profile_find(o->profile)) {
-        fprintf(stderr, "ctiflow: error: unknown profile '%s' (see `ctiflow profiles`)\n",
-                o->profile);
+        const char *hint = cf_profile_suggest(o->profile);
+        fprintf(stderr, "ctiflow: error: unknown profile '%s' (%s%s%ssee `ctiflow profiles`)\n",
+                o->profile, hint ? "did you mean '" : "", hint ? hint : "", hint ? "'? " : "");
         return 2;
     }
     return 0;

@@ -151,23 +151,6 @@ static const char *cfg_suggest(const char *s, const char *const *list)
     return NULL;
 }
 
-static const char *cfg_suggest_profile(const char *s)
-{
-    const char *best = NULL;
-    size_t best_d = (size_t)-1;
-    size_t n = cf_profile_count();
-
-    for (size_t i = 0; i < n; i++) {
-        const cf_profile *p = cf_profile_at(i);
-        size_t d = cf_config_edit_distance(s, p->name);
-        if (d < best_d) {
-            best_d = d;
-            best = p->name;
-        }
-    }
-    return best_d <= 3 ? best : NULL;
-}
-
 static const char *cfg_scalar(const yaml_node_t *n)
 {
     return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
@@ -518,7 +501,7 @@ static void cfg_feed_profile(cfg_ctx *c, cf_feed_cfg *f, yaml_node_t *v)
         return;
     }
     if (!cf_profile_find(s)) {
-        hint = cfg_suggest_profile(s);
+        hint = cf_profile_suggest(s);
         cfg_problem(c, v, "unknown profile '%s'%s%s%s", s, hint ? " (did you mean '" : "",
                     hint ? hint : "", hint ? "'?)" : "");
         return;

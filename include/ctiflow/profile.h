@@ -74,6 +74,8 @@ typedef struct cf_profile {
 size_t cf_profile_count(void);
 const cf_profile *cf_profile_at(size_t i);
 const cf_profile *cf_profile_find(const char *name);
+/* The profile whose name is closest to name (three edits at most), or NULL. */
+const char *cf_profile_suggest(const char *name);
 
 /* Parse a profile from JSON text (a built-in file or a user's file). */
 cf_status cf_profile_parse(cf_profile **out, const char *json, size_t len, const char *source,

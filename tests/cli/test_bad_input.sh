@@ -38,6 +38,11 @@ check_eq "mixed output" "$(jsonl_pairs "$TMP/out")" "ip 192.0.2.1"
 check_eq "unknown format" "$(run --to nope "$TMP/good.txt")" 2
 check_eq "unknown format message" "$(cat "$TMP/err")" "ctiflow: error: unknown output format 'nope'"
 check_eq "unknown profile" "$(run --profile nope "$TMP/good.txt")" 2
+check_eq "unknown profile message" "$(cat "$TMP/err")" \
+    "ctiflow: error: unknown profile 'nope' (see \`ctiflow profiles\`)"
+check_eq "misspelt profile" "$(run --profile urlhuas "$TMP/good.txt")" 2
+check_eq "misspelt profile message" "$(cat "$TMP/err")" \
+    "ctiflow: error: unknown profile 'urlhuas' (did you mean 'urlhaus'? see \`ctiflow profiles\`)"
 check_eq "bad confidence" "$(run --confidence 101 "$TMP/good.txt")" 2
 
 # --rejects writes JSON lines with the position and the reason.

@@ -25,12 +25,11 @@
  * Every row written in a run carries the run id; "modified in run N" is how
  * publishing finds its delta. Expiry marks sightings gone (after a full
  * fetch, only when the feed has more live sightings than it just listed),
- * takes the feed out of the sources of the IOCs other feeds still list,
- * then expires the IOCs no feed still lists; a feed no longer configured
- * (cf_store_retire) has all its sightings marked gone the same way, and
- * leaves the sources of the IOCs other feeds still list. The schema comes
- * from the embedded migrations, applied in order and recorded in PRAGMA
- * user_version.
+ * then expires the
+ * IOCs no feed still lists; a feed no longer configured (cf_store_retire)
+ * has all its sightings marked gone the same way, and leaves the sources of
+ * the IOCs other feeds still list. The schema comes from the embedded
+ * migrations, applied in order and recorded in PRAGMA user_version.
  */
 #include "ctiflow/store.h"
 
@@ -63,8 +62,6 @@ enum {
     ST_FEED_INSERT,
     ST_GONE_FULL,
     ST_GONE_DAYS,
-    ST_PRUNE_FULL,
-    ST_PRUNE_DAYS,
     ST_EXPIRE,
     ST_IS_CURRENT,
     ST_LIVE,
@@ -74,15 +71,6 @@ enum {
     ST_COUNT
 };
 
-#define STORE_PRUNE_SQL(col)                                                                \
-    "UPDATE iocs SET sources = trim(replace(char(10) || sources || char(10),"                  \
-    " char(10) || ?5 || char(10), char(10)), char(10)), modified = ?3, mod_run = ?4"           \
-    " WHERE expired_at IS NULL AND id IN (SELECT ioc_id FROM sightings"                        \
-    "  WHERE feed_id = ?1 AND gone = 0 AND " col " < ?2)"                                       \
-    " AND instr(char(10) || sources || char(10), char(10) || ?5 || char(10)) > 0"              \
-    " AND EXISTS (SELECT 1 FROM sightings s WHERE s.ioc_id = iocs.id AND s.feed_id != ?1"     \
-    "  AND s.gone = 0)"
-
 static const char *const store_sql[ST_COUNT] = {
     [ST_FEED_ID] = "SELECT id FROM feeds WHERE name = ?1",
     [ST_FEED_INSERT] = "INSERT INTO feeds (name) VALUES (?1)",
@@ -90,13 +78,6 @@ static const char *const store_sql[ST_COUNT] = {
                      " WHERE feed_id = ?1 AND gone = 0 AND last_run < ?2",
     [ST_GONE_DAYS] = "UPDATE sightings SET gone = 1"
                      " WHERE feed_id = ?1 AND gone = 0 AND last_time < ?2",
-    /*
-     * Before ST_GONE_*: the IOCs whose sighting of the feed is about to go
-     * and that another feed still lists lose the feed from their sources
-     * (?3 now, ?4 the run, ?5 the feed's name), as a retired feed does.
-     */
-    [ST_PRUNE_FULL] = STORE_PRUNE_SQL("last_run"),
-    [ST_PRUNE_DAYS] = STORE_PRUNE_SQL("last_time"),
     [ST_EXPIRE] = "UPDATE iocs SET expired_at = ?2, modified = ?2, mod_run = ?3"
                   " WHERE expired_at IS NULL AND id IN"
                   " (SELECT ioc_id FROM sightings WHERE feed_id = ?1 AND gone = 1)"
@@ -1052,22 +1033,8 @@ static cf_status store_batch_add(store_batch *b, const cf_store_ingest_opts *o, 
 static cf_status store_expire(cf_store *s, const cf_store_ingest_opts *o, int64_t feed_id,
                               int which, int64_t param, cf_store_counts *counts, cf_error *err)
 {
-    sqlite3_stmt *q = s->st[which == ST_GONE_FULL ? ST_PRUNE_FULL : ST_PRUNE_DAYS];
+    sqlite3_stmt *q = s->st[which];
 
-    sqlite3_reset(q);
-    sqlite3_bind_int64(q, 1, feed_id);
-    sqlite3_bind_int64(q, 2, param);
-    sqlite3_bind_int64(q, 3, o->now);
-    sqlite3_bind_int64(q, 4, o->run);
-    sqlite3_bind_text(q, 5, o->feed, -1, SQLITE_STATIC);
-    if (sqlite3_step(q) != SQLITE_DONE) {
-        sqlite3_reset(q);
-        return store_fail(s, err, "updating sources");
-    }
-    sqlite3_reset(q);
-    counts->modified += (uint64_t)sqlite3_changes(s->db);
-
-    q = s->st[which];
     sqlite3_reset(q);
     sqlite3_bind_int64(q, 1, feed_id);
     sqlite3_bind_int64(q, 2, param);

@@ -215,7 +215,7 @@ static cf_format det_delimited(const char *h, size_t n)
         return CF_FMT_TEXT;
     }
     for (size_t di = 0; di < sizeof delims; di++) {
-        int want = -1, lines = 0, agree = 0;
+        int want = -1, lines = 0, agree = 0, quoted = 0;
         int counts[DET_LINES];
         bool same = true, split = true;
         const char *p = h, *end = h + n;
@@ -234,17 +234,20 @@ static cf_format det_delimited(const char *h, size_t n)
                 }
                 agree += f == want;
                 split = split && f >= 2;
+                quoted += p[0] == '"';
                 counts[lines++] = f;
             }
             p = nl ? nl + 1 : end;
         }
         /*
          * A broken row near the top (a stray quote, a short row) must not
-         * make a CSV feed a text list of nothing: four lines in five of one
-         * field count of two or more, among five lines or more, make it CSV,
-         * and the reader reports the broken rows.
+         * make a quoted CSV feed a text list of nothing: when four lines in
+         * five start with a quote and as many agree on a field count of two
+         * or more, among five lines or more, it is CSV, and the reader
+         * reports the broken rows. Unquoted lines must all agree: a list's
+         * comments and URLs hold commas now and then.
          */
-        if (delims[di] != '|' && !same && lines >= 5) {
+        if (delims[di] != '|' && !same && lines >= 5 && 5 * quoted >= 4 * lines) {
             int mode = det_mode(counts, lines, &agree);
             if (mode >= 2 && 5 * agree >= 4 * lines) {
                 return CF_FMT_CSV;

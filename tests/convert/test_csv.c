@@ -853,9 +853,20 @@ static void test_detect(void)
                                  "\"6\",\"http://f.example/\",\"on\"\n\"7\",\"http://g.example/\",\"on\"\n"
                                  "\"8\",\"http://h.example/\",\"on\"\n\"9\",\"http://i.example/\",\"on\"\n")),
               CF_FMT_CSV);
-    /* A list whose comments hold a comma now and then stays a list. */
+    /*
+     * A list whose comments hold a comma now and then stays a list, and so
+     * do URLs with a comma in most of their queries.
+     */
     CHECK_INT(cf_detect_format(S("192.0.2.1\n192.0.2.2 seen, twice\n192.0.2.3\n192.0.2.4\n"
                                  "192.0.2.5\n192.0.2.6\n")),
+              CF_FMT_TEXT);
+    CHECK_INT(cf_detect_format(S("192.0.2.1 # brute force, ssh\n192.0.2.2 # brute force, ssh\n"
+                                 "192.0.2.3 # brute force, ssh\n192.0.2.4 # brute force, ssh\n"
+                                 "192.0.2.5 # brute force, ssh\n192.0.2.6\n")),
+              CF_FMT_TEXT);
+    CHECK_INT(cf_detect_format(S("http://a.example/?x=1,2\nhttp://b.example/?x=1,2\n"
+                                 "http://c.example/?x=1,2\nhttp://d.example/?x=1,2\n"
+                                 "http://e.example/?x=1,2\nhttp://f.example/\n")),
               CF_FMT_TEXT);
     /* Fewer than five lines must all agree. */
     CHECK_INT(cf_detect_format(S("a,b,c\nd,e\nf,g,h\ni,j,k\n")), CF_FMT_TEXT);

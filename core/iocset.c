@@ -1249,6 +1249,13 @@ static cf_status set_add_sighting(cf_iocset *set, cf_ioc *ioc, const cf_obs *obs
         return CF_ENOMEM;
     }
     if (set_sighting_repeats(ioc, feed, obs)) {
+        /* the last sighting kept becomes this one when this one is later */
+        cf_sighting *last = &ioc->sightings[ioc->n_sightings - 1];
+        cf_time t = obs->time != CF_TIME_NONE ? obs->time : obs->first_seen;
+        if (t != CF_TIME_NONE && (last->time == CF_TIME_NONE || t > last->time)) {
+            last->line = obs->line;
+            last->time = t;
+        }
         ioc->n_repeats += ioc->n_repeats < UINT32_MAX;
         return CF_OK;
     }

@@ -459,6 +459,27 @@ static void test_repeats(void)
     }
     CHECK_INT(ioc ? ioc->n_sightings : 0, 37);
     CHECK_STR(ioc ? ioc->sightings[36].ref : "", "attr-19");
+    cf_iocset_free(set);
+
+    /*
+     * Dated rows: the last sighting kept is the latest row, so the time a
+     * MISP attribute takes from its sightings is the latest one.
+     */
+    set = cf_iocset_new();
+    for (int day = 1; day <= 12; day++) {
+        cf_obs_init(&o);
+        o.text = "198.51.100.1";
+        o.len = strlen(o.text);
+        o.feed = "urlhaus.csv";
+        o.line = (uint64_t)day + 1;
+        o.first_seen = 1735689600000LL + (day - 1) * 86400000LL; /* 2025-01-<day> */
+        CHECK_INT(cf_iocset_merge(set, &o, &n, &ioc), CF_OK);
+    }
+    CHECK_INT(ioc ? ioc->n_sightings : 0, 8);
+    CHECK_INT(ioc ? ioc->n_repeats : 0, 4);
+    CHECK_INT(ioc ? ioc->sightings[7].line : 0, 13);
+    CHECK_INT(ioc ? ioc->sightings[7].time : 0, 1735689600000LL + 11 * 86400000LL);
+    CHECK_INT(ioc ? ioc->sightings[6].line : 0, 8);
     cf_norm_free(&n);
     cf_iocset_free(set);
 }

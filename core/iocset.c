@@ -60,11 +60,13 @@
  * frees into its arena: sighting arrays also come from it, so nothing has
  * to walk the records when the set is freed.
  */
+#include <ctype.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -830,12 +832,40 @@ static void set_intern_names(cf_iocset *set, const char **names, uint16_t n)
  * The slot of the event with this uuid in the uuid index, or the empty slot
  * where it would go.
  */
+/* True when id is a uuid (8-4-4-4-12 hexadecimal digits): its case does not matter. */
+static bool set_is_uuid(const char *id)
+{
+    for (int i = 0; i < 36; i++) {
+        char c = id[i];
+        bool hyphen = i == 8 || i == 13 || i == 18 || i == 23;
+        if (hyphen ? c != '-' : !isxdigit((unsigned char)c)) {
+            return false;
+        }
+    }
+    return id[36] == '\0';
+}
+
+/*
+ * The slot of the uuid index for an event id: the one holding it, or the
+ * empty one where it goes. A uuid matches in either case (a MISP instance
+ * writes lower case, some exports upper).
+ */
 static size_t set_event_slot(const cf_iocset *set, const char *uuid)
 {
-    size_t j = set_hash(0xe7, uuid, strlen(uuid)) & set->event_mask;
+    bool fold = set_is_uuid(uuid);
+    char low[37];
+    const char *key = uuid;
+
+    if (fold) {
+        for (int i = 0; i < 37; i++) {
+            low[i] = (char)tolower((unsigned char)uuid[i]);
+        }
+        key = low;
+    }
+    size_t j = set_hash(0xe7, key, strlen(key)) & set->event_mask;
     for (; set->event_slots[j]; j = (j + 1) & set->event_mask) {
         const cf_event *e = set->events[set->event_slots[j] - 1];
-        if (strcmp(e->uuid, uuid) == 0) {
+        if (fold ? strcasecmp(e->uuid, uuid) == 0 : strcmp(e->uuid, uuid) == 0) {
             break;
         }
     }

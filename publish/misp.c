@@ -82,13 +82,16 @@ typedef struct mw_feedref {
 } mw_feedref;
 
 /*
- * The uuids derived for events without one of their own, and whose: two
- * such events of one info (the same title in two files) would get one uuid,
- * and a feed directory one file for both; the second gets the next name.
+ * The uuids of the events of one write, and whose: a source event's own, or
+ * one derived from an event's info or a feed's name. Two derived from one
+ * name (the same title in two files, a feed named as an event's title), or
+ * one derived equal to a source's, would give two events one uuid, and a
+ * feed directory one file for both; the later one takes the next name.
  */
 typedef struct mw_derived {
     char uuid[37];
-    const cf_event *event;
+    const cf_event *event; /* the event, or NULL for a feed group */
+    char *feed;            /* a feed group's feed name (owned) */
 } mw_derived;
 
 typedef struct mw_uuids {
@@ -143,6 +146,8 @@ static mw_group *mw_group_new(mw_groups *gs)
     return g;
 }
 
+static void mw_uuids_free(mw_uuids *seen);
+
 static void mw_groups_free(mw_groups *gs)
 {
     for (size_t i = 0; i < gs->n; i++) {
@@ -151,7 +156,7 @@ static void mw_groups_free(mw_groups *gs)
     free(gs->g);
     free(gs->sorted);
     free(gs->feeds);
-    free(gs->derived.v);
+    mw_uuids_free(&gs->derived);
     memset(gs, 0, sizeof *gs);
 }
 
@@ -314,15 +319,17 @@ static const char *mw_feed_name(const mw_group *g, const cf_write_opts *o)
 }
 
 /*
- * The uuid derived for event e as the k-th name tried, taken when no other
- * event of this write has it; false when another has (k + 1 is tried).
- * Without memory for the record the uuid is taken.
+ * Take uuid for the event e, or for the feed group of feed when e is NULL
+ * (its groups of several chunks are one by name), when nothing else of
+ * this write has it (true), or when it has it already; false when another
+ * has it. Without memory for the record the uuid is taken.
  */
-static bool mw_derived_take(mw_uuids *seen, const char *uuid, const cf_event *e)
+static bool mw_uuid_take(mw_uuids *seen, const char *uuid, const cf_event *e, const char *feed)
 {
     for (size_t i = 0; i < seen->n; i++) {
-        if (memcmp(seen->v[i].uuid, uuid, 36) == 0) {
-            return seen->v[i].event == e;
+        const mw_derived *d = &seen->v[i];
+        if (memcmp(d->uuid, uuid, 36) == 0) {
+            return e ? d->event == e : (!d->event && d->feed && strcmp(d->feed, feed) == 0);
         }
     }
     if (seen->n == seen->cap) {
@@ -334,36 +341,73 @@ static bool mw_derived_take(mw_uuids *seen, const char *uuid, const cf_event *e)
         seen->v = v;
         seen->cap = cap;
     }
-    memcpy(seen->v[seen->n].uuid, uuid, 37);
-    seen->v[seen->n++].event = e;
+    mw_derived *d = &seen->v[seen->n];
+    d->feed = e ? NULL : cf_strdup(feed);
+    if (!e && !d->feed) {
+        return true;
+    }
+    memcpy(d->uuid, uuid, 37);
+    d->event = e;
+    seen->n++;
     return true;
+}
+
+static void mw_uuids_free(mw_uuids *seen)
+{
+    for (size_t i = 0; i < seen->n; i++) {
+        free(seen->v[i].feed);
+    }
+    free(seen->v);
+    memset(seen, 0, sizeof *seen);
+}
+
+/* The source event's own uuid of g, lower case, into g->uuid; false when it has none. */
+static bool mw_group_own_uuid(mw_group *g)
+{
+    const cf_event *e = g->event;
+
+    if (!e || !mw_is_uuid(e->uuid)) {
+        return false;
+    }
+    for (size_t i = 0; i < 36; i++) {
+        char ch = e->uuid[i];
+        g->uuid[i] = (ch >= 'A' && ch <= 'F') ? (char)(ch - 'A' + 'a') : ch;
+    }
+    g->uuid[36] = '\0';
+    return true;
+}
+
+/* Record the source events' own uuids of gs first: a derived one must not take one. */
+static void mw_own_uuids(mw_groups *gs, mw_uuids *seen)
+{
+    for (size_t i = 0; i < gs->n; i++) {
+        if (mw_group_own_uuid(&gs->g[i])) {
+            mw_uuid_take(seen, gs->g[i].uuid, gs->g[i].event, NULL);
+        }
+    }
 }
 
 /*
  * The event uuid of g: its source event's, or UUIDv5 of the event's info
- * (its id when that is not a uuid) or of the feed. seen holds the uuids
- * derived for the other events of this write.
+ * (its id when that is not a uuid) or of the feed, the next name while
+ * another event of this write (seen) has that one.
  */
 static void mw_group_uuid(mw_group *g, const cf_write_opts *o, mw_uuids *seen)
 {
     const cf_event *e = g->event;
     char name[512];
 
-    if (e && mw_is_uuid(e->uuid)) {
-        for (size_t i = 0; i < 36; i++) {
-            char ch = e->uuid[i];
-            g->uuid[i] = (ch >= 'A' && ch <= 'F') ? (char)(ch - 'A' + 'a') : ch;
-        }
-        g->uuid[36] = '\0';
+    if (mw_group_own_uuid(g)) {
+        mw_uuid_take(seen, g->uuid, e, NULL);
         return;
     }
+    const char *what = e ? (e->info ? e->info : "") : mw_feed_name(g, o);
     for (unsigned k = 1;; k++) {
-        const char *what = e ? (e->info ? e->info : "") : mw_feed_name(g, o);
         const char *id = e && e->uuid ? e->uuid : "";
         int n = k == 1 ? snprintf(name, sizeof name, "misp-event:%s:%s", what, id)
                        : snprintf(name, sizeof name, "misp-event:%s:%s:%u", what, id, k);
         cf_uuid5(g->uuid, CF_NS, name, n > 0 ? (size_t)n : 0);
-        if (!e || mw_derived_take(seen, g->uuid, e)) {
+        if (mw_uuid_take(seen, g->uuid, e, what)) {
             return;
         }
     }
@@ -858,6 +902,7 @@ cf_status cf_write_misp(FILE *out, const cf_iocset *set, const cf_write_opts *op
     if (st != CF_OK) {
         goto out;
     }
+    mw_own_uuids(&gs, &gs.derived);
     bool many = gs.n > 1;
     if (many && fputs("{\"response\": [\n", out) == EOF) {
         st = CF_EIO;
@@ -1509,6 +1554,9 @@ static cf_status mf_add_whole(cf_misp_feed *w, const cf_iocset *set)
     mw_groups gs;
     cf_status st = mw_group_all(&gs, set, mw_feed_name(&(mw_group){0}, &w->o));
 
+    if (st == CF_OK) {
+        mw_own_uuids(&gs, &w->derived);
+    }
     for (size_t i = 0; st == CF_OK && i < gs.n; i++) {
         mf_event *ev = mf_event_new(w);
         if (!ev) {
@@ -2095,7 +2143,7 @@ void cf_misp_feed_free(cf_misp_feed *w)
         free(w->ev[i].segs);
     }
     free(w->ev);
-    free(w->derived.v);
+    mw_uuids_free(&w->derived);
     cf_iocset_free(w->events);
     if (w->spill >= 0) {
         close(w->spill);

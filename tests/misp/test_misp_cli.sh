@@ -81,6 +81,23 @@ u=$(jq -r '[.objects[] | select(.type == "grouping") | .id] | "\(length) \(uniqu
 [ "$u" = "2 2 grouping--825b5ba7-1c26-5e26-b8b2-5315fff26979" ] \
     || { echo "FAIL events without uuid in STIX: $u"; fail=1; }
 
+# A uuid derived from a title is not one another event has: a feed named
+# as the title, an event whose own uuid was derived before (MISP output read
+# back), and a copy of an event whose uuid is in upper case (the same event).
+printf '198.51.100.77\n' > "$tmp/This is a test"
+"$CTIFLOW" convert -q --to misp "$tmp/This is a test" "$tf/attribute.json" -o "$tmp/fa.json"
+u=$(jq -r '[.response[].Event.uuid] | "\(length) \(unique | length)"' "$tmp/fa.json")
+[ "$u" = "2 2" ] || { echo "FAIL feed named as a title: $u"; fail=1; }
+"$CTIFLOW" convert -q --to misp "$tf/attribute.json" -o "$tmp/rt1.json"
+"$CTIFLOW" convert -q --to misp-feed "$tmp/rt1.json" "$tf/event_tags.json" -o "$tmp/rt-feed" \
+    || { echo "FAIL derived uuid read back: misp-feed exit"; fail=1; }
+n=$(jq 'keys | length' "$tmp/rt-feed/manifest.json")
+[ "$n" = 2 ] || { echo "FAIL derived uuid read back: $n events, want 2"; fail=1; }
+jq '.Event.uuid |= ascii_upcase' "$tmp/rt1.json" > "$tmp/rt1-upper.json"
+"$CTIFLOW" convert -q --to misp "$tmp/rt1.json" "$tmp/rt1-upper.json" -o "$tmp/upper.json"
+u=$(jq -r 'if .response then "\(.response | length) events" else "one event" end' "$tmp/upper.json")
+[ "$u" = "one event" ] || { echo "FAIL upper-case uuid: $u"; fail=1; }
+
 # A feed directory whose manifest is cut short: the error names the manifest.
 mkdir -p "$tmp/cutfeed"
 printf '{\n  "5c0e9b2e-1111-4000-8000-000000000001": {\n    "info": "x",\n' \
@@ -99,7 +116,7 @@ jq -e '.Event.timestamp == "1558612345" and
 
 if [ -x "${TOOLS:-}/validate-misp" ] && command -v node > /dev/null; then
     "$TOOLS/validate-misp" "$tmp/case13.misp.json" "$tmp/existing.misp.json" "$tmp/case24.json" \
-        "$tmp/noid-feed" \
+        "$tmp/noid-feed" "$tmp/rt-feed" \
         || fail=1
 fi
 "$CTIFLOW" convert -q --to stix2 "$CASES/24-misp-float-timestamp" -o "$tmp/case24.stix.json"

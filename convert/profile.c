@@ -9,6 +9,7 @@
  * The parser is strict: an unknown key, role or type is an error naming
  * the key, so a typo in a user's profile does not silently drop a column.
  */
+#include <ctype.h>
 #include <jansson.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -487,10 +488,17 @@ const char *cf_profile_suggest(const char *name)
 {
     const char *best = NULL;
     size_t best_d = (size_t)-1;
+    char low[64];
 
+    /* profile names are lower case: 'URLHAUS' is one edit from nothing */
+    size_t n = 0;
+    for (; name[n] && n + 1 < sizeof low; n++) {
+        low[n] = (char)tolower((unsigned char)name[n]);
+    }
+    low[n] = '\0';
     for (size_t i = 0; i < cf_profile_count(); i++) {
         const cf_profile *p = cf_profile_at(i);
-        size_t d = cf_config_edit_distance(name, p->name);
+        size_t d = cf_config_edit_distance(low, p->name);
         if (d < best_d) {
             best_d = d;
             best = p->name;

@@ -43,6 +43,9 @@ check_eq "unknown profile message" "$(cat "$TMP/err")" \
 check_eq "misspelt profile" "$(run --profile urlhuas "$TMP/good.txt")" 2
 check_eq "misspelt profile message" "$(cat "$TMP/err")" \
     "ctiflow: error: unknown profile 'urlhuas' (did you mean 'urlhaus'? see \`ctiflow profiles\`)"
+run --profile URLHAUS "$TMP/good.txt" > /dev/null
+check_eq "upper-case profile message" "$(cat "$TMP/err")" \
+    "ctiflow: error: unknown profile 'URLHAUS' (did you mean 'urlhaus'? see \`ctiflow profiles\`)"
 check_eq "bad confidence" "$(run --confidence 101 "$TMP/good.txt")" 2
 
 # --rejects writes JSON lines with the position and the reason.

@@ -81,28 +81,10 @@ typedef struct mw_feedref {
     size_t group;
 } mw_feedref;
 
-/*
- * The uuids of the events of one write, and whose: a source event's own, or
- * one derived from an event's info or a feed's name. Two derived from one
- * name (the same title in two files, a feed named as an event's title), or
- * one derived equal to a source's, would give two events one uuid, and a
- * feed directory one file for both; the later one takes the next name.
- */
-typedef struct mw_derived {
-    char uuid[37];
-    const cf_event *event; /* the event, or NULL for a feed group */
-    char *feed;            /* a feed group's feed name (owned) */
-} mw_derived;
-
-typedef struct mw_uuids {
-    mw_derived *v;
-    size_t n, cap;
-} mw_uuids;
-
 typedef struct mw_groups {
     mw_group *g;
     size_t n, cap;
-    mw_uuids derived;
+    wr_ids derived;
     mw_evref *sorted;
     size_t n_events;
     mw_feedref *feeds;     /* open addressing, NULL feed = empty slot */
@@ -146,8 +128,6 @@ static mw_group *mw_group_new(mw_groups *gs)
     return g;
 }
 
-static void mw_uuids_free(mw_uuids *seen);
-
 static void mw_groups_free(mw_groups *gs)
 {
     for (size_t i = 0; i < gs->n; i++) {
@@ -156,7 +136,7 @@ static void mw_groups_free(mw_groups *gs)
     free(gs->g);
     free(gs->sorted);
     free(gs->feeds);
-    mw_uuids_free(&gs->derived);
+    wr_ids_free(&gs->derived);
     memset(gs, 0, sizeof *gs);
 }
 
@@ -318,49 +298,6 @@ static const char *mw_feed_name(const mw_group *g, const cf_write_opts *o)
     return g->feed ? g->feed : "ctiflow";
 }
 
-/*
- * Take uuid for the event e, or for the feed group of feed when e is NULL
- * (its groups of several chunks are one by name), when nothing else of
- * this write has it (true), or when it has it already; false when another
- * has it. Without memory for the record the uuid is taken.
- */
-static bool mw_uuid_take(mw_uuids *seen, const char *uuid, const cf_event *e, const char *feed)
-{
-    for (size_t i = 0; i < seen->n; i++) {
-        const mw_derived *d = &seen->v[i];
-        if (memcmp(d->uuid, uuid, 36) == 0) {
-            return e ? d->event == e : (!d->event && d->feed && strcmp(d->feed, feed) == 0);
-        }
-    }
-    if (seen->n == seen->cap) {
-        size_t cap = seen->cap ? seen->cap * 2 : 8;
-        mw_derived *v = realloc(seen->v, cap * sizeof(*v));
-        if (!v) {
-            return true;
-        }
-        seen->v = v;
-        seen->cap = cap;
-    }
-    mw_derived *d = &seen->v[seen->n];
-    d->feed = e ? NULL : cf_strdup(feed);
-    if (!e && !d->feed) {
-        return true;
-    }
-    memcpy(d->uuid, uuid, 37);
-    d->event = e;
-    seen->n++;
-    return true;
-}
-
-static void mw_uuids_free(mw_uuids *seen)
-{
-    for (size_t i = 0; i < seen->n; i++) {
-        free(seen->v[i].feed);
-    }
-    free(seen->v);
-    memset(seen, 0, sizeof *seen);
-}
-
 /* The source event's own uuid of g, lower case, into g->uuid; false when it has none. */
 static bool mw_group_own_uuid(mw_group *g)
 {
@@ -378,11 +315,11 @@ static bool mw_group_own_uuid(mw_group *g)
 }
 
 /* Record the source events' own uuids of gs first: a derived one must not take one. */
-static void mw_own_uuids(mw_groups *gs, mw_uuids *seen)
+static void mw_own_uuids(mw_groups *gs, wr_ids *seen)
 {
     for (size_t i = 0; i < gs->n; i++) {
         if (mw_group_own_uuid(&gs->g[i])) {
-            mw_uuid_take(seen, gs->g[i].uuid, gs->g[i].event, NULL);
+            wr_ids_take(seen, gs->g[i].uuid, gs->g[i].event, NULL);
         }
     }
 }
@@ -392,13 +329,13 @@ static void mw_own_uuids(mw_groups *gs, mw_uuids *seen)
  * (its id when that is not a uuid) or of the feed, the next name while
  * another event of this write (seen) has that one.
  */
-static void mw_group_uuid(mw_group *g, const cf_write_opts *o, mw_uuids *seen)
+static void mw_group_uuid(mw_group *g, const cf_write_opts *o, wr_ids *seen)
 {
     const cf_event *e = g->event;
     char name[512];
 
     if (mw_group_own_uuid(g)) {
-        mw_uuid_take(seen, g->uuid, e, NULL);
+        wr_ids_take(seen, g->uuid, e, NULL);
         return;
     }
     const char *what = e ? (e->info ? e->info : "") : mw_feed_name(g, o);
@@ -407,14 +344,14 @@ static void mw_group_uuid(mw_group *g, const cf_write_opts *o, mw_uuids *seen)
         int n = k == 1 ? snprintf(name, sizeof name, "misp-event:%s:%s", what, id)
                        : snprintf(name, sizeof name, "misp-event:%s:%s:%u", what, id, k);
         cf_uuid5(g->uuid, CF_NS, name, n > 0 ? (size_t)n : 0);
-        if (mw_uuid_take(seen, g->uuid, e, what)) {
+        if (wr_ids_take(seen, g->uuid, e, e ? NULL : what)) {
             return;
         }
     }
 }
 
 static void mw_group_identity(mw_group *g, const cf_write_opts *o, const cf_iocset *set,
-                              mw_uuids *seen)
+                              wr_ids *seen)
 {
     const cf_event *e = g->event;
 
@@ -1214,7 +1151,7 @@ struct cf_misp_feed {
     size_t n_ev, cap_ev;
     const cf_iocset *whole; /* the set given whole (cf_write_misp_feed_dir), or NULL */
     cf_iocset *events;      /* copies of the source events of sets given one by one */
-    mw_uuids derived;       /* uuids derived for events without one */
+    wr_ids derived;       /* uuids derived for events without one */
     int spill;              /* unlinked temporary file of attribute records, or -1 */
     uint64_t spill_len;     /* bytes written to it */
     cf_buf rec;             /* records being spilled */
@@ -2143,7 +2080,7 @@ void cf_misp_feed_free(cf_misp_feed *w)
         free(w->ev[i].segs);
     }
     free(w->ev);
-    mw_uuids_free(&w->derived);
+    wr_ids_free(&w->derived);
     cf_iocset_free(w->events);
     if (w->spill >= 0) {
         close(w->spill);

@@ -107,19 +107,8 @@ typedef struct stix_w {
     unsigned memo_next;
     bool (*revoked)(void *ctx, const cf_ioc *ioc); /* of the set being written, or NULL */
     void *revoked_ctx;
-    struct sw_derived *derived; /* ids derived for events without a uuid, and whose */
-    size_t n_derived, cap_derived;
+    wr_ids derived; /* report ids derived for events without a uuid, and whose */
 } stix_w;
-
-/*
- * Two events without a uuid of their own and of one title and date (the
- * same title in two files) would derive one report id; the second takes the
- * next name instead, so a bundle never holds two reports of one id.
- */
-struct sw_derived {
-    char uuid[37];
-    const cf_event *ev;
-};
 
 /* ---------------------------------------------------------------- output */
 
@@ -1090,29 +1079,12 @@ static void sw_event_refs(stix_w *w, const sw_event *e, char (*named)[128], size
     SW_LIT(w, "]");
 }
 
-/* True when uuid, derived for ev, is ev's or no other event's yet (then it is ev's). */
-static bool sw_derived_take(stix_w *w, const char *uuid, const cf_event *ev)
-{
-    for (size_t i = 0; i < w->n_derived; i++) {
-        if (memcmp(w->derived[i].uuid, uuid, 36) == 0) {
-            return w->derived[i].ev == ev;
-        }
-    }
-    if (w->n_derived == w->cap_derived) {
-        size_t cap = w->cap_derived ? w->cap_derived * 2 : 8;
-        struct sw_derived *v = realloc(w->derived, cap * sizeof(*v));
-        if (!v) {
-            return true;
-        }
-        w->derived = v;
-        w->cap_derived = cap;
-    }
-    memcpy(w->derived[w->n_derived].uuid, uuid, 37);
-    w->derived[w->n_derived++].ev = ev;
-    return true;
-}
-
-/* The report or grouping id of an event. */
+/*
+ * The report or grouping id of an event: its uuid, or one derived from its
+ * id (when that is not a uuid) or its title and date, the next name while
+ * another event of the bundle has that one (sw_own_ids records the events'
+ * own uuids first).
+ */
 static void sw_event_id(stix_w *w, char out[128], const cf_event *ev, const char *type)
 {
     char stamp[40];
@@ -1144,11 +1116,27 @@ static void sw_event_id(stix_w *w, char out[128], const cf_event *ev, const char
         /* Same UUID for either type; only the prefix follows the type. */
         const char *dash = strstr(out, "--");
         snprintf(u, sizeof(u), "%s", dash ? dash + 2 : "");
-        if (w->st != CF_OK || sw_derived_take(w, u, ev)) {
+        if (w->st != CF_OK || wr_ids_take(&w->derived, u, ev, NULL)) {
             break;
         }
     }
     snprintf(out, 128, "%s--%s", type, u);
+}
+
+/* Record the events' own uuids (lower case) before any id is derived. */
+static void sw_own_ids(stix_w *w, const cf_iocset *set)
+{
+    char u[37];
+
+    for (size_t i = 0; i < cf_iocset_event_count(set); i++) {
+        const cf_event *ev = cf_iocset_event_at(set, i);
+        if (sw_is_uuid(ev->uuid)) {
+            for (size_t k = 0; k < 37; k++) {
+                u[k] = (char)tolower((unsigned char)ev->uuid[k]);
+            }
+            wr_ids_take(&w->derived, u, ev, NULL);
+        }
+    }
 }
 
 static void sw_event_object(stix_w *w, const sw_event *e)
@@ -1285,7 +1273,7 @@ static void sw_teardown(stix_w *w)
     free(w->events);
     free(w->named.keys);
     free(w->feeds);
-    free(w->derived);
+    wr_ids_free(&w->derived);
     EVP_MD_CTX_free(w->digest);
     cf_buf_free(&w->b);
     cf_buf_free(&w->pat);
@@ -1322,6 +1310,7 @@ static void sw_members(stix_w *w, const cf_iocset *set)
     for (size_t i = 0; i < nc && w->st == CF_OK; i++) {
         sw_compound(w, cf_iocset_compound_at(set, i));
     }
+    sw_own_ids(w, set);
     for (size_t i = 0; i < cf_iocset_event_count(set) && w->st == CF_OK; i++) {
         sw_event_object(w, sw_event_find(w, cf_iocset_event_at(set, i)));
     }

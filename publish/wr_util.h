@@ -24,6 +24,8 @@
 #define CTIFLOW_WR_UTIL_H
 
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -113,5 +115,31 @@ static inline void wr_writeback(int fd, wr_wb *wb, uint64_t written)
     }
     wb->started = written;
 }
+
+/*
+ * The event ids of one write (the 36 characters of their uuid) and what
+ * owns each: an event (owner), or a group known by name (owner NULL, name),
+ * such as a feed's group, which is one across the chunks of a publish. An
+ * id derived from a title that another owner has already takes the next
+ * name instead, so two events never share one.
+ */
+typedef struct wr_id_owner {
+    char uuid[37];
+    const void *owner;
+    char *name; /* owned; NULL for an owner */
+} wr_id_owner;
+
+typedef struct wr_ids {
+    wr_id_owner *v;
+    size_t n, cap;
+} wr_ids;
+
+/*
+ * Take uuid for owner (or for name when owner is NULL) when nothing else of
+ * this write has it, or it has it already (true); false when another owner
+ * has it. Without memory to record it, the uuid is taken.
+ */
+bool wr_ids_take(wr_ids *ids, const char *uuid, const void *owner, const char *name);
+void wr_ids_free(wr_ids *ids);
 
 #endif

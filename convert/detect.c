@@ -248,8 +248,9 @@ static cf_format det_delimited(const char *h, size_t n)
          * comments and URLs hold commas now and then.
          */
         if (delims[di] != '|' && !same && lines >= 5 && 5 * quoted >= 4 * lines) {
-            int mode = det_mode(counts, lines, &agree);
-            if (mode >= 2 && 5 * agree >= 4 * lines) {
+            int in_mode = 0;
+            int mode = det_mode(counts, lines, &in_mode);
+            if (mode >= 2 && 5 * in_mode >= 4 * lines) {
                 return CF_FMT_CSV;
             }
         }

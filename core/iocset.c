@@ -828,10 +828,6 @@ static void set_intern_names(cf_iocset *set, const char **names, uint16_t n)
     }
 }
 
-/*
- * The slot of the event with this uuid in the uuid index, or the empty slot
- * where it would go.
- */
 /* True when id is a uuid (8-4-4-4-12 hexadecimal digits): its case does not matter. */
 static bool set_is_uuid(const char *id)
 {

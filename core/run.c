@@ -506,13 +506,12 @@ static void run_failed(cf_store *store, const cf_run_opts *o, run_job *job, cf_t
     } else if (job->err.ref[0]) {
         snprintf(where, sizeof where, "%.140s: ", job->err.ref);
     }
-    sum->failed++;
-    cf_run_log(o, job->level, job->stage, job->feed->name, "%s: %s%s", job->stage, where,
-               job->err.msg[0] ? job->err.msg : cf_status_str(job->st));
-    run_log_rejects(o, job);
-    free(job->state.last_error);
     snprintf(msg, sizeof(msg), "%s: %s%s", job->stage, where,
              job->err.msg[0] ? job->err.msg : cf_status_str(job->st));
+    sum->failed++;
+    cf_run_log(o, job->level, job->stage, job->feed->name, "%s", msg);
+    run_log_rejects(o, job);
+    free(job->state.last_error);
     job->state.last_error = cf_strdup(msg);
     job->state.last_attempt = now;
     job->state.failures++;

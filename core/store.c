@@ -1124,7 +1124,7 @@ static cf_status store_max_id(cf_store *s, int64_t *out, cf_error *err)
  */
 static void store_key_order(const cf_ioc **order, cf_strkey *keys, const cf_iocset *set, size_t n)
 {
-    size_t count[CF_IOC_TYPE_COUNT + 1] = {0}, start[CF_IOC_TYPE_COUNT + 1];
+    size_t count[CF_IOC_TYPE_COUNT] = {0}, start[CF_IOC_TYPE_COUNT];
     int by_name[CF_IOC_TYPE_COUNT];
 
     for (int t = 0; t < CF_IOC_TYPE_COUNT; t++) {

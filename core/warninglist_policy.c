@@ -204,28 +204,18 @@ typedef struct label_memo {
 } label_memo;
 
 /*
- * Unite labels[0..n) (interned) into ioc's labels, after the others. An IOC
- * whose other labels leave no room (CF_MAX_LABELS_PER_IOC) gives up its last
- * others instead: whether a list withholds a published IOC is read from its
- * labels, and a value a list says never to block must not reach a block
- * list because a feed tagged it many times.
+ * Give ioc labels[0..n) (interned) after its other labels, moving them to
+ * the end when it has them already. When the others leave no room
+ * (CF_MAX_LABELS_PER_IOC), the last others give way: whether a list
+ * withholds a published IOC is read from its labels, and a value a list
+ * says never to block must not reach a block list because a feed tagged it
+ * many times.
  */
-static cf_status give_labels(cf_iocset *set, cf_ioc *ioc, const char *const *labels, size_t n)
+static cf_status labels_last(cf_iocset *set, cf_ioc *ioc, const char *const *labels, size_t n)
 {
-    size_t missing = 0;
-    for (size_t k = 0; k < n; k++) {
-        bool has = false;
-        for (size_t i = 0; i < ioc->n_labels && !has; i++) {
-            has = ioc->labels[i] == labels[k];
-        }
-        missing += !has;
-    }
-    if (ioc->n_labels + missing <= CF_MAX_LABELS_PER_IOC) {
-        return cf_iocset_add_labels(set, ioc, labels, n);
-    }
-
     const char *others[CF_MAX_LABELS_PER_IOC];
     size_t n_others = 0;
+
     for (size_t i = 0; i < ioc->n_labels && n_others + n < CF_MAX_LABELS_PER_IOC; i++) {
         bool ours = false;
         for (size_t k = 0; k < n && !ours; k++) {
@@ -239,6 +229,23 @@ static cf_status give_labels(cf_iocset *set, cf_ioc *ioc, const char *const *lab
     ioc->n_labels = 0;
     cf_status st = cf_iocset_add_labels(set, ioc, others, n_others);
     return st == CF_OK ? cf_iocset_add_labels(set, ioc, labels, n) : st;
+}
+
+/* Unite labels[0..n) (interned) into ioc's labels; labels_last when they do not fit. */
+static cf_status give_labels(cf_iocset *set, cf_ioc *ioc, const char *const *labels, size_t n)
+{
+    size_t missing = 0;
+    for (size_t k = 0; k < n; k++) {
+        bool has = false;
+        for (size_t i = 0; i < ioc->n_labels && !has; i++) {
+            has = ioc->labels[i] == labels[k];
+        }
+        missing += !has;
+    }
+    if (ioc->n_labels + missing <= CF_MAX_LABELS_PER_IOC) {
+        return cf_iocset_add_labels(set, ioc, labels, n);
+    }
+    return labels_last(set, ioc, labels, n);
 }
 
 /* Unite labels (those of the matches m) into ioc's labels, through the memo. */
@@ -516,24 +523,7 @@ static cf_status screen_label(cf_wl_screen *s, cf_ioc *ioc, const cf_wl_matches 
     for (size_t k = 0; last && k < m->n; k++) {
         last = ioc->labels[n - m->n + k] == labels[k];
     }
-    if (last) {
-        return CF_OK;
-    }
-    const char *rest[CF_MAX_LABELS_PER_IOC];
-    size_t n_rest = 0;
-    for (size_t i = 0; i < n; i++) {
-        bool ours = false;
-        for (size_t k = 0; k < m->n && !ours; k++) {
-            ours = ioc->labels[i] == labels[k];
-        }
-        if (!ours) {
-            rest[n_rest++] = ioc->labels[i];
-        }
-    }
-    ioc->labels = NULL;
-    ioc->n_labels = 0;
-    st = cf_iocset_add_labels(set, ioc, rest, n_rest);
-    return st == CF_OK ? give_labels(set, ioc, labels, m->n) : st;
+    return last ? CF_OK : labels_last(set, ioc, labels, m->n);
 }
 
 /*

@@ -84,7 +84,7 @@ typedef struct mw_feedref {
 typedef struct mw_groups {
     mw_group *g;
     size_t n, cap;
-    wr_ids derived;
+    wr_ids ids;            /* the event uuids of this write, and whose (wr_util.h) */
     mw_evref *sorted;
     size_t n_events;
     mw_feedref *feeds;     /* open addressing, NULL feed = empty slot */
@@ -136,7 +136,7 @@ static void mw_groups_free(mw_groups *gs)
     free(gs->g);
     free(gs->sorted);
     free(gs->feeds);
-    wr_ids_free(&gs->derived);
+    wr_ids_free(&gs->ids);
     memset(gs, 0, sizeof *gs);
 }
 
@@ -839,7 +839,7 @@ cf_status cf_write_misp(FILE *out, const cf_iocset *set, const cf_write_opts *op
     if (st != CF_OK) {
         goto out;
     }
-    mw_own_uuids(&gs, &gs.derived);
+    mw_own_uuids(&gs, &gs.ids);
     bool many = gs.n > 1;
     if (many && fputs("{\"response\": [\n", out) == EOF) {
         st = CF_EIO;
@@ -847,7 +847,7 @@ cf_status cf_write_misp(FILE *out, const cf_iocset *set, const cf_write_opts *op
     }
     /* each event goes out as it is rendered, MW_DRAIN_BYTES at a time */
     for (size_t i = 0; i < gs.n; i++) {
-        mw_group_identity(&gs.g[i], &o, set, &gs.derived);
+        mw_group_identity(&gs.g[i], &o, set, &gs.ids);
         cf_buf_reset(&r.out);
         if (written > 0) {
             st = cf_buf_puts(&r.out, ",\n");
@@ -870,7 +870,7 @@ cf_status cf_write_misp(FILE *out, const cf_iocset *set, const cf_write_opts *op
             st = CF_ENOMEM;
             goto out;
         }
-        mw_group_identity(g, &o, set, &gs.derived);
+        mw_group_identity(g, &o, set, &gs.ids);
         cf_buf_reset(&r.out);
         st = mw_event(&r, set, g, &o, CF_TIME_NONE);
         if (st == CF_OK) {
@@ -1151,7 +1151,7 @@ struct cf_misp_feed {
     size_t n_ev, cap_ev;
     const cf_iocset *whole; /* the set given whole (cf_write_misp_feed_dir), or NULL */
     cf_iocset *events;      /* copies of the source events of sets given one by one */
-    wr_ids derived;       /* uuids derived for events without one */
+    wr_ids ids;             /* the event uuids of the feed, and whose (wr_util.h) */
     int spill;              /* unlinked temporary file of attribute records, or -1 */
     uint64_t spill_len;     /* bytes written to it */
     cf_buf rec;             /* records being spilled */
@@ -1437,7 +1437,7 @@ static cf_status mf_add_group(cf_misp_feed *w, const cf_iocset *set, mw_group *c
     mf_event *ev;
     cf_status st = CF_OK;
 
-    mw_group_uuid(cg, &w->o, &w->derived);
+    mw_group_uuid(cg, &w->o, &w->ids);
     ev = mf_find(w, cg);
     ev = ev ? ev : mf_event_from(w, cg);
     if (!ev) {
@@ -1492,7 +1492,7 @@ static cf_status mf_add_whole(cf_misp_feed *w, const cf_iocset *set)
     cf_status st = mw_group_all(&gs, set, mw_feed_name(&(mw_group){0}, &w->o));
 
     if (st == CF_OK) {
-        mw_own_uuids(&gs, &w->derived);
+        mw_own_uuids(&gs, &w->ids);
     }
     for (size_t i = 0; st == CF_OK && i < gs.n; i++) {
         mf_event *ev = mf_event_new(w);
@@ -1500,7 +1500,7 @@ static cf_status mf_add_whole(cf_misp_feed *w, const cf_iocset *set)
             st = CF_ENOMEM;
             break;
         }
-        mw_group_identity(&gs.g[i], &w->o, set, &w->derived);
+        mw_group_identity(&gs.g[i], &w->o, set, &w->ids);
         ev->g = gs.g[i];
         gs.g[i].iocs = NULL; /* the event owns them now */
     }
@@ -2080,7 +2080,7 @@ void cf_misp_feed_free(cf_misp_feed *w)
         free(w->ev[i].segs);
     }
     free(w->ev);
-    wr_ids_free(&w->derived);
+    wr_ids_free(&w->ids);
     cf_iocset_free(w->events);
     if (w->spill >= 0) {
         close(w->spill);

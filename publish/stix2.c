@@ -107,7 +107,7 @@ typedef struct stix_w {
     unsigned memo_next;
     bool (*revoked)(void *ctx, const cf_ioc *ioc); /* of the set being written, or NULL */
     void *revoked_ctx;
-    wr_ids derived; /* report ids derived for events without a uuid, and whose */
+    wr_ids ids; /* the events' report ids, and whose (wr_util.h) */
 } stix_w;
 
 /* ---------------------------------------------------------------- output */
@@ -1116,7 +1116,7 @@ static void sw_event_id(stix_w *w, char out[128], const cf_event *ev, const char
         /* Same UUID for either type; only the prefix follows the type. */
         const char *dash = strstr(out, "--");
         snprintf(u, sizeof(u), "%s", dash ? dash + 2 : "");
-        if (w->st != CF_OK || wr_ids_take(&w->derived, u, ev, NULL)) {
+        if (w->st != CF_OK || wr_ids_take(&w->ids, u, ev, NULL)) {
             break;
         }
     }
@@ -1134,7 +1134,7 @@ static void sw_own_ids(stix_w *w, const cf_iocset *set)
             for (size_t k = 0; k < 37; k++) {
                 u[k] = (char)tolower((unsigned char)ev->uuid[k]);
             }
-            wr_ids_take(&w->derived, u, ev, NULL);
+            wr_ids_take(&w->ids, u, ev, NULL);
         }
     }
 }
@@ -1273,7 +1273,7 @@ static void sw_teardown(stix_w *w)
     free(w->events);
     free(w->named.keys);
     free(w->feeds);
-    wr_ids_free(&w->derived);
+    wr_ids_free(&w->ids);
     EVP_MD_CTX_free(w->digest);
     cf_buf_free(&w->b);
     cf_buf_free(&w->pat);

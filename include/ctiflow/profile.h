@@ -67,7 +67,8 @@ typedef struct cf_profile {
     int text_column;      /* CF_FMT_TEXT: 0-based whitespace-separated column */
     int text_prefix_column; /* CF_FMT_TEXT: column of a prefix length, value becomes
                                "<value>/<prefix>" (DShield block list); -1 none */
-    char *json_key;       /* CF_FMT_TEXT: key of the value in JSON-object lines, NULL: common keys */
+    char *json_key;       /* CF_FMT_TEXT: key of the value in JSON-object lines,
+                             NULL: the common keys */
 } cf_profile;
 
 /* Number of built-in profiles and each one, sorted by name. Borrowed. */

@@ -821,8 +821,9 @@ static void test_detect(void)
     CHECK_INT(cf_detect_format(S("\xEF\xBB\xBF{\"spec_version\":\"2.1\"}")), CF_FMT_STIX2);
     CHECK_INT(cf_detect_format(S("<?xml version=\"1.0\"?>\n<stix:STIX_Package/>")),
               CF_FMT_STIX1);
-    CHECK_INT(cf_detect_format(S("<stix:STIX_Package xmlns:stix=\"http://stix.mitre.org/stix-1\">")),
-              CF_FMT_STIX1);
+    CHECK_INT(
+        cf_detect_format(S("<stix:STIX_Package xmlns:stix=\"http://stix.mitre.org/stix-1\">")),
+        CF_FMT_STIX1);
     /* NDJSON of another shape (Spamhaus DROP) is for the text reader. */
     CHECK_INT(cf_detect_format(S("{\"cidr\":\"192.0.2.0/24\"}\n{\"cidr\":\"198.51.100.0/24\"}\n")),
               CF_FMT_TEXT);
@@ -845,13 +846,15 @@ static void test_detect(void)
               CF_FMT_TEXT);
     CHECK_INT(cf_detect_format(S("a|192.0.2.1|80\nb|192.0.2.2|81\n")), CF_FMT_CSV);
     CHECK_INT(cf_detect_format(S("a,b\n")), CF_FMT_CSV);
-    /* One broken row (a stray quote, a short row) among five: still CSV. */
+    /* Two broken rows (a stray quote, a short row) among ten quoted ones: still CSV. */
     CHECK_INT(cf_detect_format(S("id,url,status\n\"1\",\"http://a.example/\",\"on\"\n"
                                  "\"2\",\"http://b.example/x\"y\",\"on\"\n"
                                  "\"3\",\"http://c.example/\",\"on\"\n\"4\",\"http://d.example/\"\n"
                                  "\"5\",\"http://e.example/\",\"on\"\n"
-                                 "\"6\",\"http://f.example/\",\"on\"\n\"7\",\"http://g.example/\",\"on\"\n"
-                                 "\"8\",\"http://h.example/\",\"on\"\n\"9\",\"http://i.example/\",\"on\"\n")),
+                                 "\"6\",\"http://f.example/\",\"on\"\n"
+                                 "\"7\",\"http://g.example/\",\"on\"\n"
+                                 "\"8\",\"http://h.example/\",\"on\"\n"
+                                 "\"9\",\"http://i.example/\",\"on\"\n")),
               CF_FMT_CSV);
     /*
      * A list whose comments hold a comma now and then stays a list, and so

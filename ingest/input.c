@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -232,6 +233,13 @@ cf_status cf_input_open_file(cf_input **out, const char *path, cf_error *err)
             return st;
         }
         in->own_fd = true;
+        struct stat sb;
+        if (fstat(in->fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+            cf_error_set(err, CF_EINVAL, path, 0,
+                         "is a directory (a MISP feed directory is read as format misp-feed)");
+            cf_input_close(in);
+            return CF_EINVAL;
+        }
     }
     cf_status st = in_setup_codec(in, err);
     if (st != CF_OK) {

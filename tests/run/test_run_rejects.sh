@@ -37,4 +37,12 @@ check_contains "all rejected: first reason" "$out" \
     "feed 'f': parse: no valid IOC in the body (2 records rejected; first: line 1: cannot determine the type of the value)"
 check_contains "all rejected: file named" "$out" \
     "feed 'f': 2 rejected or reported records listed in $TMP/cfg/state/rejects/f.jsonl"
+
+# a directory given as a text feed says so, and how a MISP feed directory is read
+mkdir -p cfg/adir
+printf 'name: d\nurl: adir\nformat: text\n' > cfg/feeds.d/d.yaml
+out=$("$CTIFLOW" run -c cfg/config.yaml --feed d 2>&1)
+check_eq "directory: exit" "$?" 4
+check_contains "directory: message" "$out" \
+    "feed 'd': parse: is a directory (a MISP feed directory is read as format misp-feed)"
 finish
